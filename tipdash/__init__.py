@@ -1,0 +1,1 @@
+"""Shared dashboard code: configuration, read-only warehouse access, queries, charts, maps, filters."""
