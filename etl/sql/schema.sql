@@ -1,9 +1,10 @@
 -- Final tables of the warehouse: what the dashboard may read. Built by etl.load only.
 -- Months are DATEs on the first of the month (dates are coarsened for privacy).
 -- NULL means "not recorded" everywhere; it is never zero.
+-- No key constraints: uniqueness is checked by the tests, and an index would only slow the load.
 
 CREATE TABLE cases (
-    case_id              VARCHAR PRIMARY KEY,  -- HMAC-SHA256 pseudonym of agency + reference (16 hex chars)
+    case_id              VARCHAR NOT NULL,     -- unique; HMAC-SHA256 pseudonym of agency + reference (16 hex chars)
     ckey                 USMALLINT NOT NULL,   -- 0..255, secret-keyed record key for cell-key perturbation
     source_id            VARCHAR NOT NULL,     -- source layout id of the record kept (etl/sources/<id>.toml)
     agency               VARCHAR NOT NULL,     -- agency display name
@@ -31,7 +32,7 @@ CREATE TABLE cases (
     offence              VARCHAR,              -- data/README.md offence types; NULL = not recorded
     is_smuggling         BOOLEAN NOT NULL,     -- offence = migrant_smuggling (not trafficking)
     law_codes            VARCHAR[] NOT NULL,   -- PTPA, PPC366A, PPC370, PPC371A, PPC371B, PPC374, BLSA, PSMA
-    law_group            VARCHAR NOT NULL,     -- PTPA 2018 | PPC only | BLSA 1992 | PSMA 2018 | Not recorded
+    law_group            VARCHAR NOT NULL,     -- PTPA 2018 | BLSA 1992 | PSMA 2018 | PPC only | Not recorded
     scope                VARCHAR,              -- internal | transnational
     country_iso3         VARCHAR,              -- destination/origin of a transnational case
     victim_count         USMALLINT NOT NULL,
@@ -52,6 +53,5 @@ CREATE TABLE victims (
     sex                  VARCHAR NOT NULL,     -- female | male | transgender | unknown
     age_band             VARCHAR,              -- CTDC bands; NULL = not recorded
     nationality_iso3     VARCHAR,
-    is_referred          BOOLEAN,              -- NULL = not recorded
-    PRIMARY KEY (case_id, victim_no)
+    is_referred          BOOLEAN               -- NULL = not recorded
 );

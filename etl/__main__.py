@@ -1,0 +1,7 @@
+"""`python -m etl build | demo | boundaries` — see README.md."""
+
+import sys
+
+from etl.cli import main
+
+sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,358 @@
+"""The build: extract -> validate and standardise -> de-duplicate -> anonymise -> load -> aggregate -> manifest.
+
+The warehouse is built in a new file beside the old one and swapped in with one atomic rename, so a failed or
+killed build leaves the previous warehouse intact, and readers never see a half-written one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl import anonymise, standardise
+from etl.districts import DistrictMatcher
+from etl.extract import Extracted, extract_file, input_files
+from etl.issues import Issue
+from etl.layouts import Layout, LayoutError, load_layouts
+from etl.reference import load_reference
+from tipdash import config
+
+SQL_DIR = Path(__file__).parent / "sql"
+AGENCY_PRIORITY = ("police", "fia", "prosecution", "labour", "child_protection", "social_welfare", "ngo")
+DEMO_MANIFEST = "DEMO_MANIFEST.json"
+
+Progress = Callable[[str, float], None]
+
+
+class BuildError(RuntimeError):
+    """The build cannot go on; the message says what to do. The previous warehouse is untouched."""
+
+
+def _quiet(_message: str, _fraction: float) -> None:
+    pass
+
+
+def sql_statements(name: str, params: dict) -> Iterator[tuple[str, dict]]:
+    """Statements of etl/sql/<name>.sql with {{hmac:expr}} expanded, each with the parameters it uses."""
+    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    text = re.sub(r"\{\{hmac:(.+?)\}\}", lambda m: anonymise.hmac_sql(m.group(1)), text)
+    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+    for statement in (s.strip() for s in re.split(r";[ \t]*(?:\n|$)", text)):
+        if statement:
+            used = set(re.findall(r"\$(\w+)", statement))
+            yield statement, {k: v for k, v in params.items() if k in used}
+
+
+def run_sql_file(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:
+    for statement, used in sql_statements(name, params or {}):
+        con.execute(statement, used)
+
+
+@contextlib.contextmanager
+def build_lock(warehouse: Path) -> Iterator[None]:
+    lock_path = warehouse.parent / f".{warehouse.name}.lock"
+    with lock_path.open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError("another build of this warehouse is running; wait for it to finish") from None
+        yield
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_builds(warehouse: Path) -> list[Path]:
+    """Leftovers of killed builds (their process is gone): removed so the next build needs no manual cleanup."""
+    removed = []
+    for leftover in warehouse.parent.glob(f".{warehouse.name}.building-*"):
+        match = re.search(r"building-(\d+)", leftover.name)
+        if match and not _pid_alive(int(match.group(1))):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return removed
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def warehouse_version(files: list[Extracted], layouts: list[Layout]) -> str:
+    """A short hash of everything the content depends on: input files, layouts and reference files."""
+    digest = hashlib.sha256()
+    for f in sorted(files, key=lambda e: e.path.name):
+        digest.update(f"{f.path.name}:{f.sha256}\n".encode())
+    for layout in layouts:
+        digest.update(layout.path.read_bytes())
+    for ref in sorted(config.reference_dir().glob("*.csv")):
+        digest.update(ref.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def previous_runs(warehouse: Path) -> pd.DataFrame | None:
+    """The run history of the current warehouse, carried into the new one (None if there is no readable one)."""
+    if not warehouse.exists():
+        return None
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as old:
+            return old.execute("SELECT * FROM etl_runs ORDER BY started_at").df()
+    except duckdb.Error:
+        return None
+
+
+def _sources_frame(layouts: list[Layout]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(lay.id, lay.agency, lay.agency_type, lay.province, AGENCY_PRIORITY.index(lay.agency_type))
+         for lay in layouts],
+        columns=["source_id", "agency", "agency_type", "province", "priority"],
+    )
+
+
+def _ensure_input(raw: Path, progress: Progress) -> bool:
+    """Generate the demo data set when the raw folder holds no input, so a fresh clone just works."""
+    if input_files(raw):
+        return (raw / DEMO_MANIFEST).exists()
+    from etl import demo
+
+    progress(f"No input in {raw.name}/: generating {config.DEMO_CASES:,} synthetic demo cases", 0.02)
+    demo.write_demo(raw, cases=config.DEMO_CASES, seed=config.DEMO_SEED,
+                    progress=lambda msg, frac: progress(msg, 0.02 + 0.18 * frac))
+    return True
+
+
+def _issue_rows(files: list[Extracted], con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every problem of the build: file-level from extraction, row-level from validation, merges."""
+    names = pd.DataFrame({"file_id": range(len(files)), "file": [f.path.name for f in files]})
+    con.register("file_names", names)
+    row_level = con.execute(
+        """SELECT n.file, s._row AS row, p.column AS "column", p.reason, p.action
+           FROM (SELECT file_id, _row, unnest(problems) AS p FROM stg_rows) s
+           JOIN file_names n USING (file_id)
+           UNION ALL
+           SELECT n.file, m._row, NULL, m.reason, 'duplicate merged'
+           FROM merged_rows m JOIN file_names n USING (file_id)"""
+    ).df()
+    con.unregister("file_names")
+    extracted = pd.DataFrame([i.as_dict() for f in files for i in f.issues],
+                             columns=["file", "row", "column", "reason", "action"])
+    frame = pd.concat([extracted, row_level], ignore_index=True)
+    frame["row"] = frame["row"].astype("Int64")
+    return frame.sort_values(["file", "row", "column", "reason"], na_position="first").reset_index(drop=True)
+
+
+def _district_matches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        """SELECT s.source_id, s.district_raw AS raw, m.district_id, m.province, m.method, m.score, m.note,
+                  count(*) AS rows
+           FROM stg_rows s JOIN district_map m ON m.source_id = s.source_id AND m.raw = s.district_raw
+           GROUP BY ALL ORDER BY method, rows DESC, raw"""
+    ).df()
+
+
+def _published_matches(matches: pd.DataFrame) -> pd.DataFrame:
+    """District spellings for the warehouse: an unmatched value may be anything (a name typed into the wrong
+    column), so only its length is kept there; the run report, which stays with the data officer, has it."""
+    out = matches.copy()
+    unmatched = out["method"] == "unmatched"
+    out.loc[unmatched, "raw"] = out.loc[unmatched, "raw"].map(lambda v: f"[unmatched value, {len(v)} characters]")
+    out.loc[unmatched, "note"] = "see the run report"
+    return out
+
+
+def _write_reports(report_dir: Path, issues: pd.DataFrame, matches: pd.DataFrame, summary: dict) -> None:
+    report_dir.mkdir(parents=True, exist_ok=True)
+    issues.to_csv(report_dir / "rejected_rows.csv", index=False)
+    matches.to_csv(report_dir / "district_matches.csv", index=False)
+    matches[matches["method"] == "unmatched"].to_csv(report_dir / "unmatched_districts.csv", index=False)
+    (report_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+
+
+def build_warehouse(raw_dir: Path | None = None, warehouse: Path | None = None, progress: Progress | None = None,
+                    today: dt.date | None = None) -> dict:
+    """Build the warehouse from the files in raw_dir and swap it in. Returns the run summary."""
+    raw = Path(raw_dir or config.raw_dir())
+    target = Path(warehouse or config.warehouse_path())
+    progress = progress or _quiet
+    today = today or dt.date.today()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    raw.mkdir(parents=True, exist_ok=True)
+    with build_lock(target):
+        remove_stale_builds(target)
+        return _build(raw, target, progress, today)
+
+
+def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    run_id = started.strftime("%Y%m%dT%H%M%SZ")
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    demo_manifest = _ensure_input(raw, progress)
+    step("demo")
+    try:
+        layouts = load_layouts()
+    except LayoutError as exc:
+        raise BuildError(str(exc)) from None
+    if not layouts:
+        raise BuildError(f"no source layouts in {config.sources_dir().name}/; add one (see data/README.md)")
+    key = anonymise.pseudonym_key()
+    paths = input_files(raw)
+    building = target.parent / f".{target.name}.building-{os.getpid()}"
+    workdir = target.parent / f".{target.name}.building-{os.getpid()}.tmp"
+    workdir.mkdir(exist_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET temp_directory = '{workdir}'")
+        building.unlink(missing_ok=True)
+        con.execute(f"ATTACH '{building}' AS out")
+        con.execute("USE out")
+        load_reference(con)
+        con.execute("USE memory")
+        step("reference")
+
+        files: list[Extracted] = []
+        for i, path in enumerate(paths):
+            progress(f"Reading {path.name}", 0.2 + 0.4 * i / max(1, len(paths)))
+            files.append(extract_file(con, path, layouts, f"raw_{i}", workdir))
+        readable = [f for f in files if f.table]
+        step("extract")
+        if not readable:
+            raise BuildError(f"none of the {len(files)} input file(s) in {raw} could be read; see the messages "
+                             "above, fix the files and build again")
+
+        progress("Validating and standardising", 0.62)
+        matcher = DistrictMatcher.from_csv()
+        standardise.build_lookups(con, readable, layouts, matcher)
+        for i, f in enumerate(files):
+            if f.table:
+                standardise.standardise_file(con, f, i, today)
+                con.execute(f"DROP TABLE {f.table}")
+        step("validate")
+
+        progress("De-duplicating and anonymising", 0.75)
+        con.register("sources_df", _sources_frame(layouts))
+        con.execute("CREATE TEMP TABLE sources AS SELECT * FROM sources_df")
+        con.execute("USE out")
+        run_sql_file(con, "schema")
+        con.execute("USE memory")
+        run_sql_file(con, "cases", anonymise.hmac_params(key))
+        step("assemble")
+
+        progress("Loading and aggregating", 0.85)
+        issues = _issue_rows(files, con)
+        matches = _district_matches(con)
+        con.register("issues_df", issues)
+        con.execute('CREATE TABLE out.rejected_rows AS SELECT file::VARCHAR AS file, "row"::INTEGER AS "row", '
+                    '"column"::VARCHAR AS "column", reason::VARCHAR AS reason, action::VARCHAR AS action '
+                    "FROM issues_df")
+        con.register("matches_df", _published_matches(matches))
+        con.execute("CREATE TABLE out.district_matches AS SELECT source_id::VARCHAR AS source_id, raw::VARCHAR AS raw, "
+                    "district_id::VARCHAR AS district_id, province::VARCHAR AS province, method::VARCHAR AS method, "
+                    "score::DOUBLE AS score, note::VARCHAR AS note, rows::BIGINT AS rows FROM matches_df")
+        con.execute("USE out")
+        run_sql_file(con, "aggregates")
+        kanon = anonymise.k_anonymity(con, config.K_ANONYMITY)
+        step("load")
+
+        counts = con.execute(
+            "SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM victims), "
+            "(SELECT coalesce(bool_or(is_demo), false) FROM cases)"
+        ).fetchall()[0]
+        stg = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE list_contains(list_transform(problems, lambda x: x.action), "
+            "'row rejected')) FROM temp.stg_rows"
+        ).fetchall()[0]
+        merged = int(con.execute("SELECT count(*) FROM temp.merged_rows").fetchall()[0][0])
+        rows_read = sum(f.rows_read for f in files)
+        rows_rejected = rows_read - int(stg[0]) + int(stg[1])
+        summary = {
+            "run_id": run_id,
+            "started_at": started,
+            "warehouse": target.name,
+            "warehouse_version": warehouse_version(files, layouts),
+            "is_demo": bool(counts[2] or demo_manifest),
+            "files_read": len(files),
+            "files_skipped": sum(1 for f in files if not f.table),
+            "rows_read": rows_read,
+            "rows_rejected": rows_rejected,
+            "rows_merged": merged,
+            "cases_loaded": int(counts[0]),
+            "victims_loaded": int(counts[1]),
+            "issues": issues["action"].value_counts().to_dict(),
+            "district_matches": matches.groupby("method")["rows"].sum().to_dict(),
+            "unmatched_district_values": int((matches["method"] == "unmatched").sum()),
+            "k_anonymity": kanon,
+            "input_files": [
+                {"name": f.path.name, "sha256": f.sha256, "layout": f.layout.id if f.layout else None,
+                 "encoding": f.encoding, "sheet": f.sheet, "rows_read": f.rows_read, "loaded": bool(f.table)}
+                for f in files
+            ],
+        }
+        step("summary")
+        summary["timings"] = dict(timings)
+        finished = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        run_row = pd.DataFrame([{
+            "run_id": run_id, "started_at": started.replace(tzinfo=None), "finished_at": finished.replace(tzinfo=None),
+            "warehouse_version": summary["warehouse_version"], "is_demo": summary["is_demo"],
+            "files_read": summary["files_read"], "files_skipped": summary["files_skipped"],
+            "rows_read": rows_read, "rows_loaded": rows_read - rows_rejected - merged,
+            "rows_rejected": rows_rejected, "rows_merged": merged, "cases_loaded": summary["cases_loaded"],
+            "victims_loaded": summary["victims_loaded"], "k_threshold": kanon["k"],
+            "k_anonymity_min": kanon["smallest_group"], "k_records_below": kanon["records_below_k"],
+            "input_files": json.dumps(summary["input_files"]), "timings": json.dumps(summary["timings"]),
+        }])
+        history = previous_runs(target)
+        runs = run_row if history is None else pd.concat([history, run_row], ignore_index=True)
+        con.register("runs_df", runs)
+        con.execute("CREATE TABLE etl_runs AS SELECT * FROM runs_df")
+        con.execute("USE memory")
+        con.execute("DETACH out")
+    except BaseException:
+        con.close()
+        building.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    con.close()
+    progress("Swapping in the new warehouse", 0.97)
+    with building.open("rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(building, target)
+    _fsync_dir(target.parent)
+    report_dir = config.reports_dir() / run_id
+    _write_reports(report_dir, issues, matches, summary)
+    summary["report_dir"] = str(report_dir)
+    progress("Done", 1.0)
+    return summary

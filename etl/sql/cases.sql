@@ -1,0 +1,181 @@
+-- De-duplicate, pseudonymise and assemble the final `cases` and `victims` tables from stg_rows.
+-- Input (temp): stg_rows (etl.standardise), sources (source_id, agency, agency_type, province, priority);
+--   out.districts (etl.reference).
+-- Output: out.cases, out.victims (created by schema.sql), and temp table merged_rows (rows folded into another, for the report).
+-- Parameters: $hmac_ipad, $hmac_opad (etl.anonymise.hmac_params).
+
+-- 1. Rows that were not rejected, with the stage each reached and a hash of all their fields.
+CREATE TEMP TABLE rows_ok AS
+WITH kept AS (
+    SELECT * FROM stg_rows
+    WHERE NOT list_contains(list_transform(problems, lambda x: x.action), 'row rejected')
+)
+SELECT
+    kept.*,
+    greatest(
+        coalesce(stage_code_rank, 1),
+        CASE WHEN verdict_date IS NOT NULL OR outcome IN ('convicted', 'acquitted', 'compromise') THEN 5
+             WHEN challan_date IS NOT NULL THEN 4
+             WHEN investigation_date IS NOT NULL THEN 3
+             WHEN fir_date IS NOT NULL THEN 2
+             ELSE 1 END
+    ) AS stage_rank,
+    md5(concat_ws('|', case_ref, fir_number, district_raw, date_reported, fir_date, investigation_date, challan_date,
+                  verdict_date, offence, scope, stage, outcome, victim_sex, victim_referred,
+                  array_to_string(law_codes, ','), country_iso3, nationality_iso3, sentence_months, victim_count,
+                  age_band)) AS row_hash
+FROM kept;
+
+-- 2. Exact repeats of a row in the same file are one row.
+CREATE TEMP TABLE merged_rows AS
+SELECT file_id, _row, first_row, 'exact duplicate of row ' || first_row AS reason
+FROM (
+    SELECT file_id, _row, row_hash,
+           min(_row) OVER (PARTITION BY file_id, row_hash) AS first_row
+    FROM rows_ok
+)
+WHERE _row <> first_row;
+
+CREATE TEMP TABLE rows_unique AS
+SELECT r.* FROM rows_ok r ANTI JOIN merged_rows m USING (file_id, _row);
+
+-- 3. One record per agency case. Case-grain repeats of a reference are updates of one case: the most advanced
+--    row wins. Victim-grain rows are the victims of one case.
+CREATE TEMP TABLE records AS
+WITH ranked AS (
+    SELECT r.*, s.agency_type, s.priority,
+           row_number() OVER (PARTITION BY r.source_id, r.case_ref
+                              ORDER BY r.stage_rank DESC, r.file_id, r._row) AS pick
+    FROM rows_unique r JOIN sources s USING (source_id)
+)
+SELECT
+    ranked.* EXCLUDE (pick),
+    substr({{hmac:source_id || chr(31) || case_ref}}, 1, 16) AS record_id,
+    regexp_extract(fir_number, '(\d+)\s*/\s*(\d{2,4})', 1) AS fir_no,
+    CASE WHEN length(regexp_extract(fir_number, '(\d+)\s*/\s*(\d{2,4})', 2)) = 2
+         THEN '20' || regexp_extract(fir_number, '(\d+)\s*/\s*(\d{2,4})', 2)
+         ELSE regexp_extract(fir_number, '(\d+)\s*/\s*(\d{2,4})', 2) END AS fir_year
+FROM ranked
+WHERE pick = 1;
+
+INSERT INTO merged_rows
+SELECT file_id, _row, NULL, 'another row with the same case reference; the row that reached the furthest stage '
+       || 'was kept'
+FROM (SELECT file_id, _row, grain,
+             row_number() OVER (PARTITION BY source_id, case_ref ORDER BY stage_rank DESC, file_id, _row) AS pick
+      FROM rows_unique)
+WHERE pick > 1 AND grain = 'case';
+
+-- 4. The same FIR reported by several agencies is one case: the record that got furthest is kept, then the
+--    agency closest to the FIR (police before FIA before prosecution before labour, child protection,
+--    social welfare and NGOs).
+CREATE TEMP TABLE case_groups AS
+SELECT record_id,
+       CASE WHEN fir_no <> '' AND fir_year <> '' AND district_id IS NOT NULL
+            THEN first_value(record_id) OVER w ELSE record_id END AS case_id,
+       CASE WHEN fir_no <> '' AND fir_year <> '' AND district_id IS NOT NULL
+            THEN count(DISTINCT source_id) OVER (PARTITION BY fir_no, fir_year, district_id) ELSE 1 END
+           AS reported_by
+FROM records
+WINDOW w AS (PARTITION BY fir_no, fir_year, district_id ORDER BY stage_rank DESC, priority, record_id);
+
+-- 5. Victims of the kept records: one per victim-grain row; for case grain, the described victim plus
+--    victim_count - 1 victims whose sex, age and nationality are unknown.
+CREATE TEMP TABLE victims_stage AS
+WITH kept_records AS (
+    SELECT r.* FROM records r JOIN case_groups g ON g.record_id = r.record_id AND g.case_id = r.record_id
+),
+victim_rows AS (
+    SELECT k.record_id AS case_id, u.file_id, u._row, 1 AS part, u.victim_sex, u.age_band, u.nationality_iso3,
+           u.victim_referred
+    FROM kept_records k JOIN rows_unique u ON u.source_id = k.source_id AND u.case_ref = k.case_ref
+    WHERE k.grain = 'victim'
+    UNION ALL
+    SELECT record_id, file_id, _row, 1, victim_sex, age_band, nationality_iso3, victim_referred
+    FROM kept_records WHERE grain = 'case'
+    UNION ALL
+    SELECT record_id, file_id, _row, 1 + extra.generate_series, 'unknown', NULL, NULL, NULL
+    FROM kept_records, generate_series(1, coalesce(victim_count, 1) - 1) AS extra
+    WHERE grain = 'case'
+)
+SELECT case_id,
+       row_number() OVER (PARTITION BY case_id ORDER BY file_id, _row, part)::USMALLINT AS victim_no,
+       victim_sex AS sex, age_band, nationality_iso3, victim_referred AS is_referred
+FROM victim_rows;
+
+INSERT INTO out.victims BY NAME
+SELECT case_id, victim_no,
+       (('0x' || substr({{hmac:case_id || ':' || victim_no}}, 1, 4))::INTEGER % 256)::USMALLINT AS ckey,
+       sex, age_band, nationality_iso3, is_referred
+FROM victims_stage
+ORDER BY case_id, victim_no;
+
+-- 6. The cases. Dates are kept as months; the FIR number and the agency reference are dropped here.
+INSERT INTO out.cases BY NAME
+WITH kept_records AS (
+    SELECT r.*, g.reported_by
+    FROM records r JOIN case_groups g ON g.record_id = r.record_id AND g.case_id = r.record_id
+),
+victim_summary AS (
+    SELECT case_id,
+           count(*)::USMALLINT AS victim_count,
+           count(*) FILTER (WHERE sex = 'female')::USMALLINT AS victims_female,
+           count(*) FILTER (WHERE sex = 'male')::USMALLINT AS victims_male,
+           count(*) FILTER (WHERE age_band IN ('0-8', '9-17'))::USMALLINT AS victims_child,
+           count(*) FILTER (WHERE is_referred)::USMALLINT AS victims_referred,
+           list_sort(list_distinct(list(sex))) AS victim_sexes,
+           list_sort(list_distinct(list(coalesce(age_band, 'unknown')))) AS victim_age_bands,
+           (sum(ckey) % 256)::USMALLINT AS victim_ckey
+    FROM out.victims GROUP BY case_id
+)
+SELECT
+    k.record_id AS case_id,
+    (('0x' || substr({{hmac:'ckey:' || k.record_id}}, 1, 4))::INTEGER % 256)::USMALLINT AS ckey,
+    k.source_id, s.agency, s.agency_type,
+    k.reported_by::USMALLINT AS reported_by,
+    k.district_id,
+    coalesce(d.province, k.province, s.province) AS province,
+    d.division,
+    CASE WHEN k.district_id IS NOT NULL THEN k.district_match
+         WHEN k.province IS NOT NULL THEN 'province'
+         ELSE 'unmatched' END AS district_match,
+    date_trunc('month', k.date_reported)::DATE AS report_month,
+    year(k.date_reported)::SMALLINT AS report_year,
+    date_trunc('month', k.fir_date)::DATE AS fir_month,
+    date_trunc('month', k.investigation_date)::DATE AS investigation_month,
+    date_trunc('month', k.challan_date)::DATE AS challan_month,
+    date_trunc('month', k.verdict_date)::DATE AS verdict_month,
+    ['complaint', 'fir_registered', 'investigation_completed', 'charge_sheet_submitted',
+     'trial_concluded'][k.stage_rank] AS stage,
+    k.stage_rank::UTINYINT AS stage_rank,
+    k.stage_rank >= 2 AS is_fir,
+    k.stage_rank >= 4 AS is_charge_sheeted,
+    k.stage_rank = 5 AS is_trial_concluded,
+    k.outcome,
+    coalesce(k.outcome = 'convicted', false) AS is_convicted,
+    CASE WHEN k.outcome = 'convicted' THEN k.sentence_months END::USMALLINT AS sentence_months,
+    CASE WHEN k.stage_rank = 5 AND k.verdict_date >= k.fir_date
+         THEN datediff('month', k.fir_date, k.verdict_date) END::USMALLINT AS months_fir_to_verdict,
+    k.offence,
+    coalesce(k.offence = 'migrant_smuggling', false) AS is_smuggling,
+    k.law_codes,
+    CASE WHEN list_contains(k.law_codes, 'PTPA') THEN 'PTPA 2018'
+         WHEN list_contains(k.law_codes, 'BLSA') THEN 'BLSA 1992'
+         WHEN list_contains(k.law_codes, 'PSMA') THEN 'PSMA 2018'
+         WHEN len(k.law_codes) > 0 THEN 'PPC only'
+         ELSE 'Not recorded' END AS law_group,
+    k.scope,
+    CASE WHEN k.scope = 'transnational' THEN k.country_iso3 END AS country_iso3,
+    v.victim_count, v.victims_female, v.victims_male, v.victims_child, v.victims_referred,
+    v.victim_sexes, v.victim_age_bands, v.victim_ckey,
+    k.synthetic AS is_demo
+FROM kept_records k
+JOIN sources s USING (source_id)
+JOIN victim_summary v ON v.case_id = k.record_id
+LEFT JOIN out.districts d ON d.district_id = k.district_id
+ORDER BY case_id;
+
+-- 7. Records folded into another agency's record of the same FIR.
+INSERT INTO merged_rows
+SELECT r.file_id, r._row, NULL, 'same FIR as a case reported by another agency; merged into it'
+FROM records r JOIN case_groups g ON g.record_id = r.record_id AND g.case_id <> r.record_id;

@@ -1,0 +1,224 @@
+"""Validate and standardise: raw text fields -> typed contract fields, with a list of problems per row.
+
+All row-level work runs in DuckDB. Python only maps the few distinct spellings (districts, codes, sections,
+countries, numbers, sentences) into lookup tables that the SQL joins on.
+
+A row is rejected only when a required value is missing or impossible; an optional value that cannot be read is
+cleared and the rest of the row is kept, so good data is never lost for a bad cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from etl import lookups
+from etl.anonymise import age_band_sql
+from etl.districts import DistrictMatcher
+from etl.extract import Extracted
+from etl.issues import IDENTIFIER
+from etl.layouts import Layout
+
+EARLIEST = dt.date(2000, 1, 1)
+STAGE_RANKS = {
+    "complaint": 1, "fir_registered": 2, "investigation_completed": 3, "charge_sheet_submitted": 4,
+    "trial_concluded": 5,
+}
+STAGES = tuple(STAGE_RANKS)
+DATE_FIELDS = ("date_reported", "fir_date", "investigation_date", "challan_date", "verdict_date")
+CODED = ("offence", "scope", "stage", "outcome", "victim_sex", "victim_referred")
+
+
+def _masked(sql: str) -> str:
+    """A raw value as it may be quoted in a message: identifiers removed, cut to 40 characters."""
+    pattern = IDENTIFIER.pattern.replace("'", "''")
+    return f"'''' || left(regexp_replace({sql}, '{pattern}', '[number removed]', 'g'), 40) || ''''"
+
+
+def _problem(condition: str, header: str, reason: str, action: str) -> str:
+    header = header.replace("'", "''")
+    return f"CASE WHEN {condition} THEN {{'column': '{header}', 'reason': {reason}, 'action': '{action}'}} END"
+
+
+def _distinct(con: duckdb.DuckDBPyConnection, files: list[Extracted], field: str) -> list[tuple[str, str]]:
+    parts = [
+        f"SELECT DISTINCT '{f.layout.id}' AS source_id, {field} AS raw FROM {f.table} WHERE {field} IS NOT NULL"
+        for f in files
+    ]
+    return con.execute(" UNION ".join(parts) + " ORDER BY 1, 2").fetchall() if parts else []
+
+
+def build_lookups(con: duckdb.DuckDBPyConnection, files: list[Extracted], layouts: list[Layout],
+                  matcher: DistrictMatcher) -> pd.DataFrame:
+    """Create the lookup tables for this build; return the district matches (for the report)."""
+    by_id = {lay.id: lay for lay in layouts}
+    lookups.register(con, "code_map", lookups.code_map(layouts))
+    law = lookups.law_map(_distinct(con, files, "law_sections"), by_id)
+    lookups.register(con, "law_map", law)
+    places = sorted({raw for field in ("country", "victim_nationality") for _, raw in _distinct(con, files, field)})
+    lookups.register(con, "country_map", pd.DataFrame(
+        {"raw": places, "iso3": [lookups.country_iso3(p) for p in places]}, dtype=object))
+    sentences = sorted({raw for _, raw in _distinct(con, files, "sentence")})
+    lookups.register(con, "sentence_map", pd.DataFrame(
+        {"raw": sentences, "months": pd.array([lookups.sentence_months(s) for s in sentences], dtype="Int64")}))
+    numbers = sorted({raw for field in ("victim_count", "victim_age") for _, raw in _distinct(con, files, field)})
+    lookups.register(con, "number_map", pd.DataFrame(
+        {"raw": numbers, "n": pd.array([lookups.whole_number(v) for v in numbers], dtype="Int64")}))
+    district_rows = []
+    for source_id, raw in _distinct(con, files, "district"):
+        match = matcher.match(raw, province_hint=by_id[source_id].province)
+        district_rows.append((source_id, raw, match.district_id, match.province, match.method, match.score,
+                              match.note))
+    districts = pd.DataFrame(district_rows, columns=["source_id", "raw", "district_id", "province", "method",
+                                                     "score", "note"])
+    lookups.register(con, "district_map", districts)
+    return districts
+
+
+def _date_sql(field: str) -> str:
+    raw = f"r.{field}"
+    # Excel sometimes hands dates over as serial day numbers.
+    serial = (f"CASE WHEN regexp_full_match({raw}, '\\d{{5}}(\\.0+)?') "
+              f"THEN DATE '1899-12-30' + CAST(floor(CAST({raw} AS DOUBLE)) AS INTEGER) END")
+    return f"coalesce(CAST(try_strptime({raw}, $formats) AS DATE), {serial})"
+
+
+def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_id: int, today: dt.date) -> None:
+    """Append the typed rows of one extracted file to stg_rows (created on first use)."""
+    layout = extracted.layout
+    header = {f: layout.columns.get(f, f) for f in (*DATE_FIELDS, *CODED, "case_ref", "district", "law_sections",
+                                                    "country", "victim_nationality", "sentence", "victim_count",
+                                                    "victim_age")}
+    joins = "\n".join(
+        f"LEFT JOIN code_map c_{f} ON c_{f}.source_id = $sid AND c_{f}.field = '{f}' "
+        f"AND c_{f}.code = lower(r.{f})" for f in CODED
+    )
+    parse_dates = ", ".join(f"{_date_sql(f)} AS {f}" for f in DATE_FIELDS)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE parsed AS
+            SELECT r._row, r.case_ref, r.fir_number, r.district AS district_raw,
+                   dm.district_id, coalesce(dm.province, $province) AS province, dm.method AS district_match,
+                   {parse_dates},
+                   {", ".join(f"c_{f}.value AS {f}" for f in CODED)},
+                   {", ".join(f"r.{f} AS {f}_raw" for f in (*DATE_FIELDS, *CODED))},
+                   lm.codes AS law_codes, lm.unknown AS law_unknown,
+                   cm.iso3 AS country_iso3, r.country AS country_raw,
+                   nm.iso3 AS nationality_iso3, r.victim_nationality AS nationality_raw,
+                   sm.months AS sentence_months, r.sentence AS sentence_raw,
+                   vc.n AS victim_count, r.victim_count AS victim_count_raw,
+                   va.n AS victim_age, r.victim_age AS victim_age_raw,
+                   coalesce(regexp_matches(lower(r.synthetic), '^\\s*(synthetic|yes|true|y|1)'), false) AS synthetic
+            FROM {extracted.table} r
+            {joins}
+            LEFT JOIN district_map dm ON dm.source_id = $sid AND dm.raw = r.district
+            LEFT JOIN law_map lm ON lm.source_id = $sid AND lm.raw = r.law_sections
+            LEFT JOIN country_map cm ON cm.raw = r.country
+            LEFT JOIN country_map nm ON nm.raw = r.victim_nationality
+            LEFT JOIN sentence_map sm ON sm.raw = r.sentence
+            LEFT JOIN number_map vc ON vc.raw = r.victim_count
+            LEFT JOIN number_map va ON va.raw = r.victim_age""",
+        {"sid": layout.id, "formats": list(layout.date_formats), "province": layout.province},
+    )
+    formats = ", ".join(layout.date_formats[:3]).replace("'", "''")
+    fix = f"add it to [codes.{{f}}] in {layout.path.name}"
+
+    def bad_date(f: str) -> str:
+        return f"p.{f}_raw IS NOT NULL AND p.{f} IS NULL"
+
+    def out_of_range(f: str) -> str:
+        return f"(p.{f} < $earliest OR p.{f} > $today)"
+
+    problems = [
+        _problem("p.case_ref IS NULL", header["case_ref"], "'the case reference is empty'", "row rejected"),
+        _problem("p.date_reported_raw IS NULL", header["date_reported"], "'the date reported is empty'",
+                 "row rejected"),
+        _problem(bad_date("date_reported"), header["date_reported"],
+                 f"{_masked('p.date_reported_raw')} || ' is not a valid date (formats tried: {formats})'",
+                 "row rejected"),
+        _problem(out_of_range("date_reported"), header["date_reported"],
+                 "'date reported ' || p.date_reported || ' is impossible (before 2000 or in the future)'",
+                 "row rejected"),
+        _problem("p.district_raw IS NULL", header["district"],
+                 "'the district is empty; the case is counted nationally only'", "warning"),
+    ]
+    for f in DATE_FIELDS[1:]:
+        problems += [
+            _problem(bad_date(f), header[f], f"{_masked(f'p.{f}_raw')} || ' is not a valid date'", "value cleared"),
+            _problem(out_of_range(f), header[f], f"'{f.replace('_', ' ')} ' || p.{f} || ' is impossible "
+                     "(before 2000 or in the future)'", "value cleared"),
+        ]
+    order_checks = (("investigation_date", "fir_date"), ("challan_date", "fir_date"), ("verdict_date", "fir_date"),
+                    ("verdict_date", "challan_date"))
+    for later, earlier in order_checks:
+        problems.append(_problem(
+            f"p.{later} < p.{earlier}", header[later],
+            f"'{later.replace('_', ' ')} ' || p.{later} || ' is before {earlier.replace('_', ' ')} ' || p.{earlier}",
+            "value cleared"))
+    for f in CODED:
+        problems.append(_problem(f"p.{f}_raw IS NOT NULL AND p.{f} IS NULL", header[f],
+                                 f"'unknown code ' || {_masked(f'p.{f}_raw')} || '; {fix.format(f=f)}'",
+                                 "value cleared"))
+    unknown_sections = "array_to_string(p.law_unknown, ', ')"
+    problems += [
+        _problem("len(p.law_unknown) > 0", header["law_sections"],
+                 f"'unknown legal section(s) ' || {_masked(unknown_sections)} || "
+                 f"'; {fix.format(f='law_sections')}'", "value cleared"),
+        _problem("p.country_raw IS NOT NULL AND p.country_iso3 IS NULL", header["country"],
+                 f"'unknown country ' || {_masked('p.country_raw')}", "value cleared"),
+        _problem("p.nationality_raw IS NOT NULL AND p.nationality_iso3 IS NULL", header["victim_nationality"],
+                 f"'unknown nationality ' || {_masked('p.nationality_raw')}", "value cleared"),
+        _problem("p.sentence_raw IS NOT NULL AND p.sentence_months IS NULL", header["sentence"],
+                 f"{_masked('p.sentence_raw')} || ' is not a sentence length (write e.g. 7 years or 18 months)'",
+                 "value cleared"),
+        _problem("p.victim_count_raw IS NOT NULL AND coalesce(p.victim_count NOT BETWEEN 1 AND 500, true)",
+                 header["victim_count"], f"{_masked('p.victim_count_raw')} || ' is not a victim count (1-500)'",
+                 "value cleared"),
+        _problem("p.victim_age_raw IS NOT NULL AND coalesce(p.victim_age > 100, true)", header["victim_age"],
+                 f"{_masked('p.victim_age_raw')} || ' is not an age in years (0-100)'", "value cleared"),
+    ]
+    valid = {f: f"CASE WHEN NOT {out_of_range(f)} THEN p.{f} END" for f in DATE_FIELDS}
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE checked AS
+            SELECT p.*, list_filter([{", ".join(problems)}], lambda x: x IS NOT NULL) AS problems,
+                   {valid['fir_date']} AS fir_ok,
+                   {valid['investigation_date']} AS inv_ok,
+                   {valid['challan_date']} AS challan_ok,
+                   {valid['verdict_date']} AS verdict_ok
+            FROM parsed p""",
+        {"earliest": EARLIEST, "today": today},
+    )
+    rank_case = " ".join(f"WHEN '{s}' THEN {r}" for s, r in STAGE_RANKS.items())
+    con.execute(
+        f"""{"INSERT INTO stg_rows" if _exists(con, "stg_rows") else "CREATE TEMP TABLE stg_rows AS"}
+            WITH d AS (
+                SELECT *,
+                       fir_ok AS fir_v,
+                       CASE WHEN inv_ok >= fir_ok OR fir_ok IS NULL THEN inv_ok END AS inv_v,
+                       CASE WHEN challan_ok >= fir_ok OR fir_ok IS NULL THEN challan_ok END AS challan_v
+                FROM checked)
+            SELECT $file_id AS file_id, $sid AS source_id, $grain AS grain, _row, case_ref, fir_number, district_raw,
+                   district_id, province, district_match,
+                   date_reported,
+                   fir_v AS fir_date, inv_v AS investigation_date, challan_v AS challan_date,
+                   CASE WHEN (verdict_ok >= fir_v OR fir_v IS NULL) AND (verdict_ok >= challan_v OR challan_v IS NULL)
+                        THEN verdict_ok END AS verdict_date,
+                   offence, scope, stage, outcome, coalesce(victim_sex, 'unknown') AS victim_sex,
+                   CASE victim_referred WHEN 'yes' THEN true WHEN 'no' THEN false END AS victim_referred,
+                   coalesce(law_codes, []::VARCHAR[]) AS law_codes, country_iso3, nationality_iso3,
+                   sentence_months,
+                   CASE WHEN victim_count BETWEEN 1 AND 500 THEN victim_count END AS victim_count,
+                   {age_band_sql("CASE WHEN victim_age <= 100 THEN victim_age END")} AS age_band,
+                   synthetic,
+                   CASE stage {rank_case} END AS stage_code_rank,
+                   problems
+            FROM d""",
+        {"file_id": file_id, "sid": layout.id, "grain": layout.grain},
+    )
+    con.execute("DROP TABLE parsed; DROP TABLE checked")
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary", [table]).fetchall()[0][0])
