@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-ACTIONS = ("file skipped", "row rejected", "value cleared", "warning")
+ACTIONS = ("file skipped", "row rejected", "value cleared", "duplicate merged", "warning")
 
 # Values quoted in a message are checked against these first: a CNIC or phone number typed into the wrong
 # column must not travel into the warehouse through an error message.
@@ -19,14 +19,8 @@ class Issue:
     column: str | None
     reason: str
     action: str
+    value: str | None = None  # for the data officer's report only, never the warehouse
 
     def as_dict(self) -> dict:
         return asdict(self)
 
-
-def quoted(value: str | None, limit: int = 40) -> str:
-    """A raw value made safe to quote in a message: identifiers masked, long text cut."""
-    if value is None:
-        return "(empty)"
-    text = IDENTIFIER.sub("[number removed]", str(value))
-    return repr(text if len(text) <= limit else text[:limit] + "…")

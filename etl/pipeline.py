@@ -151,16 +151,16 @@ def _issue_rows(files: list[Extracted], con: duckdb.DuckDBPyConnection) -> pd.Da
     names = pd.DataFrame({"file_id": range(len(files)), "file": [f.path.name for f in files]})
     con.register("file_names", names)
     row_level = con.execute(
-        """SELECT n.file, s._row AS row, p.column AS "column", p.reason, p.action
+        """SELECT n.file, s._row AS row, p.column AS "column", p.reason, p.action, p.value
            FROM (SELECT file_id, _row, unnest(problems) AS p FROM stg_rows) s
            JOIN file_names n USING (file_id)
            UNION ALL
-           SELECT n.file, m._row, NULL, m.reason, 'duplicate merged'
+           SELECT n.file, m._row, NULL, m.reason, 'duplicate merged', NULL
            FROM merged_rows m JOIN file_names n USING (file_id)"""
     ).df()
     con.unregister("file_names")
     extracted = pd.DataFrame([i.as_dict() for f in files for i in f.issues],
-                             columns=["file", "row", "column", "reason", "action"])
+                             columns=["file", "row", "column", "reason", "action", "value"])
     frame = pd.concat([extracted, row_level], ignore_index=True)
     frame["row"] = frame["row"].astype("Int64")
     return frame.sort_values(["file", "row", "column", "reason"], na_position="first").reset_index(drop=True)

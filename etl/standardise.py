@@ -32,14 +32,22 @@ CODED = ("offence", "scope", "stage", "outcome", "victim_sex", "victim_referred"
 
 
 def _masked(sql: str) -> str:
-    """A raw value as it may be quoted in a message: identifiers removed, cut to 40 characters."""
+    """A raw value as the data officer's report may quote it: identifiers removed, cut to 40 characters.
+
+    Only the report gets it: the warehouse's rejected_rows never holds a raw value, since a name typed into the
+    wrong column cannot be told from a place by any pattern.
+    """
     pattern = IDENTIFIER.pattern.replace("'", "''")
-    return f"'''' || left(regexp_replace({sql}, '{pattern}', '[number removed]', 'g'), 40) || ''''"
+    return f"left(regexp_replace({sql}, '{pattern}', '[number removed]', 'g'), 40)"
 
 
-def _problem(condition: str, header: str, reason: str, action: str) -> str:
+def _problem(condition: str, header: str, reason: str, action: str, value_sql: str | None = None) -> str:
+    """SQL for one possible problem of a row: a struct when ``condition`` holds, else NULL."""
     header = header.replace("'", "''")
-    return f"CASE WHEN {condition} THEN {{'column': '{header}', 'reason': {reason}, 'action': '{action}'}} END"
+    reason = reason.replace("'", "''")
+    value = _masked(value_sql) if value_sql else "NULL::VARCHAR"
+    return (f"CASE WHEN {condition} THEN {{'column': '{header}', 'reason': '{reason}', 'value': {value}, "
+            f"'action': '{action}'}} END")
 
 
 def _distinct(con: duckdb.DuckDBPyConnection, files: list[Extracted], field: str) -> list[tuple[str, str]]:
@@ -131,52 +139,51 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
         return f"(p.{f} < $earliest OR p.{f} > $today)"
 
     problems = [
-        _problem("p.case_ref IS NULL", header["case_ref"], "'the case reference is empty'", "row rejected"),
-        _problem("p.date_reported_raw IS NULL", header["date_reported"], "'the date reported is empty'",
+        _problem("p.case_ref IS NULL", header["case_ref"], "the case reference is empty", "row rejected"),
+        _problem("p.date_reported_raw IS NULL", header["date_reported"], "the date reported is empty",
                  "row rejected"),
         _problem(bad_date("date_reported"), header["date_reported"],
-                 f"{_masked('p.date_reported_raw')} || ' is not a valid date (formats tried: {formats})'",
-                 "row rejected"),
+                 f"not a valid date (formats tried: {formats})", "row rejected", "p.date_reported_raw"),
         _problem(out_of_range("date_reported"), header["date_reported"],
-                 "'date reported ' || p.date_reported || ' is impossible (before 2000 or in the future)'",
-                 "row rejected"),
+                 "the date reported is impossible (before 2000 or in the future)", "row rejected",
+                 "p.date_reported_raw"),
         _problem("p.district_raw IS NULL", header["district"],
-                 "'the district is empty; the case is counted nationally only'", "warning"),
+                 "the district is empty; the case is counted in its province or nationally only", "warning"),
     ]
     for f in DATE_FIELDS[1:]:
+        name = f.replace("_", " ")
         problems += [
-            _problem(bad_date(f), header[f], f"{_masked(f'p.{f}_raw')} || ' is not a valid date'", "value cleared"),
-            _problem(out_of_range(f), header[f], f"'{f.replace('_', ' ')} ' || p.{f} || ' is impossible "
-                     "(before 2000 or in the future)'", "value cleared"),
+            _problem(bad_date(f), header[f], "not a valid date", "value cleared", f"p.{f}_raw"),
+            _problem(out_of_range(f), header[f], f"the {name} is impossible (before 2000 or in the future)",
+                     "value cleared", f"p.{f}_raw"),
         ]
     order_checks = (("investigation_date", "fir_date"), ("challan_date", "fir_date"), ("verdict_date", "fir_date"),
                     ("verdict_date", "challan_date"))
     for later, earlier in order_checks:
         problems.append(_problem(
             f"p.{later} < p.{earlier}", header[later],
-            f"'{later.replace('_', ' ')} ' || p.{later} || ' is before {earlier.replace('_', ' ')} ' || p.{earlier}",
-            "value cleared"))
+            f"the {later.replace('_', ' ')} is before the {earlier.replace('_', ' ')} ({header[earlier]})",
+            "value cleared", f"p.{later}_raw"))
     for f in CODED:
         problems.append(_problem(f"p.{f}_raw IS NOT NULL AND p.{f} IS NULL", header[f],
-                                 f"'unknown code ' || {_masked(f'p.{f}_raw')} || '; {fix.format(f=f)}'",
-                                 "value cleared"))
-    unknown_sections = "array_to_string(p.law_unknown, ', ')"
+                                 f"unknown code; {fix.format(f=f)}", "value cleared", f"p.{f}_raw"))
     problems += [
         _problem("len(p.law_unknown) > 0", header["law_sections"],
-                 f"'unknown legal section(s) ' || {_masked(unknown_sections)} || "
-                 f"'; {fix.format(f='law_sections')}'", "value cleared"),
+                 f"unknown legal section; {fix.format(f='law_sections')}", "value cleared",
+                 "array_to_string(p.law_unknown, ', ')"),
         _problem("p.country_raw IS NOT NULL AND p.country_iso3 IS NULL", header["country"],
-                 f"'unknown country ' || {_masked('p.country_raw')}", "value cleared"),
+                 "unknown country; write its English name or ISO 3166 alpha-3 code", "value cleared",
+                 "p.country_raw"),
         _problem("p.nationality_raw IS NOT NULL AND p.nationality_iso3 IS NULL", header["victim_nationality"],
-                 f"'unknown nationality ' || {_masked('p.nationality_raw')}", "value cleared"),
+                 "unknown nationality; write the country's English name or ISO 3166 alpha-3 code",
+                 "value cleared", "p.nationality_raw"),
         _problem("p.sentence_raw IS NOT NULL AND p.sentence_months IS NULL", header["sentence"],
-                 f"{_masked('p.sentence_raw')} || ' is not a sentence length (write e.g. 7 years or 18 months)'",
-                 "value cleared"),
+                 "not a sentence length (write e.g. 7 years or 18 months)", "value cleared", "p.sentence_raw"),
         _problem("p.victim_count_raw IS NOT NULL AND coalesce(p.victim_count NOT BETWEEN 1 AND 500, true)",
-                 header["victim_count"], f"{_masked('p.victim_count_raw')} || ' is not a victim count (1-500)'",
-                 "value cleared"),
+                 header["victim_count"], "not a victim count (a whole number from 1 to 500)", "value cleared",
+                 "p.victim_count_raw"),
         _problem("p.victim_age_raw IS NOT NULL AND coalesce(p.victim_age > 100, true)", header["victim_age"],
-                 f"{_masked('p.victim_age_raw')} || ' is not an age in years (0-100)'", "value cleared"),
+                 "not an age in years (0-100)", "value cleared", "p.victim_age_raw"),
     ]
     valid = {f: f"CASE WHEN NOT {out_of_range(f)} THEN p.{f} END" for f in DATE_FIELDS}
     con.execute(

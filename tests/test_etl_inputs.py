@@ -1,0 +1,206 @@
+"""Extraction, validation and de-duplication on small hand-made exports with two test layouts.
+
+Each test writes its input into a temporary raw folder and runs the real build into a temporary warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from etl.pipeline import BuildError, build_warehouse
+
+LAYOUTS = Path(__file__).parent / "data" / "layouts"
+TODAY = dt.date(2026, 11, 1)
+POLICE_HEADER = ("FIR ID,District,Complaint Date,FIR No,FIR Date,Crime,Sections,Status,Result,Decision Date,"
+                 "Victims,Sex,Age,Sentence,Victim Name,CNIC,Mobile,Synthetic Record")
+
+
+@pytest.fixture
+def build(tmp_path, monkeypatch):
+    """Run the real build on files written by the test; return (summary, connection factory)."""
+    monkeypatch.setenv("TIP_SOURCES_DIR", str(LAYOUTS))
+    monkeypatch.setenv("TIP_REPORTS_DIR", str(tmp_path / "reports"))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    target = tmp_path / "wh.duckdb"
+
+    def run(files: dict[str, bytes | str]) -> tuple[dict, duckdb.DuckDBPyConnection]:
+        for name, content in files.items():
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            (raw / name).write_bytes(data)
+        summary = build_warehouse(raw, target, today=TODAY)
+        return summary, duckdb.connect(str(target), read_only=True)
+
+    return run
+
+
+def police(*rows: str) -> str:
+    return "\n".join((POLICE_HEADER, *rows)) + "\n"
+
+
+GOOD = "P1,Lahore,01/02/2020,FIR 12/2020,03/02/2020,kiln,\"BLSA, 374 PPC\",challan submitted,,,3,F,17,,Ali Khan,35202-1234567-1,0300-1234567,SYNTHETIC DEMO DATA"  # noqa: E501
+
+
+def issues(con, file: str | None = None) -> list[tuple]:
+    sql = 'SELECT file, "row", "column", reason, action FROM rejected_rows'
+    return con.execute(sql + (" WHERE file = ?" if file else "") + " ORDER BY ALL", [file] if file else []).fetchall()
+
+
+def test_good_row_loads_with_every_field(build):
+    summary, con = build({"police_a.csv": police(GOOD)})
+    row = con.execute(
+        "SELECT district_id, province, report_month, fir_month, stage, offence, law_codes, law_group, victim_count, "
+        "victims_female, victims_child, is_demo FROM cases").fetchall()
+    assert row == [("lahore", "Punjab", dt.date(2020, 2, 1), dt.date(2020, 2, 1), "charge_sheet_submitted",
+                    "bonded_labour", ["BLSA", "PPC374"], "BLSA 1992", 3, 1, 1, True)]
+    assert summary["cases_loaded"] == 1 and summary["rows_rejected"] == 0
+
+
+def test_bad_rows_are_rejected_with_file_row_column_and_reason_and_good_rows_load(build):
+    rows = [
+        GOOD,
+        "P2,Lahore,31/02/2020,,,kiln,,,,,1,F,15,,,,,",        # impossible date
+        ",Lahore,05/03/2020,,,kiln,,,,,1,M,44,,,,,",           # no case reference
+        "P4,Lahore,05/03/2099,,,kiln,,,,,1,M,44,,,,,",         # future date
+        "P5,Lahore,05/03/2020,,,kiln,,,,,1,M,44,,,,,,extra",   # too many values
+        "P6,Lahore,05/03/2021,,,kiln,,,,,2,M,30,,,,,",
+    ]
+    summary, con = build({"police_a.csv": police(*rows)})
+    found = {(r[1], r[2], r[4]) for r in issues(con)}
+    assert (3, "Complaint Date", "row rejected") in found
+    assert (4, "FIR ID", "row rejected") in found
+    assert (5, "Complaint Date", "row rejected") in found
+    assert (6, None, "row rejected") in found
+    assert con.execute("SELECT count(*) FROM cases").fetchall()[0][0] == 2
+    assert summary["rows_read"] == 6 and summary["rows_rejected"] == 4
+
+
+def test_unreadable_optional_values_are_cleared_not_the_row(build):
+    row = "P7,Lahore,05/03/2020,,07/03/2020,weird,\"371-A, sec 999\",,,,x,M,144,ten years,,,,"
+    _, con = build({"police_a.csv": police(row)})
+    got = {(r[2], r[4]) for r in issues(con)}
+    assert {("Crime", "value cleared"), ("Sections", "value cleared"), ("Victims", "value cleared"),
+            ("Age", "value cleared")} <= got
+    assert con.execute("SELECT offence, victim_count, law_codes FROM cases").fetchall() == [(None, 1, ["PPC371A"])]
+
+
+def test_stage_follows_the_dates_and_the_verdict(build):
+    row = "P8,Lahore,05/03/2020,,07/03/2020,kiln,,under investigation,convicted,05/03/2023,1,M,44,7 years,,,,"
+    _, con = build({"police_a.csv": police(row)})
+    assert con.execute("SELECT stage, is_convicted, sentence_months, months_fir_to_verdict FROM cases"
+                       ).fetchall() == [("trial_concluded", True, 84, 36)]
+
+
+def test_verdict_before_fir_is_cleared(build):
+    row = "P9,Lahore,05/03/2020,,07/03/2021,kiln,,,,05/03/2020,1,M,44,,,,,"
+    _, con = build({"police_a.csv": police(row)})
+    assert ("Decision Date", "value cleared") in {(r[2], r[4]) for r in issues(con)}
+    assert con.execute("SELECT stage, verdict_month FROM cases").fetchall() == [("fir_registered", None)]
+
+
+def test_exact_duplicates_and_updates_are_merged(build):
+    later = GOOD.replace("challan submitted", "").replace(",,,3,", ",convicted,01/01/2022,3,")
+    summary, con = build({"police_a.csv": police(GOOD, GOOD, later)})
+    assert con.execute("SELECT count(*), max(stage) FROM cases").fetchall() == [(1, "trial_concluded")]
+    assert summary["rows_merged"] == 2
+
+
+def test_same_fir_from_two_agencies_is_one_case(build):
+    ngo = ("Ref,District,Date,FIR,Type,Gender,Age,Referred,Name,Phone\n"
+           "N1,لاہور,2020-02-10,12/20 PS Saddar,bonded_labour,female,16,yes,علی,03001234567\n")
+    _, con = build({"police_a.csv": police(GOOD), "ngo.csv": ngo})
+    assert con.execute("SELECT count(*), max(reported_by), max(source_id) FROM cases").fetchall() == [
+        (1, 2, "test_police")]
+
+
+@pytest.mark.parametrize("encoding,detected", [
+    ("utf-8-sig", "utf-8-sig"), ("utf-16", "utf-16"), ("cp1252", "cp1252"),
+    # Printable Latin-1 text reads the same as Windows-1252, the usual encoding of office exports.
+    ("latin-1", "cp1252"),
+])
+def test_encodings_are_detected(build, encoding, detected):
+    name = "علی خان" if encoding.startswith("utf") else "Zoë Cañón"
+    summary, con = build({"police_a.csv": police(GOOD.replace("Ali Khan", name)).encode(encoding)})
+    assert con.execute("SELECT count(*) FROM cases").fetchall()[0][0] == 1
+    assert summary["input_files"][0]["encoding"] == detected
+
+
+def test_semicolon_delimiter(build):
+    text = police(GOOD).replace(",", ";").replace('"BLSA; 374 PPC"', '"BLSA, 374 PPC"')
+    _, con = build({"police_a.csv": text})
+    assert con.execute("SELECT law_codes FROM cases").fetchall() == [(["BLSA", "PPC374"],)]
+
+
+@pytest.mark.parametrize("name,content,fragment", [
+    ("police_empty.csv", b"", "empty"),
+    ("police_junk.csv", bytes(range(256)) * 40, "binary"),
+    ("police_old.csv", b"\xd0\xcf\x11\xe0" + b"\x00" * 600, "old Excel"),
+    ("police_renamed.csv", "Ref;Something\n1;2\n", "required column(s) 'FIR ID' (case_ref)"),
+    ("unknown_agency.csv", "Ref;Something\n1;2\n", "no source layout"),
+    ("notes.pdf", b"%PDF-1.4", "'.pdf' files are not read"),
+])
+def test_unusable_files_are_skipped_with_a_message_and_others_still_load(build, name, content, fragment):
+    summary, con = build({"police_a.csv": police(GOOD), name: content})
+    skipped = [r for r in issues(con, name) if r[4] == "file skipped"]
+    assert skipped and fragment.lower() in skipped[0][3].lower()
+    assert summary["cases_loaded"] == 1
+
+
+def test_missing_required_column_names_it(build):
+    text = police(GOOD).replace("Complaint Date", "Date of Complaint")
+    with pytest.raises(BuildError, match="could be read"):
+        build({"police_a.csv": text})
+
+
+def test_unknown_columns_are_dropped_and_reported(build):
+    text = police(GOOD).replace("Synthetic Record", "Synthetic Record,Informant Name").replace(
+        "SYNTHETIC DEMO DATA", "SYNTHETIC DEMO DATA,Bashir Ahmed")
+    _, con = build({"police_a.csv": text})
+    assert any("Informant Name" in r[3] and r[4] == "warning" for r in issues(con))
+    assert _all_text(con).isdisjoint({"Bashir Ahmed"})
+
+
+def test_xlsx_with_several_sheets_merged_cells_and_formulas(build, tmp_path):
+    wb = openpyxl.Workbook()
+    notes = wb.active
+    notes.title = "Notes"
+    notes["A1"] = "Exported register"
+    ws = wb.create_sheet("Register")
+    ws.append(POLICE_HEADER.split(","))
+    ws.append(["X1", "Multan", "2021-04-02", "7/2021", "2021-04-03", "kiln", "BLSA", "", "", "", 2, "M", 30])
+    ws.append(["X2", None, "2021-05-02", "", "", "kiln", "BLSA", "", "", "", 1, "F", 12])
+    ws.merge_cells("B2:B3")
+    ws["Z1"] = "=1+1"
+    path = tmp_path / "police_x.xlsx"
+    wb.save(path)
+    _, con = build({"police_x.xlsx": path.read_bytes()})
+    assert con.execute("SELECT district_id, count(*) FROM cases GROUP BY 1").fetchall() == [("multan", 2)]
+    assert any("merged cells" in r[3] for r in issues(con))
+
+
+def test_personal_data_never_reaches_the_warehouse(build):
+    rows = [GOOD, "P2,0300 7654321,05/03/2020,FIR 9/2020 35202-7654321-9,,kiln,,,,,1,M,44,,Gul Bibi,,,"]
+    _, con = build({"police_a.csv": police(*rows)})
+    text = _all_text(con)
+    for planted in ("Ali Khan", "Gul Bibi", "35202-1234567-1", "0300-1234567", "0300 7654321", "7654321",
+                    "P1", "FIR 12/2020"):
+        assert not any(planted in value for value in text), planted
+
+
+def _all_text(con) -> set[str]:
+    values: set[str] = set()
+    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    for table in tables:
+        cols = con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND data_type IN ('VARCHAR', 'VARCHAR[]')",
+            [table]).fetchall()
+        for (col,) in cols:
+            for (value,) in con.execute(f'SELECT DISTINCT CAST("{col}" AS VARCHAR) FROM "{table}"').fetchall():
+                if value is not None:
+                    values.add(value)
+    return values
