@@ -125,13 +125,14 @@ class DistrictMatcher:
 
     def __init__(self, gazetteer: pd.DataFrame):
         rows = gazetteer[["district_id", "name", "division", "province", "aliases"]].fillna("").astype(str)
-        self._name = dict(zip(rows.district_id, rows.name))
-        self._province = dict(zip(rows.district_id, rows.province))
+        self.gazetteer = rows.set_index("district_id")[["name", "division", "province"]]
+        self._name = dict(zip(rows.district_id, rows.name, strict=True))
+        self._province = dict(zip(rows.district_id, rows.province, strict=True))
         self._by_name: dict[str, str] = {}
         self._by_alias: dict[str, set[str]] = defaultdict(set)
         self._by_key: dict[str, set[str]] = defaultdict(set)
         stems: dict[str, set[str]] = defaultdict(set)
-        for district_id, name, aliases in zip(rows.district_id, rows.name, rows.aliases):
+        for district_id, name, aliases in zip(rows.district_id, rows.name, rows.aliases, strict=True):
             self._by_name[_collapse(name)] = district_id
             spellings = [name] + [a for a in aliases.split("|") if a.strip()]
             for spelling in spellings[1:]:
@@ -146,7 +147,7 @@ class DistrictMatcher:
         # Names that cover several districts, each mapped to the provinces it lies in.
         self._areas: dict[str, set[str]] = defaultdict(set)
         self._divisions: dict[str, set[str]] = defaultdict(set)
-        for division, province in set(zip(rows.division, rows.province)):
+        for division, province in set(zip(rows.division, rows.province, strict=True)):
             for key in _keys(name_tokens(division)):
                 self._divisions[key].add(province)
                 self._areas[key].add(province)
@@ -211,7 +212,8 @@ class DistrictMatcher:
     def _normalised(self, raw: str, tokens: list[str], hint: str | None) -> DistrictMatch | None:
         if any(t in _DIVISION_WORDS for t in tokens):
             rest = [t for t in tokens if t not in _DIVISION_WORDS]
-            provinces = self._lookup(self._divisions, rest) or {self._province[i] for i in self._lookup(self._by_key, rest)}
+            provinces = (self._lookup(self._divisions, rest)
+                         or {self._province[i] for i in self._lookup(self._by_key, rest)})
             if provinces:
                 return self._area(raw, provinces, hint, "a division covers several districts")
         ids = self._lookup(self._by_key, tokens)
@@ -263,7 +265,8 @@ class DistrictMatcher:
             return DistrictMatch(raw, None, None, "unmatched", score,
                                  f"no match ({best}; needs {FUZZY_THRESHOLD:.0f} and a margin of "
                                  f"{FUZZY_MARGIN:.0f} over the runner-up)")
-        (score, label, target), runner_up = accepted, (ranked[1] if len(ranked) > 1 else None)
+        score, _, target = accepted
+        runner_up = ranked[1] if len(ranked) > 1 else None
         versus = f" vs runner-up {runner_up[1]} {runner_up[0]:.0f}" if runner_up else ""
         note = f"fuzzy {score:.0f}{versus}"
         if target in self._province:

@@ -77,8 +77,7 @@ _LAW_PATTERNS = (
 )
 LAW_SPLIT = r"[,;/+&|]|\band\b"
 _NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
 # PPC s.57: for computing terms, imprisonment for life counts as 25 years.
 LIFE_MONTHS = 25 * 12
 

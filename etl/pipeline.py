@@ -24,7 +24,6 @@ import pandas as pd
 from etl import anonymise, standardise
 from etl.districts import DistrictMatcher
 from etl.extract import Extracted, extract_file, input_files
-from etl.issues import Issue
 from etl.layouts import Layout, LayoutError, load_layouts
 from etl.reference import load_reference
 from tipdash import config

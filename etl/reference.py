@@ -25,6 +25,8 @@ class ReferenceDataError(ValueError):
 
 
 TIER_RANK = {"Tier 1": 1.0, "Tier 2": 2.0, "Tier 2 Watch List": 2.5, "Tier 3": 3.0}
+# Kosovo has no ISO 3166 code: sources write KOS (Heiss & Kelley, Natural Earth) or XKX (gvnet, the EU). One code.
+ISO3_ALIASES = {"KOS": "XKX"}
 
 # Wording in source notes that says a figure has not been checked against its primary source.
 _UNVERIFIED = re.compile(r"unverified|needs to be verified|treat as unreliable|treat with caution|"
@@ -49,7 +51,7 @@ class _Table:
 
 def _districts(raw: pd.DataFrame, file: str, _: DistrictMatcher) -> pd.DataFrame:
     population = _numbers(raw, "population_2023", file)
-    for row, pop, source in zip(_rows(raw), population, raw["population_source"]):
+    for row, pop, source in zip(_rows(raw), population, raw["population_source"], strict=True):
         if pop is not None and not source:
             raise ReferenceDataError(f"{file} row {row}: population_2023 has no population_source")
     pbs_area = _numbers(raw, "area_sq_km_pbs", file)
@@ -63,7 +65,7 @@ def _districts(raw: pd.DataFrame, file: str, _: DistrictMatcher) -> pd.DataFrame
         "lon": _numbers(raw, "lon", file),
         "population_2023": population,
         "households_2023": _numbers(raw, "households_2023", file),
-        "area_km2": [p if p is not None else g for p, g in zip(pbs_area, geometry_area)],
+        "area_km2": [p if p is not None else g for p, g in zip(pbs_area, geometry_area, strict=True)],
         "area_source": ["PBS Census 2023 Table 1" if p is not None else "computed from the OpenStreetMap boundary"
                         for p in pbs_area],
         "population_source": raw["population_source"],
@@ -73,15 +75,16 @@ def _districts(raw: pd.DataFrame, file: str, _: DistrictMatcher) -> pd.DataFrame
 
 
 def _tip_tiers(raw: pd.DataFrame, file: str, _: DistrictMatcher) -> pd.DataFrame:
-    for row, tier in zip(_rows(raw), raw["tier"]):
+    for row, tier in zip(_rows(raw), raw["tier"], strict=True):
         if tier not in TIER_RANK:
-            raise ReferenceDataError(f"{file} row {row}: unknown tier {tier!r} (expected one of {', '.join(TIER_RANK)})")
+            raise ReferenceDataError(f"{file} row {row}: unknown tier {tier!r} "
+                                     f"(expected one of {', '.join(TIER_RANK)})")
     _require_source(raw, "source_url", file)
     inferred = raw["evidence_type"].eq("inferred_absent_from_complete_WL_T3_list")
     return pd.DataFrame({
         "report_year": _numbers(raw, "report_year", file),
         "country": raw["country"],
-        "iso3": raw["iso3"],
+        "iso3": raw["iso3"].replace(ISO3_ALIASES),
         "tier": raw["tier"],
         "tier_rank": raw["tier"].map(TIER_RANK),
         "evidence_type": raw["evidence_type"],
@@ -138,22 +141,22 @@ def _provincial(raw: pd.DataFrame, file: str, matcher: DistrictMatcher) -> pd.Da
     _require_source(raw, "source_url", file)
     national = raw["province"].str.startswith("Pakistan")
     provinces = []
-    for row, name, is_national in zip(_rows(raw), raw["province"], national):
+    for row, name, is_national in zip(_rows(raw), raw["province"], national, strict=True):
         province = None if is_national else matcher.province_of(name)
         if not is_national and province is None:
             raise ReferenceDataError(f"{file} row {row}: unknown province {name!r}")
         provinces.append(province)
-    districts = [matcher.match(d, p) if d else None for d, p in zip(raw["district"], provinces)]
+    districts = [matcher.match(d, p) if d else None for d, p in zip(raw["district"], provinces, strict=True)]
     # FIA reports by zone ("FIA Punjab Zone I"), which is not a district.
     zone = raw["district"].str.startswith("FIA")
     level = ["national" if n else "zone" if z else "district" if d else "province"
-             for n, z, d in zip(national, zone, raw["district"])]
+             for n, z, d in zip(national, zone, raw["district"], strict=True)]
     return pd.DataFrame({
         "period": raw["year"],
         "level": level,
         "province": provinces,
         "district": raw["district"].replace("", None),
-        "district_id": [m.district_id if m and not z else None for m, z in zip(districts, zone)],
+        "district_id": [m.district_id if m and not z else None for m, z in zip(districts, zone, strict=True)],
         "indicator": raw["indicator"],
         "topic": raw["indicator"].map(_topic),
         "value": _numbers(raw, "value", file),
@@ -291,7 +294,7 @@ def _rows(raw: pd.DataFrame) -> range:
 def _numbers(raw: pd.DataFrame, column: str, file: str) -> list[float | None]:
     """The column as numbers; an empty cell is unknown (None), never 0."""
     values: list[float | None] = []
-    for row, text in zip(_rows(raw), raw[column]):
+    for row, text in zip(_rows(raw), raw[column], strict=True):
         try:
             values.append(float(text) if text else None)
         except ValueError:
@@ -300,7 +303,7 @@ def _numbers(raw: pd.DataFrame, column: str, file: str) -> list[float | None]:
 
 
 def _require_source(raw: pd.DataFrame, column: str, file: str) -> None:
-    for row, source in zip(_rows(raw), raw[column]):
+    for row, source in zip(_rows(raw), raw[column], strict=True):
         if not source:
             raise ReferenceDataError(f"{file} row {row}: the figure has no source ({column} is empty)")
 

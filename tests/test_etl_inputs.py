@@ -6,18 +6,15 @@ Each test writes its input into a temporary raw folder and runs the real build i
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
 
 from etl.pipeline import BuildError, build_warehouse
+from tests.helpers import LAYOUTS, POLICE_HEADER, all_text
 
-LAYOUTS = Path(__file__).parent / "data" / "layouts"
 TODAY = dt.date(2026, 11, 1)
-POLICE_HEADER = ("FIR ID,District,Complaint Date,FIR No,FIR Date,Crime,Sections,Status,Result,Decision Date,"
-                 "Victims,Sex,Age,Sentence,Victim Name,CNIC,Mobile,Synthetic Record")
 
 
 @pytest.fixture
@@ -162,7 +159,7 @@ def test_unknown_columns_are_dropped_and_reported(build):
         "SYNTHETIC DEMO DATA", "SYNTHETIC DEMO DATA,Bashir Ahmed")
     _, con = build({"police_a.csv": text})
     assert any("Informant Name" in r[3] and r[4] == "warning" for r in issues(con))
-    assert _all_text(con).isdisjoint({"Bashir Ahmed"})
+    assert all_text(con).isdisjoint({"Bashir Ahmed"})
 
 
 def test_xlsx_with_several_sheets_merged_cells_and_formulas(build, tmp_path):
@@ -186,21 +183,7 @@ def test_xlsx_with_several_sheets_merged_cells_and_formulas(build, tmp_path):
 def test_personal_data_never_reaches_the_warehouse(build):
     rows = [GOOD, "P2,0300 7654321,05/03/2020,FIR 9/2020 35202-7654321-9,,kiln,,,,,1,M,44,,Gul Bibi,,,"]
     _, con = build({"police_a.csv": police(*rows)})
-    text = _all_text(con)
+    text = all_text(con)
     for planted in ("Ali Khan", "Gul Bibi", "35202-1234567-1", "0300-1234567", "0300 7654321", "7654321",
                     "P1", "FIR 12/2020"):
         assert not any(planted in value for value in text), planted
-
-
-def _all_text(con) -> set[str]:
-    values: set[str] = set()
-    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
-    for table in tables:
-        cols = con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND data_type IN ('VARCHAR', 'VARCHAR[]')",
-            [table]).fetchall()
-        for (col,) in cols:
-            for (value,) in con.execute(f'SELECT DISTINCT CAST("{col}" AS VARCHAR) FROM "{table}"').fetchall():
-                if value is not None:
-                    values.add(value)
-    return values
