@@ -79,8 +79,10 @@ LAYER_WORDS = {"districts": ("district", "adm2"), "provinces": ("province", "adm
 
 # Licence and attribution by words in the source's path or URL.
 LICENCES = (
-    (("gbhumanitarian", "cod-ab", "hdx", "ocha"), "CC BY 3.0 IGO", ATTRIBUTIONS["ocha"]),
-    (("geoboundaries", "gbopen"), "Public domain (geoBoundaries gbOpen)", ATTRIBUTIONS["geoboundaries"]),
+    (("gbhumanitarian", "cod-ab", "hdx", "ocha"), "CC BY 3.0 IGO",
+     "OCHA / HDX Common Operational Dataset (COD-AB), CC BY 3.0 IGO"),
+    (("geoboundaries", "gbopen"), "Public domain (geoBoundaries gbOpen)",
+     "geoBoundaries (Runfola et al. 2020, PLoS ONE 15(4): e0231866)"),
     (("openstreetmap", "osm", "pakistan-map"), "ODbL 1.0 (share-alike: derived databases stay ODbL)",
      ATTRIBUTIONS["openstreetmap"]),
     (("natural-earth", "naturalearth", "ne_50m", "ne_110m", "ne_10m", "ne50m", "ne110m"), "Public domain",
@@ -92,8 +94,12 @@ def download(url: str, dest: Path) -> None:
     """Fetch url to dest (atomically, so an interrupted download leaves no half file in the cache)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".part")
-    with urllib.request.urlopen(url, timeout=120) as response, partial.open("wb") as out:
-        shutil.copyfileobj(response, out)
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response, partial.open("wb") as out:
+            shutil.copyfileobj(response, out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(dest)
 
 
@@ -129,15 +135,16 @@ def build_boundaries(districts_src: str | None = None, provinces_src: str | None
         problems.append(str(exc))
 
     metadata = _previous_metadata(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name, (frame, info) in built.items():
-        info["bytes"] = _write_geojson(out_dir / LAYER_FILES[name], frame)
-        info["features"] = len(frame)
-        info["built_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        metadata["layers"][name] = info
-        log(_summary(name, info))
-    metadata["attributions"] = sorted({info["attribution"] for info in metadata["layers"].values()})
-    _write_json(out_dir / METADATA_FILE, metadata)
+    if built:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, (frame, info) in built.items():
+            info["bytes"] = _write_geojson(out_dir / LAYER_FILES[name], frame)
+            info["features"] = len(frame)
+            info["built_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+            metadata["layers"][name] = info
+            log(_summary(name, info))
+        metadata["attributions"] = sorted({info["attribution"] for info in metadata["layers"].values()})
+        _write_json(out_dir / METADATA_FILE, metadata)
     if problems:
         raise BoundaryError("\n\n".join(problems))
     return metadata

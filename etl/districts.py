@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
+
+from tipdash.config import reference_dir
 
 PROVINCES = ("Punjab", "Sindh", "Khyber Pakhtunkhwa", "Balochistan", "Islamabad Capital Territory",
              "Azad Jammu & Kashmir", "Gilgit-Baltistan")
@@ -36,15 +38,16 @@ PROVINCE_ALIASES = {
                            "خیبر پختونخوا"],
     "Balochistan": ["Balochistan", "Baluchistan", "Balochestan", "بلوچستان"],
     "Islamabad Capital Territory": ["Islamabad Capital Territory", "ICT", "Federal Capital Territory", "Islamabad"],
-    "Azad Jammu & Kashmir": ["Azad Jammu & Kashmir", "Azad Jammu and Kashmir", "Azad Kashmir", "AJK", "AJ&K",
+    "Azad Jammu & Kashmir": ["Azad Jammu & Kashmir", "Azad Jammu and Kashmir", "Azad Kashmir", "AJK", "AJ&K", "A.K",
                              "State of Azad Jammu and Kashmir", "آزاد کشمیر", "آزاد جموں و کشمیر"],
     "Gilgit-Baltistan": ["Gilgit-Baltistan", "Gilgit Baltistan", "GB", "Northern Areas", "گلگت بلتستان"],
 }
 
-# Words that say what kind of place a name is, not which one ("Lahore District", "Hyderabad City", "ضلع لاہور"),
-# and the honorific of shrine towns ("Taunsa Sharif", "Pakpattan Sharif").
-_DROP_WORDS = {"district", "distt", "dist", "city", "zila", "zilla", "zillah", "tehsil", "town", "cantt", "cantonment",
-               "sharif", "and", "ضلع", "شہر", "و"}
+# Words that say what kind of place a name is, not which one ("Lahore District", "Hyderabad City", "ضلع لاہور",
+# "Jhang Saddar", "Kurram Agency" for the tribal agencies that became districts in 2018), and the honorific of
+# shrine towns ("Taunsa Sharif", "Pakpattan Sharif").
+_DROP_WORDS = {"district", "distt", "dist", "city", "zila", "zilla", "zillah", "tehsil", "town", "saddar", "sadar",
+               "cantt", "cantonment", "agency", "sharif", "and", "ضلع", "شہر", "و"}
 # Spellings of one word that transliteration varies ("Qila"/"Killa", "Mohammad"/"Muhammad").
 _SAME_WORD = {"qila": "killa", "qilla": "killa", "kila": "killa", "qilah": "killa", "mohammad": "muhammad",
               "mohammed": "muhammad", "muhammed": "muhammad", "muhamad": "muhammad", "mohd": "muhammad"}
@@ -64,8 +67,10 @@ _URDU_FOLD = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\
 # each other, so a runner-up that close means the name is ambiguous and is left for review.
 FUZZY_THRESHOLD = 84.0
 FUZZY_MARGIN = 8.0
-# Short names differ by one letter from other short names ("Tank", "Bagh", "Swat"): no fuzzy below this length.
+# Short names differ by one letter from other short names ("Tank", "Bagh", "Swat"): a query shorter than this is
+# not compared fuzzily, and neither is a target whose skeleton is shorter than 4 letters ("RYK", "KP", "Hub").
 FUZZY_MIN_LENGTH = 5
+_MIN_TARGET_SKELETON = 4
 
 _METHODS = ("exact", "alias", "normalised", "fuzzy", "province", "unmatched")
 
@@ -161,12 +166,11 @@ class DistrictMatcher:
                     self._province_keys[key] = province
                     self._areas[key].add(province)
         self._fuzzy_targets = self._fuzzy_choices()
+        self._fuzzy_skeletons = [skeleton for skeleton, _, _ in self._fuzzy_targets]
         self._memo: dict[tuple[str | None, str | None], DistrictMatch] = {}
 
     @classmethod
     def from_csv(cls, path: str | Path | None = None) -> DistrictMatcher:
-        from tipdash.config import reference_dir
-
         path = Path(path) if path else reference_dir() / "districts.csv"
         return cls(pd.read_csv(path, dtype=str, keep_default_na=False))
 
@@ -191,8 +195,8 @@ class DistrictMatcher:
     # -- levels -------------------------------------------------------------------------------------------------
 
     def _match(self, raw: str | None, hint: str | None) -> DistrictMatch:
-        text = _collapse(raw or "")
-        raw = "" if raw is None else raw
+        raw = raw if isinstance(raw, str) else ""  # None, or NaN from a spreadsheet's empty cell
+        text = _collapse(raw)
         if not text:
             return DistrictMatch(raw, None, None, "unmatched", None, "empty")
         if looks_like_identifier(text):
@@ -207,7 +211,8 @@ class DistrictMatcher:
         if not tokens:
             return DistrictMatch(raw, None, None, "unmatched", None, "no place name left after removing "
                                  "words such as 'district' or 'city'")
-        return self._normalised(raw, tokens, hint) or self._fuzzy(raw, tokens, hint)
+        return (self._normalised(raw, tokens, hint) or self._by_parts(raw, text, hint)
+                or self._fuzzy(raw, tokens, hint))
 
     def _normalised(self, raw: str, tokens: list[str], hint: str | None) -> DistrictMatch | None:
         if any(t in _DIVISION_WORDS for t in tokens):
@@ -227,6 +232,13 @@ class DistrictMatcher:
         if stripped != tokens:
             return self._normalised(raw, stripped, hint or named_province)
         return None
+
+    def _by_parts(self, raw: str, text: str, hint: str | None) -> DistrictMatch | None:
+        """Names in parts, "Tharparkar (Mithi)", "Kech/Turbat": the district the parts name, if they name one."""
+        parts = [name_tokens(part) for part in re.split(r"[()/\\,;@|]", text)]
+        found = [self._normalised(raw, tokens, hint) for tokens in parts if tokens]
+        ids = {m.district_id for m in found if m and m.district_id}
+        return self._one_of(raw, ids, hint) if len(found) > 1 and ids else None
 
     def _one_of(self, raw: str, ids: set[str], hint: str | None) -> DistrictMatch:
         if len(ids) == 1:
@@ -252,7 +264,7 @@ class DistrictMatcher:
 
     def _fuzzy(self, raw: str, tokens: list[str], hint: str | None) -> DistrictMatch:
         query = _skeleton("".join(tokens))
-        if len(query) < FUZZY_MIN_LENGTH:
+        if len("".join(tokens)) < FUZZY_MIN_LENGTH:
             return DistrictMatch(raw, None, None, "unmatched", None, "no match (too short to compare fuzzily)")
         ranked = self._ranked(query, None)
         accepted = _accepted(ranked)
@@ -299,23 +311,23 @@ class DistrictMatcher:
         """(skeleton, label, target) for every district spelling and every multi-district name.
 
         Targets are district ids, or "province:<name>" for names that cover several districts, so a misspelt
-        "Karachi" is compared with "Karachi" and never forced onto one Karachi district.
+        "Karachi" is compared with "Karachi" and never forced onto one Karachi district. Abbreviations ("RYK",
+        "KP") are matched exactly or not at all: one letter off, they are other abbreviations.
         """
         choices = [(_skeleton(key), self._name[i], i) for key, ids in self._by_key.items() if len(ids) == 1
                    for i in ids]
         choices += [(_skeleton(key), key, f"province:{next(iter(p))}") for key, p in self._areas.items()
                     if len(p) == 1 and key not in self._by_key]
-        return choices
+        return [choice for choice in choices if len(choice[0]) >= _MIN_TARGET_SKELETON]
 
     def _ranked(self, query: str, hint: str | None) -> list[tuple[float, str, str]]:
         """Best score per target, highest first; limited to the hinted province when one is given."""
+        scores = [round(float(s), 1) for s in process.cdist([query], self._fuzzy_skeletons, scorer=fuzz.ratio)[0]]
         best: dict[str, tuple[float, str, str]] = {}
-        for skeleton, label, target in self._fuzzy_targets:
-            if hint and self._target_province(target) != hint:
+        for score, (_, label, target) in zip(scores, self._fuzzy_targets, strict=True):
+            if target in best and score <= best[target][0] or hint and self._target_province(target) != hint:
                 continue
-            score = fuzz.ratio(query, skeleton)
-            if target not in best or score > best[target][0]:
-                best[target] = (score, label, target)
+            best[target] = (score, label, target)
         return sorted(best.values(), key=lambda item: -item[0])
 
     def _target_province(self, target: str) -> str:

@@ -35,7 +35,7 @@ CONTRACT_CODES: dict[str, tuple[str, ...]] = {
     "outcome": ("convicted", "acquitted", "compromise", "discharged", "pending"),
     "victim_sex": ("female", "male", "transgender", "unknown"),
     "victim_referred": ("yes", "no"),
-    "law_sections": ("PTPA", "PPC366A", "PPC370", "PPC371A", "PPC371B", "PPC374", "BLSA", "PSMA"),
+    "law_sections": ("PTPA", "PPC366A", "PPC370", "PPC371A", "PPC371B", "PPC374", "BLSA", "PSMA", "OTHER"),
 }
 
 # ISO dates are always tried after a source's own formats.

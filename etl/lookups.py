@@ -112,6 +112,10 @@ def law_code(token: str, layout_codes: dict[str, str]) -> str | None:
     for pattern, code in _LAW_PATTERNS:
         if pattern.search(norm):
             return code
+    # Agencies also cite laws outside the contract (PPC 365-B kidnapping, 420 cheating, the Emigration Ordinance
+    # 1979, the Child Marriage Restraint Act...). They are real citations, kept as OTHER rather than reported.
+    if re.search(r"\d|ACT|ORDINANCE|PPC|CODE|LAW", norm):
+        return "OTHER"
     return None
 
 

@@ -78,12 +78,12 @@ def test_bad_rows_are_rejected_with_file_row_column_and_reason_and_good_rows_loa
 
 
 def test_unreadable_optional_values_are_cleared_not_the_row(build):
-    row = "P7,Lahore,05/03/2020,,07/03/2020,weird,\"371-A, sec 999\",,,,x,M,144,ten years,,,,"
+    row = "P7,Lahore,05/03/2020,,07/03/2020,weird,\"371-A, sec 999, xyz\",,,,x,M,144,ten years,,,,"
     _, con = build({"police_a.csv": police(row)})
     got = {(r[2], r[4]) for r in issues(con)}
     assert {("Crime", "value cleared"), ("Sections", "value cleared"), ("Victims", "value cleared"),
             ("Age", "value cleared")} <= got
-    assert con.execute("SELECT offence, victim_count, law_codes FROM cases").fetchall() == [(None, 1, ["PPC371A"])]
+    assert con.execute("SELECT offence, victim_count, law_codes FROM cases").fetchall() == [(None, 1, ["OTHER", "PPC371A"])]
 
 
 def test_stage_follows_the_dates_and_the_verdict(build):

@@ -162,7 +162,8 @@ SELECT
     CASE WHEN list_contains(k.law_codes, 'PTPA') THEN 'PTPA 2018'
          WHEN list_contains(k.law_codes, 'BLSA') THEN 'BLSA 1992'
          WHEN list_contains(k.law_codes, 'PSMA') THEN 'PSMA 2018'
-         WHEN len(k.law_codes) > 0 THEN 'PPC only'
+         WHEN len(list_filter(k.law_codes, lambda x: x LIKE 'PPC%')) > 0 THEN 'PPC only'
+         WHEN len(k.law_codes) > 0 THEN 'Other law'
          ELSE 'Not recorded' END AS law_group,
     k.scope,
     CASE WHEN k.scope = 'transnational' THEN k.country_iso3 END AS country_iso3,

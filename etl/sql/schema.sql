@@ -31,8 +31,8 @@ CREATE TABLE cases (
     months_fir_to_verdict USMALLINT,           -- whole months from FIR to verdict, concluded trials only
     offence              VARCHAR,              -- data/README.md offence types; NULL = not recorded
     is_smuggling         BOOLEAN NOT NULL,     -- offence = migrant_smuggling (not trafficking)
-    law_codes            VARCHAR[] NOT NULL,   -- PTPA, PPC366A, PPC370, PPC371A, PPC371B, PPC374, BLSA, PSMA
-    law_group            VARCHAR NOT NULL,     -- PTPA 2018 | BLSA 1992 | PSMA 2018 | PPC only | Not recorded
+    law_codes            VARCHAR[] NOT NULL,   -- PTPA, PPC366A, PPC370, PPC371A, PPC371B, PPC374, BLSA, PSMA, OTHER
+    law_group            VARCHAR NOT NULL,     -- PTPA 2018 | BLSA 1992 | PSMA 2018 | PPC only | Other law | Not recorded
     scope                VARCHAR,              -- internal | transnational
     country_iso3         VARCHAR,              -- destination/origin of a transnational case
     victim_count         USMALLINT NOT NULL,

@@ -1,0 +1,30 @@
+"""Entry point: page config, the warehouse guard, the demo banner, the shared filters and the page table."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from tipdash import filters, queries, text, ui
+
+PAGES = Path(__file__).parent / "pages"
+
+st.set_page_config(page_title=text.APP_SHORT, page_icon="⚖️", layout="wide",
+                   initial_sidebar_state="expanded")
+
+ui.ensure_warehouse()
+
+page = st.navigation({
+    "Dashboard": [
+        st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page(PAGES / "hotspots.py", title="District hotspots", icon=":material/map:"),
+        st.Page(PAGES / "conviction_gap.py", title="Conviction gap", icon=":material/gavel:"),
+        st.Page(PAGES / "tier_ranking.py", title="Tier ranking", icon=":material/leaderboard:"),
+    ],
+    "Data": [
+        st.Page(PAGES / "explore.py", title="Explore and download", icon=":material/table_view:"),
+        st.Page(PAGES / "about.py", title="About and methods", icon=":material/info:"),
+    ],
+})
+ui.demo_banner()
+st.session_state["filters"] = filters.sidebar(queries.filter_options())
+page.run()

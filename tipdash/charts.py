@@ -1,0 +1,378 @@
+"""Chart builders: a DataFrame in, a plotly Figure out. No Streamlit here.
+
+Conventions every builder keeps:
+* colour-blind-safe colours (Okabe–Ito for categories, ColorBrewer sequential/diverging scales);
+* thousands separators, the unit and the period in every title, hover text in plain words;
+* a suppressed count is never drawn as 0: it is a hatched stub at the suppression threshold labelled "<10"
+  (bars) or a hollow marker labelled "<10" (lines), and its hover says why.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from tipdash import privacy, text
+
+# Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
+CATEGORICAL = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+SEQUENTIAL = "YlGnBu"  # ColorBrewer, colour-blind safe; counts and rates
+DIVERGING = "PuOr_r"  # ColorBrewer; purple = fewer, orange = more
+SUPPRESSED_COLOUR = "#BDBDBD"
+TEXT_COLOUR = "#262730"
+FONT = dict(family="Source Sans Pro, Segoe UI, Helvetica, Arial, sans-serif", size=14, color=TEXT_COLOUR)
+THRESHOLD = privacy.SUPPRESS_BELOW
+SUPPRESSED_HOVER = f"fewer than {THRESHOLD}: suppressed to protect privacy"
+DEMO_MARK = "Synthetic demo data"
+
+TIER_ORDER = ["Tier 1", "Tier 2", "Tier 2 Watch List", "Tier 3", "Special case"]
+TIER_COLOURS = {  # Okabe–Ito, from best to worst
+    "Tier 1": "#009E73", "Tier 2": "#56B4E9", "Tier 2 Watch List": "#E69F00", "Tier 3": "#D55E00",
+    "Special case": "#999999",
+}
+MEASURE_COLOURS = {
+    "cases": CATEGORICAL[0], "victims": CATEGORICAL[4], "firs": CATEGORICAL[1], "charge_sheets": CATEGORICAL[2],
+    "trials": CATEGORICAL[3], "convictions": CATEGORICAL[5],
+}
+
+
+def plotly_config(filename: str = "tip-dashboard-chart") -> dict:
+    """Modebar with a PNG export sized for slides (1600×900 at 2×)."""
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": filename, "width": 1600, "height": 900, "scale": 2},
+        "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
+    }
+
+
+def wrap_title(title: str, width: int) -> str:
+    """Break a long title into lines at word boundaries (plotly never wraps titles itself)."""
+    lines, line = [], ""
+    for word in title.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def top_margin(fig: go.Figure) -> int:
+    lines = (fig.layout.title.text or "").count("<br>") + 1 if fig.layout.title.text else 0
+    subtitle = 20 if fig.layout.title.subtitle.text else 0
+    legend = 46 if fig.layout.showlegend and fig.layout.legend.y is not None and fig.layout.legend.y > 0.9 else 0
+    return 16 + 22 * lines + subtitle + legend
+
+
+def base_layout(fig: go.Figure, title: str, height: int = 420, legend: bool = True,
+                title_chars: int = 64) -> go.Figure:
+    """Shared look: title top-left (wrapped), legend between title and plot, thousands separators."""
+    fig.update_layout(
+        title=dict(text=wrap_title(title, title_chars), x=0.01, xanchor="left", y=1, yref="container",
+                   yanchor="top", pad=dict(t=10), font=dict(size=16)),
+        template="plotly_white",
+        font=FONT,
+        height=height,
+        separators=".,",  # decimal point, thousands comma
+        hoverlabel=dict(font_size=14, bgcolor="white"),
+        showlegend=legend,
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, xanchor="left", title_text=""),
+    )
+    fig.update_layout(margin=dict(l=10, r=20, t=top_margin(fig), b=10))
+    return fig
+
+
+def mark_demo(fig: go.Figure) -> go.Figure:
+    """Stamp the figure (and so every PNG exported from it) as synthetic demo data, under its title."""
+    fig.update_layout(title_subtitle=dict(text=DEMO_MARK, font=dict(size=13, color="#9C4A00")))
+    fig.update_layout(margin_t=top_margin(fig))
+    return fig
+
+
+def empty_figure(message: str, height: int = 300) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                       font=dict(size=16, color="#555"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return base_layout(fig, "", height=height, legend=False)
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def count_labels(values: pd.Series) -> list[str]:
+    return [text.count(v) for v in values]
+
+
+def _split(values: pd.Series) -> tuple[list, list]:
+    """Plot values (None where suppressed) and the suppressed stub heights (threshold where suppressed)."""
+    shown = [None if _missing(v) else float(v) for v in values]
+    stubs = [THRESHOLD if _missing(v) else None for v in values]
+    return shown, stubs
+
+
+# Time series -------------------------------------------------------------------------------------------------
+
+
+def trend_lines(df: pd.DataFrame, measures: Sequence[str], grain: str, period: str) -> go.Figure:
+    """Protected counts over time, one line per measure; suppressed points are hollow markers at "<10"."""
+    fig = go.Figure()
+    x = df["period"]
+    x_hover = x.dt.strftime("%Y" if grain == "year" else "%B %Y")
+    for i, key in enumerate(measures):
+        if key not in df:
+            continue
+        colour = MEASURE_COLOURS.get(key, CATEGORICAL[i % len(CATEGORICAL)])
+        shown, stubs = _split(df[key])
+        labels = count_labels(df[key])
+        fig.add_scatter(
+            x=x, y=shown, name=text.title(key), mode="lines+markers", line=dict(color=colour, width=2.5),
+            marker=dict(size=6 if grain == "month" else 8), customdata=list(zip(x_hover, labels, strict=True)),
+            hovertemplate=f"%{{customdata[0]}}: %{{customdata[1]}} {text.label(key)}<extra></extra>",
+            connectgaps=False,
+        )
+        if any(s is not None for s in stubs):
+            fig.add_scatter(
+                x=x, y=stubs, mode="markers+text", text=[text.SUPPRESSED if s else "" for s in stubs],
+                textposition="top center", marker=dict(symbol="circle-open", size=9, color=colour),
+                showlegend=False, customdata=x_hover,
+                hovertemplate=f"%{{customdata}}: {text.label(key)} {SUPPRESSED_HOVER}<extra></extra>",
+            )
+    unit = "per year" if grain == "year" else "per month"
+    title = f"Cases over time, {unit}, {period}"
+    base_layout(fig, title, title_chars=58)
+    fig.update_yaxes(title_text="Number of cases", rangemode="tozero", tickformat=",d")
+    fig.update_xaxes(title_text="Year reported" if grain == "year" else "Month reported",
+                     dtick="M12" if grain == "year" else None, tickformat="%Y" if grain == "year" else "%b %Y")
+    return fig
+
+
+# Bars -------------------------------------------------------------------------------------------------------
+
+
+def ranked_bars(df: pd.DataFrame, value: str, label: str, title: str, value_name: str,
+                height: int | None = None, percent: bool = False, colour: str = CATEGORICAL[0]) -> go.Figure:
+    """Horizontal bars, largest at the top. Counts: suppressed as "<10" stubs. Percentages: missing as "n/a"."""
+    df = df.reset_index(drop=True)
+    labels = df[label].astype(str).tolist()
+    if percent:
+        values = [None if _missing(v) else float(v) for v in df[value]]
+        texts = [text.percent(v, missing="not available") for v in df[value]]
+        stubs = [None] * len(df)
+    else:
+        values, stubs = _split(df[value])
+        texts = count_labels(df[value])
+    fig = go.Figure()
+    fig.add_bar(
+        y=labels, x=values, orientation="h", marker_color=colour, name=value_name,
+        text=[t if v is not None else "" for t, v in zip(texts, values, strict=True)], textposition="outside",
+        cliponaxis=False, customdata=texts, hovertemplate=f"%{{y}}: %{{customdata}} {value_name}<extra></extra>",
+    )
+    if any(s is not None for s in stubs):
+        fig.add_bar(
+            y=labels, x=stubs, orientation="h", name=f"Fewer than {THRESHOLD} (suppressed)",
+            marker=dict(color=SUPPRESSED_COLOUR, pattern=dict(shape="/")), text=[
+                text.SUPPRESSED if s else "" for s in stubs], textposition="outside", cliponaxis=False,
+            hovertemplate=f"%{{y}}: {value_name} {SUPPRESSED_HOVER}<extra></extra>",
+        )
+    if percent and any(v is None for v in values):
+        fig.add_scatter(
+            y=[lab for lab, v in zip(labels, values, strict=True) if v is None],
+            x=[0] * sum(v is None for v in values), mode="text", text="not available", textposition="middle right",
+            showlegend=False, hoverinfo="skip",
+        )
+    base_layout(fig, title, height=height or max(260, 90 + 30 * len(df)), legend=False, title_chars=46)
+    fig.update_layout(barmode="overlay", bargap=0.25)
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(tickformat=".0f" if percent else ",d", rangemode="tozero",
+                     range=[0, 105] if percent else None, title_text=value_name)
+    return fig
+
+
+def grouped_bars(df: pd.DataFrame, category: str, series: Sequence[str], series_names: Sequence[str],
+                 title: str, axis_title: str, percent: bool = True, height: int = 380) -> go.Figure:
+    """Bars for several series per category (e.g. district vs province vs Pakistan); missing shown as "n/a"."""
+    fig = go.Figure()
+    for i, (col, name) in enumerate(zip(series, series_names, strict=True)):
+        vals = [None if _missing(v) else float(v) for v in df[col]]
+        if percent:
+            labels = [text.percent(v, missing="n/a") for v in df[col]]
+        else:
+            labels = [text.rate(v, missing="n/a") for v in df[col]]
+        fig.add_bar(x=df[category], y=vals, name=name, marker_color=CATEGORICAL[i % len(CATEGORICAL)],
+                    text=labels, textposition="outside", cliponaxis=False, customdata=labels,
+                    hovertemplate=f"{name}, %{{x}}: %{{customdata}}<extra></extra>")
+    base_layout(fig, title, height=height, title_chars=60)
+    fig.update_layout(barmode="group", bargap=0.2, uniformtext=dict(minsize=10, mode="hide"))
+    fig.update_yaxes(title_text=axis_title, rangemode="tozero", range=[0, 110] if percent else None,
+                     tickformat=".0f" if percent else ",.1f")
+    return fig
+
+
+def count_columns(df: pd.DataFrame, category: str, value: str, title: str, value_name: str,
+                  height: int = 340, colour: str = CATEGORICAL[0]) -> go.Figure:
+    """Vertical bars of protected counts in a fixed order (bins, outcomes); suppressed as "<10" stubs."""
+    shown, stubs = _split(df[value])
+    labels = count_labels(df[value])
+    fig = go.Figure()
+    fig.add_bar(x=df[category], y=shown, marker_color=colour, name=value_name,
+                text=[t if s is not None else "" for t, s in zip(labels, shown, strict=True)],
+                textposition="outside", cliponaxis=False, customdata=labels,
+                hovertemplate=f"%{{x}}: %{{customdata}} {value_name}<extra></extra>")
+    if any(s is not None for s in stubs):
+        fig.add_bar(x=df[category], y=stubs, name=f"Fewer than {THRESHOLD} (suppressed)",
+                    marker=dict(color=SUPPRESSED_COLOUR, pattern=dict(shape="/")),
+                    text=[text.SUPPRESSED if s else "" for s in stubs], textposition="outside", cliponaxis=False,
+                    hovertemplate=f"%{{x}}: {value_name} {SUPPRESSED_HOVER}<extra></extra>")
+    base_layout(fig, title, height=height, legend=False, title_chars=52)
+    fig.update_layout(barmode="overlay")
+    fig.update_yaxes(title_text=value_name[:1].upper() + value_name[1:], rangemode="tozero", tickformat=",d")
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def victim_profile(df: pd.DataFrame, title: str, height: int = 360) -> go.Figure:
+    """Victims by age band (x) and sex (colour), protected counts. An absent combination is a true 0."""
+    fig = go.Figure()
+    bands = list(dict.fromkeys(df["age_band"]))
+    cells = {(r.sex, r.age_band): r.victims for r in df.itertuples()}
+    for i, sex in enumerate(dict.fromkeys(df["sex"])):
+        values = pd.Series([cells.get((sex, b), 0) for b in bands], dtype="Int64")
+        shown, stubs = _split(values)
+        name = text.SEXES.get(sex, sex)
+        colour = CATEGORICAL[i % len(CATEGORICAL)]
+        fig.add_bar(x=bands, y=[s if s is not None else t for s, t in zip(shown, stubs, strict=True)], name=name,
+                    marker=dict(color=colour, pattern=dict(shape=["/" if t else "" for t in stubs])),
+                    customdata=count_labels(values),
+                    hovertemplate=f"{name}, aged %{{x}}: %{{customdata}} victims<extra></extra>")
+    base_layout(fig, title, height=height, title_chars=52)
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title_text="Age band (years)", type="category")
+    fig.update_yaxes(title_text="Victims", tickformat=",d", rangemode="tozero")
+    return fig
+
+
+# The conviction gap -------------------------------------------------------------------------------------------
+
+
+def funnel(df: pd.DataFrame, period: str, height: int = 360) -> go.Figure:
+    """Reported -> convicted as left-aligned bars: the protected count at each stage and the share lost there."""
+    values = [THRESHOLD if _missing(v) else float(v) for v in df["value"]]
+    counts = count_labels(df["value"])
+    labels = []
+    for i, row in enumerate(df.itertuples()):
+        lost = "" if i == 0 else (f"  ({text.percent(row.share_lost, 'n/a')} lost)" if not _missing(row.share_lost)
+                                  else "  (share lost not available)")
+        labels.append(counts[i] + lost)
+    hover = []
+    for i, row in enumerate(df.itertuples()):
+        if i == 0:
+            hover.append(f"{counts[i]} {text.label(row.stage)}")
+        else:
+            hover.append(f"{counts[i]} {text.label(row.stage)}: {text.percent(row.share_of_previous, 'n/a')} of the "
+                         f"previous stage, {text.percent(row.share_of_reported, 'n/a')} of cases reported")
+    fig = go.Figure(go.Bar(
+        y=df["label"], x=values, orientation="h", text=labels, textposition="outside", cliponaxis=False,
+        marker=dict(color=[MEASURE_COLOURS.get(s, CATEGORICAL[0]) for s in df["stage"]],
+                    pattern=dict(shape=["/" if _missing(v) else "" for v in df["value"]])),
+        customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+    ))
+    base_layout(fig, f"From report to conviction: cases reported in {period}", height=height, legend=False,
+                title_chars=56)
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(range=[0, max(values) * 1.55], tickformat=",d", title_text="Cases", showgrid=True)
+    return fig
+
+
+OUTCOME_SHORT = {"convicted": "Convicted", "acquitted": "Acquitted", "compromise": "Compromise/withdrew"}
+
+
+def stacked_outcomes(df: pd.DataFrame, period: str, height: int = 210) -> go.Figure:
+    """Concluded trials split by outcome, one 100% bar (shares of protected counts), labelled in the bar."""
+    fig = go.Figure()
+    colours = {"convicted": "#0072B2", "acquitted": "#E69F00", "compromise": "#CC79A7"}
+    for row in df.itertuples():
+        share = None if _missing(row.share) else float(row.share)
+        short = OUTCOME_SHORT.get(row.outcome, row.label)
+        fig.add_bar(y=["Concluded trials"], x=[share], orientation="h", name=row.label,
+                    marker_color=colours.get(row.outcome, SUPPRESSED_COLOUR),
+                    text=[f"{short}<br>{text.percent(share, 'n/a')}"], textposition="inside",
+                    insidetextanchor="middle", insidetextfont=dict(color="white"),
+                    hovertemplate=f"{row.label}: {text.count(row.value)} trials "
+                                  f"({text.percent(share, 'n/a')})<extra></extra>")
+    base_layout(fig, f"How concluded trials ended, cases reported in {period} (% of concluded trials)",
+                height=height, legend=False, title_chars=56)
+    fig.update_layout(barmode="stack", uniformtext=dict(minsize=10, mode="hide"))
+    fig.update_xaxes(range=[0, 100], ticksuffix="%", title_text="")
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+# TIP report tiers and government figures --------------------------------------------------------------------
+
+
+def tier_timeline(df: pd.DataFrame, country: str = "Pakistan", height: int = 320) -> go.Figure:
+    """The country's tier in each US TIP report (higher on the chart = better tier)."""
+    if df.empty:
+        return empty_figure("No TIP report tiers in the warehouse")
+    ranks = {t: i + 1 for i, t in enumerate(TIER_ORDER)}
+    y = [ranks.get(t, r) for t, r in zip(df["tier"], df["tier_rank"], strict=True)]
+    fig = go.Figure()
+    fig.add_scatter(x=df["report_year"], y=y, mode="lines", line=dict(shape="hv", color="#999", width=2),
+                    hoverinfo="skip", showlegend=False)
+    for tier in TIER_ORDER:
+        part = df[df["tier"] == tier]
+        if part.empty:
+            continue
+        fig.add_scatter(x=part["report_year"], y=[ranks[tier]] * len(part), mode="markers", name=tier,
+                        marker=dict(size=16, color=TIER_COLOURS[tier], line=dict(color="white", width=1.5)),
+                        hovertemplate=f"%{{x}} TIP report: {country} {tier}<extra></extra>")
+    years = text.period(int(df["report_year"].min()), int(df["report_year"].max()))
+    base_layout(fig, f"{country}'s tier in the US TIP report, {years}", height=height, title_chars=60)
+    used = [t for t in TIER_ORDER if t in set(df["tier"])] or TIER_ORDER[:4]
+    fig.update_yaxes(tickvals=[ranks[t] for t in TIER_ORDER[:4]], ticktext=TIER_ORDER[:4], range=[4.5, 0.5],
+                     title_text="")
+    fig.update_xaxes(dtick=1 if len(df) <= 12 else 2, title_text="Report year", tickformat="d", tickangle=0,
+                     tickfont=dict(size=12))
+    fig.update_layout(legend=dict(traceorder="normal"), meta={"tiers": used})
+    return fig
+
+
+def government_figures(df: pd.DataFrame, height: int = 440) -> go.Figure:
+    """One small panel per reported indicator (own scale): gaps where not available, hollow if unverified."""
+    if df.empty:
+        return empty_figure("No government-reported figures in the warehouse")
+    indicators = list(dict.fromkeys(df["indicator"]))
+    names = [text.GOV_INDICATORS.get(i, str(i).replace("_", " ").capitalize()) for i in indicators]
+    rows = math.ceil(len(indicators) / 2)
+    fig = make_subplots(rows=rows, cols=2, shared_xaxes=True, subplot_titles=names, vertical_spacing=0.16,
+                        horizontal_spacing=0.12)
+    for i, (indicator, name) in enumerate(zip(indicators, names, strict=True)):
+        part = df[df["indicator"] == indicator]
+        colour = CATEGORICAL[i % len(CATEGORICAL)]
+        values = [None if _missing(v) else float(v) for v in part["value"]]
+        verified = [bool(v) for v in part["verified"]]
+        shown = [f"{v:,.0f}" + ("" if ok else " (unverified)") if v is not None else "not available"
+                 for v, ok in zip(values, verified, strict=True)]
+        fig.add_scatter(
+            x=part["year"], y=values, name=name, mode="lines+markers", line=dict(color=colour, width=2),
+            marker=dict(size=8, color=colour, symbol=["circle" if ok else "circle-open" for ok in verified],
+                        line=dict(color=colour, width=2)),
+            customdata=shown, hovertemplate=f"{name}, %{{x}}: %{{customdata}}<extra></extra>", connectgaps=False,
+            row=i // 2 + 1, col=i % 2 + 1, showlegend=False,
+        )
+    years = df["year"].dropna().astype(int)
+    base_layout(fig, f"Government-reported figures per year, {text.period(years.min(), years.max())} "
+                     "(hollow marker = unverified; gap = not available)", height=height, legend=False,
+                title_chars=56)
+    fig.update_yaxes(tickformat="~s", rangemode="tozero")
+    fig.update_xaxes(dtick=2, tickformat="d")
+    fig.update_annotations(font_size=14)
+    return fig

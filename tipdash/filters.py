@@ -1,0 +1,284 @@
+"""The shared filters: a frozen dataclass, the sidebar widgets that set it, and the URL that reproduces it.
+
+Flow on every run: URL -> (validated) session state -> widgets -> Filters -> URL. The URL is read only when it
+differs from what this session last wrote (first load, a pasted link, browser back/forward); otherwise the widgets
+are the truth. Every value from the URL is checked against a whitelist from the warehouse; anything else is
+dropped, so nothing from the address bar reaches SQL except as a known value (and queries bind it anyway).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+import streamlit as st
+
+from tipdash import text
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the filters may hold, read from the warehouse."""
+
+    year_min: int
+    year_max: int
+    default_years: tuple[int, int]
+    agencies: tuple[str, ...] = ()
+    provinces: tuple[str, ...] = ()
+    districts: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # id -> (name, province)
+
+    def district_label(self, district_id: str) -> str:
+        name, province = self.districts.get(district_id, (district_id, ""))
+        return f"{name} ({province})" if province else name
+
+
+@dataclass(frozen=True)
+class Filters:
+    year_from: int
+    year_to: int
+    offences: tuple[str, ...] = ()  # empty: every trafficking offence
+    include_smuggling: bool = False
+    sexes: tuple[str, ...] = ()
+    age_bands: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()
+    agencies: tuple[str, ...] = ()
+    provinces: tuple[str, ...] = ()
+    districts: tuple[str, ...] = ()
+
+    @property
+    def years(self) -> int:
+        return self.year_to - self.year_from + 1
+
+    @property
+    def period(self) -> str:
+        return text.period(self.year_from, self.year_to)
+
+    def previous(self) -> Filters:
+        """The same filters over the previous period of equal length."""
+        return replace(self, year_from=self.year_from - self.years, year_to=self.year_to - self.years)
+
+    def for_district(self, district_id: str) -> Filters:
+        return replace(self, provinces=(), districts=(district_id,))
+
+    def for_province(self, province: str) -> Filters:
+        return replace(self, provinces=(province,), districts=())
+
+    def for_pakistan(self) -> Filters:
+        return replace(self, provinces=(), districts=())
+
+    def describe(self, options: FilterOptions | None = None) -> str:
+        """The active filters in words, for captions and downloads."""
+        parts = [self.period]
+        if self.offences:
+            parts.append("offence: " + ", ".join(text.offence(o) for o in self.offences))
+        parts.append("smuggling of migrants included" if self.include_smuggling else "smuggling of migrants excluded")
+        if self.sexes:
+            parts.append("victim sex: " + ", ".join(text.SEXES.get(s, s) for s in self.sexes))
+        if self.age_bands:
+            parts.append("victim age: " + ", ".join(self.age_bands))
+        if self.scopes:
+            parts.append("scope: " + ", ".join(text.SCOPES.get(s, s) for s in self.scopes))
+        if self.agencies:
+            parts.append("agency: " + ", ".join(self.agencies))
+        if self.provinces:
+            parts.append("province: " + ", ".join(self.provinces))
+        if self.districts:
+            label = options.district_label if options else str
+            parts.append("district: " + ", ".join(label(d) for d in self.districts))
+        return " · ".join(parts)
+
+
+# Widget keys, URL keys and whitelists ------------------------------------------------------------------------
+
+KEYS = {  # URL key -> widget key
+    "years": "f_years",
+    "offence": "f_offence",
+    "smuggling": "f_smuggling",
+    "sex": "f_sex",
+    "age": "f_age",
+    "scope": "f_scope",
+    "agency": "f_agency",
+    "province": "f_province",
+    "district": "f_district",
+}
+_LAST_URL = "_filters_last_url"
+_YEARS = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
+
+
+def _allowed(options: FilterOptions) -> dict[str, tuple[str, ...]]:
+    return {
+        "offence": tuple(text.OFFENCES),
+        "sex": tuple(text.SEXES),
+        "age": tuple(text.AGE_BANDS),
+        "scope": tuple(text.SCOPES),
+        "agency": options.agencies,
+        "province": options.provinces,
+        "district": tuple(options.districts),
+    }
+
+
+def default_filters(options: FilterOptions) -> Filters:
+    return Filters(*options.default_years)
+
+
+def parse_years(raw: str | None, options: FilterOptions) -> tuple[int, int] | None:
+    """'2019-2024' or '2023' inside the warehouse's years, else None."""
+    match = _YEARS.match(raw or "")
+    if not match:
+        return None
+    lo = int(match.group(1))
+    hi = int(match.group(2) or lo)
+    if lo > hi or lo < options.year_min or hi > options.year_max:
+        return None
+    return lo, hi
+
+
+def from_query_params(params: Mapping[str, Iterable[str]], options: FilterOptions) -> Filters:
+    """Filters from URL values (each a list of strings). Unknown or malformed values are ignored."""
+    allowed = _allowed(options)
+    years = parse_years(next(iter(params.get("years", [])), None), options) or options.default_years
+
+    def pick(key: str) -> tuple[str, ...]:
+        values = [v for v in params.get(key, []) if v in allowed[key]]
+        return tuple(dict.fromkeys(values))  # de-duplicated, order kept
+
+    smuggling = next(iter(params.get("smuggling", [])), "") in ("1", "true", "yes")
+    return Filters(
+        year_from=years[0], year_to=years[1], offences=pick("offence"), include_smuggling=smuggling,
+        sexes=pick("sex"), age_bands=pick("age"), scopes=pick("scope"), agencies=pick("agency"),
+        provinces=pick("province"), districts=pick("district"),
+    )
+
+
+def to_query_params(f: Filters, options: FilterOptions) -> dict[str, list[str]]:
+    """The URL values of ``f``; values equal to the defaults are left out to keep links short."""
+    out: dict[str, list[str]] = {}
+    if (f.year_from, f.year_to) != options.default_years:
+        out["years"] = [f"{f.year_from}-{f.year_to}" if f.year_from != f.year_to else str(f.year_from)]
+    for key, values in (("offence", f.offences), ("sex", f.sexes), ("age", f.age_bands), ("scope", f.scopes),
+                        ("agency", f.agencies), ("province", f.provinces), ("district", f.districts)):
+        if values:
+            out[key] = list(values)
+    if f.include_smuggling:
+        out["smuggling"] = ["1"]
+    return out
+
+
+def _url_values() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in KEYS if key in st.query_params}
+
+
+def _seed_widgets(f: Filters) -> None:
+    st.session_state[KEYS["years"]] = (f.year_from, f.year_to)
+    st.session_state[KEYS["offence"]] = list(f.offences)
+    st.session_state[KEYS["smuggling"]] = f.include_smuggling
+    st.session_state[KEYS["sex"]] = list(f.sexes)
+    st.session_state[KEYS["age"]] = list(f.age_bands)
+    st.session_state[KEYS["scope"]] = list(f.scopes)
+    st.session_state[KEYS["agency"]] = list(f.agencies)
+    st.session_state[KEYS["province"]] = list(f.provinces)
+    st.session_state[KEYS["district"]] = list(f.districts)
+
+
+def _reset(options: FilterOptions) -> None:
+    _seed_widgets(default_filters(options))
+
+
+def _keep_valid(key: str, allowed: Iterable[str]) -> None:
+    """Drop session values a widget no longer offers (e.g. districts of a province just deselected)."""
+    allowed = set(allowed)
+    if key in st.session_state:
+        st.session_state[key] = [v for v in st.session_state[key] if v in allowed]
+
+
+def sidebar(options: FilterOptions) -> Filters:
+    """Draw the shared filters in the sidebar and return them; keeps the URL in step."""
+    url = _url_values()
+    if url != st.session_state.get(_LAST_URL) or KEYS["years"] not in st.session_state:
+        _seed_widgets(from_query_params(url, options))
+
+    sb = st.sidebar
+    sb.markdown("### Filters")
+    years = sb.slider(
+        "Years reported", min_value=options.year_min, max_value=max(options.year_max, options.year_min + 1),
+        key=KEYS["years"], help="Cases are counted by the year their complaint reached an agency.",
+    )
+    offences = sb.multiselect(
+        "Offence", list(text.OFFENCES), key=KEYS["offence"], format_func=text.OFFENCES.get,
+        placeholder="All trafficking offences",
+    )
+    smuggling = sb.toggle(
+        "Include smuggling of migrants", key=KEYS["smuggling"], help=text.SMUGGLING_EXPLAINED,
+    )
+    provinces = sb.multiselect(
+        "Province", list(options.provinces), key=KEYS["province"], placeholder="All provinces",
+    )
+    district_ids = [d for d, (_, prov) in options.districts.items() if not provinces or prov in provinces]
+    _keep_valid(KEYS["district"], district_ids)
+    districts = sb.multiselect(
+        "District", district_ids, key=KEYS["district"], format_func=options.district_label,
+        placeholder="All districts",
+    )
+    with sb.expander("Victims, scope and agency", expanded=False):
+        sexes = st.multiselect("Victim sex", list(text.SEXES), key=KEYS["sex"], format_func=text.SEXES.get,
+                               placeholder="Any", help="Cases with at least one victim of this sex.")
+        ages = st.multiselect("Victim age band", list(text.AGE_BANDS), key=KEYS["age"],
+                              format_func=text.AGE_BANDS_LABELS.get, placeholder="Any",
+                              help="Cases with at least one victim in this age band.")
+        scopes = st.multiselect("Internal or transnational", list(text.SCOPES), key=KEYS["scope"],
+                                format_func=text.SCOPES.get, placeholder="Both")
+        agencies = st.multiselect("Source agency", list(options.agencies), key=KEYS["agency"],
+                                  placeholder="All agencies")
+    sb.button("Reset filters", key="f_reset", on_click=_reset, args=(options,), width="stretch")
+
+    year_from, year_to = years if isinstance(years, (tuple, list)) else (years, years)
+    f = Filters(
+        year_from=int(year_from), year_to=int(min(year_to, options.year_max)), offences=tuple(offences),
+        include_smuggling=bool(smuggling), sexes=tuple(sexes), age_bands=tuple(ages), scopes=tuple(scopes),
+        agencies=tuple(agencies), provinces=tuple(provinces), districts=tuple(districts),
+    )
+    _write_url(f, options)
+    return f
+
+
+def _write_url(f: Filters, options: FilterOptions) -> None:
+    wanted = to_query_params(f, options)
+    for key in KEYS:
+        if key in wanted:
+            if st.query_params.get_all(key) != wanted[key]:
+                st.query_params[key] = wanted[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+    st.session_state[_LAST_URL] = _url_values()
+
+
+# Page-level choices (a measure, a district) that also belong in the URL -------------------------------------
+
+
+def page_choice(key: str, allowed: list, default, url_key: str | None = None,
+                parse: Callable[[str], object] = str):
+    """Seed a page widget's session value from the URL (whitelisted) the first time it is drawn.
+
+    Call before drawing the widget with ``key=key``; then call :func:`remember` with its value.
+    """
+    url_key = url_key or key
+    if key not in st.session_state or st.session_state.get(f"_url_{key}") != st.query_params.get(url_key):
+        raw = st.query_params.get(url_key)
+        try:
+            value = parse(raw) if raw is not None else default
+        except (TypeError, ValueError):
+            value = default
+        st.session_state[key] = value if value in allowed else default
+    return st.session_state[key]
+
+
+def remember(key: str, value, default, url_key: str | None = None) -> None:
+    """Mirror a page widget's value in the URL (left out when it is the default)."""
+    url_key = url_key or key
+    if value is None or value == default:
+        if url_key in st.query_params:
+            del st.query_params[url_key]
+    elif st.query_params.get(url_key) != str(value):
+        st.query_params[url_key] = str(value)
+    st.session_state[f"_url_{key}"] = st.query_params.get(url_key)

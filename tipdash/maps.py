@@ -1,0 +1,285 @@
+"""Map builders: a DataFrame (and GeoJSON) in, a plotly Figure out. No Streamlit here.
+
+Only ``Choroplethmap``/``Scattermap`` traces on the ``white-bg`` style are used: they draw from the GeoJSON given,
+with no tiles and no downloads, so the maps work offline. (``px.choropleth``/``geo`` traces fetch a world topojson
+from a CDN and draw nothing offline.) Without boundary files the district maps fall back to bubbles at each
+district's representative point.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from tipdash import text
+from tipdash.charts import (
+    CATEGORICAL,
+    DIVERGING,
+    FONT,
+    SEQUENTIAL,
+    SUPPRESSED_COLOUR,
+    TIER_COLOURS,
+    TIER_ORDER,
+    base_layout,
+    empty_figure,
+)
+
+MAP_STYLE = "white-bg"
+NA_COLOUR = "#D9D9D9"
+OUTLINE_COLOUR = "#4D4D4D"
+# Fixed view: plotly's automatic fit ("fitbounds") left these maps blank in testing.
+PAKISTAN_VIEW = dict(center=dict(lat=30.1, lon=69.3), zoom=4.15)
+REGION_VIEW = dict(center=dict(lat=27.0, lon=62.0), zoom=2.3)  # South Asia and the Gulf
+
+# value kinds: how a value is written and why it can be missing
+KINDS = {
+    "count": (text.count, text.SUPPRESSED),
+    "rate": (text.rate, "not available"),
+    "percent": (text.percent, "not available"),
+    "change": (text.change_percent, "not available"),
+}
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def value_labels(df: pd.DataFrame, value: str, kind: str) -> list[str]:
+    """How each district's value reads in hover text, with the reason when it is missing."""
+    fmt, _ = KINDS[kind]
+    out = []
+    pops = df["population"] if "population" in df else pd.Series([1] * len(df), index=df.index)
+    cases = df["cases"] if "cases" in df else pd.Series([1] * len(df), index=df.index)
+    for v, pop, n in zip(df[value], pops, cases, strict=True):
+        if not _missing(v):
+            out.append(fmt(v))
+        elif kind == "count":
+            out.append(text.SUPPRESSED)
+        elif kind == "rate" and _missing(pop):
+            out.append("not available (no 2023 census figure for this district)")
+        elif _missing(n):
+            out.append(f"not available (fewer than {text.SUPPRESSED[1:]} cases)")
+        elif kind == "change":
+            out.append("not available (too few cases in one of the two periods)")
+        else:
+            out.append("not available (too few cases)")
+    return out
+
+
+def _hover(df: pd.DataFrame, value: str, kind: str, value_name: str,
+           extra: Sequence[tuple[str, str, str]] = ()) -> list[str]:
+    lines = [f"<b>{n}</b> ({p})" for n, p in zip(df["name"], df["province"], strict=True)]
+    main = value_labels(df, value, kind)
+    lines = [f"{h}<br>{value_name}: {m}" for h, m in zip(lines, main, strict=True)]
+    for col, name, col_kind in extra:
+        if col in df and col != value:
+            vals = value_labels(df, col, col_kind)
+            lines = [f"{h}<br>{name}: {v}" for h, v in zip(lines, vals, strict=True)]
+    return lines
+
+
+def outline_lines(geojson: dict | None) -> tuple[list, list]:
+    """Polygon rings of a GeoJSON as lon/lat lists separated by None (one Scattermap line trace)."""
+    lons: list = []
+    lats: list = []
+    for feature in (geojson or {}).get("features", []):
+        geom = feature.get("geometry") or {}
+        polys = geom.get("coordinates", [])
+        if geom.get("type") == "Polygon":
+            polys = [polys]
+        elif geom.get("type") != "MultiPolygon":
+            continue
+        for poly in polys:
+            for ring in poly:
+                lons += [pt[0] for pt in ring] + [None]
+                lats += [pt[1] for pt in ring] + [None]
+    return lons, lats
+
+
+def _add_outlines(fig: go.Figure, geojson: dict | None, name: str = "Province boundary", width: float = 1.6,
+                  colour: str = OUTLINE_COLOUR) -> None:
+    lons, lats = outline_lines(geojson)
+    if lons:
+        fig.add_trace(go.Scattermap(lon=lons, lat=lats, mode="lines", line=dict(color=colour, width=width),
+                                    name=name, hoverinfo="skip", showlegend=False))
+
+
+def _map_layout(fig: go.Figure, title: str, height: int, view: dict | None = None) -> go.Figure:
+    base_layout(fig, title, height=height, legend=False, title_chars=72)
+    fig.update_layout(showlegend=True, map=dict(style=MAP_STYLE, **(view or PAKISTAN_VIEW)),
+                      legend=dict(orientation="h", yanchor="bottom", y=0.0, x=0.0, bgcolor="rgba(255,255,255,0.85)"))
+    fig.update_layout(margin=dict(l=0, r=0, b=0, t=top_margin(fig)))
+    return fig
+
+
+def _scale(values: pd.Series, kind: str) -> dict:
+    """Colour range: counts and rates from 0 to the 95th percentile (a few big cities would wash out the rest);
+    change is diverging around 0, symmetric."""
+    vals = pd.to_numeric(values, errors="coerce").astype(float).dropna()
+    if kind == "change":
+        bound = float(np.nanpercentile(np.abs(vals), 95)) if len(vals) else 100.0
+        bound = max(min(bound, 200.0), 10.0)
+        return dict(colorscale=DIVERGING, zmid=0, zmin=-bound, zmax=bound)
+    top = float(np.nanpercentile(vals, 95)) if len(vals) else 1.0
+    if kind == "percent":
+        return dict(colorscale=SEQUENTIAL, zmin=0, zmax=max(top, 1.0))
+    return dict(colorscale=SEQUENTIAL, zmin=0, zmax=max(top, 1.0))
+
+
+def _colorbar(kind: str, value_name: str) -> dict:
+    suffix = "%" if kind in ("percent", "change") else ""
+    return dict(title=dict(text=value_name, side="right"), ticksuffix=suffix, tickformat=",.0f" if kind != "rate"
+                else ",.1f", thickness=14, len=0.75, x=1.0, xanchor="right", bgcolor="rgba(255,255,255,0.8)")
+
+
+def district_map(df: pd.DataFrame, value: str, kind: str, title: str, value_name: str,
+                 districts_geo: dict | None, provinces_geo: dict | None = None,
+                 extra: Sequence[tuple[str, str, str]] = (), height: int = 560,
+                 selected: str | None = None) -> go.Figure:
+    """Districts coloured by ``value`` (choropleth), or bubbles at district points when boundaries are missing.
+
+    ``df`` needs district_id, name, province, lat, lon and ``value``. Districts whose value is missing are grey,
+    with the reason in the hover text ("<10", "no 2023 census figure", ...), never coloured as 0.
+    """
+    if df.empty:
+        return empty_figure("No districts in this selection")
+    if not districts_geo:
+        return district_bubbles(df, value, kind, title, value_name, provinces_geo, extra, height, selected)
+    df = df.reset_index(drop=True)
+    hover = _hover(df, value, kind, value_name, extra)
+    vals = pd.to_numeric(df[value], errors="coerce").astype(float)
+    have = vals.notna()
+    fig = go.Figure()
+    if (~have).any():
+        fig.add_trace(go.Choroplethmap(
+            geojson=districts_geo, featureidkey="properties.district_id", locations=df.loc[~have, "district_id"],
+            z=[0] * int((~have).sum()), colorscale=[[0, NA_COLOUR], [1, NA_COLOUR]], showscale=False,
+            marker=dict(line=dict(color="white", width=0.6)), name="Not available or fewer than 10",
+            text=[hover[i] for i in df.index[~have]], hovertemplate="%{text}<extra></extra>",
+            customdata=df.loc[~have, "district_id"], showlegend=True,
+        ))
+    fig.add_trace(go.Choroplethmap(
+        geojson=districts_geo, featureidkey="properties.district_id", locations=df.loc[have, "district_id"],
+        z=vals[have], marker=dict(line=dict(color="white", width=0.6), opacity=0.95),
+        colorbar=_colorbar(kind, value_name), name=value_name,
+        text=[hover[i] for i in df.index[have]], hovertemplate="%{text}<extra></extra>",
+        customdata=df.loc[have, "district_id"], showlegend=False, **_scale(vals[have], kind),
+    ))
+    _add_outlines(fig, provinces_geo)
+    if selected:
+        _add_outlines(fig, _features(districts_geo, "district_id", [selected]), name="Selected district",
+                      width=3.2, colour="#000000")
+    return _map_layout(fig, title, height)
+
+
+def district_bubbles(df: pd.DataFrame, value: str, kind: str, title: str, value_name: str,
+                     provinces_geo: dict | None = None, extra: Sequence[tuple[str, str, str]] = (),
+                     height: int = 540, selected: str | None = None) -> go.Figure:
+    """Fallback without district boundaries: a circle at each district's point, sized and coloured by value."""
+    df = df.dropna(subset=["lat", "lon"]).reset_index(drop=True)
+    hover = _hover(df, value, kind, value_name, extra)
+    vals = pd.to_numeric(df[value], errors="coerce").astype(float)
+    have = vals.notna()
+    fig = go.Figure()
+    _add_outlines(fig, provinces_geo)
+    fig.add_trace(go.Scattermap(
+        lat=df.loc[~have, "lat"], lon=df.loc[~have, "lon"], mode="markers", name="Not available or fewer than 10",
+        marker=dict(size=7, color=SUPPRESSED_COLOUR), text=[hover[i] for i in df.index[~have]],
+        hovertemplate="%{text}<extra></extra>", customdata=df.loc[~have, "district_id"],
+    ))
+    magnitude = vals[have].abs()
+    sizes = 8 + 26 * np.sqrt(magnitude / magnitude.max()) if len(magnitude) and magnitude.max() > 0 else 10
+    fig.add_trace(go.Scattermap(
+        lat=df.loc[have, "lat"], lon=df.loc[have, "lon"], mode="markers", name=value_name, showlegend=False,
+        marker=dict(size=sizes, color=vals[have], colorbar=_colorbar(kind, value_name), opacity=0.85,
+                    **{("c" + k[1:] if k.startswith("z") else k): v for k, v in _scale(vals[have], kind).items()}),
+        text=[hover[i] for i in df.index[have]], hovertemplate="%{text}<extra></extra>",
+        customdata=df.loc[have, "district_id"],
+    ))
+    if selected and selected in set(df["district_id"]):
+        row = df[df["district_id"] == selected].iloc[0]
+        fig.add_trace(go.Scattermap(lat=[row.lat], lon=[row.lon], mode="markers", hoverinfo="skip",
+                                    marker=dict(size=34, color="rgba(0,0,0,0)"), showlegend=False))
+    return _map_layout(fig, f"{title} (district centres: boundary files not available)", height)
+
+
+def _features(geojson: dict, prop: str, values: Iterable[str]) -> dict:
+    wanted = set(values)
+    return {"type": "FeatureCollection",
+            "features": [f for f in geojson.get("features", []) if f.get("properties", {}).get(prop) in wanted]}
+
+
+def categorical_district_map(df: pd.DataFrame, category: str, order: Sequence[str], colours: dict[str, str],
+                             title: str, districts_geo: dict | None, provinces_geo: dict | None = None,
+                             hover: Sequence[str] | None = None, height: int = 540) -> go.Figure:
+    """Districts coloured by a category (scorecard bands), one legend entry per category."""
+    if df.empty:
+        return empty_figure("No districts in this selection")
+    df = df.reset_index(drop=True)
+    hover = list(hover) if hover is not None else [f"<b>{n}</b> ({p})<br>{c}" for n, p, c in
+                                                   zip(df["name"], df["province"], df[category], strict=True)]
+    fig = go.Figure()
+    if not districts_geo:
+        _add_outlines(fig, provinces_geo)
+    for cat in order:
+        mask = df[category] == cat
+        if not mask.any():
+            continue
+        colour = colours.get(cat, NA_COLOUR)
+        if districts_geo:
+            fig.add_trace(go.Choroplethmap(
+                geojson=districts_geo, featureidkey="properties.district_id", locations=df.loc[mask, "district_id"],
+                z=[1] * int(mask.sum()), colorscale=[[0, colour], [1, colour]], showscale=False, name=cat,
+                showlegend=True, marker=dict(line=dict(color="white", width=0.6)),
+                text=[hover[i] for i in df.index[mask]], hovertemplate="%{text}<extra></extra>",
+            ))
+        else:
+            fig.add_trace(go.Scattermap(
+                lat=df.loc[mask, "lat"], lon=df.loc[mask, "lon"], mode="markers", name=cat,
+                marker=dict(size=12, color=colour), text=[hover[i] for i in df.index[mask]],
+                hovertemplate="%{text}<extra></extra>",
+            ))
+    if districts_geo:
+        _add_outlines(fig, provinces_geo)
+    suffix = "" if districts_geo else " (district centres: boundary files not available)"
+    return _map_layout(fig, title + suffix, height)
+
+
+def country_tier_map(df: pd.DataFrame, countries_geo: dict | None, report_year: int,
+                     height: int = 520, focus_iso3: str = "PAK") -> go.Figure:
+    """Countries coloured by their tier in the chosen TIP report year (South Asia and the Gulf in view)."""
+    title = f"Tier in the {report_year} US TIP report: South Asia and the Gulf"
+    if not countries_geo:
+        return empty_figure("Country boundaries are not available, so the tier map cannot be drawn")
+    if df.empty:
+        return empty_figure(f"No tiers recorded for the {report_year} report")
+    fig = go.Figure()
+    ranked = set(df["iso3"])
+    others = [f["properties"].get("iso3") for f in countries_geo.get("features", [])
+              if f.get("properties", {}).get("iso3") not in ranked]
+    if others:
+        fig.add_trace(go.Choroplethmap(
+            geojson=countries_geo, featureidkey="properties.iso3", locations=others, z=[0] * len(others),
+            colorscale=[[0, "#F2F2F2"], [1, "#F2F2F2"]], showscale=False, name="Not in this data set",
+            marker=dict(line=dict(color="#BBBBBB", width=0.5)), hoverinfo="skip", showlegend=False,
+        ))
+    for tier in [*TIER_ORDER, *sorted(set(df["tier"]) - set(TIER_ORDER))]:
+        part = df[df["tier"] == tier]
+        if part.empty:
+            continue
+        colour = TIER_COLOURS.get(tier, CATEGORICAL[-1])
+        fig.add_trace(go.Choroplethmap(
+            geojson=countries_geo, featureidkey="properties.iso3", locations=part["iso3"], z=[1] * len(part),
+            colorscale=[[0, colour], [1, colour]], showscale=False, name=tier, showlegend=True,
+            marker=dict(line=dict(color="white", width=0.8)), text=part["country"],
+            hovertemplate=f"<b>%{{text}}</b><br>{report_year} TIP report: {tier}<extra></extra>",
+        ))
+    _add_outlines(fig, _features(countries_geo, "iso3", [focus_iso3]), name=focus_iso3, width=2.5,
+                  colour="#000000")
+    _map_layout(fig, title, height, REGION_VIEW)
+    fig.update_layout(legend=dict(orientation="v", y=0.02, x=0.01, yanchor="bottom", font=FONT))
+    return fig

@@ -1,0 +1,278 @@
+"""Every label, measure name, definition and number format the dashboard shows, in one place.
+
+Labels, tooltips, the data dictionary and the About page all read from here, so a measure is called the same
+thing everywhere and is defined once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from tipdash import privacy
+
+APP_TITLE = "Trafficking in persons and bonded labour in Pakistan"
+APP_SHORT = "TIP dashboard"
+
+SUPPRESSED = privacy.SUPPRESSED_LABEL  # "<10"
+NOT_AVAILABLE = "not available"
+NOT_RECORDED = "not recorded"
+
+DEMO_BANNER = (
+    "**Synthetic demo data.** Every case on this dashboard is invented by a random generator to show how the "
+    "dashboard works. None of it describes a real person, district or agency record."
+)
+DEMO_NOTE = "Synthetic demo data: invented records, not real cases. Do not cite as evidence."
+
+CENSUS_SOURCE = "Pakistan Bureau of Statistics, Census 2023"
+PER_100K = "per 100,000 people"
+SUPPRESSION_NOTE = (
+    f"Counts from 1 to {privacy.SUPPRESS_BELOW - 1} are shown as “{SUPPRESSED}”, and other counts are randomly "
+    f"rounded to a multiple of {privacy.ROUNDING_BASE}, to protect victims' privacy."
+)
+COHORT_NOTE = (
+    "Stages are counted for the cases reported in the period, whenever the later stage happened: a case reported "
+    "in 2021 and convicted in 2023 counts as a 2021 conviction."
+)
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: str  # as a user says it, lower case, used inside sentences and titles
+    definition: str
+    unit: str = "count"  # count | percent | rate | months | percentage points
+
+    @property
+    def title(self) -> str:
+        return self.label[:1].upper() + self.label[1:]
+
+
+_MEASURES = [
+    Measure("cases", "cases reported",
+            "Cases of trafficking in persons or bonded labour whose complaint reached an agency in the period "
+            "(by month reported). A case reported by several agencies is counted once (merged by FIR number)."),
+    Measure("victims", "victims", "Victims in the cases reported. A case can have several victims."),
+    Measure("firs", "FIRs registered",
+            "Cases for which the police registered a First Information Report (FIR), the step that opens a "
+            "criminal case."),
+    Measure("investigations", "investigations completed", "Cases whose police investigation was completed."),
+    Measure("charge_sheets", "charge sheets submitted",
+            "Cases whose charge sheet (challan) was submitted to court, the step that starts a prosecution."),
+    Measure("trials", "trials concluded",
+            "Cases whose trial ended with a verdict: conviction, acquittal, or compromise/victim withdrew."),
+    Measure("convictions", "convictions", "Cases in which at least one accused was convicted."),
+    Measure("acquittals", "acquittals", "Concluded trials that ended in acquittal."),
+    Measure("compromises", "compromise or victim withdrew",
+            "Concluded trials that ended because the parties compromised or the victim withdrew."),
+    Measure("victims_referred", "victims referred to services",
+            "Victims referred to shelter, medical, legal or rehabilitation services."),
+    Measure("conviction_rate", "conviction rate (convictions ÷ concluded trials)",
+            "Convictions as a share of concluded trials, in per cent.", "percent"),
+    Measure("fir_rate", "share of complaints registered as FIRs (FIRs ÷ cases reported)",
+            "FIRs registered as a share of cases reported, in per cent.", "percent"),
+    Measure("charge_sheet_rate", "charge-sheet rate (charge sheets ÷ FIRs)",
+            "Charge sheets submitted as a share of FIRs registered, in per cent.", "percent"),
+    Measure("referral_rate", "share of victims referred to services (referred ÷ victims)",
+            "Victims referred to services as a share of all victims, in per cent. A victim whose referral was "
+            "not recorded counts as not referred.", "percent"),
+    Measure("attrition", "attrition (cases reported without a conviction)",
+            "The share of cases reported that did not end in a conviction, in per cent.", "percent"),
+    Measure("cases_per_100k", f"cases reported {PER_100K} a year",
+            f"Cases reported per 100,000 residents a year, averaged over the years selected ({CENSUS_SOURCE}). "
+            "Not available for Azad Jammu & Kashmir and Gilgit-Baltistan, for which the census publishes no "
+            "district figures.", "rate"),
+    Measure("victims_per_100k", f"victims {PER_100K} a year",
+            f"Victims per 100,000 residents a year, averaged over the years selected ({CENSUS_SOURCE}). "
+            "Not available for AJK and Gilgit-Baltistan.", "rate"),
+    Measure("change", "change vs previous period",
+            "Change against the previous period of equal length (for 2022–2023: 2020–2021), in per cent of the "
+            "previous value. Computed from published (protected) numbers; not shown when either is suppressed.",
+            "percent"),
+    Measure("months_to_verdict", "months from FIR to verdict",
+            "Whole months from the FIR to the verdict, for concluded trials. The median is the middle case.",
+            "months"),
+]
+MEASURES: dict[str, Measure] = {m.key: m for m in _MEASURES}
+
+
+# Short names where space is tight (headline tiles); the full label is their tooltip.
+SHORT = {
+    "cases": "Cases reported", "victims": "Victims", "firs": "FIRs registered", "charge_sheets": "Charge sheets",
+    "trials": "Trials concluded", "convictions": "Convictions", "conviction_rate": "Conviction rate",
+    "fir_rate": "Registered as FIR", "charge_sheet_rate": "Charge-sheet rate", "referral_rate": "Referred to services",
+    "attrition": "Attrition", "cases_per_100k": "Cases per 100,000 a year", "victims_per_100k":
+    "Victims per 100,000 a year", "change": "Change vs previous period", "months_to_verdict": "Months to verdict",
+    "victims_referred": "Victims referred", "acquittals": "Acquittals", "compromises": "Compromise/withdrawn",
+    "investigations": "Investigations completed",
+}
+
+
+def short(key: str) -> str:
+    return SHORT.get(key, MEASURES[key].title)
+
+
+def measure(key: str) -> Measure:
+    return MEASURES[key]
+
+
+def label(key: str) -> str:
+    return MEASURES[key].label
+
+
+def title(key: str) -> str:
+    return MEASURES[key].title
+
+
+# Code lists (data/README.md). Keys are the warehouse codes; values are what people read.
+OFFENCES = {
+    "sexual_exploitation": "Sexual exploitation",
+    "forced_labour": "Forced labour",
+    "bonded_labour": "Bonded labour (debt bondage)",
+    "domestic_servitude": "Domestic servitude",
+    "forced_begging": "Forced begging",
+    "organ_removal": "Organ removal",
+    "forced_marriage": "Forced or child marriage",
+    "other": "Other trafficking",
+    "not_recorded": "Offence not recorded",
+}
+SMUGGLING = "migrant_smuggling"
+SMUGGLING_LABEL = "Smuggling of migrants (not trafficking)"
+SMUGGLING_EXPLAINED = (
+    "Smuggling of migrants (Prevention of Smuggling of Migrants Act 2018) is not trafficking: the person "
+    "smuggled consents to crossing a border. It is left out of every number unless you include it in the sidebar, "
+    "and then it is counted apart."
+)
+SEXES = {"female": "Female", "male": "Male", "transgender": "Transgender", "unknown": "Sex not recorded"}
+AGE_BANDS = {b: b for b in ["0-8", "9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47", "48+"]}
+AGE_BANDS_LABELS = {b: (f"{b} years" if b != "48+" else "48 years or older") for b in AGE_BANDS}
+SCOPES = {
+    "internal": "Internal (within Pakistan)", "transnational": "Transnational", "not_recorded": "Scope not recorded",
+}
+STAGES = {
+    "complaint": "Complaint received",
+    "fir_registered": "FIR registered",
+    "investigation_completed": "Investigation completed",
+    "charge_sheet_submitted": "Charge sheet submitted",
+    "trial_concluded": "Trial concluded",
+}
+OUTCOMES = {
+    "convicted": "Convicted",
+    "acquitted": "Acquitted",
+    "compromise": "Compromise or victim withdrew",
+    "discharged": "Discharged before trial",
+    "pending": "Pending",
+    "not_recorded": "Outcome not recorded",
+}
+LAW_GROUPS = {
+    "PTPA 2018": "Prevention of Trafficking in Persons Act 2018",
+    "PPC only": "Pakistan Penal Code only",
+    "BLSA 1992": "Bonded Labour System (Abolition) Act 1992",
+    "PSMA 2018": "Prevention of Smuggling of Migrants Act 2018",
+    "Not recorded": "Law not recorded",
+}
+AGENCY_TYPES = {
+    "police": "Police", "fia": "Federal Investigation Agency", "labour": "Labour department",
+    "social_welfare": "Social welfare department", "child_protection": "Child protection",
+    "prosecution": "Prosecution", "ngo": "NGO",
+}
+GOV_INDICATORS = {
+    "investigations": "Investigations",
+    "prosecutions": "Prosecutions",
+    "convictions": "Convictions",
+    "victims_identified": "Victims identified",
+}
+
+# Explore page dimensions: key -> label (the SQL behind each lives in queries.py).
+DIMENSIONS = {
+    "year": "Year reported", "month": "Month reported", "province": "Province", "district": "District",
+    "offence": "Offence", "sex": "Victim sex", "age_band": "Victim age band", "agency": "Agency",
+    "stage": "Furthest stage reached", "outcome": "Outcome",
+}
+
+# Funnel stages in order: measure key of each.
+FUNNEL = ["cases", "firs", "charge_sheets", "trials", "convictions"]
+
+LIMITATIONS = [
+    ("**Reported cases are not prevalence.** A district with many cases may have agencies that record well, "
+     "not more trafficking. Few cases can mean little trafficking or little reporting."),
+    "**Smuggling of migrants is not trafficking.** It is excluded by default and always counted apart.",
+    ("**Duplicates across agencies are merged by FIR number.** A case two agencies recorded without the same FIR "
+     "number is counted twice; a case without an FIR cannot be matched across agencies."),
+    ("**Stages follow the cohort of cases reported.** Recent years look worse on convictions because their trials "
+     "have not ended yet."),
+    ("**Population rates use the 2023 census** for every year; the census publishes no district figures for Azad "
+     "Jammu & Kashmir and Gilgit-Baltistan, so their rates are not available."),
+    ("**Districts.** Agencies' district names are matched to the 2023 gazetteer; a case whose district is unknown "
+     "counts in its province and in Pakistan, not in any district."),
+    ("**Small numbers are protected.** Published counts are rounded and small ones suppressed, so parts may not "
+     "add up exactly to totals."),
+]
+
+
+# Number and period formats -----------------------------------------------------------------------------------
+
+
+def is_missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def period(year_from: int, year_to: int) -> str:
+    """'2019–2024' (en dash), or '2023' for a single year."""
+    return str(year_from) if year_from == year_to else f"{year_from}–{year_to}"
+
+
+def count(value) -> str:
+    """A protected count: thousands separators, '<10' when suppressed."""
+    return privacy.format_count(value)
+
+
+def percent(value, missing: str = NOT_AVAILABLE) -> str:
+    return missing if is_missing(value) else f"{float(value):.1f}%"
+
+
+def rate(value, missing: str = NOT_AVAILABLE) -> str:
+    return missing if is_missing(value) else f"{float(value):,.1f}"
+
+
+def months(value, missing: str = NOT_AVAILABLE) -> str:
+    return missing if is_missing(value) else f"{float(value):.0f} months"
+
+
+def change_percent(value, missing: str = NOT_AVAILABLE, minus: str = "−") -> str:
+    """Signed change in per cent (a real minus sign unless ``minus='-'``, which st.metric needs for its arrow)."""
+    if is_missing(value):
+        return missing
+    return f"{float(value):+.1f}%".replace("-", minus)
+
+
+def change_points(value, missing: str = NOT_AVAILABLE, minus: str = "−") -> str:
+    """Signed change of a rate in percentage points."""
+    if is_missing(value):
+        return missing
+    return f"{float(value):+.1f} pp".replace("-", minus)
+
+
+def offence(code) -> str:
+    if is_missing(code):
+        return OFFENCES["not_recorded"]
+    return OFFENCES.get(code, SMUGGLING_LABEL if code == SMUGGLING else str(code))
+
+
+def data_dictionary() -> pd.DataFrame:
+    """One row per measure: name, unit, definition (Explore page and About page)."""
+    units = {"count": "number", "percent": "per cent", "rate": PER_100K, "months": "months"}
+    return pd.DataFrame(
+        [{"Measure": m.title, "Unit": units.get(m.unit, m.unit), "Definition": m.definition} for m in _MEASURES]
+    )
+
+
+def citation(version: str | None, accessed: str, url: str | None = None, is_demo: bool = False) -> str:
+    where = f" {url}" if url else ""
+    demo = " [synthetic demo data]" if is_demo else ""
+    return (
+        f"{APP_TITLE}{demo}. Warehouse version {version or 'unknown'}. Accessed {accessed}.{where} "
+        "Counts protected by suppression (<10) and random rounding."
+    )

@@ -1,0 +1,306 @@
+"""Shared page helpers: the warehouse guard, demo banner, headers, charts, tables and downloads.
+
+The byte builders for downloads (``csv_bytes``, ``excel_bytes``, ``parquet_bytes``) and the table formatter are
+plain functions so they can be tested without Streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import streamlit as st
+
+from tipdash import charts, db, queries, text
+from tipdash.filters import FilterOptions, Filters
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+# Warehouse guard --------------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def _build_lock() -> threading.Lock:
+    return threading.Lock()
+
+
+def ensure_warehouse() -> None:
+    """Build the warehouse (with visible progress) when there is none; stop the page with a message if it fails."""
+    if not db.warehouse_file().exists:
+        with _build_lock():  # one build, however many sessions arrive meanwhile
+            if not db.warehouse_file().exists:
+                _build_with_progress()
+    problem = db.check()
+    if problem:
+        st.error(problem, icon=":material/database:")
+        st.stop()
+
+
+def _build_with_progress() -> None:
+    with st.status("No warehouse yet: building it now (synthetic demo data when no agency files are present)…",
+                   expanded=True) as box:
+        bar = st.progress(0.0, text="Starting")
+
+        def progress(message: str, fraction: float) -> None:
+            bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+
+        try:
+            from etl.pipeline import build_warehouse  # noqa: PLC0415 - only needed on first start
+
+            build_warehouse(progress=progress)
+        except Exception as exc:  # the ETL reports its own problems; the page only says what to do
+            box.update(label="The warehouse could not be built", state="error", expanded=True)
+            st.error(f"Building the warehouse failed ({type(exc).__name__}: {exc}). Run `python -m etl build` "
+                     "in a terminal to see the full report.")
+            st.stop()
+        box.update(label="Warehouse built", state="complete", expanded=False)
+
+
+# Page furniture ---------------------------------------------------------------------------------------------
+
+
+def current_filters() -> Filters:
+    """The filters dashboard.py read from the sidebar on this run."""
+    if "filters" not in st.session_state:
+        _run_through_entrypoint()
+    return st.session_state["filters"]
+
+
+def _run_through_entrypoint() -> None:
+    """A page ran without dashboard.py: restart the run through it.
+
+    Because a ``pages/`` folder sits beside dashboard.py, a freshly started Streamlit server treats the app as a
+    legacy multipage app until ``st.navigation`` is first called, and a deep link (``/hotspots``) then runs the page
+    file on its own. Switching that legacy mode off and rerunning sends the run through dashboard.py.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager  # noqa: PLC0415 - internal, guarded
+
+        PagesManager.uses_pages_directory = False
+    except (ImportError, AttributeError):
+        pass
+    st.rerun()
+
+
+def options() -> FilterOptions:
+    return queries.filter_options()
+
+
+def status() -> dict:
+    return queries.data_status()
+
+
+def demo_banner() -> None:
+    if status()["is_demo"]:
+        st.warning(text.DEMO_BANNER, icon=":material/science:")
+
+
+def page_header(title: str, f: Filters | None = None, intro: str | None = None) -> None:
+    st.title(title)
+    if intro:
+        st.markdown(intro)
+    if f is not None:
+        st.caption(f"Showing {f.describe(options())}. {text.SUPPRESSION_NOTE}")
+
+
+def nothing_to_show(f: Filters) -> None:
+    st.info(f"No cases match these filters ({f.describe(options())}). Widen the period or remove a filter in the "
+            "sidebar.", icon=":material/filter_alt_off:")
+
+
+def smuggling_note(f: Filters) -> None:
+    """Smuggling of migrants is always shown apart from trafficking."""
+    n = queries.smuggling_cases(f)
+    if f.include_smuggling:
+        st.caption(f"Smuggling of migrants is included in these numbers ({text.count(n)} cases). "
+                   f"{text.SMUGGLING_EXPLAINED}")
+    else:
+        st.caption(f"Not included: {text.count(n)} cases of smuggling of migrants in the same period "
+                   "(not trafficking; switch on “Include smuggling of migrants” to add them).")
+
+
+def plot(fig, key: str | None = None, filename: str = "tip-dashboard-chart", on_select: str | Callable = "ignore",
+         selection_mode: str | Sequence[str] = ("points",)):
+    """Every chart goes through here: one modebar/PNG configuration, and the demo stamp when demo data."""
+    if status()["is_demo"]:
+        charts.mark_demo(fig)
+    return st.plotly_chart(fig, key=key, config=charts.plotly_config(filename), on_select=on_select,
+                           selection_mode=selection_mode, width="stretch")
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _layer(name: str, version: str) -> dict | None:
+    # version (the warehouse file's identity) only keys the cache: boundaries are rebuilt with the warehouse.
+    try:
+        from tipdash import boundaries  # noqa: PLC0415 - optional until boundary files are built
+    except ImportError:
+        return None
+    try:
+        return boundaries.load_layer(name)
+    except Exception:  # a damaged boundary file must not break the page: the map falls back to points
+        return None
+
+
+def boundary_layer(name: str) -> dict | None:
+    return _layer(name, db.version())
+
+
+def missing_boundaries_notice() -> None:
+    try:
+        from tipdash import boundaries  # noqa: PLC0415
+
+        message = boundaries.missing_boundaries_message()
+    except (ImportError, AttributeError):
+        message = "Boundary files are not available, so districts are drawn as points at their centres."
+    st.info(message, icon=":material/map:")
+
+
+def attributions() -> list[str]:
+    try:
+        from tipdash import boundaries  # noqa: PLC0415
+
+        return list(boundaries.ATTRIBUTIONS.values()) if isinstance(boundaries.ATTRIBUTIONS, dict) \
+            else list(boundaries.ATTRIBUTIONS)
+    except (ImportError, AttributeError):
+        return ["© OpenStreetMap contributors, ODbL", "Made with Natural Earth"]
+
+
+def metric(label: str, value: str, delta: str | None = None, help: str | None = None,
+           delta_color: str = "normal", delta_description: str | None = None) -> None:
+    st.metric(label, value, delta=delta, help=help, delta_color=delta_color, border=True,
+              delta_description=delta_description if delta else None)
+
+
+# Tables -----------------------------------------------------------------------------------------------------
+
+FORMATTERS: dict[str, Callable] = {
+    "count": text.count,
+    "percent": text.percent,
+    "rate": text.rate,
+    "months": lambda v: text.months(v),
+    "change": text.change_percent,
+    "share": lambda v: text.percent(v, missing="–"),
+    "text": lambda v: text.NOT_RECORDED if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v),
+}
+
+
+def format_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """Strings as people read them: "<10" for suppressed counts, "not available" for missing rates.
+
+    ``columns`` maps a column to (kind, header); kinds are the keys of FORMATTERS.
+    """
+    out = pd.DataFrame(index=df.index)
+    for col, (kind, header) in columns.items():
+        if col in df:
+            out[header] = [FORMATTERS[kind](v) for v in df[col]]
+    return out.reset_index(drop=True)
+
+
+def table(df: pd.DataFrame, columns: dict[str, tuple[str, str]], height: int | str = "auto",
+          key: str | None = None) -> None:
+    """A formatted, read-only table (columns in the order given: put the ones that matter first)."""
+    shown = format_table(df, columns)
+    st.dataframe(shown, hide_index=True, height=height, key=key,
+                 column_config={h: st.column_config.TextColumn(h) for h in shown.columns})
+
+
+# Downloads --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DownloadNotes:
+    title: str
+    filters: str
+    is_demo: bool
+    version: str | None
+    run_id: str | None
+
+    def lines(self) -> list[str]:
+        today = dt.date.today().isoformat()
+        out = [text.DEMO_NOTE] if self.is_demo else []
+        out += [
+            f"{self.title}. Filters: {self.filters}.",
+            f"Counts: {text.SUPPRESSED} = fewer than {text.SUPPRESSED[1:]} (suppressed); other counts randomly "
+            "rounded to a multiple of 5.",
+            f"Warehouse version {self.version or 'unknown'}, ETL run {self.run_id or 'unknown'}.",
+            "Cite as: " + text.citation(self.version, today, is_demo=self.is_demo),
+        ]
+        return out
+
+
+def notes_for(title: str, f: Filters | None) -> DownloadNotes:
+    s = status()
+    return DownloadNotes(title=title, filters=f.describe(options()) if f else "none", is_demo=s["is_demo"],
+                         version=s.get("warehouse_version"), run_id=s.get("run_id"))
+
+
+def safe_cell(value):
+    """Stop a spreadsheet from running a cell as a formula: prefix = + - @ (and tab/CR) with a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def for_spreadsheet(df: pd.DataFrame, count_columns: Sequence[str]) -> pd.DataFrame:
+    """Suppressed counts as "<10", missing rates as "not available", every text cell formula-safe."""
+    out = df.copy()
+    for col in out.columns:
+        if col in count_columns:
+            out[col] = [text.count(v) if (v is pd.NA or v is None or v != v) else int(v) for v in out[col]]
+        elif pd.api.types.is_float_dtype(out[col]) or str(out[col].dtype) == "Float64":
+            out[col] = [text.NOT_AVAILABLE if (v is pd.NA or v is None or v != v) else float(v) for v in out[col]]
+        else:
+            out[col] = [safe_cell(v) if isinstance(v, str) else v for v in out[col].astype(object)]
+    out.columns = [safe_cell(str(c)) for c in out.columns]
+    return out
+
+
+def csv_bytes(df: pd.DataFrame, notes: DownloadNotes, count_columns: Sequence[str]) -> bytes:
+    head = "".join(f"# {safe_cell(line)}\n" for line in notes.lines())
+    return (head + for_spreadsheet(df, count_columns).to_csv(index=False)).encode("utf-8-sig")
+
+
+def excel_bytes(df: pd.DataFrame, notes: DownloadNotes, count_columns: Sequence[str]) -> bytes:
+    buf = io.BytesIO()
+    lines = notes.lines()
+    with pd.ExcelWriter(buf, engine="xlsxwriter",
+                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as xl:
+        for_spreadsheet(df, count_columns).to_excel(xl, sheet_name="Data", index=False, startrow=len(lines) + 1)
+        sheet = xl.sheets["Data"]
+        for i, line in enumerate(lines):
+            sheet.write_string(i, 0, safe_cell(line))
+    return buf.getvalue()
+
+
+def parquet_bytes(df: pd.DataFrame, notes: DownloadNotes) -> bytes:
+    """Typed columns (a suppressed count is null); the notes travel in the file's metadata."""
+    table = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"tipdash.notes"] = "\n".join(notes.lines()).encode()
+    meta[b"tipdash.null_means"] = f"suppressed (fewer than {text.SUPPRESSED[1:]}) or not available".encode()
+    meta[b"tipdash.is_demo"] = str(notes.is_demo).lower().encode()
+    buf = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(meta), buf)
+    return buf.getvalue()
+
+
+def download_buttons(df: pd.DataFrame, stem: str, notes: DownloadNotes, count_columns: Sequence[str],
+                     key: str) -> None:
+    if notes.is_demo:
+        st.caption("Downloads carry the note “" + text.DEMO_NOTE + "”.")
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Download CSV", csv_bytes(df, notes, count_columns), f"{stem}.csv", "text/csv",
+                       key=f"{key}_csv", icon=":material/download:", on_click="ignore", width="stretch")
+    c2.download_button("Download Excel", excel_bytes(df, notes, count_columns), f"{stem}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
+                       icon=":material/download:", on_click="ignore", width="stretch")
+    c3.download_button("Download Parquet", parquet_bytes(df, notes), f"{stem}.parquet",
+                       "application/vnd.apache.parquet", key=f"{key}_parquet", icon=":material/download:",
+                       on_click="ignore", width="stretch")
