@@ -28,6 +28,7 @@ SAMPLE_BYTES = 256 * 1024
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 IGNORED_NAMES = {"demo_manifest.json", "readme.md", "readme.txt", ".gitkeep"}
+BINARY = "the file holds binary data, not text; export it again as CSV (UTF-8) or .xlsx"
 # Excel serial day 0; Excel's 1900 leap-year bug makes 1899-12-30 the right origin for dates after 1900-03-01.
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -78,21 +79,20 @@ def detect_encoding(sample: bytes) -> str:
         # ASCII text in UTF-16 has a zero byte in every other position.
         odd_zeros = sample[1::2].count(0) / max(1, len(sample[1::2]))
         even_zeros = sample[0::2].count(0) / max(1, len(sample[0::2]))
+        guess = None
         if odd_zeros > 0.3 and even_zeros < 0.05:
-            return "utf-16-le"
-        if even_zeros > 0.3 and odd_zeros < 0.05:
-            return "utf-16-be"
-        raise FileProblem("the file holds binary data, not text; export it again as CSV (UTF-8) or .xlsx")
+            guess = "utf-16-le"
+        elif even_zeros > 0.3 and odd_zeros < 0.05:
+            guess = "utf-16-be"
+        if guess:
+            _check_text(sample.decode(guess, errors="ignore"))
+            return guess
+        raise FileProblem(BINARY)
     for encoding in ("utf-8", "cp1252"):
         try:
-            # A sample may end inside a multi-byte character: trim up to 3 bytes before judging.
-            for cut in range(4):
-                try:
-                    sample[: len(sample) - cut].decode(encoding)
-                    return encoding
-                except UnicodeDecodeError:
-                    if cut == 3:
-                        raise
+            # Not final: the sample may end inside a multi-byte character.
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+            return encoding
         except UnicodeDecodeError:
             continue
     return "latin-1"
@@ -101,7 +101,7 @@ def detect_encoding(sample: bytes) -> str:
 def _check_text(text: str) -> None:
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t")
     if text and controls / len(text) > 0.01:
-        raise FileProblem("the file holds binary data, not text; export it again as CSV (UTF-8) or .xlsx")
+        raise FileProblem(BINARY)
 
 
 def detect_delimiter(text: str) -> str:
