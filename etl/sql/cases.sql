@@ -19,19 +19,18 @@ SELECT
              WHEN investigation_date IS NOT NULL THEN 3
              WHEN fir_date IS NOT NULL THEN 2
              ELSE 1 END
-    ) AS stage_rank,
-    md5(concat_ws('|', case_ref, fir_number, district_raw, date_reported, fir_date, investigation_date, challan_date,
-                  verdict_date, offence, scope, stage, outcome, victim_sex, victim_referred,
-                  array_to_string(law_codes, ','), country_iso3, nationality_iso3, sentence_months, victim_count,
-                  age_band)) AS row_hash
+    ) AS stage_rank
 FROM kept;
 
 -- 2. Exact repeats of a row in the same file are one row.
 CREATE TEMP TABLE merged_rows AS
 SELECT file_id, _row, first_row, 'exact duplicate of row ' || first_row AS reason
 FROM (
-    SELECT file_id, _row, row_hash,
-           min(_row) OVER (PARTITION BY file_id, row_hash) AS first_row
+    SELECT file_id, _row,
+           min(_row) OVER (PARTITION BY file_id, case_ref, fir_number, district_raw, date_reported, fir_date,
+                                        investigation_date, challan_date, verdict_date, offence, scope, stage,
+                                        outcome, victim_sex, victim_referred, law_codes, country_iso3,
+                                        nationality_iso3, sentence_months, victim_count, age_band) AS first_row
     FROM rows_ok
 )
 WHERE _row <> first_row;
@@ -50,11 +49,13 @@ WITH ranked AS (
 )
 SELECT
     ranked.* EXCLUDE (pick),
-    substr({{hmac:source_id || chr(31) || case_ref}}, 1, 16) AS record_id,
-    regexp_extract(fir_number, '(\d+)\s*/\s*(\d{2,4})', 1) AS fir_no,
-    CASE WHEN length(regexp_extract(fir_number, '(\d+)\s*/\s*(\d{2,4})', 2)) = 2
-         THEN '20' || regexp_extract(fir_number, '(\d+)\s*/\s*(\d{2,4})', 2)
-         ELSE regexp_extract(fir_number, '(\d+)\s*/\s*(\d{2,4})', 2) END AS fir_year
+    -- One HMAC per record: its first 64 bits are the public pseudonym; the other 192 stay secret and seed the
+    -- record keys used for small-cell protection.
+    {{hmac:source_id || chr(31) || case_ref}} AS record_mac,
+    substr(record_mac, 1, 16) AS record_id,
+    regexp_extract(fir_number, '(\d+)\s*/\s*(\d{2,4})', ['no', 'yr']) AS fir_parts,
+    fir_parts['no'] AS fir_no,
+    CASE WHEN length(fir_parts['yr']) = 2 THEN '20' || fir_parts['yr'] ELSE fir_parts['yr'] END AS fir_year
 FROM ranked
 WHERE pick = 1;
 
@@ -86,26 +87,27 @@ WITH kept_records AS (
     SELECT r.* FROM records r JOIN case_groups g ON g.record_id = r.record_id AND g.case_id = r.record_id
 ),
 victim_rows AS (
-    SELECT k.record_id AS case_id, u.file_id, u._row, 1 AS part, u.victim_sex, u.age_band, u.nationality_iso3,
-           u.victim_referred
+    SELECT k.record_id AS case_id, k.record_mac, u.file_id, u._row, 1 AS part, u.victim_sex, u.age_band,
+           u.nationality_iso3, u.victim_referred
     FROM kept_records k JOIN rows_unique u ON u.source_id = k.source_id AND u.case_ref = k.case_ref
     WHERE k.grain = 'victim'
     UNION ALL
-    SELECT record_id, file_id, _row, 1, victim_sex, age_band, nationality_iso3, victim_referred
+    SELECT record_id, record_mac, file_id, _row, 1, victim_sex, age_band, nationality_iso3, victim_referred
     FROM kept_records WHERE grain = 'case'
     UNION ALL
-    SELECT record_id, file_id, _row, 1 + extra.generate_series, 'unknown', NULL, NULL, NULL
+    SELECT record_id, record_mac, file_id, _row, 1 + extra.generate_series, 'unknown', NULL, NULL, NULL
     FROM kept_records, generate_series(1, coalesce(victim_count, 1) - 1) AS extra
     WHERE grain = 'case'
 )
-SELECT case_id,
+SELECT case_id, record_mac,
        row_number() OVER (PARTITION BY case_id ORDER BY file_id, _row, part)::USMALLINT AS victim_no,
        victim_sex AS sex, age_band, nationality_iso3, victim_referred AS is_referred
 FROM victim_rows;
 
 INSERT INTO out.victims BY NAME
 SELECT case_id, victim_no,
-       (('0x' || substr({{hmac:case_id || ':' || victim_no}}, 1, 4))::INTEGER % 256)::USMALLINT AS ckey,
+       -- Keyed by the secret part of the record's HMAC, so no one without the key can predict it.
+       (hash(substr(record_mac, 19), victim_no) % 256)::USMALLINT AS ckey,
        sex, age_band, nationality_iso3, is_referred
 FROM victims_stage
 ORDER BY case_id, victim_no;
@@ -130,7 +132,7 @@ victim_summary AS (
 )
 SELECT
     k.record_id AS case_id,
-    (('0x' || substr({{hmac:'ckey:' || k.record_id}}, 1, 4))::INTEGER % 256)::USMALLINT AS ckey,
+    (('0x' || substr(k.record_mac, 17, 2))::INTEGER)::USMALLINT AS ckey,
     k.source_id, s.agency, s.agency_type,
     k.reported_by::USMALLINT AS reported_by,
     k.district_id,
