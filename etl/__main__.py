@@ -4,4 +4,5 @@ import sys
 
 from etl.cli import main
 
-sys.exit(main(sys.argv[1:]))
+if __name__ == "__main__":  # worker processes of the demo generator import this module
+    sys.exit(main(sys.argv[1:]))

@@ -5,19 +5,24 @@ again. The generator first simulates one table of cases (the "truth": where, whe
 then renders each agency's view of its cases in that agency's own layout (etl/sources/<id>.toml): its headers,
 code words, date format, encoding, grain and its typing mistakes. The same seed gives byte-identical files.
 
-Shapes come from the published figures in the project's reference data (sources are named where a figure is
-used); everything else is judgement, kept in the constants below so it can be argued with.
+Shapes come from the published figures in data/reference/ (each constant names its file and figure); the rest is
+judgement, kept in the constants below so it can be argued with. Nothing is read from there at run time except the
+district gazetteer.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import hashlib
 import json
+import multiprocessing as mp
+import os
 import time
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,10 +53,11 @@ LAW_BITS = {code: 1 << i for i, code in enumerate(LAWS + OTHER_LAWS)}
 YEARS = np.arange(2015, 2026)
 # Export date of every synthetic file: later stages are not known yet.
 EXPORT_DAY = np.datetime64("2025-12-31")
-# PTPA and PSMA 2018 (assent 30 May 2018; shared/reference README section 5): earlier cases cite older laws.
+# PTPA 2018 (Act XXXIV of 2018, assent 30 May 2018) and PSMA 2018, per the legal-framework notes of the reference
+# data (PTPA gazette text): earlier cases cite older laws.
 PTPA_DAY = np.datetime64("2018-05-30")
 # Reported cases grow after the PTPA (2018) and its rules (Dec 2020); 2020 dips for the COVID lockdowns. Judgement:
-# the only series in shared/reference (UNODC victims 2019-2022, TIP investigations) are too sparse to fit.
+# the only series in data/reference (UNODC victims 2019-2022, TIP investigations) are too sparse to fit.
 YEAR_WEIGHTS = np.array([0.65, 0.70, 0.75, 0.85, 1.00, 0.85, 1.05, 1.10, 1.20, 1.25, 1.30])
 # Fixed creation time written into the .xlsx properties, so workbooks are byte-identical between runs.
 WORKBOOK_CREATED = dt.datetime(2026, 1, 1, 0, 0, 0)
@@ -85,6 +91,9 @@ SOURCE_PROVINCES = {
     "punjab_labour": {PUNJAB: 1.0}, "cpwb": {PUNJAB: 1.0},
     "ngo_haqdar": {PUNJAB: 0.55, SINDH: 0.30, KP: 0.06, BALOCHISTAN: 0.03, ICT: 0.03, AJK: 0.02, GB: 0.01},
 }
+# Agencies whose cases of one offence come from other provinces than their cases overall: the NGO's bonded-labour
+# work is mostly with the haris of Sindh.
+PROVINCE_OVERRIDES = {("ngo_haqdar", "bonded_labour"): {SINDH: 0.60, PUNJAB: 0.35, KP: 0.03, BALOCHISTAN: 0.02}}
 # PBS publishes no 2023 census figures for AJK and Gilgit-Baltistan (data/reference/districts.csv): a small
 # placeholder population per district keeps them on the map without inventing a figure that looks real.
 NO_CENSUS_POPULATION = 150_000
@@ -95,7 +104,7 @@ NO_CENSUS_POPULATION = 150_000
 # labour; the Child Protection Bureau sees begging and child domestic work. The rest is judgement.
 OFFENCE_MIX = {
     "punjab_police": (0.30, 0.12, 0.18, 0.10, 0.06, 0.01, 0.10, 0.11, 0.02),
-    "sindh_police": (0.25, 0.10, 0.28, 0.08, 0.07, 0.005, 0.10, 0.105, 0.01),
+    "sindh_police": (0.22, 0.09, 0.35, 0.07, 0.07, 0.005, 0.09, 0.095, 0.01),
     "kp_police": (0.28, 0.12, 0.08, 0.12, 0.08, 0.01, 0.14, 0.15, 0.02),
     "balochistan_police": (0.28, 0.12, 0.08, 0.12, 0.08, 0.01, 0.14, 0.15, 0.02),
     "ict_police": (0.30, 0.10, 0.05, 0.20, 0.10, 0.02, 0.10, 0.11, 0.02),
@@ -110,9 +119,11 @@ OFFENCE_MIX = {
 CENTRAL_PUNJAB_KILNS = {"Kasur": 6, "Sheikhupura": 6, "Nankana Sahib": 5, "Okara": 5, "Faisalabad": 4,
                         "Gujranwala": 4, "Sialkot": 3, "Lahore": 2.5, "Sahiwal": 3, "Chiniot": 2,
                         "Toba Tek Singh": 2, "Pakpattan": 2}
-LOWER_SINDH_HARIS = {"Umerkot": 8, "Mirpur Khas": 8, "Tharparkar": 7, "Sanghar": 7, "Badin": 7,
-                     "Tando Allah Yar": 6, "Tando Mohammad Khan": 5, "Matiari": 4, "Hyderabad": 3,
-                     "Shaheed Benazirabad": 3, "Sujawal": 3, "Thatta": 3}
+# Up to 6.8 million bonded sharecroppers in Sindh against 700,000 in brick kilns (ILO-commissioned PILER survey,
+# context_indicators.csv): within Sindh, bonded-labour cases gather in the lower Sindh farm districts.
+LOWER_SINDH_HARIS = {"Umerkot": 14, "Mirpur Khas": 14, "Tharparkar": 12, "Sanghar": 12, "Badin": 12,
+                     "Tando Allah Yar": 10, "Tando Mohammad Khan": 8, "Matiari": 6, "Hyderabad": 3,
+                     "Shaheed Benazirabad": 4, "Sujawal": 4, "Thatta": 4}
 # Gujranwala division is the main source of irregular migration to Europe; Mirpur (AJK) to the UK; the Makran and
 # Chagai borders are the exit to Iran.
 MIGRATION_ROUTES = {"Gujrat": 8, "Mandi Bahauddin": 8, "Gujranwala": 6, "Sialkot": 6, "Hafizabad": 5,
@@ -164,7 +175,6 @@ DESTINATIONS = {
     "other": {"ARE": 30, "SAU": 30, "IRN": 20, "AFG": 20},
     "migrant_smuggling": {"IRN": 22, "TUR": 18, "GRC": 16, "ITA": 12, "LBY": 8, "OMN": 6, "ARE": 6, "GBR": 4,
                           "ESP": 4, "AZE": 2, "SAU": 2},
-    "bonded_labour": {"ARE": 1},
 }
 # Of transnational trafficking cases, the share where foreign victims were brought into Pakistan, and from where.
 INBOUND_SHARE = 0.12
@@ -215,7 +225,7 @@ VERDICTS = {
     "punjab_labour": (0.15, 0.40, 0.45), "cpwb": (0.20, 0.45, 0.35), "ngo_haqdar": (0.20, 0.45, 0.35),
 }
 # Prison terms in months by offence: PTPA up to 7 years (2-10 for women and children), BLSA 2-5 years, PPC 371-A up
-# to 25 years, PSMA 3-5 years with plea bargains below (shared/reference README section 5).
+# to 25 years, PSMA 3-5 years with plea bargains below (legal-framework notes of the reference data).
 SENTENCES = {
     "sexual_exploitation": ((24, 36, 48, 60, 84, 120, 168), (10, 15, 15, 20, 20, 15, 5)),
     "forced_labour": ((6, 12, 18, 24, 36, 60), (10, 20, 15, 25, 20, 10)),
@@ -256,10 +266,15 @@ MISSING_REF = 0.0005
 MISSING_DATE_REPORTED = 0.001
 IMPOSSIBLE_DATE = 0.001      # 31 February
 YEAR_2099 = 0.0003
+TYPED_DATE = 0.02            # an Excel date typed as text
 VERDICT_BEFORE_FIR = 0.003
 STAGE_BEHIND_DATES = 0.005   # the stage column was not updated when a later date was entered
 UNKNOWN_CODE_RATE = 0.004
+CODE_IN_CAPITALS = 0.01      # codes match case-insensitively, so these still load
 MISSING_OPTIONAL = 0.03
+MISSING_SECTIONS = 0.06      # sections are left blank more often than other fields
+MISSING_COUNTRY = 0.05
+AGE_IN_WORDS = 0.003         # "Minor" typed for an age
 EXACT_DUPLICATES = 0.004     # rows exported twice
 COPY_SHARE = {"punjab_labour": 0.12, "cpwb": 0.10, "ngo_haqdar": 0.03}  # cases also reported by a second agency
 
@@ -313,6 +328,7 @@ FEMALE_NAMES = (
 )
 MALE_NAMES_URDU = ("محمد اسلم", "غلام رسول", "اللہ دتہ", "بشیر مسیح", "خدا بخش", "شوکت علی", "نذیر احمد", "رحیم بخش")
 FEMALE_NAMES_URDU = ("نسرین بی بی", "شازیہ پروین", "رخسانہ بی بی", "زینب بی بی", "کرن مسیح", "صغراں بی بی")
+# Every person named in the exports (victim, father, complainant, accused) is drawn from these.
 PLANTED_NAMES = MALE_NAMES + FEMALE_NAMES + MALE_NAMES_URDU + FEMALE_NAMES_URDU
 # Patterns of the planted identifiers, for tests that check the ETL removed them.
 CNIC_PATTERN = r"\b\d{5}-\d{7}-\d\b|\b\d{13}\b"
@@ -402,7 +418,7 @@ class Layout:
     urdu_districts: float = 0.0
     karachi_alone: float = 0.0                  # Karachi districts written as the division, "Karachi"
     missing_age: float = 0.10
-    stray_delimiters: float = 0.0              # rows with one value too many (a stray delimiter)
+    stray_delimiters: float = 0.0               # rows with one value too many (a stray delimiter)
     totals_row: bool = False                    # an Excel "TOTAL" row at the end
     time_of_day: bool = False                   # reported date written with a time
     case_fields_merged_until: int = 0           # .xlsx of years up to this one merge case cells over victim rows
@@ -413,14 +429,19 @@ class Layout:
 
 PERSONAL = ("complainant", "victim_name", "father_name", "cnic", "phone", "accused", "accused_phone", "address",
             "narrative", "kiln")
+# Columns that describe one victim; in a victim-grain file the others repeat the case.
+VICTIM_COLUMNS = ("victim_sex", "victim_age", "victim_nationality", "victim_referred", "victim_name", "father_name",
+                  "cnic", "phone", "address")
 
 
 def _cat(*parts) -> np.ndarray:
-    """Element-wise concatenation of string arrays and scalars."""
-    out = np.asarray(parts[0], dtype=S)
-    for part in parts[1:]:
-        out = np.strings.add(out, np.asarray(part, dtype=S) if not isinstance(part, str) else part)
-    return out
+    """Element-wise concatenation of string arrays and scalars (pairwise, so long texts are copied fewer times)."""
+    parts = [p if isinstance(p, str) else np.asarray(p, dtype=S) for p in parts]
+    while len(parts) > 1:
+        pairs = zip(parts[0::2], parts[1::2], strict=False)
+        joined = [a + b if isinstance(a, str) and isinstance(b, str) else np.strings.add(a, b) for a, b in pairs]
+        parts = joined + parts[len(joined) * 2:]
+    return np.asarray(parts[0], dtype=S)
 
 
 def _num(values: np.ndarray, width: int = 0) -> np.ndarray:
@@ -736,9 +757,17 @@ LAYOUTS: dict[str, Layout] = {lay.source_id: lay for lay in (
 
 # --- simulation --------------------------------------------------------------------------------------------------
 
+OUTCOMES = ("convicted", "acquitted", "compromise", "discharged", "pending")
+COUNTRIES = ("", *COUNTRY_NAMES)          # ISO3 codes; "" = none
+STATION_NAMES = tuple(dict.fromkeys(STATIONS + SINDH_STATIONS))
+SECTOR_NAMES = ("", *SECTORS)
+
+
 @dataclass
 class Simulation:
-    """The truth behind the exports: one row per case, per victim and per agency report of a case."""
+    """The truth behind the exports: one row per case, per victim and per agency report of a case.
+
+    Text fields are pandas categoricals (cheap at a million rows); dates are datetimes, NaT when not reached."""
 
     cases: pd.DataFrame
     victims: pd.DataFrame
@@ -761,6 +790,10 @@ def gazetteer() -> pd.DataFrame:
     return gaz[["district_id", "name", "division", "province", "population_2023", "weight", "aliases"]]
 
 
+def _coded_column(codes: np.ndarray, categories) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes, categories=list(categories))
+
+
 def _categorical(rng: np.random.Generator, group: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """One draw per row from the distribution probs[group[row]]."""
     cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
@@ -768,9 +801,16 @@ def _categorical(rng: np.random.Generator, group: np.ndarray, probs: np.ndarray)
 
 
 def _weighted(rng: np.random.Generator, table: dict[str, float], size: int) -> np.ndarray:
-    keys = np.array(list(table), dtype=object)
+    """Country codes (indexes into COUNTRIES) drawn by weight."""
+    codes = np.array([COUNTRIES.index(k) for k in table])
     weights = np.array(list(table.values()), dtype=float)
-    return keys[rng.choice(keys.size, size, p=weights / weights.sum())]
+    return codes[rng.choice(codes.size, size, p=weights / weights.sum())]
+
+
+def _rank_within(keys: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each run of equal values of a sorted array."""
+    starts = np.r_[0, np.flatnonzero(keys[1:] != keys[:-1]) + 1]
+    return np.arange(keys.size) - np.repeat(starts, np.diff(np.r_[starts, keys.size]))
 
 
 def _district_weights(gaz: pd.DataFrame, source: str, offence: str) -> np.ndarray:
@@ -780,7 +820,7 @@ def _district_weights(gaz: pd.DataFrame, source: str, offence: str) -> np.ndarra
         hot = {**MIGRATION_ROUTES, **hot}
     w = gaz["weight"].to_numpy() * gaz["name"].map(hot).fillna(1.0).to_numpy()
     out = np.zeros(len(gaz))
-    shares = SOURCE_PROVINCES[source]
+    shares = PROVINCE_OVERRIDES.get((source, offence), SOURCE_PROVINCES[source])
     total = sum(shares.values())
     for province, share in shares.items():
         in_province = (gaz["province"] == province).to_numpy()
@@ -803,11 +843,11 @@ def _progress(rng: np.random.Generator, source: np.ndarray, offence: np.ndarray,
               reported: np.ndarray) -> dict[str, np.ndarray]:
     """Stage dates, stage, outcome and sentence of each case, cut off at the export date."""
     n = source.size
-    kind = np.array([SOURCE_TYPE[s] for s in SOURCES])[source]
-    rate = {k: np.vectorize(table.get)(kind) for k, table in (("fir", FIR_RATE), ("charge", CHARGE_SHEETED))}
-    has_fir = rng.random(n) < rate["fir"]
+    kinds = [SOURCE_TYPE[s] for s in SOURCES]
+    kind = np.array(kinds)[source]
+    has_fir = rng.random(n) < np.array([FIR_RATE[k] for k in kinds])[source]
     investigated = has_fir & (rng.random(n) < INVESTIGATED)
-    charged = investigated & (rng.random(n) < rate["charge"])
+    charged = investigated & (rng.random(n) < np.array([CHARGE_SHEETED[k] for k in kinds])[source])
     concluded = charged & (rng.random(n) < CONCLUDED)
     closed = investigated & ~charged & (rng.random(n) < DISCHARGED)
     # Police often register the FIR the day the complaint comes in; FIA runs an enquiry first.
@@ -817,27 +857,25 @@ def _progress(rng: np.random.Generator, source: np.ndarray, offence: np.ndarray,
     investigation = fir + _delay(rng, n, 14, 2.0, 45)
     challan = investigation + _delay(rng, n, 7, 2.0, 30)
     verdict = challan + (90 + rng.lognormal(np.log(620), 0.65, n)).astype(int).astype("timedelta64[D]")
-    nat = np.datetime64("NaT")
     dates = {}
     reached = np.ones(n, bool)
     for name, day, happens in (("fir_date", fir, has_fir), ("investigation_date", investigation, investigated),
                                ("challan_date", challan, charged), ("verdict_date", verdict, concluded)):
         reached &= happens & (day <= EXPORT_DAY)
-        dates[name] = np.where(reached, day, nat)
-    stage = np.zeros(n, int)
-    for rank, name in enumerate(("fir_date", "investigation_date", "challan_date", "verdict_date"), start=1):
-        stage[~np.isnat(dates[name])] = rank
+        dates[name] = np.where(reached, day, np.datetime64("NaT"))
+    stage = sum((~np.isnat(dates[name])).astype(int) for name in dates)
     verdict_kind = _categorical(rng, source, np.array([VERDICTS[s] for s in SOURCES]))
-    outcome = np.where(stage == 4, np.array(["convicted", "acquitted", "compromise"])[verdict_kind], "pending")
-    outcome = np.where(closed & (stage == 2), "discharged", outcome)
+    outcome = np.where(stage == 4, verdict_kind, OUTCOMES.index("pending"))
+    outcome = np.where(closed & (stage == 2), OUTCOMES.index("discharged"), outcome)
+    convicted = outcome == OUTCOMES.index("convicted")
     months = np.zeros(n, int)
     for i, off in enumerate(OFFENCES):
-        rows = (outcome == "convicted") & (offence == i)
+        rows = convicted & (offence == i)
         terms, weights = SENTENCES[off]
         months[rows] = rng.choice(terms, rows.sum(), p=np.array(weights) / sum(weights))
-    fine_only = (outcome == "convicted") & (rng.random(n) < FINE_ONLY)
-    return {**dates, "stage": np.array(STAGES)[stage], "outcome": outcome,
-            "sentence_months": np.where(fine_only, 0, months), "fine_only": fine_only}
+    fine_only = convicted & (rng.random(n) < FINE_ONLY)
+    return {**dates, "stage": stage, "outcome": outcome, "sentence_months": np.where(fine_only, 0, months),
+            "fine_only": fine_only}
 
 
 def _laws(rng: np.random.Generator, offence: np.ndarray, reported: np.ndarray, transnational: np.ndarray,
@@ -860,103 +898,90 @@ def _laws(rng: np.random.Generator, offence: np.ndarray, reported: np.ndarray, t
                                                     OFFENCES.index("forced_marriage")])
     mask[procured_minor & (rng.random(n) < 0.5)] |= LAW_BITS["PPC366A"]
     mask[child_girl & (offence == OFFENCES.index("forced_marriage")) & (rng.random(n) < 0.3)] |= LAW_BITS["CMRA"]
-    fia = np.array(SOURCES)[source] == "fia"
-    mask[fia & trafficking & (rng.random(n) < 0.08)] |= LAW_BITS["PPC420"]
-    cpwb = np.array(SOURCES)[source] == "cpwb"
-    mask[cpwb & (rng.random(n) < 0.3)] |= LAW_BITS["PDNCA"]
+    mask[(source == SOURCES.index("fia")) & trafficking & (rng.random(n) < 0.08)] |= LAW_BITS["PPC420"]
+    mask[(source == SOURCES.index("cpwb")) & (rng.random(n) < 0.3)] |= LAW_BITS["PDNCA"]
     kiln_child = (offence == OFFENCES.index("bonded_labour")) & ~before & (rng.random(n) < 0.2)
-    mask[kiln_child & np.isin(np.array(SOURCES)[source], ["punjab_labour", "punjab_police"])] |= LAW_BITS["PCLBKA"]
+    in_punjab_kilns = np.isin(source, [SOURCES.index("punjab_labour"), SOURCES.index("punjab_police")])
+    mask[kiln_child & in_punjab_kilns] |= LAW_BITS["PCLBKA"]
     return mask
 
 
 def _victim_counts(rng: np.random.Generator, source: np.ndarray, offence: np.ndarray) -> np.ndarray:
-    """Mostly one victim; families at kilns and in sharecropping; groups in smuggling cases."""
+    """Mostly one victim; families at kilns and in sharecropping; small groups in smuggling cases."""
     n = source.size
-    names = np.array(SOURCES)[source]
+    ngo, fia = source == SOURCES.index("ngo_haqdar"), source == SOURCES.index("fia")
     bonded = offence == OFFENCES.index("bonded_labour")
-    smuggled = offence == OFFENCES.index("migrant_smuggling")
+    smuggled = fia & (offence == OFFENCES.index("migrant_smuggling"))
     counts = 2 + rng.poisson(1.0, n)
     single = rng.random(n) < 0.86
     family = 2 + np.floor(rng.lognormal(np.log(4), 0.8, n)).astype(int)
     small_family = 2 + np.floor(rng.lognormal(np.log(3), 0.6, n)).astype(int)
-    counts = np.where(bonded, np.where(names == "ngo_haqdar", small_family.clip(max=25), family.clip(max=150)),
-                      counts)
-    single = np.where(bonded, rng.random(n) < np.where(names == "ngo_haqdar", 0.4, 0.3), single)
-    counts = np.where(smuggled & (names == "fia"), 2 + rng.poisson(3.0, n), counts)
-    single = np.where(smuggled & (names == "fia"), rng.random(n) < 0.75, single)
-    single = np.where(names == "cpwb", rng.random(n) < 0.9, single)
+    counts = np.where(bonded, np.where(ngo, small_family.clip(max=25), family.clip(max=150)), counts)
+    single = np.where(bonded, rng.random(n) < np.where(ngo, 0.4, 0.3), single)
+    # FIA smuggling complaints come mostly from one migrant against an agent, sometimes from a group.
+    counts = np.where(smuggled, 2 + rng.poisson(2.0, n), counts)
+    single = np.where(smuggled, rng.random(n) < 0.82, single)
+    single = np.where(source == SOURCES.index("cpwb"), rng.random(n) < 0.9, single)
     return np.where(single, 1, counts.clip(max=60))
 
 
-def _victims(rng: np.random.Generator, cases: pd.DataFrame) -> pd.DataFrame:
-    """One row per victim; victim 0 of a bonded-labour family is usually its head, an adult man."""
-    count = cases["victim_count"].to_numpy()
-    case = np.repeat(np.arange(len(cases)), count)
-    first = np.concatenate([[0], np.cumsum(count)[:-1]])
-    victim_no = np.arange(case.size) - first[case]
-    offence = cases["offence"].map(OFFENCES.index).to_numpy()[case]
-    source = cases["source"].to_numpy()[case]
+def _victims(rng: np.random.Generator, count: np.ndarray, offence: np.ndarray, source: np.ndarray,
+             nationality: np.ndarray) -> dict[str, np.ndarray]:
+    """One entry per victim; victim 0 of a bonded-labour family is usually its head, an adult man."""
+    case = np.repeat(np.arange(count.size), count)
+    victim_no = _rank_within(case)
+    offence, source = offence[case], source[case]
     sex = _categorical(rng, offence, np.array([SEX_MIX[o] for o in OFFENCES]))
     head = (offence == OFFENCES.index("bonded_labour")) & (victim_no == 0)
-    sex = np.where(head & (rng.random(case.size) < 0.75), 1, sex)
+    sex = np.where(head & (rng.random(case.size) < 0.75), SEXES.index("male"), sex)
     child = rng.random(case.size) < np.array([CHILD_SHARE[o] for o in OFFENCES])[offence]
-    child = (child & ~head) | (source == "cpwb")
+    child = (child & ~head) | (source == SOURCES.index("cpwb"))
     married_young = offence == OFFENCES.index("forced_marriage")
     child_age = np.where(married_young, 12 + rng.integers(0, 6, case.size), 5 + rng.integers(0, 13, case.size))
     adult_age = (18 + rng.gamma(2.0, 7.5, case.size)).astype(int).clip(max=75)
-    referred_rate = np.array([REFERRED[SOURCE_TYPE[s]] for s in SOURCES])
-    return pd.DataFrame({
-        "case": case, "victim_no": victim_no, "sex": np.array(SEXES)[sex],
-        "age": np.where(child, child_age, adult_age),
-        "nationality": cases["nationality"].to_numpy()[case],
-        "referred": rng.random(case.size) < referred_rate[pd.Index(SOURCES).get_indexer(source)],
-    })
+    referred = rng.random(case.size) < np.array([REFERRED[SOURCE_TYPE[s]] for s in SOURCES])[source]
+    return {"case": case, "victim_no": victim_no, "sex": sex, "age": np.where(child, child_age, adult_age),
+            "nationality": nationality[case], "referred": referred}
 
 
 def _fir_numbers(rng: np.random.Generator, district: np.ndarray, fir: np.ndarray) -> np.ndarray:
     """FIR numbers unique within a district and year, so two agencies citing one FIR point at one case."""
     has = ~np.isnat(fir)
-    year = fir.astype("datetime64[Y]").astype(int)
-    key = np.where(has, district * 1000 + year, -1)
+    key = np.where(has, district * 1000 + fir.astype("datetime64[Y]").astype(int), -1)
     order = np.lexsort((fir, key))
-    sorted_key = key[order]
-    starts = np.r_[0, np.flatnonzero(sorted_key[1:] != sorted_key[:-1]) + 1]
-    rank = np.arange(key.size) - np.repeat(starts, np.diff(np.r_[starts, key.size]))
     numbers = np.empty(key.size, int)
-    numbers[order] = 1 + rank * 3 + rng.integers(0, 3, key.size)
+    numbers[order] = 1 + _rank_within(key[order]) * 3 + rng.integers(0, 3, key.size)
     return np.where(has, numbers, 0)
 
 
-def _reports(rng: np.random.Generator, cases: pd.DataFrame) -> pd.DataFrame:
+def _reports(rng: np.random.Generator, source: np.ndarray, offence: np.ndarray, reported: np.ndarray,
+             fir: np.ndarray, child: np.ndarray) -> pd.DataFrame:
     """Each case's report by its own agency, plus copies of some police and FIA cases reported again by the labour
     department, the Bureau or the NGO, which cite the police FIR number."""
-    source = cases["source"].to_numpy()
-    n = len(cases)
-    fir = cases["fir_date"].to_numpy().astype("datetime64[D]")
-    by_police = np.isin(source, [s for s in SOURCES if SOURCE_TYPE[s] in ("police", "fia")]) & ~np.isnat(fir)
-    punjab_police = (source == "punjab_police") & by_police
-    child = cases["victim_age"].to_numpy() < 18
-    eligible = {
-        "punjab_labour": punjab_police & (cases["offence"].to_numpy() == "bonded_labour"),
-        "cpwb": punjab_police & child & cases["offence"].isin(
-            ["forced_begging", "domestic_servitude", "sexual_exploitation", "forced_labour"]).to_numpy(),
-        "ngo_haqdar": by_police,
-    }
-    parts = [pd.DataFrame({"case": np.arange(n), "source": source,
-                           "reported": cases["reported"].to_numpy().astype("datetime64[D]"), "copy": False})]
+    n = source.size
+    police = [SOURCES.index(s) for s in SOURCES if SOURCE_TYPE[s] in ("police", "fia")]
+    by_police = np.isin(source, police) & ~np.isnat(fir)
+    punjab_police = (source == SOURCES.index("punjab_police")) & by_police
+    child_cases = np.isin(offence, [OFFENCES.index(o) for o in ("forced_begging", "domestic_servitude",
+                                                                "sexual_exploitation", "forced_labour")])
+    eligible = {"punjab_labour": punjab_police & (offence == OFFENCES.index("bonded_labour")),
+                "cpwb": punjab_police & child & child_cases, "ngo_haqdar": by_police}
+    cases, sources, days = [np.arange(n)], [source], [reported]
     for target, rows in eligible.items():
         picked = np.flatnonzero(rows & (rng.random(n) < COPY_SHARE[target]))
-        seen = np.minimum(fir[picked] + rng.integers(0, 60, picked.size).astype("timedelta64[D]"), EXPORT_DAY)
-        parts.append(pd.DataFrame({"case": picked, "source": target, "reported": seen, "copy": True}))
-    reports = pd.concat(parts, ignore_index=True).sort_values(["source", "reported", "case"], kind="stable")
-    year = reports["reported"].to_numpy().astype("datetime64[Y]").astype(int) + 1970
-    key = pd.Series(reports["source"].to_numpy()) + pd.Series(year).astype(str)
-    reports["seq"] = (key.groupby(key).cumcount() + 1).to_numpy()
-    return reports.reset_index(drop=True)
+        cases.append(picked)
+        sources.append(np.full(picked.size, SOURCES.index(target)))
+        days.append(np.minimum(fir[picked] + rng.integers(0, 60, picked.size).astype("timedelta64[D]"), EXPORT_DAY))
+    case, source, day = np.concatenate(cases), np.concatenate(sources), np.concatenate(days)
+    order = np.lexsort((case, day, source))
+    case, source, day = case[order], source[order], day[order]
+    year = day.astype("datetime64[Y]").astype(int) + 1970
+    return pd.DataFrame({"case": case, "source": _coded_column(source, SOURCES), "reported": day,
+                         "seq": 1 + _rank_within(source * 10_000 + year)})
 
 
 def simulate(cases: int, seed: int) -> Simulation:
-    """The truth table of `cases` synthetic cases (deterministic for a seed)."""
+    """The truth behind `cases` synthetic cases (deterministic for a seed)."""
     if cases < 1:
         raise ValueError("the demo needs at least one case")
     gaz = gazetteer()
@@ -969,55 +994,64 @@ def simulate(cases: int, seed: int) -> Simulation:
             rows = np.flatnonzero((source == s) & (offence == o))
             if rows.size:
                 district[rows] = rng.choice(len(gaz), rows.size, p=_district_weights(gaz, name, off))
-    province = gaz["province"].to_numpy()[district]
+    provinces = tuple(dict.fromkeys(gaz["province"]))
+    province = np.array([provinces.index(p) for p in gaz["province"]])[district]
     reported = _report_days(rng, cases)
-    kind = np.array([SOURCE_TYPE[s] for s in SOURCES])[source]
 
     chance = np.array([TRANSNATIONAL[SOURCE_TYPE[s]] for s in SOURCES])[source, offence]
     boost = gaz["name"].map(TRANSNATIONAL_BOOST).fillna(1.0).to_numpy()[district]
-    chance = np.where(kind == "fia", chance, np.minimum(chance * boost, 0.9))
+    boost = np.where(source == SOURCES.index("fia"), 1.0, boost)
+    chance = np.maximum(chance, np.minimum(chance * boost, 0.9))
     transnational = rng.random(cases) < chance
     inbound = transnational & (offence != OFFENCES.index("migrant_smuggling")) & (rng.random(cases) < INBOUND_SHARE)
-    country = np.full(cases, "", dtype=object)
-    for o, off in enumerate(OFFENCES):
-        rows = transnational & (offence == o)
-        country[rows] = _weighted(rng, DESTINATIONS[off], rows.sum())
+    country = np.zeros(cases, int)
+    for off, table in DESTINATIONS.items():
+        rows = transnational & (offence == OFFENCES.index(off))
+        country[rows] = _weighted(rng, table, rows.sum())
     country[inbound] = _weighted(rng, ORIGINS, inbound.sum())
-    nationality = np.full(cases, "PAK", dtype=object)
+    nationality = np.full(cases, COUNTRIES.index("PAK"))
     u = rng.random(cases)
     for prov, table in FOREIGN_VICTIMS.items():
         edge = 0.0
         for iso, share in table.items():
-            nationality[(province == prov) & ~transnational & (u >= edge) & (u < edge + share)] = iso
+            here = (province == provinces.index(prov)) & ~transnational & (u >= edge) & (u < edge + share)
+            nationality[here] = COUNTRIES.index(iso)
             edge += share
-    smuggled_afghans = (offence == OFFENCES.index("migrant_smuggling")) & (u < 0.06)
-    nationality[smuggled_afghans] = "AFG"
+    nationality[(offence == OFFENCES.index("migrant_smuggling")) & (u < 0.06)] = COUNTRIES.index("AFG")
     nationality[inbound] = country[inbound]
 
     sector_mix = np.array([SECTOR_MIX.get(p, DEFAULT_SECTOR_MIX) for p in gaz["province"]])[district]
-    sector = np.array(SECTORS)[_categorical(rng, np.arange(cases), sector_mix)]
-    sector = np.where(offence == OFFENCES.index("bonded_labour"), sector, "")
-
+    sector = 1 + _categorical(rng, np.arange(cases), sector_mix)
+    sector = np.where(offence == OFFENCES.index("bonded_labour"), sector, 0)
+    victim_count = _victim_counts(rng, source, offence)
+    progress = _progress(rng, source, offence, reported)
+    victims = _victims(_rng(seed, "victims"), victim_count, offence, source, nationality)
+    first = np.r_[0, np.cumsum(victim_count)[:-1]]
+    victim_sex, victim_age = victims["sex"][first], victims["age"][first]
+    child_girl = (victim_age < 18) & (victim_sex == SEXES.index("female"))
+    station = np.where(province == provinces.index(SINDH),
+                       rng.choice([STATION_NAMES.index(s) for s in SINDH_STATIONS], cases),
+                       rng.choice([STATION_NAMES.index(s) for s in STATIONS], cases))
     frame = pd.DataFrame({
-        "source": np.array(SOURCES)[source], "district": district, "district_name": gaz["name"].to_numpy()[district],
-        "province": province, "offence": np.array(OFFENCES)[offence], "sector": sector, "reported": reported,
-        "scope": np.where(transnational, "transnational", "internal"), "country": country,
-        "nationality": nationality,
-        "victim_count": _victim_counts(rng, source, offence),
-        **_progress(rng, source, offence, reported),
+        "source": _coded_column(source, SOURCES), "district": district,
+        "district_name": _coded_column(district, gaz["name"]), "province": _coded_column(province, provinces),
+        "offence": _coded_column(offence, OFFENCES), "sector": _coded_column(sector, SECTOR_NAMES),
+        "reported": reported, "scope": _coded_column(transnational.astype(int), ("internal", "transnational")),
+        "country": _coded_column(country, COUNTRIES), "nationality": _coded_column(nationality, COUNTRIES),
+        "victim_count": victim_count,
+        **{k: progress[k] for k in ("fir_date", "investigation_date", "challan_date", "verdict_date")},
+        "stage": _coded_column(progress["stage"], STAGES), "outcome": _coded_column(progress["outcome"], OUTCOMES),
+        "sentence_months": progress["sentence_months"], "fine_only": progress["fine_only"],
+        "victim_sex": _coded_column(victim_sex, SEXES), "victim_age": victim_age,
+        "victim_referred": victims["referred"][first],
+        "law_mask": _laws(rng, offence, reported, transnational, child_girl, source),
+        "fir_no": _fir_numbers(rng, district, progress["fir_date"]),
+        "station": _coded_column(station, STATION_NAMES),
     })
-    victims = _victims(_rng(seed, "victims"), frame)
-    first = victims[victims["victim_no"] == 0].set_index("case")
-    frame["victim_sex"] = first["sex"].to_numpy()
-    frame["victim_age"] = first["age"].to_numpy()
-    frame["victim_referred"] = first["referred"].to_numpy()
-    child_girl = (frame["victim_age"].to_numpy() < 18) & (frame["victim_sex"].to_numpy() == "female")
-    frame["law_mask"] = _laws(rng, offence, reported, transnational, child_girl, source)
-    frame["fir_no"] = _fir_numbers(rng, district, frame["fir_date"].to_numpy().astype("datetime64[D]"))
-    station = np.array(STATIONS)[rng.integers(0, len(STATIONS), cases)]
-    frame["station"] = np.where(province == SINDH, np.array(SINDH_STATIONS)[rng.integers(0, len(SINDH_STATIONS),
-                                                                                         cases)], station)
-    return Simulation(cases=frame, victims=victims, reports=_reports(_rng(seed, "reports"), frame), gazetteer=gaz)
+    victim_frame = pd.DataFrame({**victims, "sex": _coded_column(victims["sex"], SEXES),
+                                 "nationality": _coded_column(victims["nationality"], COUNTRIES)})
+    reports = _reports(_rng(seed, "reports"), source, offence, reported, progress["fir_date"], victim_age < 18)
+    return Simulation(cases=frame, victims=victim_frame, reports=reports, gazetteer=gaz)
 
 
 # --- rendering: one agency's view of its cases -------------------------------------------------------------------
@@ -1054,6 +1088,13 @@ def _impossible_date(fmt: str, year: int) -> str:
     return text
 
 
+def _lookup(column: pd.Series, table: dict | None = None, default: str = "") -> np.ndarray:
+    """A categorical column as text, each category mapped through table (when given) once."""
+    categories = list(column.cat.categories)
+    texts = [table.get(c, default) for c in categories] if table is not None else categories
+    return np.asarray(texts, dtype=S)[column.cat.codes.to_numpy()]
+
+
 def _pick(rng: np.random.Generator, values: np.ndarray, table: Variants) -> np.ndarray:
     """Each value's spelling, drawn by weight; values without an entry are written as they are."""
     out = np.asarray(values, dtype=S).copy()
@@ -1077,7 +1118,7 @@ def _coded(rng: np.random.Generator, layout: Layout, fld: str, values: np.ndarra
     if unknown:
         rows = np.flatnonzero(_some(rng, out.size, UNKNOWN_CODE_RATE))
         out[rows] = np.array(unknown, dtype=S)[rng.integers(0, len(unknown), rows.size)]
-    shout = _some(rng, out.size, 0.01)
+    shout = _some(rng, out.size, CODE_IN_CAPITALS)
     out[shout] = np.strings.upper(out[shout])
     out[_some(rng, out.size, MISSING_OPTIONAL)] = ""
     return out
@@ -1140,12 +1181,11 @@ def _names(rng: np.random.Generator, sex: np.ndarray, urdu_share: float) -> np.n
     return out
 
 
-def _cnic(rng: np.random.Generator, province: np.ndarray, male: np.ndarray) -> np.ndarray:
+def _cnic(rng: np.random.Generator, region: np.ndarray, male: np.ndarray) -> np.ndarray:
     """CNICs: province digit, 4-digit area, 7 digits, check digit odd for men and even for women (NADRA practice);
     a fifth are typed without dashes."""
-    n = province.size
-    area = _cat(pd.Series(province).map(CNIC_PROVINCE_DIGIT).fillna("3").to_numpy().astype(S),
-                _num(rng.integers(1000, 10000, n)))
+    n = region.size
+    area = _cat(region, _num(rng.integers(1000, 10000, n)))
     last = rng.integers(0, 5, n) * 2 + male.astype(int)
     dashed = _cat(area, "-", _num(rng.integers(0, 10_000_000, n), 7), "-", _num(last))
     return np.where(_some(rng, n, 0.2), np.strings.replace(dashed, "-", ""), dashed)
@@ -1175,7 +1215,7 @@ def _addresses(rng: np.random.Generator, district: np.ndarray, urdu_share: float
 def _personal(rng: np.random.Generator, layout: Layout, rows: pd.DataFrame, gaz: pd.DataFrame) -> dict:
     """The personal columns of the export: names, CNICs, phones, addresses and a narrative that repeats them."""
     n = len(rows)
-    sex = rows["sex"].to_numpy().astype(S)
+    sex = _lookup(rows["sex"])
     male = np.full(n, "male", dtype=S)
     district = gaz["name"].to_numpy().astype(S)[rows["district"].to_numpy()]
     adult = rows["age"].to_numpy() >= 18
@@ -1184,27 +1224,27 @@ def _personal(rng: np.random.Generator, layout: Layout, rows: pd.DataFrame, gaz:
         "father_name": _names(rng, male, layout.urdu_names),
         "complainant": _names(rng, male, layout.urdu_names),
         "accused": _names(rng, male, 0.0),
-        "cnic": _cnic(rng, rows["province"].to_numpy(), sex != "female"),
+        "cnic": _cnic(rng, _lookup(rows["province"], CNIC_PROVINCE_DIGIT, "3"), sex != "female"),
         "phone": _phones(rng, n),
         "accused_phone": _phones(rng, n),
         "address": _addresses(rng, district, layout.urdu_names),
-        "kiln": np.where(rows["sector"].to_numpy() == "agri",
+        "kiln": np.where((rows["sector"] == "agri").to_numpy(),
                          np.array(LANDLORDS, dtype=S)[rng.integers(0, len(LANDLORDS), n)],
                          np.array(KILNS, dtype=S)[rng.integers(0, len(KILNS), n)]),
     }
-    # Children seldom have a CNIC of their own, except in the Bureau's file, which records the guardian's.
-    if layout.source_id != "cpwb":
+    # Children seldom have a CNIC of their own; case-grain files record the complainant's or guardian's.
+    if layout.grain == "victim":
         out["cnic"][~adult & _some(rng, n, 0.7)] = ""
+    cnic_said = np.where(out["cnic"] == "", "none", out["cnic"])
     others = rng.integers(0, 4, n)
     out["accused"] = np.where(others > 1, _cat(out["accused"], " & ", _num(others), " others"), out["accused"])
-    offence = rows["offence"].to_numpy()
-    story = pd.Series(offence).map(CASE_STORY).to_numpy().astype(S)
+    story = _lookup(rows["offence"], CASE_STORY)
     apostrophe = "’" if layout.encoding == "cp1252" else "'"
-    english = _cat("Complainant ", out["complainant"], " s/o ", out["father_name"], " (CNIC ", out["cnic"],
+    english = _cat("Complainant ", out["complainant"], " s/o ", out["father_name"], " (CNIC ", cnic_said,
                    ", cell ", out["phone"], ") stated that ", out["victim_name"], " ", story, ". The complainant",
                    apostrophe, "s statement was recorded; accused ", out["accused"], " is at large.")
-    urdu = _cat(out["victim_name"], " ولد ", out["father_name"], "، شناختی کارڈ ", out["cnic"], "، فون ",
-                out["phone"], "، ", pd.Series(offence).map(CASE_STORY_URDU).to_numpy().astype(S))
+    urdu = _cat(out["victim_name"], " ولد ", out["father_name"], "، شناختی کارڈ ", cnic_said, "، فون ",
+                out["phone"], "، ", _lookup(rows["offence"], CASE_STORY_URDU))
     out["narrative"] = np.where(_some(rng, n, layout.urdu_names), urdu, english)
     return out
 
@@ -1217,7 +1257,7 @@ def _law_text(rng: np.random.Generator, layout: Layout, mask: np.ndarray) -> np.
         tokens = [layout.laws[c] for c in LAWS + OTHER_LAWS if m & LAW_BITS[c] and c in layout.laws]
         texts.append(layout.law_sep.join(tokens))
     out = np.array(texts, dtype=S)[inverse]
-    out[_some(rng, mask.size, 0.06)] = ""
+    out[_some(rng, mask.size, MISSING_SECTIONS)] = ""
     return out
 
 
@@ -1241,29 +1281,30 @@ def _sentence_text(rng: np.random.Generator, style: str, months: np.ndarray, fin
     out = np.where(whole, in_years, in_months)
     fined = {"years": _cat("Fine Rs. ", fine), "fia": _cat("Fine only Rs.", fine)}.get(style, "Fine only")
     out = np.where(fine_only, fined, out)
+    one_year = months // 12 == 1
+    out[one_year] = np.strings.replace(np.strings.replace(out[one_year], "1 years", "1 year"), "1 Years", "1 Year")
     out = np.where(convicted, out, "")
-    out[_some(rng, n, 0.05)] = ""
+    out[_some(rng, n, MISSING_OPTIONAL)] = ""
     return out
 
 
-def _places(rng: np.random.Generator, layout: Layout, iso: np.ndarray, table: Variants) -> np.ndarray:
+def _places(rng: np.random.Generator, layout: Layout, column: pd.Series, table: Variants) -> np.ndarray:
+    """Countries as the agency writes them: ISO3 codes, or names with its own spellings of some."""
+    iso = _lookup(column)
     if layout.iso3:
-        return np.asarray(iso, dtype=S)
-    names = pd.Series(iso).map(COUNTRY_NAMES).fillna("").to_numpy().astype(S)
-    spelt = _pick(rng, iso, table)
-    return np.where(pd.Series(iso).isin(list(table)).to_numpy(), spelt, names)
+        return iso
+    return np.where(np.isin(iso, list(table)), _pick(rng, iso, table), _lookup(column, COUNTRY_NAMES))
 
 
 def _fir_text(rng: np.random.Generator, layout: Layout, rows: pd.DataFrame, gaz: pd.DataFrame) -> np.ndarray:
     no = rows["fir_no"].to_numpy()
     year = rows["fir_date"].to_numpy().astype("datetime64[Y]").astype(int) + 1970
     if layout.source_id == "fia":
-        division = gaz["division"].to_numpy()[rows["district"].to_numpy()]
-        province = rows["province"].to_numpy()
-        circles = [FIA_CIRCLES.get(d) or FIA_PROVINCE_CIRCLES[p] for d, p in zip(division, province, strict=True)]
-        station = np.array(circles, dtype=S)
+        circles = [FIA_CIRCLES.get(d) or FIA_PROVINCE_CIRCLES[p]
+                   for d, p in zip(gaz["division"], gaz["province"], strict=True)]
+        station = np.array(circles, dtype=S)[rows["district"].to_numpy()]
     else:
-        station = rows["station"].to_numpy().astype(S)
+        station = _lookup(rows["station"])
         # Another agency citing the police FIR sometimes spells the station its own way.
         station = np.where(_some(rng, no.size, 0.1), np.strings.replace(station, "Saddar", "Sadar"), station)
     out = np.where(no > 0, layout.fir(np.where(no > 0, no, 0), np.where(no > 0, year, 2000), station), "")
@@ -1287,8 +1328,8 @@ def _export_rows(sim: Simulation, layout: Layout) -> pd.DataFrame:
     else:
         victim = first[rows["case"].to_numpy()]
     picked = sim.victims.iloc[victim]
-    rows = rows.assign(sex=picked["sex"].to_numpy(), age=picked["age"].to_numpy(),
-                       victim_nationality=picked["nationality"].to_numpy(), referred=picked["referred"].to_numpy())
+    rows = rows.assign(sex=picked["sex"].array, age=picked["age"].to_numpy(),
+                       victim_nationality=picked["nationality"].array, referred=picked["referred"].to_numpy())
     return rows.reset_index(drop=True)
 
 
@@ -1316,7 +1357,7 @@ def _date_column(rng: np.random.Generator, layout: Layout, days: np.ndarray, req
     if layout.fmt == "xlsx":
         serial = (days - np.datetime64("1899-12-30")).astype(float)
         out = np.where(np.isnat(days), None, serial).astype(object)
-        typed = _some(rng, n, 0.02) & ~np.isnat(days)
+        typed = _some(rng, n, TYPED_DATE) & ~np.isnat(days)
         out[typed] = _date_text(days[typed], layout.date_format).astype(object)
         out[impossible] = [_impossible_date(layout.date_format, y) for y in year[impossible]]
         return out
@@ -1333,7 +1374,7 @@ class Export:
     """One agency's export before it is written: its columns in file order, and each row's case and report year."""
 
     layout: Layout
-    columns: dict[str, np.ndarray]   # header -> text values (.xlsx date columns hold Excel serial numbers)
+    columns: dict[str, np.ndarray]   # header -> str objects ("" = empty); .xlsx dates are Excel serials (float)
     case: np.ndarray
     year: np.ndarray
 
@@ -1353,48 +1394,49 @@ def render(sim: Simulation, layout: Layout, seed: int) -> Export:
     gaz = sim.gazetteer
     personal = _personal(rng, layout, rows, gaz)
     days = _messy_dates(rng, rows)
-    stage = rows["stage"].to_numpy().astype(S)
+    stage = _lookup(rows["stage"])
     behind = _some(rng, n, STAGE_BEHIND_DATES) & np.isin(stage, STAGES[2:])
     stage[behind] = "fir_registered"
-    offence = rows["offence"].to_numpy().astype(S)
-    sector_key = _cat(offence, "/", rows["sector"].to_numpy().astype(S))
+    offence = _lookup(rows["offence"])
+    sector_key = _cat(offence, "/", _lookup(rows["sector"]))
     offence = np.where(np.isin(sector_key, list(layout.codes["offence"])), sector_key, offence)
-    transnational = rows["scope"].to_numpy() == "transnational"
-    country = _places(rng, layout, rows["country"].to_numpy().astype(S), layout.countries)
-    country[~transnational | _some(rng, n, 0.05)] = ""
+    transnational = (rows["scope"] == "transnational").to_numpy()
+    country = _places(rng, layout, rows["country"], layout.countries)
+    country[~transnational | _some(rng, n, MISSING_COUNTRY)] = ""
     age = _num(rows["age"].to_numpy())
     age[_some(rng, n, layout.missing_age)] = ""
-    age[_some(rng, n, 0.003)] = "Minor"
+    age[_some(rng, n, AGE_IN_WORDS)] = "Minor"
     count = _num(rows["victim_count"].to_numpy())
     count[_some(rng, n, MISSING_OPTIONAL)] = ""
     ref = layout.ref(rows["reported"].to_numpy().astype("datetime64[Y]").astype(int) + 1970, rows["seq"].to_numpy())
     ref[_some(rng, n, MISSING_REF)] = ""
-    # A victim-grain file repeats one reference on every victim row of a case.
-    if layout.grain == "victim":
-        ref = np.asarray(pd.Series(ref).groupby(rows["case"].to_numpy()).transform("first"), dtype=S)
     fields = {
         "case_ref": ref,
         "district": _district_text(rng, layout, rows, gaz, personal["phone"], personal["complainant"]),
         "fir_number": _fir_text(rng, layout, rows, gaz),
         "offence": _coded(rng, layout, "offence", offence),
         "law_sections": _law_text(rng, layout, rows["law_mask"].to_numpy()),
-        "scope": _coded(rng, layout, "scope", rows["scope"].to_numpy()),
+        "scope": _coded(rng, layout, "scope", _lookup(rows["scope"])),
         "country": country,
         "stage": _coded(rng, layout, "stage", stage),
-        "outcome": _coded(rng, layout, "outcome", rows["outcome"].to_numpy()),
+        "outcome": _coded(rng, layout, "outcome", _lookup(rows["outcome"])),
         "sentence": _sentence_text(rng, layout.sentence, rows["sentence_months"].to_numpy(),
-                                   rows["fine_only"].to_numpy(), rows["outcome"].to_numpy() == "convicted"),
+                                   rows["fine_only"].to_numpy(), (rows["outcome"] == "convicted").to_numpy()),
         "victim_count": count,
-        "victim_sex": _coded(rng, layout, "victim_sex", rows["sex"].to_numpy()),
+        "victim_sex": _coded(rng, layout, "victim_sex", _lookup(rows["sex"])),
         "victim_age": age,
-        "victim_nationality": _places(rng, layout, rows["victim_nationality"].to_numpy().astype(S),
-                                      layout.nationalities),
+        "victim_nationality": _places(rng, layout, rows["victim_nationality"], layout.nationalities),
         "victim_referred": _coded(rng, layout, "victim_referred", np.where(rows["referred"], "yes", "no")),
         "synthetic": np.full(n, SYNTHETIC_VALUE, dtype=S),
     }
     for name, values in days.items():
         fields[name] = _date_column(rng, layout, values, required=name == "date_reported")
-    columns = {h: personal[what] if what in PERSONAL else fields[what] for h, what in layout.columns}
+    columns = {h: (personal[what] if what in PERSONAL else fields[what]).astype(object) for h, what in layout.columns}
+    if layout.grain == "victim":
+        # The case columns repeat on every victim row of a case, as copied down in the register.
+        first = np.arange(n) - _rank_within(rows["case"].to_numpy())
+        columns = {h: v if what in VICTIM_COLUMNS else v[first] for (h, what), v in zip(layout.columns,
+                                                                                        columns.values(), strict=True)}
     export = Export(layout, columns, rows["case"].to_numpy(), rows["reported"].dt.year.to_numpy())
     # A few rows exported twice, next to each other as a double paste leaves them.
     extra = np.flatnonzero(_some(rng, n, EXACT_DUPLICATES))
@@ -1403,38 +1445,29 @@ def render(sim: Simulation, layout: Layout, seed: int) -> Export:
 
 # --- writing -----------------------------------------------------------------------------------------------------
 
-CSV_CHUNK = 100_000
-
-
-def _csv_fields(values: np.ndarray, sep: str) -> np.ndarray:
-    """Values quoted where they hold the delimiter, a quote or a line break (RFC 4180, as Excel writes)."""
-    values = np.asarray(values, dtype=S)
-    needs = np.zeros(values.size, bool)
-    for char in (sep, '"', "\n", "\r"):
-        needs |= np.strings.find(values, char) >= 0
-    return np.where(needs, _cat('"', np.strings.replace(values, '"', '""'), '"'), values)
+DATE_FIELDS = ("date_reported", "fir_date", "investigation_date", "challan_date", "verdict_date")
+# xlsxwriter needs ~0.2 ms a row, the largest cost of a big demo: from this many workbook rows on, the yearly
+# workbooks are written by worker processes while the main process writes the CSV files.
+PARALLEL_WORKBOOK_ROWS = 50_000
 
 
 def _write_csv(path: Path, export: Export, rng: np.random.Generator) -> int:
     layout = export.layout
-    sep, newline = layout.sep, layout.newline
-    header = sep.join(_csv_fields(np.array(list(export.columns), dtype=S), sep).tolist())
-    stray = _some(rng, len(export), layout.stray_delimiters)
+    columns = [values.tolist() for values in export.columns.values()]
+    rows = list(zip(*columns, strict=True))
+    # A stray delimiter leaves a row with one value more than the header.
+    for i in np.flatnonzero(_some(rng, len(rows), layout.stray_delimiters)):
+        rows[i] = (*rows[i], "see register")
+    if layout.totals_row:
+        total = dict.fromkeys(export.columns, "") | {next(iter(export.columns)): "TOTAL"}
+        for h in layout.headers_for("victim_count"):
+            total[h] = str(pd.to_numeric(pd.Series(export.columns[h]), errors="coerce").sum().astype(int))
+        rows.append(tuple(total.values()))
     with path.open("w", encoding=layout.encoding, newline="") as out:
-        out.write(header + newline)
-        for start in range(0, len(export), CSV_CHUNK):
-            part = slice(start, start + CSV_CHUNK)
-            fields = [_csv_fields(values[part], sep) for values in export.columns.values()]
-            lines = _cat(*[x for f in fields for x in (sep, f)][1:])
-            # A stray delimiter leaves a row with one value more than the header.
-            lines = np.where(stray[part], _cat(lines, f'{sep}"see register"'), lines)
-            out.write(newline.join(lines.tolist()) + newline)
-        if layout.totals_row:
-            total = dict.fromkeys(export.columns, "") | {next(iter(export.columns)): "TOTAL"}
-            for h in layout.headers_for("victim_count"):
-                total[h] = str(pd.to_numeric(pd.Series(export.columns[h]), errors="coerce").sum().astype(int))
-            out.write(sep.join(total.values()) + newline)
-    return len(export) + layout.totals_row
+        writer = csv.writer(out, delimiter=layout.sep, lineterminator=layout.newline)
+        writer.writerow(export.columns)
+        writer.writerows(rows)
+    return len(rows)
 
 
 def _write_xlsx(path: Path, export: Export, year: int) -> int:
@@ -1452,23 +1485,45 @@ def _write_xlsx(path: Path, export: Export, year: int) -> int:
     sheet.write_string(0, 0, "FEDERAL INVESTIGATION AGENCY - ANTI HUMAN TRAFFICKING CIRCLES", bold)
     sheet.write_string(1, 0, f"Victim-wise case register, {year} ({SYNTHETIC_VALUE}, not real cases)")
     first = 4  # data from spreadsheet row 5, under the header on row 4 (header_row = 4 in fia.toml)
+    dates = {h for h, what in layout.columns if what in DATE_FIELDS}
     for c, (header, values) in enumerate(export.columns.items()):
         sheet.write_string(first - 1, c, header, bold)
-        if values.dtype == S:
-            filled = np.flatnonzero(values != "")
-            for r, text in zip(filled.tolist(), values[filled].tolist(), strict=True):
-                sheet.write_string(first + r, c, text)
-            continue
-        for r, value in enumerate(values.tolist()):  # dates: Excel serial numbers, a few typed as text
-            if isinstance(value, float):
-                sheet.write_number(first + r, c, value, day)
+        for r, value in enumerate(values.tolist(), start=first):
+            if isinstance(value, float):  # an Excel date
+                sheet.write_number(r, c, value, day)
             elif value:
-                sheet.write_string(first + r, c, value)
+                sheet.write_string(r, c, value)
+        if header in dates:
+            sheet.set_column(c, c, 12)
     if year <= layout.case_fields_merged_until:
         _merge_case_cells(sheet, export, first)
     _summary_sheet(book, export, first + len(export), bold)
     book.close()
     return len(export)
+
+
+def _write_workbook_job(path: Path, source_id: str, columns: dict, case: np.ndarray, year: int) -> int:
+    """_write_xlsx in a worker process (a Layout holds lambdas, which do not pickle: it is looked up by id)."""
+    export = Export(LAYOUTS[source_id], columns, case, np.full(case.size, year))
+    return _write_xlsx(path, export, year)
+
+
+def _start_workbooks(jobs: list[tuple[Path, Export, int]]) -> Callable[[], list[int]]:
+    """Start writing the workbooks; return a function that waits for them and returns their row counts."""
+    # One core stays with the main process, which has the CSV files to write meanwhile.
+    workers = min(len(jobs), (os.cpu_count() or 1) - 1)
+    if sum(len(e) for _, e, _ in jobs) < PARALLEL_WORKBOOK_ROWS or workers < 1 or \
+            "fork" not in mp.get_all_start_methods():
+        counts = [_write_xlsx(*job) for job in jobs]
+        return lambda: counts
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
+    futures = [pool.submit(_write_workbook_job, path, e.layout.source_id, e.columns, e.case, year)
+               for path, e, year in jobs]
+
+    def finish() -> list[int]:
+        with pool:
+            return [f.result() for f in futures]
+    return finish
 
 
 def _merge_case_cells(sheet, export: Export, first: int) -> None:
@@ -1530,20 +1585,31 @@ def write_demo(raw_dir: Path, cases: int = 50_000, seed: int = 2026,
     _remove_previous(raw_dir)
     report(f"Simulating {cases:,} synthetic cases", 0.0)
     sim = simulate(cases, seed)
-    files = []
-    for i, layout in enumerate(LAYOUTS.values()):
-        report(f"Writing {layout.stem}", 0.1 + 0.85 * i / len(LAYOUTS))
+    files: dict[str, list[tuple[Path, int]]] = {}
+    # Workbooks first, so that worker processes write them while the CSV files are rendered and written here.
+    jobs = []
+    for layout in (lay for lay in LAYOUTS.values() if lay.fmt == "xlsx"):
+        report(f"Rendering {layout.stem}", 0.1)
         export = render(sim, layout, seed)
-        if layout.fmt == "csv":
+        jobs += [(raw_dir / f"{layout.stem}_{year}.xlsx", export.take(export.year == year), int(year))
+                 for year in YEARS]
+    finish_workbooks = _start_workbooks(jobs)
+    try:
+        csv_layouts = [lay for lay in LAYOUTS.values() if lay.fmt == "csv"]
+        for i, layout in enumerate(csv_layouts):
+            report(f"Writing {layout.stem}", 0.15 + 0.75 * i / len(csv_layouts))
             path = raw_dir / f"{layout.stem}.csv"
-            files.append((path, _write_csv(path, export, _rng(seed, f"write:{layout.source_id}"))))
-            continue
-        for year in YEARS:
-            path = raw_dir / f"{layout.stem}_{year}.xlsx"
-            files.append((path, _write_xlsx(path, export.take(export.year == year), int(year))))
+            files[layout.source_id] = [(path, _write_csv(path, render(sim, layout, seed),
+                                                         _rng(seed, f"write:{layout.source_id}")))]
+        report("Writing the workbooks", 0.9)
+    finally:
+        workbook_rows = finish_workbooks()
+    for (path, export, _), rows in zip(jobs, workbook_rows, strict=True):
+        files.setdefault(export.layout.source_id, []).append((path, rows))
     manifest = {
         "synthetic": True, "generator": "etl.demo", "seed": seed, "cases": cases,
-        "files": [{"name": path.name, "rows": rows, "sha256": _sha256(path)} for path, rows in files],
+        "files": [{"name": path.name, "rows": rows, "sha256": _sha256(path)}
+                  for source_id in LAYOUTS for path, rows in files[source_id]],
         "note": ("SYNTHETIC DEMO DATA: generated by etl.demo, not real cases. Names, CNICs, phone numbers and "
                  "addresses are invented and planted on purpose to test that the ETL removes personal data."),
     }
@@ -1563,8 +1629,8 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=config.DEMO_SEED, help="random seed (default %(default)s)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default data/raw/, or TIP_RAW_DIR)")
     args = parser.parse_args(argv)
-    if args.cases < 1:
-        parser.error("--cases must be at least 1")
+    if args.cases < 1 or args.seed < 0:
+        parser.error("--cases must be at least 1 and --seed at least 0")
     out = args.out or config.raw_dir()
     started = time.perf_counter()
     manifest = write_demo(out, cases=args.cases, seed=args.seed)

@@ -66,7 +66,7 @@ _COUNTRY_BY_NAME = {alias: iso for iso, names in COUNTRIES.items() for alias in 
 
 # Legal sections: a token normalised to capitals and digits, then read by pattern.
 _LAW_PATTERNS = (
-    (re.compile(r"PTPA|TRAFFICKINGINPERSONS|PACHTO"), "PTPA"),
+    (re.compile(r"PTPA|TRAFFICKINGINPERSONS"), "PTPA"),
     (re.compile(r"PSMA|SMUGGLING"), "PSMA"),
     (re.compile(r"BLSA|BONDEDLABOU?R"), "BLSA"),
     (re.compile(r"366A"), "PPC366A"),
@@ -113,7 +113,7 @@ def law_code(token: str, layout_codes: dict[str, str]) -> str | None:
         if pattern.search(norm):
             return code
     # Agencies also cite laws outside the contract (PPC 365-B kidnapping, 420 cheating, the Emigration Ordinance
-    # 1979, the Child Marriage Restraint Act...). They are real citations, kept as OTHER rather than reported.
+    # 1979, the Child Marriage Restraint Act, PACHTO 2002, the PTPA's predecessor...). They are real citations, kept as OTHER rather than reported.
     if re.search(r"\d|ACT|ORDINANCE|PPC|CODE|LAW", norm):
         return "OTHER"
     return None

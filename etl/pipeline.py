@@ -350,7 +350,7 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
         os.fsync(fh.fileno())
     os.replace(building, target)
     _fsync_dir(target.parent)
-    report_dir = config.reports_dir() / run_id
+    report_dir = config.reports_dir(target) / run_id
     _write_reports(report_dir, issues, matches, summary)
     summary["report_dir"] = str(report_dir)
     progress("Done", 1.0)

@@ -47,9 +47,9 @@ def boundaries_dir() -> Path:
     return _path("TIP_BOUNDARIES_DIR", warehouse_path().parent / "boundaries")
 
 
-def reports_dir() -> Path:
-    """Per-run reports for the data officer (may quote raw values, so never published)."""
-    return _path("TIP_REPORTS_DIR", warehouse_path().parent / "reports")
+def reports_dir(warehouse: Path | None = None) -> Path:
+    """Per-run reports for the data officer (may quote raw values, so never published), beside the warehouse."""
+    return _path("TIP_REPORTS_DIR", (warehouse or warehouse_path()).parent / "reports")
 
 
 def secrets_file() -> Path:
