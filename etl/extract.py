@@ -202,6 +202,24 @@ def _accepted_rows(n_records: int, rejected_lines: list[int], first_line: int) -
     return np.setdiff1d(candidates, np.asarray(rejected_lines, dtype=candidates.dtype))[:n_records]
 
 
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, delimiter: str, columns: str,
+              parallel: bool) -> list[tuple[int, str]]:
+    """Load a CSV into {table}_csv as text columns; return the (line, error type) of rows that could not be split."""
+    rejects = f"{table}_rejects"
+    delim_sql = delimiter.replace("'", "''")
+    con.execute(
+        f"""CREATE TEMP TABLE {table}_csv AS
+            SELECT * FROM read_csv(?, header = true, auto_detect = false, delim = '{delim_sql}', quote = '"',
+                                   escape = '"', columns = {columns}, null_padding = {not parallel},
+                                   parallel = {parallel}, max_line_size = 4194304, store_rejects = true,
+                                   rejects_table = '{rejects}', rejects_scan = '{rejects}_scan')""",
+        [str(path)],
+    )
+    rejected = con.execute(f"SELECT line, error_type::VARCHAR FROM {rejects} ORDER BY line").fetchall()
+    con.execute(f"DROP TABLE {rejects}; DROP TABLE {rejects}_scan")
+    return [(int(line), error_type) for line, error_type in rejected]
+
+
 def extract_csv(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layout], table: str,
                 workdir: Path, result: Extracted) -> None:
     with path.open("rb") as fh:
@@ -223,34 +241,31 @@ def extract_csv(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layout
     result.layout, result.encoding = layout, encoding
     plan = column_plan(header, layout, result.issues, path.name)
     readable = path if encoding in ("utf-8", "utf-8-sig") else _utf8_copy(path, encoding, workdir)
-    rejects = f"{table}_rejects"
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-    delim_sql = delimiter.replace("'", "''")
-    con.execute(
-        f"""CREATE TEMP TABLE {table}_csv AS
-            SELECT row_number() OVER () AS _rec, *
-            FROM read_csv(?, header = true, auto_detect = false, delim = '{delim_sql}', quote = '"', escape = '"',
-                          columns = {columns}, null_padding = true, parallel = false, max_line_size = 4194304,
-                          store_rejects = true, rejects_table = '{rejects}', rejects_scan = '{rejects}_scan')""",
-        [str(readable)],
-    )
-    rejected = con.execute(f"SELECT line, error_type::VARCHAR, column_name FROM {rejects} ORDER BY line").fetchall()
-    con.execute(f"DROP TABLE {rejects}; DROP TABLE {rejects}_scan")
+    rejected = _read_csv(con, readable, table, delimiter, columns, parallel=True)
+    if any(error_type == "MISSING COLUMNS" for _, error_type in rejected):
+        # Short rows (trailing empty columns left out) are good rows: read again, padding them with nulls, which
+        # DuckDB can only do in one thread.
+        con.execute(f"DROP TABLE {table}_csv")
+        rejected = _read_csv(con, readable, table, delimiter, columns, parallel=False)
     n = con.execute(f"SELECT count(*) FROM {table}_csv").fetchall()[0][0]
-    for line, error_type, _column in rejected:
+    for line, error_type in rejected:
         reason = {
             "TOO MANY COLUMNS": f"the row has more values than the header's {len(header)} columns "
                                 "(a stray delimiter?); fix the row in the export",
             "UNQUOTED VALUE": "a value has an unmatched quote character; fix the row in the export",
         }.get(error_type, f"the row cannot be split into columns ({error_type.lower()})")
         result.issues.append(Issue(path.name, int(line), None, reason, "row rejected"))
-    rows = _accepted_rows(n, [int(r[0]) for r in rejected], first_line=2)
-    con.register(f"{table}_rows", pd.DataFrame({"_rec": np.arange(1, n + 1), "_row": rows}))
-    con.execute(
-        f"CREATE TEMP TABLE {table} AS "
-        + _select_contract(f"{table}_csv JOIN {table}_rows USING (_rec) ORDER BY _rec", plan)
-    )
-    con.unregister(f"{table}_rows")
+    # rowid is the file order (insertion order is preserved); rejected lines shift the rows after them.
+    if rejected:
+        rows = _accepted_rows(n, [int(r[0]) for r in rejected], first_line=2)
+        con.register(f"{table}_rows", pd.DataFrame({"_rec": np.arange(n), "_row": rows}))
+        source = f"(SELECT * FROM (SELECT rowid AS _rec, * FROM {table}_csv) JOIN {table}_rows USING (_rec))"
+    else:
+        source = f"(SELECT rowid + 2 AS _row, * FROM {table}_csv)"
+    con.execute(f"CREATE TEMP TABLE {table} AS " + _select_contract(f"{source} ORDER BY _row", plan))
+    if rejected:
+        con.unregister(f"{table}_rows")
     con.execute(f"DROP TABLE {table}_csv")
     result.table, result.rows_read = table, n + len(rejected)
     if readable != path:

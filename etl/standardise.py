@@ -104,8 +104,7 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
         f"AND c_{f}.code = lower(r.{f})" for f in CODED
     )
     parse_dates = ", ".join(f"{_date_sql(f)} AS {f}" for f in DATE_FIELDS)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE parsed AS
+    parsed_sql = f"""
             SELECT r._row, r.case_ref, r.fir_number, r.district AS district_raw,
                    dm.district_id, coalesce(dm.province, $province) AS province, dm.method AS district_match,
                    {parse_dates},
@@ -126,9 +125,7 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
             LEFT JOIN country_map nm ON nm.raw = r.victim_nationality
             LEFT JOIN sentence_map sm ON sm.raw = r.sentence
             LEFT JOIN number_map vc ON vc.raw = r.victim_count
-            LEFT JOIN number_map va ON va.raw = r.victim_age""",
-        {"sid": layout.id, "formats": list(layout.date_formats), "province": layout.province},
-    )
+            LEFT JOIN number_map va ON va.raw = r.victim_age"""
     formats = ", ".join(layout.date_formats[:3]).replace("'", "''")
     fix = f"add it to [codes.{{f}}] in {layout.path.name}"
 
@@ -186,20 +183,19 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
                  "not an age in years (0-100)", "value cleared", "p.victim_age_raw"),
     ]
     valid = {f: f"CASE WHEN NOT {out_of_range(f)} THEN p.{f} END" for f in DATE_FIELDS}
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE checked AS
+    checked_sql = f"""
             SELECT p.*, list_filter([{", ".join(problems)}], lambda x: x IS NOT NULL) AS problems,
                    {valid['fir_date']} AS fir_ok,
                    {valid['investigation_date']} AS inv_ok,
                    {valid['challan_date']} AS challan_ok,
                    {valid['verdict_date']} AS verdict_ok
-            FROM parsed p""",
-        {"earliest": EARLIEST, "today": today},
-    )
+            FROM parsed p"""
     rank_case = " ".join(f"WHEN '{s}' THEN {r}" for s, r in STAGE_RANKS.items())
     con.execute(
         f"""{"INSERT INTO stg_rows" if _exists(con, "stg_rows") else "CREATE TEMP TABLE stg_rows AS"}
-            WITH d AS (
+            WITH parsed AS ({parsed_sql}),
+            checked AS ({checked_sql}),
+            d AS (
                 SELECT *,
                        fir_ok AS fir_v,
                        CASE WHEN inv_ok >= fir_ok OR fir_ok IS NULL THEN inv_ok END AS inv_v,
@@ -221,9 +217,9 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
                    CASE stage {rank_case} END AS stage_code_rank,
                    problems
             FROM d""",
-        {"file_id": file_id, "sid": layout.id, "grain": layout.grain},
+        {"file_id": file_id, "sid": layout.id, "grain": layout.grain, "formats": list(layout.date_formats),
+         "province": layout.province, "earliest": EARLIEST, "today": today},
     )
-    con.execute("DROP TABLE parsed; DROP TABLE checked")
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:

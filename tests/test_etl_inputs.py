@@ -187,3 +187,12 @@ def test_personal_data_never_reaches_the_warehouse(build):
     for planted in ("Ali Khan", "Gul Bibi", "35202-1234567-1", "0300-1234567", "0300 7654321", "7654321",
                     "P1", "FIR 12/2020"):
         assert not any(planted in value for value in text), planted
+
+
+def test_short_rows_load_and_later_rows_keep_their_numbers(build):
+    rows = [GOOD, "P2,Lahore,05/03/2020", "P3,Lahore,31/02/2020,,,kiln,,,,,1,F,15,,,,,", "P4,Lahore,1/1/2021,x,y,z,"
+            "a,b,c,d,e,f,g,h,i,j,k,l,m,n", "P5,Lahore,31/02/2021,,,kiln,,,,,1,F,15,,,,,"]
+    summary, con = build({"police_a.csv": police(*rows)})
+    found = {(r[1], r[4]) for r in issues(con)}
+    assert {(4, "row rejected"), (5, "row rejected"), (6, "row rejected")} <= found
+    assert con.execute("SELECT count(*) FROM cases").fetchall()[0][0] == 2
