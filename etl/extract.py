@@ -243,6 +243,13 @@ def extract_csv(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layout
     readable = path if encoding in ("utf-8", "utf-8-sig") else _utf8_copy(path, encoding, workdir)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
     rejected = _read_csv(con, readable, table, delimiter, columns, parallel=True)
+    if readable == path and any(error_type == "INVALID ENCODING" for _, error_type in rejected):
+        # The sample looked like UTF-8 but a later line is not: office exports that are otherwise plain ASCII
+        # are Windows-1252.
+        result.encoding = "cp1252"
+        readable = _utf8_copy(path, "cp1252", workdir)
+        con.execute(f"DROP TABLE {table}_csv")
+        rejected = _read_csv(con, readable, table, delimiter, columns, parallel=True)
     if any(error_type == "MISSING COLUMNS" for _, error_type in rejected):
         # Short rows (trailing empty columns left out) are good rows: read again, padding them with nulls, which
         # DuckDB can only do in one thread.

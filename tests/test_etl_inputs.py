@@ -196,3 +196,11 @@ def test_short_rows_load_and_later_rows_keep_their_numbers(build):
     found = {(r[1], r[4]) for r in issues(con)}
     assert {(4, "row rejected"), (5, "row rejected"), (6, "row rejected")} <= found
     assert con.execute("SELECT count(*) FROM cases").fetchall()[0][0] == 2
+
+
+def test_windows_1252_after_a_long_ascii_start_is_still_read(build):
+    filler = [GOOD.replace("P1", f"Q{i}").replace("12/2020", f"{i}/2019") for i in range(4000)]
+    late = GOOD.replace("P1", "LATE").replace("Ali Khan", "Zoë’s").replace("12/2020", "99/2018")
+    summary, con = build({"police_a.csv": police(*filler, late).encode("cp1252")})
+    assert summary["input_files"][0]["encoding"] == "cp1252"
+    assert con.execute("SELECT count(*) FROM cases").fetchall()[0][0] == 4001
