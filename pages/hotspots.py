@@ -106,14 +106,10 @@ if district:
                 key="hot_victims", filename=f"{district}-victims")
 
     comparison = queries.district_comparison(f, district, o)
-    rates = ["conviction_rate", "fir_rate", "charge_sheet_rate", "referral_rate"]
-    long = comparison.melt(id_vars="area", value_vars=rates, var_name="rate", value_name="value")
-    wide = long.pivot(index="rate", columns="area", values="value").reindex(rates).reset_index()
-    wide["rate"] = wide["rate"].map(text.short)
     areas = list(comparison["area"])
-    ui.plot(charts.grouped_bars(wide, "rate", areas, areas, f"{d_name} compared with {d_province or 'its province'} "
-                                f"and Pakistan, {f.period} (%)", "Per cent"), key="hot_compare",
-            filename=f"{district}-comparison")
+    title = f"{d_name} compared with {d_province or 'its province'} and Pakistan, {f.period} (%)"
+    ui.plot(charts.grouped_bars(queries.rates_by_area(comparison), "rate", areas, areas, title, "Per cent"),
+            key="hot_compare", filename=f"{district}-comparison")
     ui.table(comparison, {"area": ("text", "Area"), "cases": ("count", "Cases"),
                           "cases_per_100k": ("rate", "Per 100,000 a year"),
                           "conviction_rate": ("percent", "Conviction rate"),

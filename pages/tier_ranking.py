@@ -20,39 +20,46 @@ f = ui.current_filters()
 ui.page_header("Tier ranking", f, "How the US State Department ranks Pakistan each year, what the government "
                "reported, and a district scorecard built from this dashboard's own numbers.")
 
-st.subheader("Pakistan's tier and the government's reported figures")
+st.subheader("Pakistan's tier and the figures the government reported")
 tiers = queries.tier_history("PAK")
-gov = queries.government_figures()
+figures = queries.government_figures()
 left, right = st.columns(2, gap="large")
 with left:
     ui.plot(charts.tier_timeline(tiers), key="tier_timeline", filename="pakistan-tip-tier")
 with right:
-    ui.plot(charts.government_figures(gov), key="tier_gov", filename="government-figures")
+    ui.plot(charts.government_figures(queries.government_series(figures)), key="tier_gov",
+            filename="government-figures")
 
-if not gov.empty:
-    figures = gov.copy()
-    figures["indicator"] = figures["indicator"].map(lambda i: text.GOV_INDICATORS.get(i, str(i).replace("_", " ")))
-    figures["figure"] = [text.NOT_AVAILABLE if text.is_missing(v) else f"{v:,.0f}" for v in figures["value"]]
-    figures["status"] = ["verified" if v else "unverified" for v in figures["verified"]]
+if not figures.empty:
+    first = int(figures["year"].min())
+    years = sorted({int(y) for y in tiers["report_year"] if y >= first} | {int(y) for y in figures["year"].dropna()})
+    grid = queries.government_by_year(figures, years)
+    grid.insert(1, "tier", grid["year"].map(dict(zip(tiers["report_year"], tiers["tier"], strict=True)))
+                .fillna(text.NOT_AVAILABLE))
+    st.dataframe(grid, hide_index=True, key="tier_gov_grid", column_config={
+        "year": st.column_config.NumberColumn("TIP report", format="%d"), "tier": "Tier",
+        **{k: v for k, v in text.GOV_INDICATORS.items()}})
+    st.caption("Each report gives the figures of the year before. “not available” means the report gives no "
+               "figure (never 0); “unverified” marks the government's own claims the report could not confirm. "
+               "Where a report gives several figures for one indicator, the chart shows the first listed; all "
+               "are below with their sources.")
     with st.expander("Every figure with its source", expanded=False):
         st.dataframe(
-            figures[["year", "indicator", "figure", "status", "value_as_read", "source_note", "source_url"]],
+            queries.government_citations(figures),
             hide_index=True, key="tier_gov_table",
             column_config={
-                "year": st.column_config.NumberColumn("Year", format="%d"),
-                "indicator": "Indicator", "figure": "Figure", "status": "Verification",
-                "value_as_read": "As printed in the source", "source_note": "Source",
+                "year": st.column_config.NumberColumn("TIP report", format="%d"),
+                "indicator": "Indicator", "figure": "Figure", "status": "Verification", "breakdown": "What it counts",
+                "value_as_read": "As printed", "source_note": "Source",
                 "source_url": st.column_config.LinkColumn("Link", display_text="open source"),
             })
-    st.caption("“not available” means the report gives no figure; it is never shown as 0. Unverified figures "
-               "(hollow markers) are the government's own claims that the report could not confirm.")
 
 st.subheader("Tiers in South Asia and the Gulf")
-years = queries.tier_report_years()
-if years:
-    year = filters.page_choice("tier_year", years, years[-1], url_key="report_year", parse=int)
-    year = st.select_slider("TIP report year", options=years, key="tier_year")
-    filters.remember("tier_year", year, years[-1], url_key="report_year")
+report_years = queries.tier_report_years()
+if report_years:
+    year = filters.page_choice("tier_year", report_years, report_years[-1], url_key="report_year", parse=int)
+    year = st.select_slider("TIP report year", options=report_years, key="tier_year")
+    filters.remember("tier_year", year, report_years[-1], url_key="report_year")
     countries = ui.boundary_layer("countries")
     if not countries:
         ui.missing_boundaries_notice()
@@ -96,18 +103,14 @@ scored = queries.score_districts(queries.scorecard_inputs(f), weights)
 if scored.empty:
     ui.nothing_to_show(f)
     st.stop()
-hover = [f"<b>{r.name}</b> ({r.province})<br>{r.band}"
-         + ("" if r.band == queries.INSUFFICIENT else f": score {r.score:.0f}")
-         + f"<br>Cases reported: {text.count(r.cases)}<br>Conviction rate: {text.percent(r.conviction_rate)}"
-         for r in scored.itertuples()]
 map_col, table_col = st.columns([3, 2], gap="medium")
 with map_col:
     geo = ui.boundary_layer("districts")
     if not geo:
-        ui.missing_boundaries_notice()
+        ui.missing_boundaries_notice(short=not ui.boundary_layer("countries") and bool(report_years))
     ui.plot(maps.categorical_district_map(scored, "band", BAND_ORDER, BAND_COLOURS,
                                           f"District scorecard bands, {f.period}", geo,
-                                          ui.boundary_layer("provinces"), hover=hover),
+                                          ui.boundary_layer("provinces"), hover=maps.scorecard_hover(scored)),
             key="sc_map", filename="district-scorecard")
 with table_col:
     counts = scored["band"].value_counts().reindex(BAND_ORDER, fill_value=0)

@@ -89,8 +89,10 @@ def base_layout(fig: go.Figure, title: str, height: int = 420, legend: bool = Tr
 
 def mark_demo(fig: go.Figure) -> go.Figure:
     """Stamp the figure (and so every PNG exported from it) as synthetic demo data, under its title."""
-    fig.update_layout(title_subtitle=dict(text=DEMO_MARK, font=dict(size=13, color="#9C4A00")))
-    fig.update_layout(margin_t=top_margin(fig))
+    if fig.layout.title.subtitle.text == DEMO_MARK:
+        return fig
+    fig.update_layout(title_subtitle=dict(text=DEMO_MARK, font=dict(size=13, color="#9C4A00")),
+                      margin_t=(fig.layout.margin.t or 0) + 20)
     return fig
 
 
@@ -191,8 +193,10 @@ def ranked_bars(df: pd.DataFrame, value: str, label: str, title: str, value_name
     base_layout(fig, title, height=height or max(260, 90 + 30 * len(df)), legend=False, title_chars=46)
     fig.update_layout(barmode="overlay", bargap=0.25)
     fig.update_yaxes(autorange="reversed", automargin=True)
+    top = max([v for v in values if v is not None] + [s for s in stubs if s is not None] + [1])
+    # Headroom for the value labels printed after each bar.
     fig.update_xaxes(tickformat=".0f" if percent else ",d", rangemode="tozero",
-                     range=[0, 105] if percent else None, title_text=value_name)
+                     range=[0, 118] if percent else [0, top * 1.22], title_text=value_name)
     return fig
 
 
@@ -221,20 +225,21 @@ def count_columns(df: pd.DataFrame, category: str, value: str, title: str, value
     """Vertical bars of protected counts in a fixed order (bins, outcomes); suppressed as "<10" stubs."""
     shown, stubs = _split(df[value])
     labels = count_labels(df[value])
+    categories = [wrap_title(str(c), 12) for c in df[category]]  # two short lines read better than a slant
     fig = go.Figure()
-    fig.add_bar(x=df[category], y=shown, marker_color=colour, name=value_name,
+    fig.add_bar(x=categories, y=shown, marker_color=colour, name=value_name,
                 text=[t if s is not None else "" for t, s in zip(labels, shown, strict=True)],
                 textposition="outside", cliponaxis=False, customdata=labels,
                 hovertemplate=f"%{{x}}: %{{customdata}} {value_name}<extra></extra>")
     if any(s is not None for s in stubs):
-        fig.add_bar(x=df[category], y=stubs, name=f"Fewer than {THRESHOLD} (suppressed)",
+        fig.add_bar(x=categories, y=stubs, name=f"Fewer than {THRESHOLD} (suppressed)",
                     marker=dict(color=SUPPRESSED_COLOUR, pattern=dict(shape="/")),
                     text=[text.SUPPRESSED if s else "" for s in stubs], textposition="outside", cliponaxis=False,
                     hovertemplate=f"%{{x}}: {value_name} {SUPPRESSED_HOVER}<extra></extra>")
     base_layout(fig, title, height=height, legend=False, title_chars=52)
     fig.update_layout(barmode="overlay")
     fig.update_yaxes(title_text=value_name[:1].upper() + value_name[1:], rangemode="tozero", tickformat=",d")
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(type="category", tickangle=0)
     return fig
 
 
@@ -335,11 +340,13 @@ def tier_timeline(df: pd.DataFrame, country: str = "Pakistan", height: int = 320
                         marker=dict(size=16, color=TIER_COLOURS[tier], line=dict(color="white", width=1.5)),
                         hovertemplate=f"%{{x}} TIP report: {country} {tier}<extra></extra>")
     years = text.period(int(df["report_year"].min()), int(df["report_year"].max()))
-    base_layout(fig, f"{country}'s tier in the US TIP report, {years}", height=height, title_chars=60)
+    # The tier names on the y-axis already say what each colour means: no legend.
+    base_layout(fig, f"{country}'s tier in the US TIP report, {years}", height=height, legend=False, title_chars=60)
     used = [t for t in TIER_ORDER if t in set(df["tier"])] or TIER_ORDER[:4]
     fig.update_yaxes(tickvals=[ranks[t] for t in TIER_ORDER[:4]], ticktext=TIER_ORDER[:4], range=[4.5, 0.5],
                      title_text="")
-    fig.update_xaxes(dtick=1 if len(df) <= 12 else 2, title_text="Report year", tickformat="d", tickangle=0,
+    fig.update_xaxes(dtick=1 if len(df) <= 6 else (2 if len(df) <= 14 else 5), title_text="Report year",
+                     tickformat="d", tickangle=0,
                      tickfont=dict(size=12))
     fig.update_layout(legend=dict(traceorder="normal"), meta={"tiers": used})
     return fig
@@ -359,8 +366,10 @@ def government_figures(df: pd.DataFrame, height: int = 440) -> go.Figure:
         colour = CATEGORICAL[i % len(CATEGORICAL)]
         values = [None if _missing(v) else float(v) for v in part["value"]]
         verified = [bool(v) for v in part["verified"]]
-        shown = [f"{v:,.0f}" + ("" if ok else " (unverified)") if v is not None else "not available"
-                 for v, ok in zip(values, verified, strict=True)]
+        breakdown = ["" if _missing(b) or not str(b).strip() else f" ({b})" for b in part.get(
+            "breakdown", pd.Series([None] * len(part)))]
+        shown = [(f"{v:,.0f}" + ("" if ok else ", unverified") if v is not None else "not available") + b
+                 for v, ok, b in zip(values, verified, breakdown, strict=True)]
         fig.add_scatter(
             x=part["year"], y=values, name=name, mode="lines+markers", line=dict(color=colour, width=2),
             marker=dict(size=8, color=colour, symbol=["circle" if ok else "circle-open" for ok in verified],
@@ -369,10 +378,10 @@ def government_figures(df: pd.DataFrame, height: int = 440) -> go.Figure:
             row=i // 2 + 1, col=i % 2 + 1, showlegend=False,
         )
     years = df["year"].dropna().astype(int)
-    base_layout(fig, f"Government-reported figures per year, {text.period(years.min(), years.max())} "
-                     "(hollow marker = unverified; gap = not available)", height=height, legend=False,
-                title_chars=56)
+    base_layout(fig, f"Figures reported in the TIP reports, {text.period(years.min(), years.max())} "
+                     "(number; hollow marker = unverified)", height=height, legend=False, title_chars=56)
     fig.update_yaxes(tickformat="~s", rangemode="tozero")
-    fig.update_xaxes(dtick=2, tickformat="d")
+    fig.update_xaxes(dtick=2, tickformat="d", range=[years.min() - 0.5, years.max() + 0.5])
     fig.update_annotations(font_size=14)
+    fig.update_layout(margin_t=top_margin(fig) + 24)  # room for the panel titles under the chart title
     return fig

@@ -1,9 +1,10 @@
 """The shared filters: a frozen dataclass, the sidebar widgets that set it, and the URL that reproduces it.
 
-Flow on every run: URL -> (validated) session state -> widgets -> Filters -> URL. The URL is read only when it
-differs from what this session last wrote (first load, a pasted link, browser back/forward); otherwise the widgets
-are the truth. Every value from the URL is checked against a whitelist from the warehouse; anything else is
-dropped, so nothing from the address bar reaches SQL except as a known value (and queries bind it anyway).
+Flow on every run: URL -> (validated) session state -> widgets -> Filters -> URL. The URL is read on a session's
+first run and whenever it holds filters that differ from what this session last wrote (browser back/forward);
+otherwise the widgets are the truth. Page navigation drops the query string, so an empty one never resets them.
+Every value from the URL is checked against a whitelist from the warehouse; anything else is dropped, so nothing
+from the address bar reaches SQL except as a known value (and queries bind it anyway).
 """
 
 from __future__ import annotations
@@ -195,7 +196,8 @@ def _keep_valid(key: str, allowed: Iterable[str]) -> None:
 def sidebar(options: FilterOptions) -> Filters:
     """Draw the shared filters in the sidebar and return them; keeps the URL in step."""
     url = _url_values()
-    if url != st.session_state.get(_LAST_URL) or KEYS["years"] not in st.session_state:
+    # Page navigation drops the query string: an empty URL in a running session keeps the session's filters.
+    if KEYS["years"] not in st.session_state or (url and url != st.session_state.get(_LAST_URL)):
         _seed_widgets(from_query_params(url, options))
 
     sb = st.sidebar

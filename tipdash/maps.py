@@ -26,6 +26,7 @@ from tipdash.charts import (
     TIER_ORDER,
     base_layout,
     empty_figure,
+    top_margin,
 )
 
 MAP_STYLE = "white-bg"
@@ -132,8 +133,10 @@ def _scale(values: pd.Series, kind: str) -> dict:
 
 def _colorbar(kind: str, value_name: str) -> dict:
     suffix = "%" if kind in ("percent", "change") else ""
+    # Bottom right, over India and the sea, where it hides no district.
     return dict(title=dict(text=value_name, side="right"), ticksuffix=suffix, tickformat=",.0f" if kind != "rate"
-                else ",.1f", thickness=14, len=0.75, x=1.0, xanchor="right", bgcolor="rgba(255,255,255,0.8)")
+                else ",.1f", thickness=14, len=0.5, x=0.99, xanchor="right", y=0.03, yanchor="bottom",
+                bgcolor="rgba(255,255,255,0.85)")
 
 
 def district_map(df: pd.DataFrame, value: str, kind: str, title: str, value_name: str,
@@ -154,17 +157,20 @@ def district_map(df: pd.DataFrame, value: str, kind: str, title: str, value_name
     vals = pd.to_numeric(df[value], errors="coerce").astype(float)
     have = vals.notna()
     fig = go.Figure()
+    # Each trace carries only its own districts' shapes, so the page ships the boundaries once, not per trace.
     if (~have).any():
         fig.add_trace(go.Choroplethmap(
-            geojson=districts_geo, featureidkey="properties.district_id", locations=df.loc[~have, "district_id"],
+            geojson=_features(districts_geo, "district_id", df.loc[~have, "district_id"]),
+            featureidkey="properties.district_id", locations=df.loc[~have, "district_id"],
             z=[0] * int((~have).sum()), colorscale=[[0, NA_COLOUR], [1, NA_COLOUR]], showscale=False,
             marker=dict(line=dict(color="white", width=0.6)), name="Not available or fewer than 10",
             text=[hover[i] for i in df.index[~have]], hovertemplate="%{text}<extra></extra>",
             customdata=df.loc[~have, "district_id"], showlegend=True,
         ))
     fig.add_trace(go.Choroplethmap(
-        geojson=districts_geo, featureidkey="properties.district_id", locations=df.loc[have, "district_id"],
-        z=vals[have], marker=dict(line=dict(color="white", width=0.6), opacity=0.95),
+        geojson=_features(districts_geo, "district_id", df.loc[have, "district_id"]),
+        featureidkey="properties.district_id", locations=df.loc[have, "district_id"], z=vals[have],
+        marker=dict(line=dict(color="white", width=0.6), opacity=0.95),
         colorbar=_colorbar(kind, value_name), name=value_name,
         text=[hover[i] for i in df.index[have]], hovertemplate="%{text}<extra></extra>",
         customdata=df.loc[have, "district_id"], showlegend=False, **_scale(vals[have], kind),
@@ -192,7 +198,7 @@ def district_bubbles(df: pd.DataFrame, value: str, kind: str, title: str, value_
         hovertemplate="%{text}<extra></extra>", customdata=df.loc[~have, "district_id"],
     ))
     magnitude = vals[have].abs()
-    sizes = 8 + 26 * np.sqrt(magnitude / magnitude.max()) if len(magnitude) and magnitude.max() > 0 else 10
+    sizes = 6 + 18 * np.sqrt(magnitude / magnitude.max()) if len(magnitude) and magnitude.max() > 0 else 9
     fig.add_trace(go.Scattermap(
         lat=df.loc[have, "lat"], lon=df.loc[have, "lon"], mode="markers", name=value_name, showlegend=False,
         marker=dict(size=sizes, color=vals[have], colorbar=_colorbar(kind, value_name), opacity=0.85,
@@ -211,6 +217,16 @@ def _features(geojson: dict, prop: str, values: Iterable[str]) -> dict:
     wanted = set(values)
     return {"type": "FeatureCollection",
             "features": [f for f in geojson.get("features", []) if f.get("properties", {}).get(prop) in wanted]}
+
+
+def scorecard_hover(scored: pd.DataFrame) -> list[str]:
+    """Hover text of the scorecard map: band, score and the two numbers people ask first."""
+    out = []
+    for r in scored.itertuples():
+        score = "" if pd.isna(r.score) else f": score {r.score:.0f}"
+        out.append(f"<b>{r.name}</b> ({r.province})<br>{r.band}{score}<br>Cases reported: {text.count(r.cases)}"
+                   f"<br>Conviction rate: {text.percent(r.conviction_rate)}")
+    return out
 
 
 def categorical_district_map(df: pd.DataFrame, category: str, order: Sequence[str], colours: dict[str, str],
@@ -232,7 +248,8 @@ def categorical_district_map(df: pd.DataFrame, category: str, order: Sequence[st
         colour = colours.get(cat, NA_COLOUR)
         if districts_geo:
             fig.add_trace(go.Choroplethmap(
-                geojson=districts_geo, featureidkey="properties.district_id", locations=df.loc[mask, "district_id"],
+                geojson=_features(districts_geo, "district_id", df.loc[mask, "district_id"]),
+                featureidkey="properties.district_id", locations=df.loc[mask, "district_id"],
                 z=[1] * int(mask.sum()), colorscale=[[0, colour], [1, colour]], showscale=False, name=cat,
                 showlegend=True, marker=dict(line=dict(color="white", width=0.6)),
                 text=[hover[i] for i in df.index[mask]], hovertemplate="%{text}<extra></extra>",
@@ -249,6 +266,27 @@ def categorical_district_map(df: pd.DataFrame, category: str, order: Sequence[st
     return _map_layout(fig, title + suffix, height)
 
 
+REGION_BOX = (0.0, -20.0, 140.0, 70.0)  # west, south, east, north: what the regional view can show, wide screens too
+
+
+def _in_box(feature: dict, box: tuple[float, float, float, float]) -> bool:
+    west, south, east, north = box
+    geom = feature.get("geometry") or {}
+    polys = geom.get("coordinates", [])
+    polys = [polys] if geom.get("type") == "Polygon" else polys
+    for poly in polys:
+        for ring in poly[:1]:  # the outer ring is enough to place a country
+            for lon, lat, *_ in ring:
+                if west <= lon <= east and south <= lat <= north:
+                    return True
+    return False
+
+
+def region(geojson: dict, box: tuple[float, float, float, float] = REGION_BOX) -> dict:
+    """Only the countries the regional view can show: a world layer is too heavy to send whole."""
+    return {"type": "FeatureCollection", "features": [f for f in geojson.get("features", []) if _in_box(f, box)]}
+
+
 def country_tier_map(df: pd.DataFrame, countries_geo: dict | None, report_year: int,
                      height: int = 520, focus_iso3: str = "PAK") -> go.Figure:
     """Countries coloured by their tier in the chosen TIP report year (South Asia and the Gulf in view)."""
@@ -257,15 +295,17 @@ def country_tier_map(df: pd.DataFrame, countries_geo: dict | None, report_year: 
         return empty_figure("Country boundaries are not available, so the tier map cannot be drawn")
     if df.empty:
         return empty_figure(f"No tiers recorded for the {report_year} report")
+    countries_geo = region(countries_geo)
     fig = go.Figure()
     ranked = set(df["iso3"])
     others = [f["properties"].get("iso3") for f in countries_geo.get("features", [])
               if f.get("properties", {}).get("iso3") not in ranked]
     if others:
         fig.add_trace(go.Choroplethmap(
-            geojson=countries_geo, featureidkey="properties.iso3", locations=others, z=[0] * len(others),
-            colorscale=[[0, "#F2F2F2"], [1, "#F2F2F2"]], showscale=False, name="Not in this data set",
-            marker=dict(line=dict(color="#BBBBBB", width=0.5)), hoverinfo="skip", showlegend=False,
+            geojson=_features(countries_geo, "iso3", others), featureidkey="properties.iso3", locations=others,
+            z=[0] * len(others), colorscale=[[0, "#F2F2F2"], [1, "#F2F2F2"]], showscale=False,
+            name="Not ranked in this data set", marker=dict(line=dict(color="#BBBBBB", width=0.5)),
+            hoverinfo="skip", showlegend=False,
         ))
     for tier in [*TIER_ORDER, *sorted(set(df["tier"]) - set(TIER_ORDER))]:
         part = df[df["tier"] == tier]
@@ -273,9 +313,9 @@ def country_tier_map(df: pd.DataFrame, countries_geo: dict | None, report_year: 
             continue
         colour = TIER_COLOURS.get(tier, CATEGORICAL[-1])
         fig.add_trace(go.Choroplethmap(
-            geojson=countries_geo, featureidkey="properties.iso3", locations=part["iso3"], z=[1] * len(part),
-            colorscale=[[0, colour], [1, colour]], showscale=False, name=tier, showlegend=True,
-            marker=dict(line=dict(color="white", width=0.8)), text=part["country"],
+            geojson=_features(countries_geo, "iso3", part["iso3"]), featureidkey="properties.iso3",
+            locations=part["iso3"], z=[1] * len(part), colorscale=[[0, colour], [1, colour]], showscale=False,
+            name=tier, showlegend=True, marker=dict(line=dict(color="white", width=0.8)), text=part["country"],
             hovertemplate=f"<b>%{{text}}</b><br>{report_year} TIP report: {tier}<extra></extra>",
         ))
     _add_outlines(fig, _features(countries_geo, "iso3", [focus_iso3]), name=focus_iso3, width=2.5,

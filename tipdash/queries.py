@@ -221,16 +221,20 @@ def data_status() -> dict:
     }
 
 
+RUN_COLUMNS = ["run_id", "started_at", "finished_at", "is_demo", "warehouse_version", "files_read", "rows_read",
+               "rows_loaded", "rows_rejected", "rows_merged", "cases_loaded", "victims_loaded", "k_anonymity_min",
+               "k_threshold", "input_files"]
+
+
 @cached
 def etl_runs() -> pd.DataFrame:
+    """Every build of this warehouse, newest first (the columns the ETL recorded, of those worth showing)."""
     if "etl_runs" not in tables():
         return pd.DataFrame()
-    df = _df("""
-        SELECT run_id, started_at, finished_at, is_demo, warehouse_version, rows_read, rows_loaded, rows_rejected,
-               rows_merged, k_anonymity_min, k_threshold, input_files
-        FROM etl_runs ORDER BY started_at DESC""")
-    df["input_files"] = df["input_files"].map(_count_files)
-    return df.rename(columns={"input_files": "files_read"})
+    df = _df("SELECT * FROM etl_runs ORDER BY started_at DESC")
+    if "files_read" not in df and "input_files" in df:
+        df["files_read"] = df["input_files"].map(_count_files)
+    return df[[c for c in RUN_COLUMNS if c in df and c != "input_files"]]
 
 
 def _count_files(raw) -> int | None:
@@ -258,13 +262,18 @@ def headline(f: Filters) -> pd.DataFrame:
     Counts change in per cent and the conviction rate in percentage points: never as a difference of counts,
     which could reveal a small number.
     """
-    where, params, cur, prev = _two_periods(f)
+    where, params, cur, _ = _two_periods(f)
     keys = HEADLINE + ["trials"]
+    # One pass, grouped by period: cheaper than filtering every count twice.
     sql = f"""
-        SELECT {count_items(keys, where=cur)},
-               {count_items(keys, where=prev, suffix='_prev')}
-        FROM cases WHERE {where}"""
-    row = add_rates(add_rates(privacy.protect(_df(sql, params))), suffix="_prev")
+        WITH periods AS (SELECT * FROM (VALUES (true), (false)) AS p(is_current)),
+        counts AS (SELECT {cur} AS is_current, {count_items(keys)} FROM cases WHERE {where} GROUP BY ALL)
+        SELECT p.is_current, counts.* EXCLUDE (is_current)
+        FROM periods p LEFT JOIN counts USING (is_current)"""
+    both = add_rates(privacy.protect(_df(sql, params)))
+    current = both[both["is_current"]].drop(columns="is_current").reset_index(drop=True)
+    previous = both[~both["is_current"]].drop(columns="is_current").reset_index(drop=True)
+    row = pd.concat([current, previous.add_suffix("_prev")], axis=1)
     out = []
     for key in HEADLINE + ["conviction_rate"]:
         value, previous = row[key], row[f"{key}_prev"]
@@ -357,22 +366,69 @@ def country_tiers(report_year: int) -> pd.DataFrame:
 
 @cached
 def government_figures() -> pd.DataFrame:
-    """Reported investigations, prosecutions, convictions and victims identified, one row per year and indicator.
+    """Figures the TIP reports give for Pakistan: one row per report year, indicator and breakdown.
 
     ``value`` is NA when the report gives no figure (shown as "not available", never 0); ``verified`` is False
-    when the source marks the figure unverified.
+    when the source marks the figure unverified. Investigations, prosecutions, convictions and victims identified
+    are kept when the table has them; otherwise every indicator is.
     """
-    table = _first_table("ref_law_enforcement", "ref_tip_stats")
-    cols = ["year", "indicator", "value", "value_as_read", "source_url", "source_note", "verified"]
+    table = _first_table("ref_tip_stats", "ref_law_enforcement")
+    cols = ["year", "indicator", "value", "value_as_read", "breakdown", "verified", "source_url", "source_note"]
     if not table:
         return pd.DataFrame(columns=cols)
-    df = _df(f"SELECT * FROM {table} ORDER BY year, indicator")
+    df = _df(f"SELECT * FROM {table}")
+    year_col = next((c for c in ("report_year", "year_reported", "year") if c in df), None)
+    if year_col is None or "indicator" not in df:
+        return pd.DataFrame(columns=cols)
+    df["year"] = pd.to_numeric(df[year_col], errors="coerce").astype("Int64")
     df["value"] = pd.to_numeric(df.get("value"), errors="coerce").astype("Float64")
     df["verified"] = _verified_flags(df)
     for col in cols:
         if col not in df:
             df[col] = pd.NA
-    return df[cols]
+    core = df["indicator"].isin(list(text.GOV_INDICATORS))
+    if core.any():
+        df = df[core]
+    order = {k: i for i, k in enumerate(text.GOV_INDICATORS)}
+    df = df.assign(_order=df["indicator"].map(order)).sort_values(["year", "_order"], kind="stable")
+    return df[cols].reset_index(drop=True)
+
+
+def government_citations(figures: pd.DataFrame) -> pd.DataFrame:
+    """Every figure as printed, with its verification and source link (the page's citation table)."""
+    out = figures.copy()
+    out["indicator"] = out["indicator"].map(lambda i: text.GOV_INDICATORS.get(i, str(i).replace("_", " ")))
+    out["figure"] = [text.NOT_AVAILABLE if text.is_missing(v) else f"{float(v):,.0f}" for v in out["value"]]
+    out["status"] = ["verified" if v else "unverified" for v in out["verified"]]
+    return out[["year", "indicator", "figure", "status", "breakdown", "value_as_read", "source_note", "source_url"]]
+
+
+def government_series(figures: pd.DataFrame) -> pd.DataFrame:
+    """One figure per report year and indicator for the chart: the first the table lists (its breakdown kept)."""
+    return figures.dropna(subset=["year"]).drop_duplicates(["year", "indicator"], keep="first") \
+        .reset_index(drop=True)
+
+
+def government_by_year(figures: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
+    """A report year × indicator grid: the figure, "not available" when the report gives none, "(unverified)"."""
+    series = government_series(figures).set_index(["year", "indicator"])
+    indicators = [i for i in text.GOV_INDICATORS if i in set(figures["indicator"])] or \
+        list(dict.fromkeys(figures["indicator"]))
+    rows = []
+    for year in sorted(set(years), reverse=True):
+        row = {"year": int(year)}
+        for ind in indicators:
+            if (year, ind) in series.index:
+                hit = series.loc[(year, ind)]
+                value = hit["value"]
+                shown = text.NOT_AVAILABLE if text.is_missing(value) else f"{float(value):,.0f}"
+                if not text.is_missing(value) and not bool(hit["verified"]):
+                    shown += " (unverified)"
+            else:
+                shown = text.NOT_AVAILABLE
+            row[ind] = shown
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _verified_flags(df: pd.DataFrame) -> pd.Series:
@@ -465,6 +521,15 @@ def district_comparison(f: Filters, district_id: str, options: FilterOptions) ->
         rows.append(area_indicators(f.for_province(province), province))
     rows.append(area_indicators(f.for_pakistan(), "Pakistan"))
     return pd.concat(rows, ignore_index=True)
+
+
+def rates_by_area(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The comparison turned for a grouped chart: one row per rate, one column per area."""
+    rates = list(RATES)
+    long = comparison.melt(id_vars="area", value_vars=rates, var_name="rate", value_name="value")
+    wide = long.pivot(index="rate", columns="area", values="value").reindex(rates).reset_index()
+    wide["rate"] = wide["rate"].map(text.short)
+    return wide[["rate", *comparison["area"]]]
 
 
 @cached

@@ -152,7 +152,11 @@ def boundary_layer(name: str) -> dict | None:
     return _layer(name, db.version())
 
 
-def missing_boundaries_notice() -> None:
+def missing_boundaries_notice(short: bool = False) -> None:
+    """Say why a map shows points (or no map); ``short`` when the page has already explained it."""
+    if short:
+        st.caption("Boundary files are not available: districts are drawn as points at their centres.")
+        return
     try:
         from tipdash import boundaries  # noqa: PLC0415
 
@@ -294,7 +298,7 @@ def parquet_bytes(df: pd.DataFrame, notes: DownloadNotes) -> bytes:
 def download_buttons(df: pd.DataFrame, stem: str, notes: DownloadNotes, count_columns: Sequence[str],
                      key: str) -> None:
     if notes.is_demo:
-        st.caption("Downloads carry the note “" + text.DEMO_NOTE + "”.")
+        st.caption(f"Every download carries the note “{text.DEMO_NOTE}”")
     c1, c2, c3 = st.columns(3)
     c1.download_button("Download CSV", csv_bytes(df, notes, count_columns), f"{stem}.csv", "text/csv",
                        key=f"{key}_csv", icon=":material/download:", on_click="ignore", width="stretch")

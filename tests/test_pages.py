@@ -1,0 +1,242 @@
+"""Every page through Streamlit's AppTest, against the session warehouse: no error, and the numbers shown are
+the query layer's. Filters reach the app the way a shared link does, through the URL.
+
+(Widgets drawn by dashboard.py's sidebar are not reachable from AppTest once a page runs, so the shared filters
+are set with ``at.query_params``; page widgets are set by key.)
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tipdash import queries, text, ui
+from tipdash.filters import Filters
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+PAGES = ["overview", "hotspots", "conviction_gap", "tier_ranking", "explore", "about"]
+TIMEOUT = 60
+
+
+def open_page(page: str, params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def page_text(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "subheader", "title") for e in
+             getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.fixture
+def options(warehouse, boundaries):
+    return queries.filter_options()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_error(page, options):
+    at = open_page(page)
+    assert at.title and at.title[0].value
+
+
+def test_overview_metrics_are_the_headline_query(options):
+    at = open_page("overview")
+    head = queries.headline(Filters(*options.default_years)).set_index("measure")
+    shown = metrics(at)
+    assert shown["Cases reported"] == text.count(head.loc["cases", "value"])
+    assert shown["Convictions"] == text.count(head.loc["convictions", "value"])
+    assert shown["Conviction rate"] == text.percent(head.loc["conviction_rate", "value"])
+    assert any(label.startswith("Tier in the") for label in shown)
+    assert "Data as of" in page_text(at)
+
+
+def test_filters_in_the_url_change_the_numbers(options):
+    lo = options.year_max - 1
+    at = open_page("overview", {"years": f"{lo}-{options.year_max}", "offence": "bonded_labour"})
+    f = Filters(lo, options.year_max, offences=("bonded_labour",))
+    expected = queries.headline(f).set_index("measure").loc["cases", "value"]
+    assert metrics(at)["Cases reported"] == text.count(expected)
+    assert "Bonded labour" in page_text(at)
+
+
+def test_garbage_in_the_url_is_ignored(options):
+    at = open_page("overview", {"years": "1; DROP TABLE cases", "offence": "<script>alert(1)</script>",
+                                "district": "' OR 1=1 --", "measure": "nonsense"})
+    default = queries.headline(Filters(*options.default_years)).set_index("measure")
+    assert metrics(at)["Cases reported"] == text.count(default.loc["cases", "value"])
+
+
+def test_a_filter_that_matches_nothing_says_so(options):
+    params = {"years": str(options.year_min), "age": "48+", "sex": "transgender", "scope": "transnational",
+              "offence": "organ_removal", "province": "Gilgit-Baltistan"}
+    f = Filters(options.year_min, options.year_min, offences=("organ_removal",), sexes=("transgender",),
+                age_bands=("48+",), scopes=("transnational",), provinces=("Gilgit-Baltistan",))
+    assert queries.headline(f).set_index("measure").loc["cases", "value"] == 0
+    for page in ("overview", "hotspots", "conviction_gap", "explore"):
+        at = open_page(page, params)
+        assert any("No cases match" in i.value for i in at.info), page
+        assert not at.metric
+
+
+def test_hotspots_profile_of_the_busiest_district(options):
+    f = Filters(*options.default_years)
+    busiest = queries.top_districts(f, 1)["district_id"].iloc[0]
+    at = open_page("hotspots", {"district_profile": busiest, "measure": "cases_per_100k"})
+    assert at.segmented_control(key="hot_measure").value == "cases_per_100k"
+    assert at.selectbox(key="hot_district").value == busiest
+    row = queries.district_measures(f).set_index("district_id").loc[busiest]
+    assert metrics(at)["Cases reported"] == text.count(row["cases"])
+    name, province = options.districts[busiest]
+    assert f"{name} ({province})" in page_text(at)
+    at.selectbox(key="hot_district").set_value(None).run()
+    assert not at.exception and "Cases reported" not in metrics(at)
+
+
+def test_hotspots_district_picked_from_the_selectbox(options):
+    at = open_page("hotspots")
+    district = next(iter(options.districts))
+    at.selectbox(key="hot_district").set_value(district).run()
+    assert not at.exception
+    assert options.districts[district][0] in page_text(at)
+    at.segmented_control(key="hot_measure").set_value("change").run()
+    assert not at.exception
+
+
+def test_conviction_gap_sentence_uses_protected_numbers(options):
+    at = open_page("conviction_gap")
+    f = Filters(*options.default_years)
+    stages = queries.funnel(f)
+    sentence = next(m.value for m in at.markdown if m.value.startswith("### Of "))
+    assert text.count(stages["value"].iloc[0]) in sentence and f.period in sentence
+    at.segmented_control(key="gap_level").set_value("district").run()
+    assert not at.exception
+
+
+def test_tier_ranking_weights_and_report_year(options):
+    at = open_page("tier_ranking")
+    for key in queries.SCORE_INDICATORS:
+        at.slider(key=f"sc_w_{key}").set_value(0)
+    at.run()
+    assert any("at least one indicator" in w.value for w in at.warning)
+    at.slider(key="sc_w_conviction_rate").set_value(3).run()
+    assert not at.exception and not any("at least one indicator" in w.value for w in at.warning)
+    years = queries.tier_report_years()
+    at.select_slider(key="tier_year").set_value(years[0]).run()
+    assert not at.exception
+
+
+def test_explore_table_sql_and_grain_switch(options):
+    at = open_page("explore")
+    assert len(at.dataframe) >= 2  # the table and the data dictionary
+    sql = next(c.value for c in at.code if "SELECT" in c.value)
+    assert "$y0" in sql and "FROM cases c" in sql
+    assert any("Warehouse version" in c.value for c in at.code)
+    at.multiselect(key="ex_dims").set_value(["sex", "age_band"]).run()
+    assert not at.exception
+    assert at.multiselect(key="ex_measures").value == ["victims"]
+    assert any("victims v JOIN cases c" in c.value for c in at.code)
+
+
+def test_about_lists_sources_method_and_runs(options):
+    at = open_page("about")
+    body = page_text(at)
+    assert "OpenStreetMap" in body and "Natural Earth" in body
+    assert "rounded" in body and "Reported cases are not prevalence" in body
+    assert len(at.dataframe) >= 2  # sources and the ETL run history
+
+
+def test_first_start_builds_the_warehouse_with_progress(warehouse, tmp_path, monkeypatch):
+    """No warehouse: the app calls the ETL with a progress callback, then shows the pages."""
+    import shutil
+
+    import etl.pipeline
+
+    target = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("TIP_WAREHOUSE", str(target))
+    messages = []
+
+    def fake_build(raw_dir=None, warehouse_path=None, progress=None):
+        for i, step in enumerate(["Reading agency files", "Loading"]):
+            progress(step, i / 2)
+            messages.append(step)
+        shutil.copy(warehouse, target)
+        return {}
+
+    monkeypatch.setattr(etl.pipeline, "build_warehouse", fake_build)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert messages == ["Reading agency files", "Loading"] and target.exists()
+    assert metrics(at)["Cases reported"]
+
+
+def test_a_damaged_warehouse_shows_a_message_not_a_traceback(tmp_path, monkeypatch):
+    bad = tmp_path / "warehouse.duckdb"
+    bad.write_bytes(b"garbage" * 5000)
+    monkeypatch.setenv("TIP_WAREHOUSE", str(bad))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert any("damaged" in e.value for e in at.error)
+
+
+# Downloads -----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def download():
+    df = pd.DataFrame({"District": ["=HYPERLINK(\"x\")", "Lahore", "@SUM(A1)"],
+                       "Cases": pd.array([120, pd.NA, 15], dtype="Int64"),
+                       "Conviction rate": pd.array([25.0, pd.NA, 10.0], dtype="Float64")})
+    notes = ui.DownloadNotes("Table", "2023", is_demo=True, version="abc123", run_id="run-1")
+    return df, notes
+
+
+def test_csv_download_is_marked_protected_and_formula_safe(download):
+    df, notes = download
+    body = ui.csv_bytes(df, notes, ["Cases"]).decode("utf-8-sig")
+    assert body.startswith("# " + text.DEMO_NOTE)
+    assert "Cite as:" in body and "abc123" in body
+    table = pd.read_csv(io.StringIO(body), comment="#")
+    assert table["Cases"].tolist() == ["120", "<10", "15"]
+    assert table["District"].tolist()[0].startswith("'=") and table["District"].tolist()[2].startswith("'@")
+    assert table["Conviction rate"].tolist()[1] == text.NOT_AVAILABLE
+
+
+def test_excel_download_carries_the_note_and_no_formulas(download):
+    df, notes = download
+    book = openpyxl.load_workbook(io.BytesIO(ui.excel_bytes(df, notes, ["Cases"])))
+    sheet = book["Data"]
+    cells = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert cells[0] == text.DEMO_NOTE
+    assert "<10" in cells and not any(isinstance(c, str) and c.startswith(("=", "@")) for c in cells)
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_parquet_download_keeps_types_and_notes(download):
+    df, notes = download
+    table = pq.read_table(io.BytesIO(ui.parquet_bytes(df, notes)))
+    assert table.column("Cases").to_pylist() == [120, None, 15]
+    meta = table.schema.metadata
+    assert text.DEMO_NOTE.encode() in meta[b"tipdash.notes"] and meta[b"tipdash.is_demo"] == b"true"
+
+
+def test_format_table_shows_under_10_and_not_available():
+    df = pd.DataFrame({"n": pd.array([1200, pd.NA], dtype="Int64"), "r": pd.array([pd.NA, 12.34], dtype="Float64")})
+    out = ui.format_table(df, {"n": ("count", "Cases"), "r": ("percent", "Rate")})
+    assert out.to_dict("list") == {"Cases": ["1,200", "<10"], "Rate": ["not available", "12.3%"]}
