@@ -14,8 +14,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 def settle(page, timeout: float = 45_000) -> None:
-    """Wait until Streamlit has finished running the script and drawing the charts."""
+    """Wait until Streamlit has run the script and the charts have stopped appearing.
+
+    Plotly charts mount after the script's status widget has gone, so the count of drawn plots must hold still
+    for a while before a page counts as rendered.
+    """
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_function(
         """() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=timeout)
-    page.wait_for_timeout(1500)
+    page.wait_for_function(
+        """() => {
+            const n = document.querySelectorAll('.js-plotly-plot .main-svg, .js-plotly-plot canvas').length;
+            const now = Date.now();
+            if (window.__plots !== n) { window.__plots = n; window.__since = now; return false; }
+            return now - window.__since > 2500;
+        }""", timeout=timeout, polling=250)
