@@ -41,6 +41,27 @@ def ensure_warehouse() -> None:
     if problem:
         st.error(problem, icon=":material/database:")
         st.stop()
+    _prepare_cached_boundaries()
+
+
+@st.cache_resource(show_spinner=False)
+def _prepare_cached_boundaries() -> bool:
+    """Once per process: when the map layers are missing but their downloads sit in the cache (copied there, or
+    fetched earlier), prepare them. Nothing is downloaded here, so a hall without internet never waits on it; maps
+    fall back to district bubbles and say how to fetch boundaries."""
+    from etl import boundaries as etl_boundaries  # noqa: PLC0415 - only needed when layers are missing
+    from tipdash import boundaries, config  # noqa: PLC0415
+
+    cache = config.cache_dir() / "geo"
+    sources = (etl_boundaries.PAKISTAN_SOURCE, etl_boundaries.WORLD_SOURCE)
+    if not boundaries.missing_layers() or not all((cache / s.file).exists() for s in sources):
+        return False
+    with st.spinner("Preparing map boundaries from the local cache…"):
+        try:
+            etl_boundaries.build_boundaries(log=lambda *_: None)
+        except (etl_boundaries.BoundaryError, OSError, ValueError):
+            return False
+    return True
 
 
 def _build_with_progress() -> None:

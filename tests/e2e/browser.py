@@ -21,7 +21,8 @@ def settle(page, timeout: float = 45_000) -> None:
     """
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=timeout)
+        """() => document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state')
+                 === 'notRunning'""", timeout=timeout)
     page.wait_for_function(
         """() => {
             const n = document.querySelectorAll('.js-plotly-plot .main-svg, .js-plotly-plot canvas').length;
