@@ -76,8 +76,9 @@ _LAW_PATTERNS = (
     (re.compile(r"374"), "PPC374"),
 )
 LAW_SPLIT = r"[,;/+&|]|\band\b"
-_NUMBER_WORDS = {w: i for i, w in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
+_NUMBER_WORDS = {w: i for i, w in enumerate((
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty").split())}
 # PPC s.57: for computing terms, imprisonment for life counts as 25 years.
 LIFE_MONTHS = 25 * 12
 
@@ -113,7 +114,8 @@ def law_code(token: str, layout_codes: dict[str, str]) -> str | None:
         if pattern.search(norm):
             return code
     # Agencies also cite laws outside the contract (PPC 365-B kidnapping, 420 cheating, the Emigration Ordinance
-    # 1979, the Child Marriage Restraint Act, PACHTO 2002, the PTPA's predecessor...). They are real citations, kept as OTHER rather than reported.
+    # 1979, the Child Marriage Restraint Act, PACHTO 2002 (the PTPA's predecessor)...). They are real citations,
+    # kept as OTHER rather than reported.
     if re.search(r"\d|ACT|ORDINANCE|PPC|CODE|LAW", norm):
         return "OTHER"
     return None

@@ -83,7 +83,8 @@ def test_unreadable_optional_values_are_cleared_not_the_row(build):
     got = {(r[2], r[4]) for r in issues(con)}
     assert {("Crime", "value cleared"), ("Sections", "value cleared"), ("Victims", "value cleared"),
             ("Age", "value cleared")} <= got
-    assert con.execute("SELECT offence, victim_count, law_codes FROM cases").fetchall() == [(None, 1, ["OTHER", "PPC371A"])]
+    assert con.execute("SELECT offence, victim_count, law_codes FROM cases").fetchall() == [
+        (None, 1, ["OTHER", "PPC371A"])]
 
 
 def test_stage_follows_the_dates_and_the_verdict(build):
