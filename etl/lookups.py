@@ -167,7 +167,8 @@ def whole_number(raw: str | None) -> int | None:
     text = raw.strip().lower()
     if text in _NUMBER_WORDS:
         return _NUMBER_WORDS[text]
-    match = re.fullmatch(r"(\d+)(?:\.0+)?(?:\s*(?:years?|yrs?|y))?", text)
+    # At most 9 digits: a longer "number" is a typo or an identifier, and would not fit the column.
+    match = re.fullmatch(r"(\d{1,9})(?:\.0+)?(?:\s*(?:years?|yrs?|y))?", text)
     return int(match.group(1)) if match else None
 
 
