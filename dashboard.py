@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from tipdash import filters, queries, text, ui
+from tipdash import filters, queries, share, text, ui
 
 PAGES = Path(__file__).parent / "pages"
 
@@ -19,6 +19,7 @@ page = st.navigation({
         st.Page(PAGES / "hotspots.py", title="District hotspots", icon=":material/map:"),
         st.Page(PAGES / "conviction_gap.py", title="Conviction gap", icon=":material/gavel:"),
         st.Page(PAGES / "tier_ranking.py", title="Tier ranking", icon=":material/leaderboard:"),
+        st.Page(PAGES / "present.py", title="Present (slides)", icon=":material/slideshow:"),
     ],
     "Data": [
         st.Page(PAGES / "explore.py", title="Explore and download", icon=":material/table_view:"),
@@ -27,4 +28,7 @@ page = st.navigation({
 })
 ui.demo_banner()
 st.session_state["filters"] = filters.sidebar(queries.filter_options())
-page.run()
+try:
+    page.run()
+finally:  # after the page, so the link holds the choices it just wrote to the URL (also when it stopped early)
+    share.copy_link(where=st.sidebar)

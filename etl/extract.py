@@ -8,12 +8,16 @@ unknown columns (an unknown column may hold personal data). Each kept row carrie
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
+import re
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,16 +25,26 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from etl.issues import Issue
+from etl.issues import IDENTIFIER, Issue
 from etl.layouts import CONTRACT_FIELDS, REQUIRED_FIELDS, Layout
 
 SAMPLE_BYTES = 256 * 1024
+CHUNK_BYTES = 8 * 1024 * 1024
+MAX_LINE_BYTES = 4 * 1024 * 1024  # a longer row is rejected (DuckDB's max_line_size)
+HEADER_SEARCH_ROWS = 10  # title rows above the header that are looked through
+MANY_UNKNOWN_COLUMNS = 10  # more unknown columns than this get one message, not one each
+MAX_PLAIN_COLUMNS = 1000  # wider files are read record by record, keeping only the mapped columns
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 IGNORED_NAMES = {"demo_manifest.json", "readme.md", "readme.txt", ".gitkeep"}
 BINARY = "the file holds binary data, not text; export it again as CSV (UTF-8) or .xlsx"
 # Excel serial day 0; Excel's 1900 leap-year bug makes 1899-12-30 the right origin for dates after 1900-03-01.
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+OLE2 = b"\xd0\xcf\x11\xe0"
+UNCLOSED_QUOTE = ("a quote (\") opened in this row is never closed, so the row cannot be split into columns; the rows "
+                  "after it were read on their own; fix the row in the export")
+
+csv.field_size_limit(MAX_LINE_BYTES)
 
 
 class FileProblem(Exception):
@@ -87,15 +101,28 @@ def detect_encoding(sample: bytes) -> str:
         if guess:
             _check_text(sample.decode(guess, errors="ignore"))
             return guess
-        raise FileProblem(BINARY)
+        # Stray NUL bytes in a text file (a damaged export): they are removed on reading. Binary data still fails
+        # the control-character check the caller makes.
+        sample = sample.replace(b"\x00", b"")
     for encoding in ("utf-8", "cp1252"):
         try:
             # Not final: the sample may end inside a multi-byte character.
             codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
             return encoding
         except UnicodeDecodeError:
+            if encoding == "utf-8" and _mostly_utf8(sample):
+                return encoding  # the few lines that are not are read as Windows-1252, one by one
             continue
     return "latin-1"
+
+
+def _mostly_utf8(sample: bytes) -> bool:
+    """UTF-8 text (Urdu, say) with a few stray bytes from another program: reading it all as Latin-1 would garble
+    every Urdu name and district, so it is read as UTF-8 line by line."""
+    text = sample.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 127) - bad
+    return good > 0 and bad * 10 <= good
 
 
 def _check_text(text: str) -> None:
@@ -105,30 +132,41 @@ def _check_text(text: str) -> None:
 
 
 def detect_delimiter(text: str) -> str:
-    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    """The delimiter that splits the first lines into the same number (two or more) of fields most often.
+
+    Linear in the sample (csv.Sniffer's quote guessing takes minutes on a few long lines with many delimiters).
+    Title rows above the header are outvoted by the data rows.
+    """
+    lines = [ln for ln in text.splitlines()[:60] if ln.strip()][:40]
+    best, best_score = ",", (0, 0)
+    for delimiter in ",;\t|":
+        try:
+            counts = collections.Counter(len(r) for r in csv.reader(lines, delimiter=delimiter))
+        except csv.Error:
+            continue
+        fields, lines_agreeing = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        score = (lines_agreeing, fields)
+        if fields >= 2 and score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def find_header(text: str, delimiter: str, path: Path, layouts: list[Layout]) -> tuple[int, list[str]]:
+    """The header's index among the first rows and its cells: the first row with a layout's required columns (a
+    title or an export date may sit above it), else the first row."""
     try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
+        records = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter),
+                                       HEADER_SEARCH_ROWS))
     except csv.Error:
-        header = lines[0] if lines else ""
-        counts = {d: header.count(d) for d in ",;\t|"}
-        return max(counts, key=counts.get) if max(counts.values()) else ","
-
-
-def _header(text: str, delimiter: str) -> list[str]:
-    try:
-        row = next(csv.reader(io.StringIO(text), delimiter=delimiter))
-    except StopIteration:
-        raise FileProblem("the file has no header row") from None
-    return [h.strip() for h in row]
-
-
-def _utf8_copy(path: Path, encoding: str, workdir: Path) -> Path:
-    """DuckDB reads UTF-8 only: stream other encodings into a UTF-8 copy."""
-    target = Path(tempfile.mkstemp(suffix=".csv", dir=workdir)[1])
-    with path.open("r", encoding=encoding, newline="") as src, target.open("w", encoding="utf-8", newline="") as dst:
-        for chunk in iter(lambda: src.read(1 << 20), ""):
-            dst.write(chunk)
-    return target
+        records = []
+    if not records:
+        raise FileProblem("the file has no header row")
+    by_name = [lay for lay in layouts if lay.matches_name(path.name)]
+    for i, record in enumerate(records):
+        cells = [h.strip() for h in record]
+        if any(lay.matches_header(cells) for lay in by_name[:1] or layouts):
+            return i, cells
+    return 0, [h.strip() for h in records[0]]
 
 
 # --- layouts and headers ----------------------------------------------------------------------------------------
@@ -149,41 +187,59 @@ def choose_layout(path: Path, header: list[str], layouts: list[Layout]) -> Layou
     )
 
 
+def _header_name(name: str) -> str:
+    """A header cell as a message may quote it: numbers that look like a CNIC or phone number removed."""
+    return IDENTIFIER.sub("[number removed]", name)[:80]
+
+
 def column_plan(header: list[str], layout: Layout, issues: list[Issue], filename: str) -> dict[str, int]:
-    """Contract field -> header position. Reports duplicated, unknown and missing columns."""
+    """Contract field -> header position. Reports duplicated, unknown and missing columns.
+
+    When required columns are missing the file is skipped, and the header is quoted only if it holds at least one
+    column the layout knows: otherwise the "header" is most likely a data row (a file without a header), whose
+    cells may be names and CNICs that must not reach the warehouse through a message.
+    """
     positions: dict[str, int] = {}
+    duplicates: list[Issue] = []
     for i, name in enumerate(header):
         key = name.strip().lower()
         if key in positions:
-            issues.append(Issue(filename, 1, name, f"header '{name}' appears twice (columns {positions[key] + 1} "
-                                f"and {i + 1}); column {positions[key] + 1} is used", "warning"))
+            if key:
+                duplicates.append(Issue(filename, 1, _header_name(name), f"header '{_header_name(name)}' appears "
+                                        f"twice (columns {positions[key] + 1} and {i + 1}); column "
+                                        f"{positions[key] + 1} is used", "warning"))
             continue
         positions[key] = i
     personal = {p.strip().lower() for p in layout.personal}
     mapped = {src.strip().lower() for src in layout.columns.values()}
-    for name in header:
-        key = name.strip().lower()
-        if key and key not in mapped and key not in personal:
-            issues.append(Issue(filename, 1, name, f"column '{name}' is not in layout {layout.path.name} and was "
-                                "dropped (it may hold personal data); map it under [columns] or list it under "
-                                "[personal]", "warning"))
-    plan: dict[str, int] = {}
-    missing_required = []
-    for fld, src in layout.columns.items():
-        pos = positions.get(src.strip().lower())
-        if pos is None:
-            if fld in REQUIRED_FIELDS:
-                missing_required.append(f"'{src}' ({fld})")
-            else:
-                issues.append(Issue(filename, 1, src, f"optional column '{src}' ({fld}) is missing; "
-                                    "the field is loaded as not recorded", "warning"))
-            continue
-        plan[fld] = pos
+    plan = {fld: positions[src.strip().lower()] for fld, src in layout.columns.items()
+            if src.strip().lower() in positions}
+    missing_required = [f"'{src}' ({fld})" for fld, src in layout.columns.items()
+                        if fld in REQUIRED_FIELDS and fld not in plan]
     if missing_required:
-        raise FileProblem(
-            f"required column(s) {', '.join(missing_required)} not found in the header; layout "
-            f"{layout.path.name} expects them (the header has: {', '.join(h for h in header if h)[:300]})"
-        )
+        known = [h for h in header if h.strip().lower() in mapped | personal]
+        found = (f"the header has: {', '.join(_header_name(h) for h in header if h)}"[:300] if known else
+                 "the first row holds none of the layout's column names: is the header row missing, or is this "
+                 "another agency's export?")
+        raise FileProblem(f"required column(s) {', '.join(missing_required)} not found in the header; layout "
+                          f"{layout.path.name} expects them ({found})")
+    issues.extend(duplicates)
+    unknown = [name for name in header if name.strip() and name.strip().lower() not in mapped | personal]
+    if len(unknown) > MANY_UNKNOWN_COLUMNS:
+        shown = ", ".join(f"'{_header_name(name)}'" for name in unknown[:5])
+        issues.append(Issue(filename, 1, None, f"{len(unknown)} columns are not in layout {layout.path.name} and "
+                            f"were dropped (they may hold personal data): {shown} and {len(unknown) - 5} more; "
+                            "map them under [columns] or list them under [personal]", "warning"))
+        unknown = []
+    for name in unknown:
+        shown = _header_name(name)
+        issues.append(Issue(filename, 1, shown, f"column '{shown}' is not in layout {layout.path.name} and was "
+                            "dropped (it may hold personal data); map it under [columns] or list it under "
+                            "[personal]", "warning"))
+    for fld, src in layout.columns.items():
+        if fld not in plan and fld not in REQUIRED_FIELDS:
+            issues.append(Issue(filename, 1, src, f"optional column '{src}' ({fld}) is missing; "
+                                "the field is loaded as not recorded", "warning"))
     return plan
 
 
@@ -195,6 +251,12 @@ def _select_contract(source: str, plan: dict[str, int]) -> str:
 
 
 # --- CSV --------------------------------------------------------------------------------------------------------
+#
+# A CSV is read by DuckDB as it is when it is valid UTF-8 with one record per line and no blank lines: then a
+# line number is the spreadsheet row. Anything else (another encoding, title rows above the header, blank lines,
+# values over several lines, an unbalanced quote, NUL bytes, old Mac line ends) is first read record by record in
+# Python, which knows each record's spreadsheet row, and written into a clean UTF-8 copy of the mapped columns
+# only, which DuckDB then loads. Both ways every row is loaded, or rejected with a message naming it.
 
 def _accepted_rows(n_records: int, rejected_lines: list[int], first_line: int) -> np.ndarray:
     """Spreadsheet row of each accepted record, given the physical lines DuckDB rejected."""
@@ -204,20 +266,242 @@ def _accepted_rows(n_records: int, rejected_lines: list[int], first_line: int) -
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, delimiter: str, columns: str,
               parallel: bool) -> list[tuple[int, str]]:
-    """Load a CSV into {table}_csv as text columns; return the (line, error type) of rows that could not be split."""
+    """Load a CSV into {table}_csv as text columns; return the (line, error type) of rows that could not be split,
+    one per line (DuckDB reports a line once for each surplus value)."""
     rejects = f"{table}_rejects"
     delim_sql = delimiter.replace("'", "''")
     con.execute(
         f"""CREATE TEMP TABLE {table}_csv AS
             SELECT * FROM read_csv(?, header = true, auto_detect = false, delim = '{delim_sql}', quote = '"',
                                    escape = '"', columns = {columns}, null_padding = {not parallel},
-                                   parallel = {parallel}, max_line_size = 4194304, store_rejects = true,
+                                   parallel = {parallel}, max_line_size = {MAX_LINE_BYTES}, store_rejects = true,
                                    rejects_table = '{rejects}', rejects_scan = '{rejects}_scan')""",
         [str(path)],
     )
     rejected = con.execute(f"SELECT line, error_type::VARCHAR FROM {rejects} ORDER BY line").fetchall()
     con.execute(f"DROP TABLE {rejects}; DROP TABLE {rejects}_scan")
-    return [(int(line), error_type) for line, error_type in rejected]
+    first: dict[int, str] = {}
+    for line, error_type in rejected:
+        first.setdefault(int(line), error_type)
+    return list(first.items())
+
+
+def _reject_reason(error_type: str, n_columns: int) -> str:
+    return {
+        "TOO MANY COLUMNS": f"the row has more values than the header's {n_columns} columns (a stray delimiter?); "
+                            "fix the row in the export",
+        "UNQUOTED VALUE": "a value has an unmatched quote character; fix the row in the export",
+        "LINE SIZE OVER MAXIMUM": f"the row is longer than {MAX_LINE_BYTES // 2**20} MB (a missing line break or "
+                                  "an unclosed quote?); fix the row in the export",
+    }.get(error_type, f"the row cannot be split into columns ({error_type.lower()}); fix the row in the export")
+
+
+def _plain_chunk(chunk: bytes, blank: re.Pattern) -> bool:
+    """Whether whole lines of bytes are one record each: no NUL, no lone CR, no blank line, even quotes per line."""
+    if b"\x00" in chunk or re.search(rb"\r(?!\n)", chunk) or blank.search(b"\n" + chunk):
+        return False
+    return b'"' not in chunk or not any(line.count(b'"') % 2 for line in chunk.split(b"\n"))
+
+
+def plain_lines(path: Path, delimiter: str) -> int | None:
+    """The number of lines when the file is valid UTF-8 with one record per line and no blank line (DuckDB's line
+    numbers are then spreadsheet rows); None otherwise. Reads the file once, in large blocks."""
+    blank = re.compile(rb"\n[ \t\r\"" + re.escape(delimiter.encode()) + rb"]*\n")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines, tail = 0, b""
+    try:
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(CHUNK_BYTES), b""):
+                chunk = tail + block
+                cut = chunk.rfind(b"\n") + 1
+                chunk, tail = chunk[:cut], chunk[cut:]
+                if chunk:
+                    if not _plain_chunk(chunk, blank):
+                        return None
+                    decoder.decode(chunk)
+                    lines += chunk.count(b"\n")
+            if tail:
+                if not _plain_chunk(tail + b"\n", blank):
+                    return None
+                decoder.decode(tail)
+                lines += 1
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    return lines
+
+
+def _read_plain(con: duckdb.DuckDBPyConnection, path: Path, table: str, delimiter: str, header: list[str],
+                plan: dict[str, int], result: Extracted, records: int) -> bool:
+    """DuckDB reads the file as it is. False (nothing kept) if it did not account for every one of ``records``."""
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+    rejected = _read_csv(con, path, table, delimiter, columns, parallel=True)
+    if any(error_type == "MISSING COLUMNS" for _, error_type in rejected):
+        # Short rows (trailing empty columns left out) are good rows: read again, padding them with nulls, which
+        # DuckDB can only do in one thread.
+        con.execute(f"DROP TABLE {table}_csv")
+        rejected = _read_csv(con, path, table, delimiter, columns, parallel=False)
+    n = con.execute(f"SELECT count(*) FROM {table}_csv").fetchall()[0][0]
+    if n + len(rejected) != records:
+        con.execute(f"DROP TABLE {table}_csv")
+        return False
+    for line, error_type in rejected:
+        result.issues.append(Issue(path.name, line, None, _reject_reason(error_type, len(header)), "row rejected"))
+    # rowid is the file order (insertion order is preserved); rejected lines shift the rows after them.
+    if rejected:
+        rows = _accepted_rows(n, [line for line, _ in rejected], first_line=2)
+        con.register(f"{table}_rows", pd.DataFrame({"_rec": np.arange(n), "_row": rows}))
+        source = f"(SELECT * FROM (SELECT rowid AS _rec, * FROM {table}_csv) JOIN {table}_rows USING (_rec))"
+    else:
+        source = f"(SELECT rowid + 2 AS _row, * FROM {table}_csv)"
+    con.execute(f"CREATE TEMP TABLE {table} AS " + _select_contract(f"{source} ORDER BY _row", plan))
+    if rejected:
+        con.unregister(f"{table}_rows")
+    con.execute(f"DROP TABLE {table}_csv")
+    result.table, result.rows_read = table, n + len(rejected)
+    return True
+
+
+class _Feed:
+    """Physical lines for csv.reader, remembering those of the record being read."""
+
+    def __init__(self, lines: Iterator[str]):
+        self.lines = lines
+        self.taken: list[str] = []
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.taken.append(line)
+        return line
+
+
+def _decoded_lines(path: Path, encoding: str, stats: dict) -> Iterator[str]:
+    """The file's physical lines as text (any line end). A line that is not valid in the file's encoding is read
+    as Windows-1252 (a name pasted from another program); NUL bytes are dropped. Counts both in ``stats``."""
+
+    def clean(line: str, number: int) -> str:
+        if "\x00" in line:
+            stats["nul"] = stats.get("nul", 0) + line.count("\x00")
+            stats.setdefault("nul_line", number)
+            line = line.replace("\x00", "")
+        return line
+
+    if encoding.startswith("utf-16"):
+        with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+            for number, line in enumerate(fh, start=1):
+                yield clean(line, number)
+        return
+    with path.open("rb") as fh:
+        # Latin-1 maps bytes to characters one to one: it only splits the lines, at CR, LF or CRLF.
+        for number, raw in enumerate(io.TextIOWrapper(fh, encoding="latin-1", newline=""), start=1):
+            data = raw.encode("latin-1")
+            try:
+                line = data.decode(encoding)
+            except UnicodeDecodeError:
+                stats["other_encoding"] = stats.get("other_encoding", 0) + 1
+                stats.setdefault("other_encoding_line", number)
+                try:
+                    line = data.decode("cp1252")
+                except UnicodeDecodeError:
+                    line = raw
+            yield clean(line.lstrip("\ufeff") if number == 1 else line, number)
+
+
+def _records(lines: Iterator[str], delimiter: str, n_columns: int) -> Iterator[tuple[int, list[str] | None, str]]:
+    """(spreadsheet row, values, problem) of every record, blank ones included (they are rows in a spreadsheet).
+
+    A quote that is never closed would swallow the rest of the file into one value: when a record runs over
+    several lines and a later one of them is a complete row by itself, the record is rejected and reading starts
+    again on that line.
+    """
+    feed = _Feed(lines)
+
+    def reader():
+        return csv.reader(feed, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+
+    def complete(line: str) -> bool:
+        try:
+            return len(next(csv.reader([line], delimiter=delimiter), [])) == n_columns
+        except csv.Error:
+            return False
+
+    rows = reader()
+    row = 0
+    while True:
+        problem = ""
+        try:
+            values = next(rows)
+        except StopIteration:
+            return
+        except csv.Error:
+            values, problem = None, _reject_reason("LINE SIZE OVER MAXIMUM", n_columns)
+        taken, feed.taken = feed.taken, []
+        row += 1
+        if values is not None and len(taken) > 1:
+            cut = next((j for j in range(1, len(taken)) if complete(taken[j])), None)
+            if cut is not None:
+                feed.lines = itertools.chain(taken[cut:], feed.lines)
+                rows = reader()
+                values, problem = None, UNCLOSED_QUOTE
+        yield row, values, problem
+
+
+def _one_line(value: str) -> str:
+    return value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ") if "\n" in value or "\r" in value \
+        else value
+
+
+def _read_scanned(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, table: str, delimiter: str,
+                  header: list[str], header_at: int, plan: dict[str, int], workdir: Path, result: Extracted) -> None:
+    """Read record by record into a clean UTF-8 copy (spreadsheet row + mapped columns, one line each), then load
+    that. Personal and unknown columns never reach the copy."""
+    keep = sorted(set(plan.values()))
+    n_columns = len(header)
+    stats: dict = {}
+    rows_map: list[int] = []
+    rejected = 0
+    fd, name = tempfile.mkstemp(suffix=".csv", dir=workdir)
+    copy = Path(name)
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(["_row", *(f"c{i}" for i in keep)])
+            for row, values, problem in _records(_decoded_lines(path, encoding, stats), delimiter, n_columns):
+                if row <= header_at + 1:
+                    continue  # title rows and the header
+                if values is not None and not any(v.strip() for v in values):
+                    continue  # a blank row
+                if values is not None and len(values) > n_columns:
+                    problem = _reject_reason("TOO MANY COLUMNS", n_columns)
+                if problem:
+                    result.issues.append(Issue(path.name, row, None, problem, "row rejected"))
+                    rejected += 1
+                    continue
+                writer.writerow([row, *(_one_line(values[i]) if i < len(values) else "" for i in keep)])
+                rows_map.append(row)
+        columns = "{'_row': 'BIGINT', " + ", ".join(f"'c{i}': 'VARCHAR'" for i in keep) + "}"
+        lost = _read_csv(con, copy, table, ",", columns, parallel=True)
+    finally:
+        copy.unlink(missing_ok=True)
+    for line, error_type in lost:  # not expected: the copy is written by csv.writer
+        result.issues.append(Issue(path.name, rows_map[line - 2] if 2 <= line < len(rows_map) + 2 else None, None,
+                                   _reject_reason(error_type, n_columns), "row rejected"))
+    if stats.get("nul"):
+        result.issues.append(Issue(path.name, None, None, f"the file holds {stats['nul']} NUL byte(s), the first on "
+                                   f"line {stats['nul_line']} (a damaged export?); they were removed and the rows "
+                                   "read; check them", "warning"))
+    if stats.get("other_encoding"):
+        result.issues.append(Issue(path.name, None, None, f"{stats['other_encoding']} line(s), the first line "
+                                   f"{stats['other_encoding_line']}, are not {encoding.upper()} and were read as "
+                                   "Windows-1252; check accented names there", "warning"))
+        if encoding.startswith("utf-8"):
+            result.encoding = "cp1252"
+    con.execute(f"CREATE TEMP TABLE {table} AS " + _select_contract(f"{table}_csv ORDER BY _row", plan))
+    con.execute(f"DROP TABLE {table}_csv")
+    result.table, result.rows_read = table, len(rows_map) + rejected
 
 
 def extract_csv(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layout], table: str,
@@ -228,55 +512,29 @@ def extract_csv(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layout
         raise FileProblem("the file is empty")
     if sample.startswith(b"PK\x03\x04") and zipfile.is_zipfile(path):
         return extract_excel(con, path, layouts, table, result)
-    if sample.startswith(b"\xd0\xcf\x11\xe0"):
+    if sample.startswith(OLE2):
         raise FileProblem("this is an old Excel (.xls) workbook; save it as .xlsx or CSV (UTF-8) and add it again")
     encoding = detect_encoding(sample)
-    text = sample.decode(encoding, errors="ignore").lstrip("\ufeff")
+    text = sample.decode(encoding, errors="ignore").lstrip("\ufeff").replace("\x00", "")
     _check_text(text)
     delimiter = detect_delimiter(text)
-    header = _header(text, delimiter)
+    header_at, header = find_header(text, delimiter, path, layouts)
     if not any(header):
         raise FileProblem("the first row (the header) is empty")
     layout = choose_layout(path, header, layouts)
     result.layout, result.encoding = layout, encoding
+    if header_at:
+        result.issues.append(Issue(path.name, header_at + 1, None, f"the header is on row {header_at + 1}; the "
+                                   f"{header_at} row(s) above it (a title?) were skipped", "warning"))
     plan = column_plan(header, layout, result.issues, path.name)
-    readable = path if encoding in ("utf-8", "utf-8-sig") else _utf8_copy(path, encoding, workdir)
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-    rejected = _read_csv(con, readable, table, delimiter, columns, parallel=True)
-    if readable == path and any(error_type == "INVALID ENCODING" for _, error_type in rejected):
-        # The sample looked like UTF-8 but a later line is not: office exports that are otherwise plain ASCII
-        # are Windows-1252.
-        result.encoding = "cp1252"
-        readable = _utf8_copy(path, "cp1252", workdir)
-        con.execute(f"DROP TABLE {table}_csv")
-        rejected = _read_csv(con, readable, table, delimiter, columns, parallel=True)
-    if any(error_type == "MISSING COLUMNS" for _, error_type in rejected):
-        # Short rows (trailing empty columns left out) are good rows: read again, padding them with nulls, which
-        # DuckDB can only do in one thread.
-        con.execute(f"DROP TABLE {table}_csv")
-        rejected = _read_csv(con, readable, table, delimiter, columns, parallel=False)
-    n = con.execute(f"SELECT count(*) FROM {table}_csv").fetchall()[0][0]
-    for line, error_type in rejected:
-        reason = {
-            "TOO MANY COLUMNS": f"the row has more values than the header's {len(header)} columns "
-                                "(a stray delimiter?); fix the row in the export",
-            "UNQUOTED VALUE": "a value has an unmatched quote character; fix the row in the export",
-        }.get(error_type, f"the row cannot be split into columns ({error_type.lower()})")
-        result.issues.append(Issue(path.name, int(line), None, reason, "row rejected"))
-    # rowid is the file order (insertion order is preserved); rejected lines shift the rows after them.
-    if rejected:
-        rows = _accepted_rows(n, [int(r[0]) for r in rejected], first_line=2)
-        con.register(f"{table}_rows", pd.DataFrame({"_rec": np.arange(n), "_row": rows}))
-        source = f"(SELECT * FROM (SELECT rowid AS _rec, * FROM {table}_csv) JOIN {table}_rows USING (_rec))"
-    else:
-        source = f"(SELECT rowid + 2 AS _row, * FROM {table}_csv)"
-    con.execute(f"CREATE TEMP TABLE {table} AS " + _select_contract(f"{source} ORDER BY _row", plan))
-    if rejected:
-        con.unregister(f"{table}_rows")
-    con.execute(f"DROP TABLE {table}_csv")
-    result.table, result.rows_read = table, n + len(rejected)
-    if readable != path:
-        readable.unlink(missing_ok=True)
+    # Very wide files go the record-by-record way too: it keeps only the mapped columns, DuckDB would type them all.
+    plain = header_at == 0 and encoding in ("utf-8", "utf-8-sig") and len(header) <= MAX_PLAIN_COLUMNS
+    lines = plain_lines(path, delimiter) if plain else None
+    if lines is None or not _read_plain(con, path, table, delimiter, header, plan, result, lines - 1):
+        _read_scanned(con, path, encoding, table, delimiter, header, header_at, plan, workdir, result)
+    if result.rows_read == 0:
+        result.issues.append(Issue(path.name, None, None, "the file has a header but no data rows; nothing was "
+                                   "loaded from it", "warning"))
 
 
 # --- Excel ------------------------------------------------------------------------------------------------------
@@ -303,7 +561,7 @@ def _choose_sheet(workbook, layout_hint: Layout | None, layouts: list[Layout], p
 
     if layout_hint and layout_hint.sheet and layout_hint.sheet in workbook.sheet_names:
         sheet, rows, first = load(layout_hint.sheet)
-        if rows and layout_hint.header_row - first >= 0:
+        if 0 <= layout_hint.header_row - first < len(rows):
             return sheet, layout_hint, rows, first
     for name in workbook.sheet_names:
         sheet, rows, first = load(name)
@@ -352,6 +610,9 @@ def extract_excel(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layo
     con.execute(f"CREATE TEMP TABLE {table} AS " + _select_contract(f"{table}_xlsx ORDER BY _row", plan))
     con.unregister(f"{table}_xlsx")
     result.table, result.rows_read = table, len(row_numbers)
+    if not row_numbers:
+        result.issues.append(Issue(path.name, None, None, f"sheet '{sheet.name}' has a header but no data rows; "
+                                   "nothing was loaded from it", "warning"))
 
 
 def _fill_merged(rows: list[list], merged, first_row: int, first_col: int, header_at: int, result: Extracted,
@@ -366,23 +627,52 @@ def _fill_merged(rows: list[list], merged, first_row: int, first_col: int, heade
         for r in range(max(top, header_at + 1), min(bottom, len(rows) - 1) + 1):
             for c in range(max(left, 0), min(right, len(rows[r]) - 1) + 1):
                 rows[r][c] = value
-        result.issues.append(Issue(filename, r0 + 1, None, f"merged cells in rows {r0 + 1}-{r1 + 1} were filled "
+        header = rows[header_at] if 0 <= header_at < len(rows) else []
+        column = _cell_text(header[left]) if 0 <= left < len(header) else None
+        result.issues.append(Issue(filename, r0 + 1, column, f"merged cells in rows {r0 + 1}-{r1 + 1} were filled "
                                    "with their first cell's value", "warning"))
 
 
 # --- entry point ------------------------------------------------------------------------------------------------
 
+def _excel_named(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layout], table: str, workdir: Path,
+                 result: Extracted) -> None:
+    """An .xlsx name: a workbook, or CSV text someone saved under that name (read as CSV, with a warning)."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if not head or head.startswith((b"PK", OLE2)):
+        return extract_excel(con, path, layouts, table, result)
+    try:
+        extract_csv(con, path, layouts, table, workdir, result)
+    except FileProblem as problem:
+        if str(problem) == BINARY:
+            raise FileProblem(f"the workbook cannot be opened (it is not an {path.suffix} file); save it again "
+                              "from Excel as .xlsx") from None
+        raise
+    result.issues.append(Issue(path.name, None, None, f"the file is named {path.suffix} but holds CSV text; it was "
+                               "read as CSV (rename it to .csv)", "warning"))
+
+
 def extract_file(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layout], table: str,
-                 workdir: Path) -> Extracted:
-    """Read one file into temp table ``table`` (columns: _row + contract fields). Never raises for bad input."""
+                 workdir: Path, seen: dict[str, str] | None = None) -> Extracted:
+    """Read one file into temp table ``table`` (columns: _row + contract fields). Never raises for bad input.
+
+    ``seen`` maps the content hash of the files read so far to their names: a byte-for-byte copy of one of them is
+    skipped, so its rows are not counted twice.
+    """
     result = Extracted(path=path, sha256=file_sha256(path))
     try:
+        if seen is not None and result.sha256 in seen:
+            raise FileProblem(f"same content as {seen[result.sha256]} (a copy of that file); skipped so its rows are "
+                              "not counted twice; remove one of the two")
         if path.suffix.lower() in EXCEL_SUFFIXES:
-            extract_excel(con, path, layouts, table, result)
+            _excel_named(con, path, layouts, table, workdir, result)
         elif path.suffix.lower() in CSV_SUFFIXES:
             extract_csv(con, path, layouts, table, workdir, result)
         else:
             raise FileProblem(f"'{path.suffix}' files are not read; export the data as .csv or .xlsx")
+        if seen is not None:
+            seen[result.sha256] = path.name
     except FileProblem as problem:
         result.issues.append(Issue(path.name, None, None, str(problem), "file skipped"))
         result.table = None
@@ -390,5 +680,10 @@ def extract_file(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layou
         # The reader's own message is specific but may quote a raw line (personal data): keep only its kind.
         result.issues.append(Issue(path.name, None, None, f"the file could not be parsed ({type(exc).__name__}); "
                                    "check that it is a plain CSV or .xlsx export", "file skipped"))
+        result.table = None
+    except Exception as exc:  # noqa: BLE001 - one odd file must not stop the build of all the others
+        result.issues.append(Issue(path.name, None, None, f"the file could not be read ({type(exc).__name__}, an "
+                                   "unexpected problem); the other files were loaded; please report this file's "
+                                   "layout to the developers", "file skipped"))
         result.table = None
     return result

@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+import pandas as pd
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ACTIONS = ("file skipped", "row rejected", "value cleared", "duplicate merged", "warning")
 
 # Values quoted in a message are checked against these first: a CNIC or phone number typed into the wrong
@@ -24,3 +28,13 @@ class Issue:
     def as_dict(self) -> dict:
         return asdict(self)
 
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot run as spreadsheet formulas: those starting with = + - @ (or a tab or CR)
+    get a leading apostrophe, which spreadsheets show as text."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = [("'" + v) if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in out[col]]
+    return out

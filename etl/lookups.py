@@ -79,6 +79,10 @@ LAW_SPLIT = r"[,;/+&|]|\band\b"
 _NUMBER_WORDS = {w: i for i, w in enumerate((
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty").split())}
+# Longer values are not what the field holds (a narrative in the wrong column) and are not parsed: matching a
+# megabyte "district" against the gazetteer would take minutes.
+MAX_NAME_CHARS = 200
+MAX_TEXT_CHARS = 1000
 # PPC s.57: for computing terms, imprisonment for life counts as 25 years.
 LIFE_MONTHS = 25 * 12
 
@@ -125,6 +129,9 @@ def law_map(values: list[tuple[str, str]], layouts: dict[str, Layout]) -> pd.Dat
     """(source_id, raw, codes, unknown) for each distinct law_sections text."""
     rows = []
     for source_id, raw in values:
+        if len(raw) > MAX_TEXT_CHARS:  # a narrative pasted into the sections column, not a list of sections
+            rows.append((source_id, raw, [], [raw[:40]]))
+            continue
         own = layouts[source_id].codes.get("law_sections", {})
         text = re.sub(r"\bu\s*/\s*s\b", " ", raw, flags=re.IGNORECASE)
         codes, unknown = [], []
@@ -147,6 +154,8 @@ def country_iso3(raw: str) -> str | None:
 
 def sentence_months(raw: str) -> int | None:
     """Months of imprisonment in a sentence text ("7 years", "2 yrs 6 months RI", "life"); None if unreadable."""
+    if len(raw) > MAX_TEXT_CHARS:
+        return None
     text = raw.lower()
     if "life" in text:
         return LIFE_MONTHS

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import hashlib
 import json
@@ -24,6 +25,7 @@ import pandas as pd
 from etl import anonymise, standardise
 from etl.districts import DistrictMatcher
 from etl.extract import Extracted, extract_file, input_files
+from etl.issues import spreadsheet_safe
 from etl.layouts import Layout, LayoutError, load_layouts
 from etl.reference import load_reference
 from tipdash import config
@@ -41,6 +43,26 @@ class BuildError(RuntimeError):
 
 def _quiet(_message: str, _fraction: float) -> None:
     pass
+
+
+PAUSE_ENV = "TIP_ETL_PAUSE_AT"  # tests only: extract | load | swap | swapped
+
+
+def _pause(point: str) -> None:
+    """For the fault tests: with TIP_ETL_PAUSE_AT=<point>, write the file named by TIP_ETL_PAUSE_MARKER and wait
+    (up to a minute) until it is deleted, so a test can kill the build at a known point. Does nothing otherwise."""
+    marker = os.environ.get("TIP_ETL_PAUSE_MARKER")
+    if os.environ.get(PAUSE_ENV) != point or not marker:
+        return
+    Path(marker).write_text(str(os.getpid()), encoding="utf-8")
+    deadline = time.monotonic() + 60
+    while Path(marker).exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _no_space(exc: BaseException) -> bool:
+    return (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or \
+        "no space left" in str(exc).lower()
 
 
 def sql_statements(name: str, params: dict) -> Iterator[tuple[str, dict]]:
@@ -186,6 +208,8 @@ def _published_matches(matches: pd.DataFrame) -> pd.DataFrame:
 
 def _write_reports(report_dir: Path, issues: pd.DataFrame, matches: pd.DataFrame, summary: dict) -> None:
     report_dir.mkdir(parents=True, exist_ok=True)
+    # The reports quote raw values and are opened in spreadsheets: a value such as =HYPERLINK(...) stays text.
+    issues, matches = spreadsheet_safe(issues), spreadsheet_safe(matches)
     issues.to_csv(report_dir / "rejected_rows.csv", index=False)
     matches.to_csv(report_dir / "district_matches.csv", index=False)
     matches[matches["method"] == "unmatched"].to_csv(report_dir / "unmatched_districts.csv", index=False)
@@ -201,9 +225,16 @@ def build_warehouse(raw_dir: Path | None = None, warehouse: Path | None = None, 
     today = today or dt.date.today()
     target.parent.mkdir(parents=True, exist_ok=True)
     raw.mkdir(parents=True, exist_ok=True)
-    with build_lock(target):
-        remove_stale_builds(target)
-        return _build(raw, target, progress, today)
+    try:
+        with build_lock(target):
+            remove_stale_builds(target)
+            return _build(raw, target, progress, today)
+    except (OSError, duckdb.Error) as exc:
+        if _no_space(exc):
+            raise BuildError(f"no space left on the disk that holds {target.parent.name}/ (the build needs room for "
+                             "a second copy of the warehouse while it works); free some space and build again") \
+                from None
+        raise
 
 
 def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
@@ -242,14 +273,17 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
         step("reference")
 
         files: list[Extracted] = []
+        seen: dict[str, str] = {}  # content hash -> file name: a copy of a file is not read twice
         for i, path in enumerate(paths):
             progress(f"Reading {path.name}", 0.2 + 0.4 * i / max(1, len(paths)))
-            files.append(extract_file(con, path, layouts, f"raw_{i}", workdir))
+            files.append(extract_file(con, path, layouts, f"raw_{i}", workdir, seen))
+            _pause("extract")
         readable = [f for f in files if f.table]
         step("extract")
         if not readable:
-            raise BuildError(f"none of the {len(files)} input file(s) in {raw} could be read; see the messages "
-                             "above, fix the files and build again")
+            reasons = "; ".join(f"{i.file}: {i.reason}" for f in files for i in f.issues if i.action == "file skipped")
+            raise BuildError(f"none of the {len(files)} input file(s) in {raw.name}/ could be read ({reasons[:2000]}); "
+                             "fix the files and build again")
 
         progress("Validating and standardising", 0.62)
         matcher = DistrictMatcher.from_csv()
@@ -296,6 +330,14 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
         merged = int(con.execute("SELECT count(*) FROM temp.merged_rows").fetchall()[0][0])
         rows_read = sum(f.rows_read for f in files)
         rows_rejected = rows_read - int(stg[0]) + int(stg[1])
+        if not counts[0]:
+            # An empty warehouse would replace a good one with nothing: keep the old one, report why.
+            report_dir = config.reports_dir(target) / run_id
+            _write_reports(report_dir, issues, matches, {"run_id": run_id, "rows_read": rows_read,
+                                                         "rows_rejected": rows_rejected, "cases_loaded": 0})
+            raise BuildError(f"no case could be loaded: the {len(files)} input file(s) hold {rows_read} data row(s) "
+                             f"and {rows_rejected} of them were rejected; the reasons are in {report_dir}; fix the "
+                             "files and build again")
         summary = {
             "run_id": run_id,
             "started_at": started,
@@ -336,22 +378,33 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
         runs = run_row if history is None else pd.concat([history, run_row], ignore_index=True)
         con.register("runs_df", runs)
         con.execute("CREATE TABLE etl_runs AS SELECT * FROM runs_df")
+        _pause("load")
         con.execute("USE memory")
         con.execute("DETACH out")
     except BaseException:
         con.close()
         building.unlink(missing_ok=True)
+        building.with_name(building.name + ".wal").unlink(missing_ok=True)  # left when a write failed half way
         raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     con.close()
     progress("Swapping in the new warehouse", 0.97)
-    with building.open("rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(building, target)
+    try:
+        with building.open("rb") as fh:
+            os.fsync(fh.fileno())
+        _pause("swap")
+        os.replace(building, target)
+    except BaseException:
+        building.unlink(missing_ok=True)
+        raise
     _fsync_dir(target.parent)
+    _pause("swapped")
     report_dir = config.reports_dir(target) / run_id
-    _write_reports(report_dir, issues, matches, summary)
-    summary["report_dir"] = str(report_dir)
+    try:
+        _write_reports(report_dir, issues, matches, summary)
+        summary["report_dir"] = str(report_dir)
+    except OSError as exc:  # the new warehouse is in place; only the data officer's report is missing
+        summary["report_dir"] = f"not written ({exc.strerror or type(exc).__name__})"
     progress("Done", 1.0)
     return summary

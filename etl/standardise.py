@@ -76,6 +76,9 @@ def build_lookups(con: duckdb.DuckDBPyConnection, files: list[Extracted], layout
         {"raw": numbers, "n": pd.array([lookups.whole_number(v) for v in numbers], dtype="Int64")}))
     district_rows = []
     for source_id, raw in _distinct(con, files, "district"):
+        if len(raw) > lookups.MAX_NAME_CHARS:  # not a place name, and fuzzy matching it would take minutes
+            district_rows.append((source_id, raw, None, None, "unmatched", None, "too long to be a district name"))
+            continue
         match = matcher.match(raw, province_hint=by_id[source_id].province)
         district_rows.append((source_id, raw, match.district_id, match.province, match.method, match.score,
                               match.note))
@@ -85,8 +88,12 @@ def build_lookups(con: duckdb.DuckDBPyConnection, files: list[Extracted], layout
     return districts
 
 
+# Urdu (Extended Arabic-Indic) and Arabic-Indic digits, read as 0-9 in dates.
+EASTERN_DIGITS = ("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+
+
 def _date_sql(field: str) -> str:
-    raw = f"r.{field}"
+    raw = f"translate(r.{field}, '{EASTERN_DIGITS[0]}', '{EASTERN_DIGITS[1]}')"
     # Excel sometimes hands dates over as serial day numbers.
     serial = (f"CASE WHEN regexp_full_match({raw}, '\\d{{5}}(\\.0+)?') "
               f"THEN DATE '1899-12-30' + CAST(floor(CAST({raw} AS DOUBLE)) AS INTEGER) END")
@@ -146,6 +153,10 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
                  "p.date_reported_raw"),
         _problem("p.district_raw IS NULL", header["district"],
                  "the district is empty; the case is counted in its province or nationally only", "warning"),
+        _problem("p.district_match = 'unmatched'", header["district"],
+                 "the district matches no district in the gazetteer; the case is counted in its province or "
+                 "nationally only; correct the spelling, or add it as an alias in data/reference/districts.csv",
+                 "warning", "p.district_raw"),
     ]
     for f in DATE_FIELDS[1:]:
         name = f.replace("_", " ")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from tipdash import charts, filters, maps, queries, text, ui
+from tipdash import charts, filters, maps, queries, share, text, ui
 
 MEASURES = {  # column -> (value kind, name on the map)
     "cases": ("count", "Cases reported"),
@@ -80,6 +80,7 @@ if district:
     d_name, d_province = o.districts.get(district, (district, ""))
     fd = f.for_district(district)
     st.subheader(f"{d_name} ({d_province}), {f.period}")
+    share.brief_for_district(district, f, o, key="hot_brief")
     row = districts.set_index("district_id").loc[district]
     c1, c2, c3, c4 = st.columns(4)
     with c1:

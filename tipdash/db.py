@@ -62,7 +62,10 @@ def _connection(path: str, inode: int, mtime_ns: int) -> duckdb.DuckDBPyConnecti
     try:
         con.execute(f"ATTACH ? AS {SCHEMA} (READ_ONLY)", [path])
         con.execute(f"USE {SCHEMA}")
-        con.execute("SELECT count(*) FROM cases").fetchone()
+        # Defence in depth: the dashboard reads this one file; no query may read or write any other.
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        con.execute("SELECT count(*) FROM cases").fetchall()
     except duckdb.Error as exc:
         con.close()
         raise WarehouseUnavailable(_explain(exc)) from None
@@ -102,6 +105,9 @@ def fetch_df(sql: str, params: dict | list | None = None) -> pd.DataFrame:
     cur = cursor()
     try:
         return cur.execute(sql, params or {}).df() if params else cur.execute(sql).df()
+    except (duckdb.IOException, duckdb.InternalException, duckdb.SerializationException) as exc:
+        # A block damaged after the file opened (a checksum failure) is a plain message, not a traceback.
+        raise WarehouseUnavailable(_explain(exc)) from None
     finally:
         cur.close()
 

@@ -6,6 +6,7 @@ plain functions so they can be tested without Streamlit.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import threading
@@ -288,8 +289,11 @@ def for_spreadsheet(df: pd.DataFrame, count_columns: Sequence[str]) -> pd.DataFr
 
 
 def csv_bytes(df: pd.DataFrame, notes: DownloadNotes, count_columns: Sequence[str]) -> bytes:
-    head = "".join(f"# {safe_cell(line)}\n" for line in notes.lines())
-    return (head + for_spreadsheet(df, count_columns).to_csv(index=False)).encode("utf-8-sig")
+    # Every cell quoted and line breaks inside notes flattened: a CR or LF can then never start a new row whose
+    # first cell a spreadsheet would read as a formula.
+    head = "".join(f"# {safe_cell(' '.join(str(line).splitlines()))}\n" for line in notes.lines())
+    body = for_spreadsheet(df, count_columns).to_csv(index=False, quoting=csv.QUOTE_ALL)
+    return (head + body).encode("utf-8-sig", errors="replace")
 
 
 def excel_bytes(df: pd.DataFrame, notes: DownloadNotes, count_columns: Sequence[str]) -> bytes:

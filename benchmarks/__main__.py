@@ -1,0 +1,121 @@
+"""`python -m benchmarks`: the ETL, every page's queries and every page, at growing sizes, beside the usual
+alternatives, in one run. Writes docs/benchmarks.md and the raw figures (docs/benchmarks.json).
+
+    python -m benchmarks                          # 10k, 100k and 1M cases
+    python -m benchmarks --sizes 10000,100000     # quicker
+    python -m benchmarks --big                    # adds 5M cases
+    python -m benchmarks --skip-etl               # reuse (or build once) the warehouses; measure queries and pages
+    python -m benchmarks --report-only            # rewrite docs/benchmarks.md from docs/benchmarks.json
+
+Demo data and warehouses are cached under data/cache/bench/ (git-ignored); a second run regenerates nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from benchmarks import datasets, etl_bench, report
+from benchmarks.common import REPO, env_for, log, machine, run_json
+
+DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+BIG = 5_000_000
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = sorted({int(s.replace("_", "").replace("k", "000").replace("M", "000000")) for s in text.split(",")})
+    except ValueError:
+        raise argparse.ArgumentTypeError("sizes are numbers of cases, e.g. 10000,100000,1000000") from None
+    if not sizes or sizes[0] < 1000:
+        raise argparse.ArgumentTypeError("each size must be at least 1000 cases")
+    return sizes
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=_sizes, default=list(DEFAULT_SIZES),
+                        help="numbers of cases, comma-separated (default 10000,100000,1000000)")
+    parser.add_argument("--big", action="store_true", help="also 5,000,000 cases (slow: ~15 min more)")
+    parser.add_argument("--skip-etl", action="store_true", help="do not measure the ETL and its alternatives")
+    parser.add_argument("--skip-pages", action="store_true", help="do not measure pages through AppTest")
+    parser.add_argument("--skip-browser", action="store_true", help="do not measure the cold start in Chromium")
+    parser.add_argument("--repeat", type=int, default=5, help="repetitions of each query and page measurement")
+    parser.add_argument("--etl-repeat", type=int, default=2, help="repetitions of each ETL pipeline (default 2)")
+    parser.add_argument("--sessions", type=int, default=24, help="concurrent sessions in the load test (0: skip)")
+    parser.add_argument("--seed", type=int, default=2026, help="demo data seed")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md", help="markdown report")
+    parser.add_argument("--json", type=Path, default=None, help="raw figures (default: --out with .json)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="measure nothing: write the markdown again from the raw figures (after editing "
+                             "benchmarks/analysis.md or the report's layout)")
+    args = parser.parse_args(argv)
+    if args.big and BIG not in args.sizes:
+        args.sizes.append(BIG)
+    args.json = args.json or args.out.with_suffix(".json")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    if args.report_only:
+        results = json.loads(args.json.read_text(encoding="utf-8"))
+        results["goals"] = report.goals(results)
+        report.write(results, args.out)
+        log(f"rewrote {args.out} from {args.json}")
+        return 0
+    started = time.perf_counter()
+    results: dict = {
+        "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "argv": argv,
+        "args": {"sizes": args.sizes, "repeat": args.repeat, "etl_repeat": args.etl_repeat,
+                 "sessions": args.sessions, "seed": args.seed},
+        "machine": machine(), "json_name": os.path.relpath(args.json, args.out.parent), "sizes": {},
+    }
+
+    def save() -> None:
+        results["duration_s"] = round(time.perf_counter() - started, 1)
+        results["load_average_end"] = list(os.getloadavg())
+        results["goals"] = report.goals(results)
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+        report.write(results, args.out)
+
+    for cases in args.sizes:
+        entry: dict = {}
+        results["sizes"][str(cases)] = entry
+        log(f"{cases:,} cases: demo data")
+        entry["dataset"] = datasets.ensure_raw(cases, args.seed)
+        if args.skip_etl:
+            datasets.ensure_warehouse(cases)
+        else:
+            entry["etl"] = etl_bench.run(cases, args.etl_repeat)
+        env = env_for(cases)
+        log(f"{cases:,} cases: queries (repeat {args.repeat}, {args.sessions} concurrent sessions)")
+        entry["queries"], _ = run_json("benchmarks.query_bench", ["--repeat", str(args.repeat), "--sessions",
+                                                                 str(args.sessions), "--workers",
+                                                                 str(max(1, args.sessions))], env)
+        if not args.skip_pages:
+            log(f"{cases:,} cases: pages through AppTest")
+            entry["pages"], _ = run_json("benchmarks.page_bench", ["--repeat", str(args.repeat)], env)
+        if not args.skip_browser:
+            log(f"{cases:,} cases: cold start in Chromium")
+            try:
+                entry["coldstart"], _ = run_json("benchmarks.coldstart", [], env, timeout=900)
+            except RuntimeError as exc:
+                entry["coldstart"] = {"error": str(exc)[-2000:]}
+        save()
+    save()
+    log(f"done in {(time.perf_counter() - started) / 60:.1f} min: {args.out}, {args.json}")
+    for key, goal in results["goals"].items():
+        log(f"  {'met   ' if goal['met'] else 'MISSED'} {key}: {goal['detail']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,154 @@
+"""Cold start in a real browser: ``streamlit run dashboard.py`` on an existing warehouse, headless Chromium, the
+clock running from the moment the server process is started until the overview's first chart is drawn.
+
+Chromium is launched before the server (a user's browser is already open). Requests to anything but the app are
+aborted, as on a network without internet. After the first chart, every page is visited through the sidebar (the
+present page, which hides the sidebar, last, by its address) and the server's resident memory is read: the
+dashboard process as it runs in production, one session open.
+
+``python -m benchmarks.coldstart --json-out FILE`` (the warehouse comes from TIP_WAREHOUSE).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from benchmarks.common import REPO, proc_status
+from benchmarks.query_bench import dashboard_pages
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+CHART = ".js-plotly-plot .main-svg, .js-plotly-plot canvas"
+IDLE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.getAttribute('data-test-script-state') === 'notRunning';
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def _url_path(page: str) -> str:
+    return Path(page).stem
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.coldstart")
+    parser.add_argument("--timeout", type=float, default=180)
+    parser.add_argument("--json-out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not exe:
+        args.json_out.write_text(json.dumps({"skipped": "no chromium on PATH"}), encoding="utf-8")
+        return 0
+    from playwright.sync_api import sync_playwright
+
+    timeout_ms = args.timeout * 1000
+    result: dict = {"pages": {}, "errors": []}
+    with sync_playwright() as p, tempfile.TemporaryFile("w+") as log:
+        browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        page = context.new_page()
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith((url, "data:", "blob:"))
+                   else r.abort())
+        start = time.perf_counter()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=REPO, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            while not _healthy(url):
+                if server.poll() is not None:
+                    raise RuntimeError(f"streamlit exited with code {server.returncode}")
+                if time.perf_counter() - start > args.timeout:
+                    raise TimeoutError("streamlit did not become healthy")
+                time.sleep(0.05)
+            result["server_ready_s"] = round(time.perf_counter() - start, 3)
+            navigation = time.perf_counter()
+            page.goto(url, timeout=timeout_ms)
+            result["html_loaded_s"] = round(time.perf_counter() - start, 3)
+            page.wait_for_selector("h1", state="attached", timeout=timeout_ms)
+            result["first_title_s"] = round(time.perf_counter() - start, 3)
+            page.wait_for_selector(CHART, state="attached", timeout=timeout_ms)
+            result["first_chart_s"] = round(time.perf_counter() - start, 3)
+            # The browser asks for Streamlit's plotly bundle when the first chart arrives from the server: that
+            # splits the time into the server's part and the browser's (loading, compiling and drawing plotly.js).
+            asked = page.evaluate("""() => performance.getEntriesByType('resource')
+                .filter(e => e.name.includes('PlotlyChart')).map(e => e.startTime)""")
+            if asked:
+                result["first_chart_sent_s"] = round(navigation - start + min(asked) / 1000, 3)
+            page.wait_for_function(IDLE, timeout=timeout_ms, polling=100)
+            result["first_page_done_s"] = round(time.perf_counter() - start, 3)
+            result["rss_after_first_page"] = proc_status(server.pid).get("VmRSS")
+            # The same page in a second tab, server warm: what the browser itself needs to draw it.
+            second = context.new_page()
+            second.route("**/*", lambda r: r.continue_() if r.request.url.startswith((url, "data:", "blob:"))
+                         else r.abort())
+            t0 = time.perf_counter()
+            second.goto(url, timeout=timeout_ms)
+            second.wait_for_selector(CHART, state="attached", timeout=timeout_ms)
+            result["warm_server_first_chart_s"] = round(time.perf_counter() - t0, 3)
+            second.close()
+            pages = dashboard_pages()
+            last = [x for x in pages if x[0].endswith("present.py")]
+            for path, title in [x for x in pages if x not in last] + last:
+                t0 = time.perf_counter()
+                try:
+                    if path in [x[0] for x in last]:
+                        page.goto(f"{url}/{_url_path(path)}", timeout=timeout_ms)
+                    else:
+                        page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click(timeout=timeout_ms)
+                    if not path.endswith("overview.py"):
+                        page.wait_for_url(f"**/{_url_path(path)}*", timeout=timeout_ms)
+                    page.wait_for_function(IDLE, timeout=timeout_ms, polling=100)
+                    exceptions = page.locator('[data-testid="stException"]').count()
+                    result["pages"][path] = {"title": title, "seconds": round(time.perf_counter() - t0, 3),
+                                             "exceptions": exceptions}
+                except Exception as exc:  # noqa: BLE001 - a page that does not render is a finding, not a crash
+                    result["errors"].append(f"{path}: {type(exc).__name__}: {str(exc)[:300]}")
+            time.sleep(1.0)
+            status = proc_status(server.pid)
+            result["rss_after_all_pages"] = status.get("VmRSS")
+            result["peak_rss"] = status.get("VmHWM")
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+            with contextlib.suppress(Exception):
+                browser.close()
+            log.seek(0)
+            result["server_log_tail"] = log.read()[-2000:]
+    args.json_out.write_text(json.dumps(result, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,272 @@
+"""Present mode: the evidence as a slide deck for a hall, built from live data and scoped to an area and period.
+
+The URL holds everything needed to reopen the deck where it was: ``slide`` (a number or a slide's name),
+``area`` (``pakistan``, ``province:Punjab``, ``region:south-punjab``, ``division:Multan``, ``district:multan``),
+``theme`` (``dark`` or ``light``), ``auto`` (seconds per slide, 0 = off) and the shared filters (``years``, ...).
+Arrow keys (← →) move between slides. The sidebar and Streamlit's chrome are hidden; nothing is fetched from the
+internet (maps are drawn from the local boundary files on a blank style).
+"""
+
+import time
+
+import streamlit as st
+
+from tipdash import brief, charts, queries, scopes, share, slides, text, ui
+
+AUTO_CHOICES = [0, 10, 20, 30, 60]
+N = len(slides.SLIDES)
+ss = st.session_state
+
+f = ui.current_filters()
+o = ui.options()
+status = ui.status()
+is_demo = bool(status["is_demo"])
+
+
+# State: seeded from the URL when the URL changed (first load, a pasted link), else the widgets are the truth ---------
+
+
+def _seed(key: str, url_key: str, parse, default) -> None:
+    raw = st.query_params.get(url_key)
+    if key not in ss or ss.get(f"_url_{key}") != raw:
+        value = parse(raw) if raw is not None else None
+        ss[key] = default if value is None else value
+        ss[f"_url_{key}"] = raw
+
+
+def _write(key: str, url_key: str, value, default=None) -> None:
+    if value is None or (default is not None and value == default):
+        if url_key in st.query_params:
+            del st.query_params[url_key]
+        ss[f"_url_{key}"] = None
+    else:
+        if st.query_params.get(url_key) != str(value):
+            st.query_params[url_key] = str(value)
+        ss[f"_url_{key}"] = str(value)
+
+
+def _parse_auto(raw: str):
+    return int(raw) if raw.isdigit() and int(raw) in AUTO_CHOICES else None
+
+
+_seed("pr_slide", "slide", slides.slide_number, 1)
+_seed("pr_scope", "area", lambda raw: raw if scopes.parse(raw, o) else None, None)
+_seed("pr_theme", "theme", lambda raw: raw if raw in slides.THEMES else None, slides.DEFAULT_THEME)
+_seed("pr_auto", "auto", _parse_auto, 0)
+
+scope = (scopes.parse(ss["pr_scope"], o) if ss["pr_scope"] else None) or scopes.from_filters(f, o)
+sf = scope.apply(f)
+context = scope.context(o)
+theme = slides.THEMES[ss["pr_theme"]]
+number = int(ss["pr_slide"])
+filters_text = brief.other_filters_text(f, o)
+stem = brief.filename(scope, f).removeprefix("tip-brief-").removesuffix(".html")
+
+st.html(slides.css(theme))
+
+
+def _go(step: int) -> None:
+    ss["pr_slide"] = min(max(int(ss["pr_slide"]) + step, 1), N)
+
+
+def _html(body: str) -> None:
+    st.markdown(body, unsafe_allow_html=True)
+
+
+def _plot(fig, key: str, name: str) -> None:
+    st.plotly_chart(fig, key=key, config=charts.plotly_config(f"{name}-{stem}"), theme=None, width="stretch")
+
+
+# Slides --------------------------------------------------------------------------------------------------------
+
+
+def slide_numbers() -> None:
+    head = queries.headline(sf)
+    _html(slides.heading(f"{scope.label} · cases recorded in {f.period}",
+                         "Trafficking in persons and bonded labour: the key numbers"))
+    _html(slides.tiles(head, f.previous().period))
+    n = text.count(queries.smuggling_cases(sf))
+    smuggling = (f"Smuggling of migrants included ({n} cases). " if f.include_smuggling
+                 else f"Not included: {n} cases of smuggling of migrants (not trafficking). ")
+    _html(slides.note(f"Change against {f.previous().period}, the previous period of equal length. {smuggling}"
+                      "Reported cases are not prevalence: more cases can mean better reporting."))
+
+
+def slide_map() -> None:
+    area = context
+    ids = area.district_ids(o)
+    df = queries.district_measures(area.apply(f))
+    selected = scope.value if scope.kind == "district" else None
+    _html(slides.heading(f"{scope.label} · {f.period}", f"Where cases are reported: {area.label}"))
+    geo, provinces = ui.boundary_layer("districts"), ui.boundary_layer("provinces")
+    view = slides.map_view(geo, ids, df, width_px=1060, height_px=slides.CHART_HEIGHT - 110)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        fig = slides.hotspot_map(df, geo, provinces, theme, f"Cases reported by district, {area.label}, {f.period}",
+                                 view, selected=selected, is_demo=is_demo)
+        _plot(fig, "pr_map", "hotspot-map")
+    with right:
+        _html(slides.ranking(df, "cases", "count", "Most cases reported", n=9, highlight=selected))
+        if not geo:
+            _html(slides.note("Boundary files are not installed: districts are drawn as points."))
+
+
+def slide_funnel() -> None:
+    stages = queries.funnel(sf)
+    reported, convicted = stages["value"].iloc[0], stages["value"].iloc[-1]
+    share_kept = stages["share_of_reported"].iloc[-1]
+    words = f"fewer than {text.SUPPRESSED[1:]}" if text.is_missing(convicted) else text.count(convicted)
+    _html(slides.heading(f"{scope.label} · {f.period}", "The conviction gap: from report to conviction"))
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        _plot(slides.funnel_figure(stages, f.period, scope.label, theme, is_demo=is_demo), "pr_funnel", "funnel")
+    with right:
+        drop = brief.dropoff_finding(stages)
+        rate = queries.headline(sf).set_index("measure").loc["conviction_rate", "value"]
+        _html(slides.panel(
+            "What it means",
+            [f"{drop.title}. {drop.detail}",
+             f"Conviction rate (convictions ÷ concluded trials): {text.percent(rate)}."],
+            big=f"Of {text.count(reported)} cases reported, {words} ended in conviction"
+                + ("." if text.is_missing(share_kept) else f" ({text.percent(share_kept)}).")))
+        _html(slides.note(text.COHORT_NOTE))
+
+
+def slide_tiers() -> None:
+    tiers = queries.tier_history("PAK")
+    latest = f" · {tiers.iloc[-1]['tier']} in the {int(tiers.iloc[-1]['report_year'])} report" if len(tiers) else ""
+    _html(slides.heading(f"Pakistan · US Trafficking in Persons Report{latest}",
+                         "Pakistan's TIP tier next to its law-enforcement figures"))
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        fig = slides.tier_figure(tiers, theme, is_demo=False, since=2010)
+        fig.update_layout(height=slides.CHART_HEIGHT - 60)
+        _plot(fig, "pr_tiers", "pakistan-tip-tier")
+    with right:
+        series = queries.government_series(queries.government_figures())
+        fig = slides.government_figure(series, theme, is_demo=False)
+        fig.update_layout(height=slides.CHART_HEIGHT - 60)
+        _plot(fig, "pr_gov", "government-figures")
+    _html(slides.note("National figures for Pakistan, whatever area the deck covers. Tier 1 is best; the Watch List "
+                      "and Tier 3 mark weaker efforts. Hollow markers: figures the report could not verify."))
+
+
+def slide_scorecard() -> None:
+    area = context
+    weights = dict.fromkeys(queries.SCORE_INDICATORS, 1)
+    scored = queries.score_districts(queries.scorecard_inputs(area.apply(f)), weights)
+    selected = scope.value if scope.kind == "district" else None
+    within = f"{scope.short} within {area.label}" if scope.kind == "district" else area.label
+    _html(slides.heading(f"{scope.label} · {f.period}", f"District scorecard: {within}"))
+    geo, provinces = ui.boundary_layer("districts"), ui.boundary_layer("provinces")
+    view = slides.map_view(geo, area.district_ids(o), scored, width_px=1060, height_px=slides.CHART_HEIGHT - 150)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        fig = slides.scorecard_map(scored, geo, provinces, theme, f"Scorecard bands, {area.label}, {f.period}",
+                                   view, is_demo=is_demo, selected=selected)
+        fig.update_layout(height=slides.CHART_HEIGHT - 40)
+        _plot(fig, "pr_scorecard", "district-scorecard")
+    with right:
+        counts = scored["band"].value_counts().reindex(slides.band_order(), fill_value=0)
+        _html(slides.bands_legend({b: int(n) for b, n in counts.items()}, slides.band_colours(theme)))
+        _html(slides.scorecard_table(scored, theme, highlight=selected))
+        if selected:
+            own = scored[scored["district_id"] == selected]
+            if not own.empty:
+                row = own.iloc[0]
+                verdict = (f"{row['band']}, score {row['score']:.0f}" if row["band"] != queries.INSUFFICIENT else
+                           f"insufficient data ({text.count(row['cases'])} cases reported)")
+                _html(slides.note(f"{scope.short}: {verdict}."))
+        _html(slides.note(f"Score 0–100 from five indicators, equal weights; under {queries.MIN_CASES} cases: "
+                          "insufficient data. Not the State Department's method."))
+
+
+def slide_findings() -> None:
+    data = brief.collect(scope, f, o)
+    _html(slides.heading(f"{scope.label} · {f.period}", "Three findings from the data"))
+    _html(slides.findings_cards(brief.findings(data)))
+
+
+def slide_sources() -> None:
+    _html(slides.heading(f"{scope.label} · {f.period}", "Sources, data version and what to take away"))
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        citation = text.citation(status.get("warehouse_version"), time.strftime("%Y-%m-%d"), is_demo=is_demo)
+        _html(slides.sources_block(status, f.period, citation))
+    with right:
+        _html(slides.panel("Take it away", [
+            f"A one-page brief for {scope.label}, {f.period}: headline numbers, a map, the funnel and three "
+            "findings. It prints on one A4 page and opens without internet."]))
+        share.brief_download(scope, f, key="pr_brief_sources", label="Download the briefing pack",
+                             width="stretch")
+        share.copy_link(key="pr_link_sources", label="Link to this deck")
+
+
+DRAW = {"numbers": slide_numbers, "map": slide_map, "funnel": slide_funnel, "tiers": slide_tiers,
+        "scorecard": slide_scorecard, "findings": slide_findings, "sources": slide_sources}
+
+with st.container():
+    DRAW[slides.SLIDES[number - 1][0]]()
+
+# Control bar: previous / position / next (also ← →), deck settings, the brief, a link, exit --------------------
+
+bar = st.columns([1.3, 2.6, 1.3, 1.4, 1.9, 1.2, 1.0], vertical_alignment="center", gap="small")
+bar[0].button("Previous", key="pr_prev", icon=":material/arrow_back:", on_click=_go, args=(-1,),
+              disabled=number == 1, shortcut="Left", width="stretch", help="Previous slide (← key)")
+with bar[1]:
+    _html(slides.position(number))
+bar[2].button("Next", key="pr_next", icon=":material/arrow_forward:", icon_position="right", on_click=_go,
+              args=(1,), disabled=number == N, shortcut="Right", width="stretch", help="Next slide (→ key)")
+with bar[3].popover("Deck", icon=":material/tune:", key="pr_settings", width="stretch"):
+    choices = {c.token: c for c in scopes.choices(o)}
+    tokens = list(choices) if scope.token else ["", *choices]
+    ss["pr_scope_pick"] = scope.token or ""
+
+    def _pick_scope() -> None:
+        ss["pr_scope"] = ss["pr_scope_pick"] or None
+
+    st.selectbox("Area", tokens, key="pr_scope_pick", on_change=_pick_scope,
+                 format_func=lambda t: scopes.picker_label(choices[t]) if t else f"Sidebar selection: {scope.label}",
+                 help="Pakistan, a province, a region (South Punjab), a division or a district.")
+    # A new key per period: the slider always starts at the period the shared filters hold.
+    years_key = f"pr_years_{f.year_from}_{f.year_to}"
+
+    def _set_period() -> None:
+        # Through the URL, which the shared filters read when it differs from what they last wrote.
+        lo, hi = ss[years_key]
+        st.query_params["years"] = f"{lo}-{hi}" if lo != hi else str(lo)
+
+    st.select_slider("Period (year reported)", options=list(range(o.year_min, o.year_max + 1)),
+                     value=(f.year_from, f.year_to), key=years_key, on_change=_set_period)
+    st.segmented_control("Theme", list(slides.THEMES), key="pr_theme", required=True,
+                         format_func=lambda k: slides.THEMES[k].label)
+    st.segmented_control("Auto-advance", AUTO_CHOICES, key="pr_auto", required=True,
+                         format_func=lambda s: "Off" if s == 0 else f"{s} s")
+    st.caption("Keys: ← previous, → next. F11 for full screen. Slides are laid out for 1920×1080: on a smaller "
+               "screen, zoom the browser out (Ctrl −) until the slide fits. Other filters (offence, victims, agency) "
+               "come from the dashboard's sidebar.")
+share.brief_download(scope, f, key="pr_brief", label="Brief (A4)", width="stretch", where=bar[4])
+share.copy_link(key="pr_link", label="Link", where=bar[5])
+bar[6].page_link("pages/overview.py", label="Exit", icon=":material/close:")
+
+_html(slides.footer(scope, filters_text, number))
+
+# Auto-advance: a fragment that reruns every few seconds and moves on once the slide has been shown long enough.
+if ss.get("_pr_shown", (None, 0))[0] != number:
+    ss["_pr_shown"] = (number, time.monotonic())
+auto = int(ss["pr_auto"] or 0)
+if auto:
+
+    @st.fragment(run_every=auto)
+    def _advance() -> None:
+        shown_slide, since = ss.get("_pr_shown", (None, 0))
+        if shown_slide == ss["pr_slide"] and time.monotonic() - since >= auto - 0.5:
+            ss["pr_slide"] = int(ss["pr_slide"]) % N + 1  # the deck loops
+            st.rerun(scope="app")
+
+    _advance()
+
+_write("pr_slide", "slide", number)
+_write("pr_scope", "area", ss["pr_scope"])
+_write("pr_theme", "theme", ss["pr_theme"], slides.DEFAULT_THEME)
+_write("pr_auto", "auto", int(ss["pr_auto"] or 0), 0)

@@ -1,0 +1,231 @@
+"""Present mode and the briefing pack in headless Chromium at 1920×1080, with every non-local request aborted.
+
+* the deck opens at the slide in the URL, and the arrow keys move between slides (the URL follows);
+* every slide has drawn content, the demo banner and no error; it fits the screen, no chart label is cut off and
+  no text is smaller than 20 px (charts 18 px); a screenshot of each goes to SHOTS for a human look;
+* the auto-advance timer moves on by itself;
+* the brief downloads from present mode for "Multan" and "Punjab", opens offline, prints on one A4 page and shows
+  the Overview's numbers for the same filters;
+* every page has a "copy link" that reproduces the view.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from PIL import Image
+
+from tests.e2e.browser import CHROMIUM, SHOTS, settle
+from tipdash import slides
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+
+ERROR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+PLOT = '[data-testid="stMain"] .js-plotly-plot'
+HALL = {"width": 1920, "height": 1080}
+N = len(slides.SLIDES)
+
+# What a slide must not do at 1920×1080: run off the screen, cut a chart label, or use small type.
+LAYOUT_JS = """() => {
+  const out = {minHtml: 999, minSvg: 999, small: [], cut: []};
+  for (const el of document.querySelectorAll('[data-testid="stMain"] .pr-slide, [data-testid="stMain"] .pr-slide *')) {
+    if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    out.minHtml = Math.min(out.minHtml, size);
+    if (size < 20) out.small.push(el.textContent.slice(0, 40) + ' ' + size + 'px');
+  }
+  for (const plot of document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')) {
+    const box = plot.getBoundingClientRect();
+    for (const t of plot.querySelectorAll('.main-svg text')) {
+      if (!t.textContent.trim() || t.closest('.hoverlayer')) continue;
+      const size = parseFloat(getComputedStyle(t).fontSize);
+      out.minSvg = Math.min(out.minSvg, size);
+      if (size < 18) out.small.push('chart: ' + t.textContent.slice(0, 40) + ' ' + size + 'px');
+      const r = t.getBoundingClientRect();
+      if (r.width && (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1
+                      || r.bottom > box.bottom + 1)) out.cut.push(t.textContent.slice(0, 60));
+    }
+  }
+  out.bottom = document.querySelector('.pr-footer').getBoundingClientRect().bottom;
+  out.width = document.documentElement.scrollWidth;
+  return out;
+}"""
+
+
+def open_deck(page, app_url: str, query: str, number: int | None = None) -> None:
+    page.goto(f"{app_url}/present?{query}")
+    wait_for_slide(page, number)
+
+
+SCRIPT_DONE = """() => document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state')
+                      === 'notRunning'"""
+CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stPlotlyChart"]')]
+                       .every(c => c.querySelector('.main-svg'))"""
+
+
+def wait_for_slide(page, number: int | None) -> None:
+    """The slide's script has finished, the position and the URL say ``number`` and every chart has drawn."""
+    page.wait_for_selector(".pr-footer", timeout=60_000)
+    if number is not None:
+        page.wait_for_function(
+            f"() => (document.querySelector('.pr-bar') || {{innerText: ''}}).innerText.startsWith('{number} / ')",
+            timeout=30_000)
+        page.wait_for_function(f"() => new URLSearchParams(location.search).get('slide') === '{number}'",
+                               timeout=30_000)
+    page.wait_for_function(SCRIPT_DONE, timeout=45_000)
+    page.wait_for_function(CHARTS_DRAWN, timeout=45_000)
+    page.wait_for_timeout(1000)  # maps paint their canvas a moment after the chart mounts
+
+
+def drawn_fraction(element) -> float:
+    """Share of pixels unlike the background (the top-left pixel): near 0 means nothing was drawn."""
+    image = Image.open(io.BytesIO(element.screenshot())).convert("L")
+    background = image.getpixel((0, 0))
+    pixels = list(image.getdata())
+    return sum(1 for p in pixels if abs(p - background) > 40) / max(1, len(pixels))
+
+
+@pytest.fixture
+def hall(offline_page):
+    offline_page.set_viewport_size(HALL)
+    return offline_page
+
+
+def check_slide(page, deck: str, number: int) -> None:
+    """The slide on screen: screenshot, no error, the banner, drawn content, on screen, nothing cut, large type."""
+    name = slides.SLIDES[number - 1][0]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"present-{deck}-{number}-{name}.png"))
+    assert page.locator(ERROR).count() == 0, f"error on slide {number}"
+    assert "Synthetic demo data" in page.inner_text('[data-testid="stMain"]')
+    assert page.locator(".pr-title").inner_text().strip()
+    plots = page.locator(PLOT)
+    for i in range(plots.count()):
+        assert drawn_fraction(plots.nth(i)) > 0.02, f"blank chart {i} on slide {number}"
+    maps = page.locator(f"{PLOT} .maplibregl-canvas")
+    for i in range(maps.count()):
+        assert drawn_fraction(maps.nth(i)) > 0.05, f"blank map on slide {number}"
+    if plots.count() == 0:
+        body = page.locator(".pr-tiles, .pr-findings, .pr-panel").first
+        assert body.is_visible() and drawn_fraction(body) > 0.02, f"slide {number} has no drawn content"
+    layout = page.evaluate(LAYOUT_JS)
+    assert layout["bottom"] <= HALL["height"], f"slide {number} runs off the screen ({layout['bottom']:.0f}px)"
+    assert layout["width"] <= HALL["width"], f"slide {number} is wider than the screen"
+    assert not layout["cut"], f"cut-off chart labels on slide {number}: {layout['cut']}"
+    assert not layout["small"], f"small type on slide {number}: {layout['small']}"
+
+
+def test_opens_at_the_url_slide_arrow_keys_move_and_every_slide_reads_well(hall, app_url):
+    """The South Punjab deck (the dialogue's case): open at slide 3, then walk the whole deck with the arrow keys."""
+    page = hall
+    deck = "south-punjab"
+    open_deck(page, app_url, "slide=3&area=region:south-punjab", 3)
+    assert "Conviction funnel" in page.inner_text(".pr-bar")
+    assert page.locator('[data-testid="stSidebar"]').is_hidden()  # chrome hidden in present mode
+    assert page.locator('[data-testid="stHeader"]').is_hidden()
+    check_slide(page, deck, 3)
+    for number in (2, 1):
+        page.keyboard.press("ArrowLeft")
+        wait_for_slide(page, number)
+        check_slide(page, deck, number)
+    page.keyboard.press("ArrowLeft")  # nothing before the first slide
+    page.wait_for_timeout(500)
+    assert page.inner_text(".pr-bar").startswith("1 / ")
+    page.keyboard.press("ArrowRight")
+    wait_for_slide(page, 2)
+    page.keyboard.press("ArrowRight")
+    wait_for_slide(page, 3)
+    for number in range(4, N + 1):
+        page.keyboard.press("ArrowRight")
+        wait_for_slide(page, number)
+        check_slide(page, deck, number)
+    assert "area=region" in page.url
+    assert page.blocked == [], page.blocked
+
+
+def test_light_theme_for_a_district(hall, app_url):
+    page = hall
+    open_deck(page, app_url, "slide=1&area=district:multan&theme=light", 1)
+    check_slide(page, "multan-light", 1)
+    assert "<10" in page.inner_text(".pr-tiles")  # suppression holds on slides
+    for number in (2, 3):
+        page.keyboard.press("ArrowRight")
+        wait_for_slide(page, number)
+        check_slide(page, "multan-light", number)
+    assert "theme=light" in page.url
+    assert page.blocked == [], page.blocked
+
+
+def test_auto_advance_moves_on_by_itself(hall, app_url):
+    page = hall
+    open_deck(page, app_url, "slide=6&auto=10", 6)
+    wait_for_slide(page, 7)  # within the 30 s the wait allows; the timer is 10 s
+    assert "auto=10" in page.url
+
+
+def _overview_numbers(page, app_url: str, query: str) -> dict[str, str]:
+    page.goto(f"{app_url}/?{query}")
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+    page.wait_for_function(SCRIPT_DONE, timeout=45_000)
+    metrics = page.locator('[data-testid="stMetric"]')
+    out = {}
+    for i in range(metrics.count()):
+        label = metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        out[label] = metrics.nth(i).locator('[data-testid="stMetricValue"]').inner_text().strip()
+    return out
+
+
+def pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
+@pytest.mark.parametrize(("area", "sidebar_query", "name"), [
+    ("district:multan", "district=multan", "multan-district"),
+    ("province:Punjab", "province=Punjab", "punjab"),
+])
+def test_brief_downloads_opens_offline_and_fits_one_a4_page(hall, browser, app_url, tmp_path, area, sidebar_query,
+                                                            name):
+    page = hall
+    open_deck(page, app_url, f"slide=7&area={area}", 7)
+    with page.expect_download() as info:
+        page.get_by_role("button", name=re.compile("Brief")).first.click()
+    download = info.value
+    assert download.suggested_filename.startswith(f"tip-brief-{name}-")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    html = path.read_text(encoding="utf-8")
+    assert "http" not in html and "<script" not in html
+
+    reader = browser.new_page(viewport={"width": 1000, "height": 1300})
+    fetched = []
+    reader.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else
+                 (fetched.append(r.request.url), r.abort()))
+    reader.goto(path.as_uri())
+    shown = {reader.locator(".tile .l").nth(i).inner_text().strip(): reader.locator(".tile .v").nth(i).inner_text()
+             .strip() for i in range(reader.locator(".tile").count())}
+    reader.screenshot(path=str(SHOTS / f"brief-{name}.png"), full_page=True)
+    assert pdf_pages(reader.pdf(format="A4", print_background=True)) == 1
+    reader.close()
+    assert fetched == []
+
+    overview = _overview_numbers(page, app_url, sidebar_query)
+    for label in ("Cases reported", "Victims", "FIRs registered", "Charge sheets", "Convictions", "Conviction rate"):
+        assert shown[label] == overview[label], (label, shown[label], overview[label])
+
+
+def test_every_page_has_a_copy_link(hall, app_url):
+    page = hall
+    page.goto(f"{app_url}/hotspots?measure=victims")
+    settle(page)  # (the page's own choices are in the URL only once it has run)
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name=re.compile("Copy link")).click()
+    link = page.locator('[data-testid="stPopoverBody"] code, [data-testid="stPopoverBody"] pre').first
+    link.wait_for()
+    text = link.inner_text()
+    assert text.startswith(app_url) and "/hotspots" in text and "measure=victims" in text
+    for path in ("/", "/conviction_gap", "/about"):
+        page.goto(app_url + path)
+        button = page.locator('[data-testid="stSidebar"]').get_by_role("button", name=re.compile("Copy link"))
+        button.wait_for(timeout=60_000)  # drawn after the page, so its presence means the page ran to the end
+        assert button.count() == 1, path

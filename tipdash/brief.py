@@ -1,0 +1,517 @@
+"""The one-page briefing pack: a self-contained HTML file that prints on one A4 page and can be emailed.
+
+It holds the headline numbers with their change, a small map, the conviction funnel, three findings computed from
+the data, and the sources and data version. Every number comes from :mod:`tipdash.queries` (protected: "<10" and
+random rounding) with the same filters the dashboard uses, so the brief and the dashboard always agree.
+
+The file has no external reference of any kind (no scripts, fonts, images or links to fetch): CSS is inline, the map
+is an SVG drawn here from the boundary GeoJSON and the funnel is HTML bars. It works offline and as an attachment.
+
+:func:`collect` runs the queries; :func:`findings`, :func:`map_svg` and :func:`render` are pure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from tipdash import privacy, queries, text
+from tipdash.filters import FilterOptions, Filters
+from tipdash.scopes import Scope
+
+# ColorBrewer YlGnBu, 5 classes (colour-blind safe, prints in greyscale in order)
+CLASS_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
+SUPPRESSED_FILL = "#bdbdbd"
+OUTSIDE_FILL = "#f0f0f0"
+STAGE_COLOURS = {"cases": "#0072B2", "firs": "#E69F00", "charge_sheets": "#009E73", "trials": "#CC79A7",
+                 "convictions": "#D55E00"}
+# What is lost between two stages, in words: (count noun of the earlier stage, what did not happen).
+LOSSES = {
+    "firs": ("cases reported", "were not registered as an FIR"),
+    "charge_sheets": ("FIRs registered", "did not lead to a charge sheet in court"),
+    "trials": ("cases charge-sheeted", "have no concluded trial"),
+    "convictions": ("concluded trials", "did not end in a conviction"),
+}
+SOURCES = [
+    "Case counts: anonymised case records of police, FIA, provincial labour and social welfare departments, child "
+    "protection bureaus, prosecution and NGOs, merged and de-duplicated by this dashboard's ETL.",
+    f"Population: {text.CENSUS_SOURCE} (7th Population and Housing Census).",
+    "TIP tiers and reported figures: US Department of State, Trafficking in Persons Reports.",
+    "Boundaries: © OpenStreetMap contributors, ODbL; made with Natural Earth.",
+]
+
+
+@dataclass(frozen=True)
+class Finding:
+    title: str
+    detail: str
+    kind: str  # dropoff | district | trend
+
+
+@dataclass
+class BriefData:
+    """Everything the brief shows, already protected. Built by :func:`collect`."""
+
+    scope: Scope
+    context: Scope
+    filters: Filters  # with the scope applied
+    filters_text: str
+    headline: pd.DataFrame
+    funnel: pd.DataFrame
+    districts: pd.DataFrame  # district measures over the map's colour area
+    by_district: pd.DataFrame  # stage counts and rates per district of the context area
+    context_rates: pd.DataFrame  # one row: the context area's indicators
+    smuggling: object
+    status: dict
+    generated: dt.date = field(default_factory=dt.date.today)
+
+    @property
+    def period(self) -> str:
+        return self.filters.period
+
+    @property
+    def previous_period(self) -> str:
+        return self.filters.previous().period
+
+    def value(self, measure: str):
+        return self.headline.set_index("measure").loc[measure, "value"]
+
+
+def other_filters_text(f: Filters, options: FilterOptions) -> str:
+    """The active filters other than the area, in words ("2023–2025 · smuggling of migrants excluded")."""
+    return replace(f, provinces=(), districts=()).describe(options)
+
+
+def collect(scope: Scope, f: Filters, options: FilterOptions, generated: dt.date | None = None) -> BriefData:
+    """Run the queries the brief needs (the same cached query functions the pages call)."""
+    sf = scope.apply(f)
+    context = scope.context(options)
+    cf = context.apply(f)
+    colour_area = cf if scope.kind == "district" else sf
+    return BriefData(
+        scope=scope, context=context, filters=sf, filters_text=other_filters_text(f, options),
+        headline=queries.headline(sf), funnel=queries.funnel(sf),
+        districts=queries.district_measures(colour_area),
+        by_district=queries.attrition_by_area(cf, "district"),
+        context_rates=queries.area_indicators(cf, context.label),
+        smuggling=queries.smuggling_cases(sf), status=queries.data_status(),
+        generated=generated or dt.date.today(),
+    )
+
+
+# Findings -------------------------------------------------------------------------------------------------------
+
+
+def _pct(value) -> str:
+    return text.percent(value)
+
+
+def dropoff_finding(funnel: pd.DataFrame) -> Finding:
+    """The stage where the largest share of the cases still in the process is lost."""
+    rows = funnel.reset_index(drop=True)
+    best = None
+    for i in range(1, len(rows)):
+        lost = rows.loc[i, "share_lost"]
+        if text.is_missing(lost):
+            continue
+        if best is None or float(lost) > float(rows.loc[best, "share_lost"]):
+            best = i
+    if best is None:
+        return Finding("Where cases are lost cannot be shown",
+                       f"The later stages have fewer than {privacy.SUPPRESS_BELOW} cases each, so their counts are "
+                       "suppressed and no share lost can be computed.", "dropoff")
+    stage, before = rows.loc[best, "stage"], rows.loc[best - 1]
+    noun, what = LOSSES.get(stage, (text.label(before["stage"]), f"did not reach {text.label(stage)}"))
+    lost = float(rows.loc[best, "share_lost"])
+    return Finding(
+        f"Biggest drop-off: from {STEP.get(before['stage'], before['label'])} to {STEP.get(stage, stage)}",
+        f"Of {text.count(before['value'])} {noun}, {lost:.0f}% {what} "
+        f"({text.count(rows.loc[best, 'value'])} did).", "dropoff")
+
+
+STEP = {"cases": "report", "firs": "FIR", "charge_sheets": "charge sheet", "trials": "verdict",
+        "convictions": "conviction"}
+MIN_COMPARE = 3  # districts with a published rate needed before naming the lowest (else the next rate is tried)
+RATE_WORDS = {  # rate -> (what it is, its base count, the base in words)
+    "conviction_rate": ("conviction rate", "trials", "concluded trials"),
+    "charge_sheet_rate": ("charge-sheet rate", "firs", "FIRs"),
+    "fir_rate": ("FIR registration rate", "cases", "cases reported"),
+}
+
+
+def district_finding(by_district: pd.DataFrame, context_rates: pd.DataFrame, scope: Scope,
+                     context: Scope) -> Finding:
+    """The district of the area with the lowest rate (conviction rate, else the next rate that can be compared)."""
+    for rate, (words, base, base_words) in RATE_WORDS.items():
+        if rate not in by_district:
+            continue
+        have = by_district[by_district[rate].notna()]
+        if len(have) < MIN_COMPARE:
+            continue
+        worst = have.sort_values([rate, base], ascending=[True, False]).iloc[0]
+        overall = context_rates[rate].iloc[0] if rate in context_rates else None
+        detail = (f"{worst['name']}: {_pct(worst[rate])} of {text.count(worst[base])} {base_words}, against "
+                  f"{_pct(overall)} across {context.label}. {len(have)} districts have enough cases to compare.")
+        if scope.kind == "district":
+            own = by_district[by_district["district_id"] == scope.value]
+            if not own.empty and not text.is_missing(own[rate].iloc[0]) and own["district_id"].iloc[0] != \
+                    worst["district_id"]:
+                ranked = have.sort_values(rate, ascending=False).reset_index(drop=True)
+                position = int(ranked.index[ranked["district_id"] == scope.value][0]) + 1
+                detail += f" {scope.short}: {_pct(own[rate].iloc[0])}, {_ordinal(position)} of {len(have)}."
+            elif own.empty or text.is_missing(own[rate].iloc[0]):
+                detail += f" {scope.short} has too few cases for its own {words}."
+        return Finding(f"Lowest {words} in {context.label}: {worst['name']}", detail, "district")
+    return Finding("No district comparison possible",
+                   f"Fewer than {MIN_COMPARE} districts of {context.label} have {privacy.SUPPRESS_BELOW} or more "
+                   "cases at each stage, so their rates cannot be compared.", "district")
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def trend_finding(headline: pd.DataFrame, period: str, previous: str) -> Finding:
+    """Cases reported against the previous period of equal length, and the conviction rate's change."""
+    h = headline.set_index("measure")
+    cases, before, change = h.loc["cases", "value"], h.loc["cases", "previous"], h.loc["cases", "change"]
+    if text.is_missing(change):
+        title = "No trend can be shown"
+        detail = (f"{text.count(cases)} cases reported in {period}, {text.count(before)} in {previous}: too few in "
+                  "one of the periods to compute a change.")
+    else:
+        c = float(change)
+        direction = "rose" if c > 0.5 else "fell" if c < -0.5 else "held steady"
+        title = f"Cases reported {direction}" + ("" if direction == "held steady" else f" by {abs(c):.0f}%")
+        detail = f"{text.count(cases)} in {period} against {text.count(before)} in {previous}."
+    rate, rate_change = h.loc["conviction_rate", "value"], h.loc["conviction_rate", "change"]
+    if not text.is_missing(rate_change):
+        rc = float(rate_change)
+        move = "rose" if rc > 0 else "fell" if rc < 0 else "did not change"
+        detail += (f" The conviction rate {move}" + (f" by {abs(rc):.1f} percentage points" if rc else "")
+                   + f", to {_pct(rate)}.")
+    elif not text.is_missing(rate):
+        detail += f" Conviction rate {_pct(rate)} (no comparable rate for {previous})."
+    return Finding(title, detail, "trend")
+
+
+def findings(data: BriefData) -> list[Finding]:
+    """Three plain-language findings: the biggest drop-off, the weakest district by rate, the trend."""
+    return [
+        dropoff_finding(data.funnel),
+        district_finding(data.by_district, data.context_rates, data.scope, data.context),
+        trend_finding(data.headline, data.period, data.previous_period),
+    ]
+
+
+# Map -----------------------------------------------------------------------------------------------------------
+
+
+def _rings(geometry: Mapping) -> Iterable[Sequence[Sequence[float]]]:
+    kind = (geometry or {}).get("type")
+    coords = (geometry or {}).get("coordinates") or []
+    polys = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
+    for poly in polys:
+        yield from poly
+
+
+def class_breaks(values: Sequence[float], classes: int = 5) -> list[float]:
+    """Upper bounds of up to ``classes`` classes of roughly equal size (quantiles of the published values)."""
+    vals = sorted(v for v in values if v > 0)
+    if not vals:
+        return []
+    breaks = []
+    for i in range(1, classes + 1):
+        b = vals[min(len(vals) - 1, math.ceil(i * len(vals) / classes) - 1)]
+        if not breaks or b > breaks[-1]:
+            breaks.append(b)
+    return breaks
+
+
+def map_svg(geojson: Mapping | None, values: Mapping[str, object], frame: Iterable[str], coloured: Iterable[str],
+            highlight: Iterable[str] = (), title: str = "", width: float = 360, height: float = 300,
+            points: Mapping[str, tuple[float, float]] | None = None) -> tuple[str, list[float]]:
+    """A small choropleth as inline SVG (and its class breaks): districts of ``frame`` drawn, those in
+    ``coloured`` filled by value.
+
+    ``values`` maps district id -> protected count (NA = suppressed). Lon/lat are projected equirectangularly
+    (scaled by the cosine of the middle latitude), which is accurate enough at Pakistan's size. Without
+    boundaries, districts are dots at ``points`` (lat, lon).
+    """
+    frame, coloured, highlight = set(frame), set(coloured), set(highlight)
+    feats = [ft for ft in (geojson or {}).get("features", [])
+             if (ft.get("properties") or {}).get("district_id") in frame]
+    shapes: dict[str, list[list[tuple[float, float]]]] = {}
+    for ft in feats:
+        shapes.setdefault(ft["properties"]["district_id"], []).extend(
+            [[(float(p[0]), float(p[1])) for p in ring] for ring in _rings(ft.get("geometry"))])
+    if not shapes and points:
+        shapes = {d: [[(lon, lat)]] for d, (lat, lon) in points.items() if d in frame}
+    if not shapes:
+        return "", []
+    lons = [p[0] for rings in shapes.values() for ring in rings for p in ring]
+    lats = [p[1] for rings in shapes.values() for ring in rings for p in ring]
+    kx = math.cos(math.radians((min(lats) + max(lats)) / 2))
+    span_x, span_y = max((max(lons) - min(lons)) * kx, 1e-6), max(max(lats) - min(lats), 1e-6)
+    pad = 6
+    scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)
+    w, h = span_x * scale + 2 * pad, span_y * scale + 2 * pad
+
+    west, north = min(lons), max(lats)
+
+    def xy(lon: float, lat: float) -> tuple[float, float]:
+        return pad + (lon - west) * kx * scale, pad + (north - lat) * scale
+
+    nums = {d: float(v) for d, v in values.items() if d in coloured and not text.is_missing(v)}
+    breaks = class_breaks(list(nums.values()))
+
+    def fill(district_id: str) -> str:
+        if district_id not in coloured:
+            return OUTSIDE_FILL
+        v = nums.get(district_id)
+        if v is None:
+            return SUPPRESSED_FILL
+        if v <= 0:
+            return "#ffffff"
+        return CLASS_COLOURS[next(i for i, b in enumerate(breaks) if v <= b) + (5 - len(breaks))]
+
+    parts = []
+    for district_id, rings in shapes.items():
+        colour = fill(district_id)
+        stroke = "#000" if district_id in highlight else "#ffffff" if district_id in coloured else "#d0d0d0"
+        sw = 2.2 if district_id in highlight else 0.5
+        if len(rings) == 1 and len(rings[0]) == 1:  # a point (no boundaries)
+            x, y = xy(*rings[0][0])
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}" stroke="#555" stroke-width="0.5"/>')
+            continue
+        d = " ".join(_path(ring, xy) for ring in rings)
+        if d:
+            parts.append(f'<path d="{d}" fill="{colour}" stroke="{stroke}" stroke-width="{sw}" '
+                         f'stroke-linejoin="round" data-district="{html.escape(district_id)}"/>')
+    # Highlighted districts last, so their outline is on top.
+    parts.sort(key=lambda p: 'stroke="#000"' in p)
+    label = html.escape(title)
+    return (f'<svg viewBox="0 0 {w:.0f} {h:.0f}" role="img" '
+            f'aria-label="{label}" class="map">{"".join(parts)}</svg>'), breaks
+
+
+def _path(ring: Sequence[tuple[float, float]], xy) -> str:
+    """One ring as an SVG path, with points closer than 0.7 units to the last kept one dropped."""
+    out: list[tuple[float, float]] = []
+    for lon, lat in ring:
+        x, y = xy(lon, lat)
+        if not out or abs(x - out[-1][0]) + abs(y - out[-1][1]) >= 0.7:
+            out.append((x, y))
+    if len(out) < 3:
+        return ""
+    return "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in out) + "Z"
+
+
+def map_legend(breaks: Sequence[float], scope: Scope, zeros: bool = False) -> str:
+    items = []
+    lo = privacy.SUPPRESS_BELOW  # published counts are 0, suppressed, or at least the threshold
+    offset = 5 - len(breaks)
+    for i, b in enumerate(breaks):
+        rng = f"{int(lo):,}–{int(b):,}" if int(b) != int(lo) else f"{int(b):,}"
+        items.append(f'<span><i style="background:{CLASS_COLOURS[i + offset]}"></i>{rng}</span>')
+        lo = b + 1
+    items.append(f'<span><i style="background:{SUPPRESSED_FILL}"></i>{text.SUPPRESSED} (suppressed)</span>')
+    if zeros:
+        items.append('<span><i style="background:#ffffff"></i>none recorded</span>')
+    if scope.kind in ("division", "region"):
+        items.append(f'<span><i style="background:{OUTSIDE_FILL}"></i>outside {html.escape(scope.label)}</span>')
+    if scope.kind == "district":
+        items.append(f'<span><i style="background:#fff;border:2px solid #000"></i>{html.escape(scope.short)}</span>')
+    return '<div class="legend">' + "".join(items) + "</div>"
+
+
+def map_for(data: BriefData, districts_geo: Mapping | None, options: FilterOptions) -> tuple[str, list[float]]:
+    """The brief's map: the scope's province (or Pakistan), districts coloured by cases reported."""
+    frame = set(data.scope.frame().district_ids(options))
+    df = data.districts
+    values = dict(zip(df["district_id"], df["cases"], strict=True))
+    points = {r.district_id: (float(r.lat), float(r.lon)) for r in df.itertuples()
+              if not text.is_missing(r.lat) and not text.is_missing(r.lon)}
+    highlight = data.scope.districts if data.scope.kind == "district" else ()
+    return map_svg(districts_geo, values, frame, coloured=set(df["district_id"]), highlight=highlight,
+                   title=f"Cases reported by district, {data.period}", points=points)
+
+
+# HTML ------------------------------------------------------------------------------------------------------------
+
+CSS = """
+@page { size: A4 portrait; margin: 11mm 12mm; }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { margin: 0; font-family: "Source Sans Pro", "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif;
+       font-size: 9.2pt; line-height: 1.3; color: #1a1a1a; background: #fff; }
+.page { width: 186mm; margin: 0 auto; }
+@media screen { body { background: #e9ecef; } .page { background: #fff; padding: 11mm 12mm; width: 210mm;
+  min-height: 297mm; margin: 8mm auto; box-shadow: 0 1px 6px rgba(0,0,0,.25); } }
+.demo { border: 2px solid #b00020; background: #fdecee; color: #7a0016; font-weight: 700; padding: 1.6mm 3mm;
+        margin-bottom: 3mm; font-size: 9.5pt; }
+header { border-bottom: 2.5pt solid #0B5A8C; padding-bottom: 2mm; margin-bottom: 3mm; }
+h1 { font-size: 16.5pt; margin: 0 0 1mm; line-height: 1.15; color: #0B3A5C; }
+.sub { color: #444; font-size: 8.6pt; }
+h2 { font-size: 10.5pt; margin: 0 0 1.5mm; color: #0B3A5C; text-transform: uppercase; letter-spacing: .03em; }
+.tiles { display: grid; grid-template-columns: repeat(6, 1fr); gap: 2mm; margin-bottom: 3.5mm; }
+.tile { border: 1px solid #c9d3dc; border-top: 3pt solid #0B5A8C; padding: 1.5mm 2mm; }
+.tile .v { font-size: 17pt; font-weight: 700; line-height: 1.1; }
+.tile .v.na { font-size: 12pt; line-height: 1.15; padding: 1mm 0 1.2mm; }
+.tile .l { font-size: 8pt; color: #333; font-weight: 600; }
+.tile .c { font-size: 7.6pt; color: #555; margin-top: .6mm; }
+.row { display: grid; grid-template-columns: 84mm 1fr; gap: 5mm; margin-bottom: 3.5mm; }
+.map { width: 100%; height: auto; max-height: 72mm; display: block; }
+.legend { display: flex; flex-wrap: wrap; gap: 1mm 3mm; font-size: 7.4pt; color: #333; margin-top: 1mm; }
+.legend i { display: inline-block; width: 3.2mm; height: 3.2mm; margin-right: 1mm; vertical-align: -0.5mm;
+            border: .5px solid #999; }
+.funnel { width: 100%; border-collapse: collapse; }
+.funnel td { padding: 1mm 0; vertical-align: middle; font-size: 8.8pt; }
+.funnel td.lab { width: 32mm; font-weight: 600; padding-right: 2mm; }
+.funnel td.num { width: 15mm; text-align: right; font-weight: 700; padding-left: 1.5mm; }
+.funnel td.lost { width: 19mm; text-align: right; color: #7a2e00; font-size: 8pt; }
+.bar { height: 5mm; min-width: .8mm; }
+.bar.sup { background: repeating-linear-gradient(45deg, #bdbdbd 0 1.2mm, #fff 1.2mm 2mm) !important;
+           border: .5px solid #888; }
+.note { font-size: 7.6pt; color: #555; margin-top: 1.5mm; }
+.findings { list-style: none; padding: 0; margin: 0 0 3.5mm; display: grid; grid-template-columns: repeat(3, 1fr);
+            gap: 3mm; }
+.findings li { border-left: 3pt solid #E69F00; background: #fbf7ef; padding: 2mm 2.5mm; }
+.findings b { display: block; font-size: 9.6pt; margin-bottom: .8mm; }
+footer { border-top: 1px solid #c9d3dc; padding-top: 2mm; font-size: 7.4pt; color: #333; }
+footer p { margin: 0 0 1.1mm; }
+footer ul { margin: 0 0 1.1mm; padding-left: 4mm; }
+.print { margin: 0 0 4mm; font: inherit; padding: 1.5mm 4mm; cursor: pointer; }
+@media print { .print { display: none; } }
+"""
+
+
+def _change_text(row: pd.Series, previous: str) -> str:
+    if row["change_unit"] == "pp":
+        change = text.change_points(row["change"], missing="")
+    else:
+        change = text.change_percent(row["change"], missing="")
+    if not change:
+        return f"vs {previous}: not available"
+    arrow = "▲" if float(row["change"]) > 0 else "▼" if float(row["change"]) < 0 else "■"
+    return f"{arrow} {change} vs {previous}"
+
+
+def tile_value(row: pd.Series) -> str:
+    return text.percent(row["value"]) if row["change_unit"] == "pp" else text.count(row["value"])
+
+
+def _tiles(data: BriefData) -> str:
+    out = []
+    for _, row in data.headline.iterrows():
+        raw = row["value"]
+        raw_attr = "" if text.is_missing(raw) else f"{float(raw):g}"
+        out.append(
+            f'<div class="tile" data-measure="{row["measure"]}" data-value="{raw_attr}">'
+            f'<div class="v{" na" if text.is_missing(raw) and row["change_unit"] == "pp" else ""}">'
+            f'{html.escape(tile_value(row))}</div>'
+            f'<div class="l">{html.escape(text.short(row["measure"]))}</div>'
+            f'<div class="c">{html.escape(_change_text(row, data.previous_period))}</div></div>')
+    return '<section class="tiles">' + "".join(out) + "</section>"
+
+
+def funnel_html(funnel: pd.DataFrame) -> str:
+    values = [None if text.is_missing(v) else float(v) for v in funnel["value"]]
+    top = max([v for v in values if v] + [1.0])
+    rows = []
+    for (_, row), v in zip(funnel.iterrows(), values, strict=True):
+        colour = STAGE_COLOURS.get(row["stage"], "#0072B2")
+        if v is None:
+            bar = f'<div class="bar sup" style="width:{100 * privacy.SUPPRESS_BELOW / top:.1f}%"></div>'
+        else:
+            bar = f'<div class="bar" style="width:{100 * v / top:.1f}%;background:{colour}"></div>'
+        lost = "" if row["stage"] == "cases" else (
+            "" if text.is_missing(row["share_lost"]) else f"−{float(row['share_lost']):.0f}% lost")
+        raw_attr = "" if v is None else f"{v:g}"
+        rows.append(f'<tr data-stage="{row["stage"]}" data-value="{raw_attr}"><td class="lab">'
+                    f'{html.escape(str(row["label"]))}</td><td>{bar}</td><td class="num">'
+                    f'{html.escape(text.count(row["value"]))}</td><td class="lost">{lost}</td></tr>')
+    return '<table class="funnel">' + "".join(rows) + "</table>"
+
+
+def render(data: BriefData, map_part: tuple[str, list[float]] = ("", [])) -> str:
+    """The brief as one self-contained HTML document (A4, one page)."""
+    s = data.status
+    is_demo = bool(s.get("is_demo"))
+    esc = html.escape
+    title = f"{data.scope.label}: trafficking in persons and bonded labour, {data.period}"
+    last = s.get("last_month")
+    as_of = pd.Timestamp(last).strftime("%B %Y") if last is not None and not pd.isna(last) else "unknown"
+    version = s.get("warehouse_version") or "unknown"
+    generated = data.generated.isoformat()
+    demo = (f'<div class="demo">{esc(text.DEMO_NOTE)} Every number below is invented to show how the brief '
+            "works.</div>") if is_demo else ""
+    svg, breaks = map_part
+    zeros = bool((data.districts["cases"].fillna(1) == 0).any())
+    map_block = (svg + map_legend(breaks, data.scope, zeros)) if svg else \
+        '<p class="note">Boundary files are not installed, so no map can be drawn.</p>'
+    conv = data.funnel
+    reported, convicted = conv["value"].iloc[0], conv["value"].iloc[-1]
+    share = conv["share_of_reported"].iloc[-1]
+    conv_words = f"fewer than {privacy.SUPPRESS_BELOW}" if text.is_missing(convicted) else text.count(convicted)
+    funnel_lead = (f"Of {text.count(reported)} cases reported, {conv_words} ended in conviction"
+                   + ("." if text.is_missing(share) else f" ({text.percent(share)})."))
+    items = "".join(f"<li><b>{i}. {esc(fd.title)}</b>{esc(fd.detail)}</li>"
+                    for i, fd in enumerate(findings(data), start=1))
+    smuggling = (f"Smuggling of migrants is included ({text.count(data.smuggling)} cases)."
+                 if data.filters.include_smuggling else
+                 f"Not included: {text.count(data.smuggling)} cases of smuggling of migrants (not trafficking).")
+    sources = "".join(f"<li>{esc(src)}</li>" for src in SOURCES)
+    citation = text.citation(version, generated, is_demo=is_demo)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="tipdash-scope" content="{esc(data.scope.token or data.scope.label)}">
+<meta name="tipdash-period" content="{data.filters.year_from}-{data.filters.year_to}">
+<meta name="tipdash-warehouse-version" content="{esc(version)}">
+<title>{esc(title)}</title>
+<style>{CSS}</style></head>
+<body><div class="page">
+<button class="print" type="button" onclick="window.print()">Print or save as PDF (A4)</button>
+{demo}
+<header><h1>{esc(title)}</h1>
+<div class="sub">Briefing pack · {esc(data.filters_text)} · change against {esc(data.previous_period)} · data to
+{esc(as_of)} · generated {esc(generated)}</div></header>
+{_tiles(data)}
+<section class="row">
+<div><h2>Cases reported by district, {esc(data.period)}</h2>{map_block}</div>
+<div><h2>From report to conviction</h2><p style="margin:0 0 1.5mm">{esc(funnel_lead)}</p>{funnel_html(conv)}
+<p class="note">{esc(text.COHORT_NOTE)} {esc(smuggling)}</p></div>
+</section>
+<h2>Three findings from the data</h2>
+<ol class="findings">{items}</ol>
+<footer>
+<p><b>How to read the numbers.</b> {esc(text.SUPPRESSION_NOTE)} Rates and changes are computed from the published
+numbers; “not available” means a number they need is suppressed. Reported cases are not prevalence: more cases can
+mean better reporting.</p>
+<p><b>Sources.</b></p><ul>{sources}</ul>
+<p><b>Data version.</b> Warehouse {esc(version)}, ETL run {esc(str(s.get("run_id") or "unknown"))}, data to
+{esc(as_of)}.{" Synthetic demo data." if is_demo else ""}</p>
+<p><b>Cite as.</b> {esc(citation)}</p>
+</footer>
+</div></body></html>
+"""
+
+
+def build(scope: Scope, f: Filters, options: FilterOptions, districts_geo: Mapping | None = None,
+          generated: dt.date | None = None) -> str:
+    """Collect, compute the findings, draw the map and render: the finished HTML."""
+    data = collect(scope, f, options, generated)
+    return render(data, map_for(data, districts_geo, options))
+
+
+def filename(scope: Scope, f: Filters) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", scope.label.lower()).strip("-") or "area"
+    return f"tip-brief-{slug}-{f.year_from}-{f.year_to}.html"

@@ -1,0 +1,220 @@
+"""The area a slide deck or a briefing pack is about: Pakistan, a province, a division, a region or a district.
+
+The shared :class:`~tipdash.filters.Filters` already express any set of provinces or districts, so an area here is
+only a *name* for such a set: a division or a region is the list of its districts, and its counts are computed by
+the ordinary query functions over that list. Each count of an area is therefore one protected cell (a SQL aggregate
+over all its cases, suppressed and rounded once), never a sum of protected district counts.
+
+Divisions come from the district gazetteer (``data/reference/districts.csv``, column ``division``). Regions that
+are not administrative units are data, in :data:`REGIONS` below: add one by adding a line.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from tipdash import config
+from tipdash.filters import FilterOptions, Filters
+
+# Custom regions: URL slug -> (label, province, divisions). "South Punjab" is how the South Punjab Secretariat and
+# SSDO's South Punjab Dialogue use the name: the districts of the Bahawalpur, Multan and Dera Ghazi Khan divisions.
+REGIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "south-punjab": ("South Punjab", "Punjab", ("Bahawalpur", "Multan", "Dera Ghazi Khan")),
+}
+
+KINDS = ("pakistan", "province", "region", "division", "district", "selection")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A named area: which provinces or districts it covers, and the province it lies in (for context)."""
+
+    kind: str  # one of KINDS; "selection" is whatever the sidebar holds that no name describes
+    value: str  # "" | province | region slug | division | district id
+    label: str  # as people say it: "Multan Division", "Multan district", "South Punjab"
+    provinces: tuple[str, ...] = ()
+    districts: tuple[str, ...] = ()
+    province: str | None = None  # the one province the area lies in, when there is one
+
+    @property
+    def token(self) -> str | None:
+        """The URL value (``area=...`` in present mode) that reopens this area; None for a sidebar selection."""
+        if self.kind == "pakistan":
+            return "pakistan"
+        if self.kind == "selection":
+            return None
+        return f"{self.kind}:{self.value}"
+
+    @property
+    def short(self) -> str:
+        """The label without "district"/"Division" (for tight spaces)."""
+        return self.label.removesuffix(" district").removesuffix(" Division")
+
+    def apply(self, f: Filters) -> Filters:
+        """The filters ``f`` with their area replaced by this one (period and other filters kept)."""
+        return replace(f, provinces=self.provinces, districts=self.districts)
+
+    def district_ids(self, options: FilterOptions) -> list[str]:
+        """The districts the area covers (all of Pakistan's for Pakistan), in gazetteer order."""
+        if self.districts:
+            return [d for d in self.districts if d in options.districts]
+        if self.provinces:
+            return [d for d, (_, prov) in options.districts.items() if prov in self.provinces]
+        return list(options.districts)
+
+    def context(self, options: FilterOptions) -> Scope:
+        """The area a district is compared within (its province); any larger area is its own context."""
+        if self.kind == "district" and self.province:
+            return province(self.province)
+        return self
+
+    def frame(self) -> Scope:
+        """The area a map of this scope shows: the province around a district, division or region."""
+        if self.kind in ("district", "division", "region") and self.province:
+            return province(self.province)
+        return self
+
+
+PAKISTAN = Scope("pakistan", "", "Pakistan")
+
+
+def province(name: str) -> Scope:
+    return Scope("province", name, name, provinces=(name,), province=name)
+
+
+@functools.lru_cache(maxsize=4)
+def _gazetteer(path: str) -> tuple[tuple[str, str, str, str], ...]:
+    """(district_id, name, division, province) rows of the district gazetteer."""
+    with Path(path).open(encoding="utf-8", newline="") as fh:
+        return tuple((r["district_id"], r["name"], r.get("division") or "", r["province"]) for r in csv.DictReader(fh))
+
+
+def gazetteer() -> tuple[tuple[str, str, str, str], ...]:
+    try:
+        return _gazetteer(str(config.reference_dir() / "districts.csv"))
+    except OSError:  # no gazetteer: no divisions or regions, provinces and districts still work
+        return ()
+
+
+def divisions(options: FilterOptions) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Division -> (province, its district ids in the warehouse), in gazetteer order."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    for district_id, _, division, prov in gazetteer():
+        if division and district_id in options.districts:
+            out.setdefault(division, (prov, []))[1].append(district_id)
+    return {name: (prov, tuple(ids)) for name, (prov, ids) in out.items()}
+
+
+def division(name: str, options: FilterOptions) -> Scope | None:
+    found = divisions(options).get(name)
+    if not found:
+        return None
+    prov, ids = found
+    return Scope("division", name, f"{name} Division", districts=ids, province=prov)
+
+
+def region(slug: str, options: FilterOptions) -> Scope | None:
+    if slug not in REGIONS:
+        return None
+    label, prov, names = REGIONS[slug]
+    divs = divisions(options)
+    ids = tuple(d for name in names for d in divs.get(name, ("", ()))[1])
+    return Scope("region", slug, label, districts=ids, province=prov) if ids else None
+
+
+def district(district_id: str, options: FilterOptions) -> Scope | None:
+    if district_id not in options.districts:
+        return None
+    name, prov = options.districts[district_id]
+    return Scope("district", district_id, f"{name} district", districts=(district_id,), province=prov)
+
+
+def parse(token: str | None, options: FilterOptions) -> Scope | None:
+    """The area a URL value names, or None when it names nothing known (whitelisted, never trusted)."""
+    if not token:
+        return None
+    if token == "pakistan":
+        return PAKISTAN
+    kind, _, value = token.partition(":")
+    if kind == "province":
+        return province(value) if value in options.provinces else None
+    if kind == "region":
+        return region(value, options)
+    if kind == "division":
+        return division(value, options)
+    if kind == "district":
+        return district(value, options)
+    return None
+
+
+def from_filters(f: Filters, options: FilterOptions) -> Scope:
+    """The area the sidebar's filters select, by name when one fits."""
+    if not f.districts:
+        if not f.provinces:
+            return PAKISTAN
+        if len(f.provinces) == 1:
+            return province(f.provinces[0])
+        return Scope("selection", "", ", ".join(f.provinces), provinces=f.provinces)
+    # Province and district filters both apply (AND): the districts that pass both are the area.
+    inside = tuple(d for d in f.districts if not f.provinces or options.districts.get(d, ("", ""))[1] in f.provinces)
+    if len(inside) == 1:
+        return district(inside[0], options) or Scope("selection", "", inside[0], f.provinces, f.districts)
+    wanted = set(inside)
+    for candidate in [*(region(s, options) for s in REGIONS), *(division(d, options) for d in divisions(options))]:
+        if wanted and candidate and set(candidate.districts) == wanted:
+            return candidate
+    names = [options.districts.get(d, (d, ""))[0] for d in f.districts]
+    label = ", ".join(names[:3]) + (f" and {len(names) - 3} more districts" if len(names) > 3 else "")
+    return Scope("selection", "", label, provinces=f.provinces, districts=f.districts)
+
+
+def resolve(name: str, options: FilterOptions) -> Scope | None:
+    """An area from a plain name ("Punjab", "Multan", "Multan Division", "South Punjab") or a URL token.
+
+    A bare name that is both a district and a division ("Multan") means the district; add "Division" for the
+    division.
+    """
+    found = parse(name, options)
+    if found:
+        return found
+    wanted = name.strip().casefold()
+    if wanted == "pakistan":
+        return PAKISTAN
+    for prov in options.provinces:
+        if prov.casefold() == wanted:
+            return province(prov)
+    for slug, (label, _, _) in REGIONS.items():
+        if wanted in (slug, label.casefold()):
+            return region(slug, options)
+    for district_id, (dname, _) in options.districts.items():
+        if wanted in (district_id, dname.casefold(), f"{dname.casefold()} district"):
+            return district(district_id, options)
+    for div in divisions(options):
+        if wanted in (div.casefold(), f"{div.casefold()} division"):
+            return division(div, options)
+    return None
+
+
+def choices(options: FilterOptions) -> list[Scope]:
+    """Every named area, for a picker: Pakistan, provinces, regions, divisions, then districts."""
+    out = [PAKISTAN, *(province(p) for p in options.provinces)]
+    out += [s for s in (region(slug, options) for slug in REGIONS) if s]
+    out += [s for s in (division(d, options) for d in divisions(options)) if s]
+    out += [s for s in (district(d, options) for d in options.districts) if s]
+    return out
+
+
+def picker_label(scope: Scope) -> str:
+    """How an area reads in a picker: the district's province, the kind of area."""
+    if scope.kind == "district":
+        return f"{scope.label} ({scope.province})"
+    if scope.kind == "division":
+        return f"{scope.label} ({scope.province})"
+    if scope.kind == "region":
+        return f"{scope.label} (region: {scope.province} divisions)"
+    if scope.kind == "province":
+        return f"{scope.label} (province or territory)"
+    return scope.label

@@ -1,0 +1,66 @@
+"""Sharing helpers for pages: a "copy link" that reproduces the current view, and the briefing-pack download.
+
+The link is the page's address (``st.context.url``, which Streamlit keeps per page) plus the current query string,
+which holds every filter and page choice (see :mod:`tipdash.filters`): pasted into a browser it reopens the same view.
+It is shown in a code box with Streamlit's own copy button, so no script or clipboard permission is needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from tipdash import brief, db, scopes, ui
+from tipdash.filters import FilterOptions, Filters
+from tipdash.scopes import Scope
+
+
+def current_link() -> str:
+    """The address that reopens this page with its filters and choices (relative when the host is unknown)."""
+    try:
+        base = st.context.url or ""
+    except Exception:  # no browser session (a test run): a relative link still works on the same host
+        base = ""
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    query = urlencode(params, doseq=True)
+    return f"{base}?{query}" if query else (base or "?")
+
+
+def copy_link(key: str = "share_link", label: str = "Copy link", where=None) -> None:
+    """A "copy link" popover: the view's full address, with a copy button, and what it reproduces."""
+    container = where if where is not None else st
+    with container.popover(label, icon=":material/link:", key=key):
+        st.markdown("**Link to this view**")
+        st.code(current_link(), language=None, wrap_lines=True)
+        st.caption("Use the copy button at the right of the box. The link reopens this page with the same filters, "
+                   "period and choices.")
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=6 * 3600)
+def _brief_html(version: str, token: str | None, scope: Scope, f: Filters, generated: str) -> str:
+    # version (the warehouse's identity) and token only key the cache; the date keeps "generated" honest.
+    return brief.build(scope, f, ui.options(), ui.boundary_layer("districts"), dt.date.fromisoformat(generated))
+
+
+def brief_html(scope: Scope, f: Filters) -> str:
+    return _brief_html(db.version(), scope.token, scope, f, dt.date.today().isoformat())
+
+
+def brief_download(scope: Scope, f: Filters, key: str, label: str | None = None, width: str = "content",
+                   where=None) -> None:
+    """A download button for the one-page briefing pack of ``scope`` (HTML that prints on one A4 page)."""
+    container = where if where is not None else st
+    container.download_button(
+        label or f"Briefing pack: {scope.label}, {f.period}", brief_html(scope, f).encode("utf-8"),
+        brief.filename(scope, f), "text/html", key=key, icon=":material/description:", on_click="ignore",
+        width=width, help="One A4 page: headline numbers with change, a map, the funnel, three findings, sources "
+                          "and data version. Open it in a browser to print or save as PDF; it needs no internet.")
+
+
+def brief_for_district(district_id: str, f: Filters, options: FilterOptions, key: str = "brief_district") -> None:
+    """The district profile's brief download (Hotspots page)."""
+    scope = scopes.district(district_id, options)
+    if scope:
+        brief_download(scope, f, key=key)

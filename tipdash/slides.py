@@ -1,0 +1,516 @@
+"""Slide builders for present mode: data in, HTML snippets or plotly figures out, sized for a projector. No st.*.
+
+Everything is drawn for a 1920×1080 screen read from the back of a hall: text at least 20 px (most 26–50 px),
+numbers on tiles 124 px, chart labels 20–30 px. On a smaller screen the presenter zooms the browser out (Ctrl −):
+browser zoom keeps the maps sharp, where CSS ``zoom`` or ``transform`` on the page misplaces MapLibre's canvas.
+Two high-contrast themes: ``dark`` (white and yellow on black, for dim halls)
+and ``light`` (black on white, for bright halls where a projector washes out dark backgrounds).
+
+Figures reuse the dashboard's builders (:mod:`tipdash.charts`, :mod:`tipdash.maps`), so a slide shows the same
+protected numbers, the same "<10" stubs and the same hover text; :func:`projector` only restyles them.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from tipdash import brief, charts, maps, privacy, queries, text
+from tipdash.scopes import Scope
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    label: str
+    bg: str
+    fg: str
+    muted: str
+    accent: str
+    panel: str
+    grid: str
+    na: str
+    outline: str
+    stages: Mapping[str, str]
+    scale: list
+    warn_bg: str
+    warn_fg: str
+
+
+THEMES: dict[str, Theme] = {
+    "dark": Theme(
+        "dark", "High contrast, dark (dim halls)", bg="#000000", fg="#FFFFFF", muted="#D9D9D9", accent="#FFD23F",
+        panel="#161616", grid="#4A4A4A", na="#5A5A5A", outline="#F2F2F2",
+        stages={"cases": "#56B4E9", "firs": "#E69F00", "charge_sheets": "#1FC99A", "trials": "#F28AC7",
+                "convictions": "#FF7A3D"},
+        # dark blue (few) to yellow (many): on black, brighter means more
+        scale=[[0, "#1D4E89"], [0.35, "#2A9FD6"], [0.7, "#7FDBB6"], [1, "#FFE74C"]],
+        warn_bg="#FFD23F", warn_fg="#000000"),
+    "light": Theme(
+        "light", "High contrast, light (bright halls)", bg="#FFFFFF", fg="#000000", muted="#262626",
+        accent="#0B5A8C", panel="#F1F4F7", grid="#B8B8B8", na="#CFCFCF", outline="#1A1A1A",
+        stages={"cases": "#0072B2", "firs": "#E69F00", "charge_sheets": "#009E73", "trials": "#CC79A7",
+                "convictions": "#D55E00"},
+        scale="YlGnBu", warn_bg="#FFF3B0", warn_fg="#000000"),
+}
+DEFAULT_THEME = "dark"
+TITLE_CHARS = 64  # a chart title in a 3/5 column at 28 px; longer titles wrap
+HALF_TITLE_CHARS = 54  # in a half-width column
+BUBBLES_NOTE = " (district centres: boundary files not available)"  # said once under the map instead
+FONT_FAMILY = "Source Sans Pro, Segoe UI, DejaVu Sans, Helvetica, Arial, sans-serif"
+BASE_FONT = 24
+CHART_HEIGHT = 760
+
+# The deck: URL name, title shown in the control bar.
+SLIDES: list[tuple[str, str]] = [
+    ("numbers", "Key numbers"),
+    ("map", "Hotspot map"),
+    ("funnel", "Conviction funnel"),
+    ("tiers", "TIP tier and enforcement"),
+    ("scorecard", "District scorecard"),
+    ("findings", "Three findings"),
+    ("sources", "Sources"),
+]
+SLIDE_NAMES = [name for name, _ in SLIDES]
+
+
+def slide_number(raw: str | None) -> int | None:
+    """1-based slide number from a URL value: a number ("3") or a slide's name ("funnel"); None if neither."""
+    if raw is None:
+        return None
+    raw = str(raw).strip().lower()
+    if raw in SLIDE_NAMES:
+        return SLIDE_NAMES.index(raw) + 1
+    if raw.isdigit() and 1 <= int(raw) <= len(SLIDES):
+        return int(raw)
+    return None
+
+
+# Page CSS -----------------------------------------------------------------------------------------------------
+
+
+def css(theme: Theme) -> str:
+    """Present mode's stylesheet: Streamlit's chrome and sidebar hidden, the theme, projector-sized type."""
+    t = theme
+    return f"""<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarNav"],
+[data-testid="stHeader"], header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+[data-testid="stMainMenu"], [data-testid="stAppDeployButton"], footer {{ display: none !important; }}
+.stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {{ background: {t.bg} !important; }}
+[data-testid="stMainBlockContainer"], .block-container {{ max-width: 100% !important;
+  padding: 0.6rem 2.2rem 0.4rem !important; }}
+[data-testid="stMain"] {{ color: {t.fg}; }}
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] {{ color: {t.fg}; }}
+[data-testid="stMain"] [data-testid="stAlertContainer"] {{ background: {t.warn_bg} !important;
+  padding: 0.35rem 1rem !important; }}
+[data-testid="stMain"] [data-testid="stAlertContainer"] p,
+[data-testid="stMain"] [data-testid="stAlertContainer"] [data-testid="stMarkdownContainer"] {{
+  color: {t.warn_fg} !important; font-size: 22px !important; line-height: 1.25; }}
+[data-testid="stMain"] [data-testid="stAlertContainer"] svg {{ fill: {t.warn_fg}; color: {t.warn_fg}; }}
+[data-testid="stMain"] .stButton button, [data-testid="stMain"] .stDownloadButton button,
+[data-testid="stMain"] [data-testid="stPopover"] button, [data-testid="stMain"] .stPageLink a {{
+  background: {t.panel} !important; color: {t.fg} !important; border: 2px solid {t.fg} !important;
+  min-height: 3rem; font-size: 22px !important; font-weight: 700; }}
+[data-testid="stMain"] .stButton button p, [data-testid="stMain"] .stDownloadButton button p,
+[data-testid="stMain"] [data-testid="stPopover"] button p, [data-testid="stMain"] .stPageLink a p,
+[data-testid="stMain"] .stPageLink a span {{ font-size: 22px !important; color: {t.fg} !important; }}
+[data-testid="stMain"] .stButton button:focus-visible {{ outline: 4px solid {t.accent}; }}
+[data-testid="stMain"] .stButton button:disabled {{ opacity: 0.35; }}
+[data-testid="stMain"] kbd {{ color: {t.bg} !important; background: {t.fg} !important; font-size: 16px;
+  padding: 0 5px; border-radius: 3px; }}
+.pr-slide {{ font-family: {FONT_FAMILY}; color: {t.fg}; }}
+.pr-kicker {{ font-size: 26px; font-weight: 700; color: {t.accent}; letter-spacing: .02em; margin: 0;
+  line-height: 1.25; }}
+.pr-title {{ font-size: 50px; font-weight: 800; line-height: 1.1; margin: 0; padding: 2px 0 8px; color: {t.fg}; }}
+.pr-tiles {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 22px; margin-top: 12px; }}
+.pr-tile {{ background: {t.panel}; border: 3px solid {t.grid}; border-top: 10px solid {t.accent};
+  padding: 22px 28px 26px; }}
+.pr-tile .v {{ font-size: 124px; font-weight: 800; line-height: 1.0; color: {t.fg}; }}
+.pr-tile .v.na {{ font-size: 72px; line-height: 1.72; }}
+.pr-tile .l {{ font-size: 42px; font-weight: 700; color: {t.fg}; margin-top: 10px; line-height: 1.2; }}
+.pr-tile .c {{ font-size: 31px; color: {t.muted}; margin-top: 6px; line-height: 1.25; }}
+.pr-note {{ font-size: 24px; color: {t.muted}; margin-top: 14px; line-height: 1.3; }}
+.pr-panel {{ background: {t.panel}; border: 3px solid {t.grid}; padding: 22px 28px; }}
+.pr-panel h3 {{ font-size: 34px; margin: 0 0 12px; color: {t.accent}; font-weight: 800; }}
+.pr-rank {{ width: 100%; border-collapse: collapse; font-size: 30px; }}
+.pr-slide .pr-rank, .pr-slide .pr-rank tr, .pr-slide .pr-rank td {{ background: transparent; border: 0; }}
+.pr-slide .pr-rank td {{ padding: 5px 6px; border-bottom: 2px solid {t.grid}; color: {t.fg}; line-height: 1.25; }}
+.pr-slide .pr-rank td.n {{ text-align: right; font-weight: 800; white-space: nowrap; }}
+.pr-slide .pr-rank td.i {{ width: 2.2em; color: {t.muted}; }}
+.pr-slide .pr-rank tr.hl td {{ color: {t.bg}; background: {t.accent}; font-weight: 800; }}
+.pr-big {{ font-size: 40px; font-weight: 800; line-height: 1.2; margin: 0 0 18px; color: {t.fg}; }}
+.pr-text {{ font-size: 30px; line-height: 1.3; margin: 0 0 16px; color: {t.fg}; }}
+.pr-findings {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 26px; margin-top: 16px; }}
+.pr-finding {{ background: {t.panel}; border: 3px solid {t.grid}; border-top: 10px solid {t.accent};
+  padding: 24px 30px; min-height: 640px; }}
+.pr-finding .k {{ font-size: 80px; font-weight: 800; color: {t.accent}; line-height: 1; }}
+.pr-finding b {{ display: block; font-size: 46px; line-height: 1.15; margin: 14px 0 20px; color: {t.fg}; }}
+.pr-finding .d {{ font-size: 36px; line-height: 1.3; margin: 0; color: {t.fg}; }}
+.pr-slide .pr-sources {{ font-size: 27px; line-height: 1.3; color: {t.fg}; margin: 0; padding-left: 1.1em; }}
+.pr-slide .pr-sources li {{ margin-bottom: 8px; color: {t.fg}; }}
+.pr-small {{ font-size: 23px; color: {t.muted}; line-height: 1.3; margin: 8px 0 0; }}
+.pr-bar {{ font-size: 24px; color: {t.fg}; font-weight: 700; text-align: center; padding-top: 8px; }}
+.pr-footer {{ font-size: 20px; color: {t.muted}; border-top: 2px solid {t.grid}; padding-top: 4px;
+  margin-top: 2px; display: flex; justify-content: space-between; gap: 24px; }}
+.pr-bands {{ display: flex; flex-wrap: wrap; gap: 10px 22px; font-size: 26px; margin: 0 0 14px; }}
+.pr-slide .pr-rank i.sw {{ display: inline-block; width: 24px; height: 24px; margin-right: 14px;
+  vertical-align: -3px; border: 2px solid {t.fg}; }}
+.pr-bands i {{ display: inline-block; width: 26px; height: 26px; vertical-align: -4px; margin-right: 8px;
+  border: 2px solid {t.fg}; }}
+[data-testid="stMain"] .stPlotlyChart {{ background: {t.bg}; }}
+</style>"""
+
+
+# HTML pieces -------------------------------------------------------------------------------------------------
+
+
+def esc(value) -> str:
+    return html.escape(str(value))
+
+
+def heading(kicker: str, title: str) -> str:
+    return (f'<div class="pr-slide"><div class="pr-kicker">{esc(kicker)}</div>'
+            f'<div class="pr-title">{esc(title)}</div></div>')
+
+
+def _change(row: pd.Series, previous: str) -> str:
+    if row["change_unit"] == "pp":
+        change = text.change_points(row["change"], missing="")
+    else:
+        change = text.change_percent(row["change"], missing="")
+    if not change:
+        return f"vs {previous}: not available"
+    value = float(row["change"])
+    arrow = "▲" if value > 0 else "▼" if value < 0 else "■"
+    return f"{arrow} {change} vs {previous}"
+
+
+def tiles(headline: pd.DataFrame, previous: str) -> str:
+    """The six headline numbers as big tiles: value, name, change against the previous period."""
+    out = []
+    for _, row in headline.iterrows():
+        value = brief.tile_value(row)
+        cls = "v na" if value == text.NOT_AVAILABLE else "v"
+        out.append(f'<div class="pr-tile" data-measure="{esc(row["measure"])}"><div class="{cls}">{esc(value)}</div>'
+                   f'<div class="l">{esc(text.short(row["measure"]))}</div>'
+                   f'<div class="c">{esc(_change(row, previous))}</div></div>')
+    return '<div class="pr-slide pr-tiles">' + "".join(out) + "</div>"
+
+
+def note(body: str) -> str:
+    return f'<div class="pr-slide pr-note">{esc(body)}</div>'
+
+
+def ranking(df: pd.DataFrame, value: str, kind: str, title: str, n: int = 8, highlight: str | None = None,
+            label: str = "name") -> str:
+    """A short ranked list in big type; the highlighted district is shown even when outside the first ``n``."""
+    fmt = maps.KINDS[kind][0]
+    ranked = df.sort_values([value, label], ascending=[False, True], na_position="last").reset_index(drop=True)
+    show = list(range(min(n, len(ranked))))
+    if highlight is not None:
+        hits = ranked.index[ranked["district_id"] == highlight].tolist()
+        if hits and hits[0] not in show:
+            show = show[: n - 1] + [hits[0]]
+    rows = []
+    for i in show:
+        r = ranked.loc[i]
+        cls = ' class="hl"' if highlight is not None and r.get("district_id") == highlight else ""
+        rows.append(f'<tr{cls}><td class="i">{i + 1}</td><td>{esc(r[label])}</td>'
+                    f'<td class="n">{esc(fmt(r[value]))}</td></tr>')
+    return (f'<div class="pr-slide pr-panel"><h3>{esc(title)}</h3><table class="pr-rank">{"".join(rows)}</table>'
+            "</div>")
+
+
+def panel(title: str, paragraphs: Sequence[str], big: str | None = None) -> str:
+    body = (f'<div class="pr-big">{esc(big)}</div>' if big else "") + "".join(
+        f'<div class="pr-text">{esc(p)}</div>' for p in paragraphs)
+    return f'<div class="pr-slide pr-panel"><h3>{esc(title)}</h3>{body}</div>'
+
+
+def findings_cards(items: Sequence[brief.Finding]) -> str:
+    cards = "".join(f'<div class="pr-finding"><div class="k">{i}</div><b>{esc(fd.title)}</b>'
+                    f'<div class="d">{esc(fd.detail)}</div></div>' for i, fd in enumerate(items, start=1))
+    return f'<div class="pr-slide pr-findings">{cards}</div>'
+
+
+def bands_legend(counts: Mapping[str, int], colours: Mapping[str, str]) -> str:
+    items = "".join(f'<span><i style="background:{colours.get(b, "#999")}"></i>{esc(b)}: <b>{n}</b></span>'
+                    for b, n in counts.items())
+    return f'<div class="pr-slide pr-bands">{items}</div>'
+
+
+def sources_block(status: Mapping, period: str, citation: str) -> str:
+    last = status.get("last_month")
+    as_of = pd.Timestamp(last).strftime("%B %Y") if last is not None and not pd.isna(last) else "unknown"
+    items = "".join(f"<li>{esc(s)}</li>" for s in brief.SOURCES)
+    version = status.get("warehouse_version") or "unknown"
+    return (f'<div class="pr-slide pr-panel"><h3>Sources</h3><ul class="pr-sources">{items}</ul>'
+            f'<div class="pr-small"><b>Data version:</b> warehouse {esc(version)}, ETL run '
+            f'{esc(status.get("run_id") or "unknown")}, data to {esc(as_of)}; cases reported in {esc(period)}.</div>'
+            f'<div class="pr-small"><b>How numbers are protected:</b> {esc(text.SUPPRESSION_NOTE)}</div>'
+            f'<div class="pr-small"><b>Cite as:</b> {esc(citation)}</div></div>')
+
+
+def footer(scope: Scope, filters_text: str, number: int) -> str:
+    left = f"{scope.label} · {filters_text}"
+    right = f"Counts 1–{privacy.SUPPRESS_BELOW - 1} shown as “{text.SUPPRESSED}” · slide {number} of {len(SLIDES)}"
+    return f'<div class="pr-slide pr-footer"><span>{esc(left)}</span><span>{esc(right)}</span></div>'
+
+
+def position(number: int) -> str:
+    return f'<div class="pr-slide pr-bar">{number} / {len(SLIDES)} · {esc(SLIDES[number - 1][1])}</div>'
+
+
+# Figures -----------------------------------------------------------------------------------------------------
+
+
+def projector(fig: go.Figure, theme: Theme, height: int = CHART_HEIGHT, title_size: int = 28,
+              is_demo: bool = False) -> go.Figure:
+    """Restyle a dashboard figure for a projector: theme colours, large type, room for the bigger labels."""
+    t = theme
+    fig.update_layout(
+        template="plotly_dark" if t.name == "dark" else "plotly_white",
+        paper_bgcolor=t.bg, plot_bgcolor=t.bg, height=height,
+        font=dict(family=FONT_FAMILY, size=BASE_FONT, color=t.fg),
+        title_font=dict(size=title_size, color=t.fg),
+        hoverlabel=dict(font_size=22, bgcolor=t.panel, font_color=t.fg),
+        legend=dict(font=dict(size=22, color=t.fg), bgcolor="rgba(0,0,0,0)"),
+    )
+    fig.update_xaxes(tickfont=dict(size=22, color=t.fg), title_font=dict(size=24, color=t.fg), gridcolor=t.grid,
+                     linecolor=t.fg, zerolinecolor=t.grid)
+    fig.update_yaxes(tickfont=dict(size=22, color=t.fg), title_font=dict(size=24, color=t.fg), gridcolor=t.grid,
+                     linecolor=t.fg, zerolinecolor=t.grid)
+    fig.update_annotations(font=dict(size=24, color=t.fg))
+    for trace in fig.data:
+        if getattr(trace, "textfont", None) is not None and trace.type in ("bar", "scatter"):
+            trace.textfont = dict(size=26, color=t.fg)
+    if is_demo:
+        fig.update_layout(title_subtitle=dict(text=charts.DEMO_MARK, font=dict(size=20, color=t.accent)))
+    # Anchored by its middle at a computed height: plotly cuts the first line of a multi-line title anchored at
+    # the top when it has a subtitle.
+    lines = (fig.layout.title.text or "").count("<br>") + 1 if fig.layout.title.text else 0
+    block = title_size * 1.3 * lines
+    fig.update_layout(title=dict(yref="container", yanchor="middle", y=1 - (10 + block / 2) / height, pad=dict(t=0)))
+    top = int(24 + block + (34 if is_demo else 0))
+    margin = fig.layout.margin
+    fig.update_layout(margin=dict(l=max(margin.l or 0, 20), r=max(margin.r or 0, 30), b=max(margin.b or 0, 20),
+                                  t=top))
+    return fig
+
+
+def _rewrap_title(fig: go.Figure, chars: int) -> None:
+    raw = (fig.layout.title.text or "").replace("<br>", " ").replace(BUBBLES_NOTE, "")
+    fig.update_layout(title_text=charts.wrap_title(raw, chars))
+
+
+def map_view(geojson: Mapping | None, district_ids: Sequence[str], points: pd.DataFrame | None = None,
+             width_px: float = 1080, height_px: float = CHART_HEIGHT) -> dict:
+    """Centre and zoom that fit the given districts in a map of about ``width_px`` × ``height_px``."""
+    wanted = set(district_ids)
+    lons: list[float] = []
+    lats: list[float] = []
+    for ft in (geojson or {}).get("features", []):
+        if (ft.get("properties") or {}).get("district_id") in wanted:
+            for ring in brief._rings(ft.get("geometry")):
+                lons += [float(p[0]) for p in ring]
+                lats += [float(p[1]) for p in ring]
+    if not lons and points is not None and len(points):
+        sub = points[points["district_id"].isin(wanted)].dropna(subset=["lat", "lon"])
+        lons, lats = [float(v) for v in sub["lon"]], [float(v) for v in sub["lat"]]
+        if lons:  # points only: leave room around them
+            lons += [min(lons) - 0.6, max(lons) + 0.6]
+            lats += [min(lats) - 0.6, max(lats) + 0.6]
+    if not lons:
+        return dict(maps.PAKISTAN_VIEW)
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    lon_span = max(max(lons) - min(lons), 0.05)
+    y_span = max(merc(max(lats)) - merc(min(lats)), 0.001)
+    # At zoom z the world is 512 × 2^z pixels wide (MapLibre tiles of 512 px).
+    zoom_x = math.log2(width_px * 360 / (512 * lon_span))
+    zoom_y = math.log2(height_px * 2 * math.pi / (512 * y_span))
+    centre_y = (merc(max(lats)) + merc(min(lats))) / 2
+    centre_lat = math.degrees(2 * math.atan(math.exp(centre_y)) - math.pi / 2)
+    return dict(center=dict(lat=centre_lat, lon=(max(lons) + min(lons)) / 2),
+                zoom=round(min(zoom_x, zoom_y) - 0.12, 2))
+
+
+def _map_theme(fig: go.Figure, theme: Theme, view: dict, legend_font: int = 22) -> go.Figure:
+    t = theme
+    fig.update_layout(map=dict(style={"version": 8, "sources": {}, "layers": [
+        {"id": "background", "type": "background", "paint": {"background-color": t.bg}}]}, **view),
+        legend=dict(font=dict(size=legend_font, color=t.fg), bgcolor=t.panel if t.name == "dark"
+                    else "rgba(255,255,255,0.9)", bordercolor=t.fg, borderwidth=1))
+    for trace in fig.data:
+        if trace.type == "scattermap" and trace.mode == "lines":
+            trace.line.color = t.outline
+        if trace.type == "choroplethmap":
+            trace.marker.line.color = t.bg
+            if trace.showscale is False and trace.name and trace.name.startswith("Not available"):
+                trace.colorscale = [[0, t.na], [1, t.na]]
+            elif trace.showscale is not False and trace.colorbar is not None:
+                trace.colorscale = t.scale
+                trace.colorbar.update(tickfont=dict(size=22, color=t.fg), title=dict(font=dict(size=22, color=t.fg)),
+                                      bgcolor=t.panel, thickness=24, outlinecolor=t.fg)
+        if trace.type == "scattermap" and trace.mode == "markers":  # districts as points (no boundary files)
+            marker = trace.marker
+            if marker.colorbar is not None and marker.colorbar.title.text:
+                marker.colorscale = t.scale
+                marker.colorbar.update(tickfont=dict(size=22, color=t.fg), title=dict(font=dict(size=22, color=t.fg)),
+                                       bgcolor=t.panel, thickness=24, outlinecolor=t.fg)
+            elif trace.name and trace.name.startswith("Not available"):
+                marker.color = t.na
+            if marker.size is not None:
+                size = marker.size
+                marker.size = 1.6 * float(size) if np.ndim(size) == 0 else 1.6 * np.asarray(size, dtype=float)
+    return fig
+
+
+def hotspot_map(df: pd.DataFrame, districts_geo: Mapping | None, provinces_geo: Mapping | None, theme: Theme,
+                title: str, view: dict, selected: str | None = None, is_demo: bool = False) -> go.Figure:
+    """Districts coloured by protected cases reported (grey where "<10"), zoomed to the area."""
+    fig = maps.district_map(df, "cases", "count", title, "Cases reported", districts_geo, provinces_geo,
+                            extra=[("victims", "Victims", "count"), ("cases_per_100k", "Cases per 100,000 a year",
+                                                                      "rate")], selected=selected)
+    _rewrap_title(fig, TITLE_CHARS)
+    projector(fig, theme, is_demo=is_demo)
+    _map_theme(fig, theme, view)
+    for trace in fig.data:
+        if trace.type == "scattermap" and trace.name == "Selected district":
+            trace.line.color = theme.fg
+            trace.line.width = 5
+        if trace.type == "choroplethmap" and trace.name and trace.name.startswith("Not available"):
+            trace.name = f"Fewer than {privacy.SUPPRESS_BELOW} ({text.SUPPRESSED})"
+    fig.update_layout(margin=dict(l=0, r=0, b=0))
+    return fig
+
+
+def funnel_figure(df: pd.DataFrame, period: str, area: str, theme: Theme, is_demo: bool = False) -> go.Figure:
+    fig = charts.funnel(df, period)
+    fig.update_layout(title_text=charts.wrap_title(f"From report to conviction: cases reported in {area}, {period}",
+                                                   TITLE_CHARS))
+    projector(fig, theme, is_demo=is_demo)
+    bar = fig.data[0]
+    # Shorter labels than the dashboard's (the count, and the share lost when it can be computed): they must fit
+    # beside the bars in 30 px type.
+    labels = []
+    for i, row in enumerate(df.itertuples()):
+        lost = "" if i == 0 or text.is_missing(row.share_lost) else f"  (−{float(row.share_lost):.0f}% lost)"
+        labels.append(text.count(row.value) + lost)
+    bar.text = labels
+    top = max([float(v) for v in df["value"] if not text.is_missing(v)] + [float(privacy.SUPPRESS_BELOW)])
+    fig.update_xaxes(range=[0, top * 1.75])
+    bar.marker.color = [theme.stages.get(s, theme.accent) for s in df["stage"]]
+    bar.marker.pattern.fgcolor = theme.fg
+    bar.marker.pattern.bgcolor = theme.na
+    bar.textfont = dict(size=30, color=theme.fg)
+    fig.update_yaxes(tickfont=dict(size=28, color=theme.fg), ticksuffix="  ")
+    fig.update_layout(bargap=0.28)
+    return fig
+
+
+def tier_figure(tiers: pd.DataFrame, theme: Theme, is_demo: bool = False, since: int | None = None) -> go.Figure:
+    """Pakistan's tier per TIP report year (the most recent years when ``since`` is given)."""
+    if since is not None and not tiers.empty:
+        tiers = tiers[tiers["report_year"] >= since]
+    fig = charts.tier_timeline(tiers)
+    _rewrap_title(fig, HALF_TITLE_CHARS)
+    projector(fig, theme, is_demo=is_demo)
+    fig.update_traces(marker_size=30, selector=dict(mode="markers"))
+    fig.update_traces(line_width=4, line_color=theme.muted, selector=dict(mode="lines"))
+    fig.update_xaxes(dtick=2, tickfont=dict(size=22, color=theme.fg), tickangle=0)
+    if not tiers.empty:
+        years = tiers["report_year"].astype(int)
+        fig.update_xaxes(range=[years.min() - 0.6, years.max() + 0.6])
+    fig.update_yaxes(tickfont=dict(size=24, color=theme.fg), ticksuffix="  ")
+    return fig
+
+
+def government_figure(series: pd.DataFrame, theme: Theme, is_demo: bool = False) -> go.Figure:
+    fig = charts.government_figures(series)
+    years = pd.to_numeric(series["year"], errors="coerce").dropna()
+    if len(years):
+        fig.update_layout(title_text=charts.wrap_title(
+            f"Figures in the TIP reports, {text.period(int(years.min()), int(years.max()))} (hollow = unverified)",
+            HALF_TITLE_CHARS))
+    projector(fig, theme, is_demo=is_demo)
+    fig.update_traces(marker_size=16, line_width=4)
+    colours = list(theme.stages.values())  # the theme's palette: readable on its background
+    for i, trace in enumerate(fig.data):
+        trace.line.color = trace.marker.color = trace.marker.line.color = colours[i % len(colours)]
+    fig.update_xaxes(dtick=3, tickfont=dict(size=20, color=theme.fg))
+    fig.update_yaxes(tickfont=dict(size=20, color=theme.fg))
+    fig.update_annotations(font=dict(size=24, color=theme.fg))
+    fig.update_layout(margin_t=fig.layout.margin.t + 34)
+    return fig
+
+
+BAND_COLOURS = {"Band 1": "#009E73", "Band 2": "#56B4E9", "Band 2 watch list": "#E69F00", "Band 3": "#D55E00"}
+
+
+def band_colours(theme: Theme) -> dict[str, str]:
+    return {**BAND_COLOURS, queries.INSUFFICIENT: theme.na}
+
+
+def band_order() -> list[str]:
+    return [name for _, name in queries.BANDS] + [queries.INSUFFICIENT]
+
+
+def scorecard_map(scored: pd.DataFrame, districts_geo: Mapping | None, provinces_geo: Mapping | None,
+                  theme: Theme, title: str, view: dict, is_demo: bool = False,
+                  selected: str | None = None) -> go.Figure:
+    hover = [f"<b>{r.name}</b> ({r.province})<br>{r.band}"
+             + ("" if r.band == queries.INSUFFICIENT else f": score {r.score:.0f}")
+             + f"<br>Cases reported: {text.count(r.cases)}" for r in scored.itertuples()]
+    fig = maps.categorical_district_map(scored, "band", band_order(), band_colours(theme), title, districts_geo,
+                                        provinces_geo, hover=hover)
+    _rewrap_title(fig, TITLE_CHARS)
+    projector(fig, theme, is_demo=is_demo)
+    _map_theme(fig, theme, view)
+    if selected and districts_geo:
+        lons, lats = maps.outline_lines({"features": [
+            ft for ft in districts_geo.get("features", []) if (ft.get("properties") or {}).get("district_id")
+            == selected]})
+        fig.add_scattermap(lon=lons, lat=lats, mode="lines", line=dict(color=theme.fg, width=5),
+                           name="Selected district", hoverinfo="skip", showlegend=False)
+    fig.update_layout(showlegend=False, margin=dict(l=0, r=0, b=0))
+    return fig
+
+
+def scorecard_table(scored: pd.DataFrame, theme: Theme, highlight: str | None = None, n: int = 3) -> str:
+    """The best- and worst-scoring districts (band as a colour swatch); districts with too few cases are left out."""
+    rated = scored[scored["band"] != queries.INSUFFICIENT].sort_values(["score", "cases"], ascending=[False, False])
+    rated = rated.reset_index(drop=True)
+    if rated.empty:
+        return panel("Scores", [f"No district of this area has the {queries.MIN_CASES} cases reported and "
+                                f"{queries.MIN_INDICATORS} indicators a score needs."])
+    picks = list(range(len(rated))) if len(rated) <= 2 * n + 1 else \
+        list(range(n)) + list(range(len(rated) - n, len(rated)))
+    if highlight is not None:
+        hit = rated.index[rated["district_id"] == highlight].tolist()
+        if hit and hit[0] not in picks:  # room for it: one fewer from the bottom
+            picks = sorted(picks[:n] + hit + picks[n + 1:])
+    colours = band_colours(theme)
+    rows, last = [], None
+    for i in picks:
+        if last is not None and i != last + 1:
+            rows.append('<tr><td class="i">…</td><td></td><td></td></tr>')
+        r = rated.loc[i]
+        cls = ' class="hl"' if r["district_id"] == highlight else ""
+        swatch = f'<i class="sw" style="background:{colours.get(r["band"], theme.na)}"></i>'
+        rows.append(f'<tr{cls}><td class="i">{i + 1}</td><td>{swatch}{esc(r["name"])}</td>'
+                    f'<td class="n">{r["score"]:.0f}</td></tr>')
+        last = i
+    title = f"Highest and lowest scores, {len(rated)} districts" if len(rated) > 2 * n + 1 \
+        else f"Scores, {len(rated)} districts"
+    return (f'<div class="pr-slide pr-panel"><h3>{esc(title)}</h3><table class="pr-rank">{"".join(rows)}</table>'
+            "</div>")
