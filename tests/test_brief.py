@@ -191,18 +191,9 @@ def test_share_builds_the_same_brief_as_the_builder(options, f, geo):
 # In a browser -------------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
-
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser):
+    return browser
 
 
 def pdf_pages(pdf: bytes) -> int:

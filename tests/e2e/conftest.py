@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, REPO, SHOTS
+from tests.e2e.browser import REPO, SHOTS
 
 
 def _free_port() -> int:
@@ -59,16 +59,6 @@ def app_url(warehouse, boundaries):
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
