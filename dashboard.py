@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from tipdash import filters, queries, share, text, ui
+from tipdash import db, filters, queries, share, text, ui
 
 PAGES = Path(__file__).parent / "pages"
 
@@ -27,8 +27,10 @@ page = st.navigation({
     ],
 })
 ui.demo_banner()
-st.session_state["filters"] = filters.sidebar(queries.filter_options())
 try:
+    st.session_state["filters"] = filters.sidebar(queries.filter_options())
     page.run()
+except db.WarehouseUnavailable as exc:  # damage met mid-page (a block failing its checksum): words, not a traceback
+    st.error(str(exc), icon=":material/database:")
 finally:  # after the page, so the link holds the choices it just wrote to the URL (also when it stopped early)
     share.copy_link(where=st.sidebar)

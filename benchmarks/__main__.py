@@ -83,11 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         results["load_average_end"] = list(os.getloadavg())
         results["goals"] = report.goals(results)
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+        # No machine paths in a committed file (they can only appear in an error message).
+        text = json.dumps(results, indent=1, default=str).replace(str(REPO), ".")
+        args.json.write_text(text, encoding="utf-8")
         report.write(results, args.out)
 
     for cases in args.sizes:
-        entry: dict = {}
+        entry: dict = {"load_average_start": list(os.getloadavg())}
         results["sizes"][str(cases)] = entry
         log(f"{cases:,} cases: demo data")
         entry["dataset"] = datasets.ensure_raw(cases, args.seed)
@@ -109,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
                 entry["coldstart"], _ = run_json("benchmarks.coldstart", [], env, timeout=900)
             except RuntimeError as exc:
                 entry["coldstart"] = {"error": str(exc)[-2000:]}
+        entry["load_average_end"] = list(os.getloadavg())
         save()
     save()
     log(f"done in {(time.perf_counter() - started) / 60:.1f} min: {args.out}, {args.json}")

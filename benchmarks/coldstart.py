@@ -144,8 +144,9 @@ def main(argv: list[str] | None = None) -> int:
                 server.wait()
             with contextlib.suppress(Exception):
                 browser.close()
-            log.seek(0)
-            result["server_log_tail"] = log.read()[-2000:]
+            if result["errors"] or "first_chart_s" not in result:
+                log.seek(0)
+                result["server_log_tail"] = log.read()[-2000:]
     args.json_out.write_text(json.dumps(result, default=str), encoding="utf-8")
     return 0
 

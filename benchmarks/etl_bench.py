@@ -47,5 +47,6 @@ def run(cases: int, repeat: int) -> dict:
             log(f"  ETL {cases:,}: {name} (run {rep + 1}/{repeat})")
             runs[name].append(_etl(cases) if name == "etl" else _alternative(name, cases))
     summary = {name: {"wall_s": stats([r["wall_s"] for r in rs]),
+                      "cpu_s": stats([r["cpu_user_s"] + r["cpu_sys_s"] for r in rs]),
                       "peak_rss_bytes": max(r["peak_rss_bytes"] for r in rs)} for name, rs in runs.items()}
     return {"runs": runs, "summary": summary}

@@ -8,15 +8,11 @@ f = ui.current_filters()
 ui.page_header("Conviction gap", f)
 
 stages = queries.funnel(f)
-reported, convicted = stages["value"].iloc[0], stages["value"].iloc[-1]
-if reported == 0:
+if text.is_zero(stages["value"].iloc[0]):
     ui.nothing_to_show(f)
     st.stop()
 
-convicted_words = f"fewer than {text.SUPPRESSED[1:]}" if text.is_missing(convicted) else text.count(convicted)
-share = stages["share_of_reported"].iloc[-1]
-st.markdown(f"### Of {text.count(reported)} cases reported in {f.period}, {convicted_words} ended in conviction"
-            + ("." if text.is_missing(share) else f" ({text.percent(share)})."))
+st.markdown("### " + text.funnel_lead(stages, f.period))
 st.caption(text.COHORT_NOTE)
 ui.smuggling_note(f)
 

@@ -9,7 +9,7 @@ f = ui.current_filters()
 ui.page_header("Overview", f)
 
 head = queries.headline(f).set_index("measure")
-if head.loc["cases", "value"] == 0:
+if text.is_zero(head.loc["cases", "value"]):
     ui.nothing_to_show(f)
     st.stop()
 

@@ -113,9 +113,6 @@ def slide_map() -> None:
 
 def slide_funnel() -> None:
     stages = queries.funnel(sf)
-    reported, convicted = stages["value"].iloc[0], stages["value"].iloc[-1]
-    share_kept = stages["share_of_reported"].iloc[-1]
-    words = f"fewer than {text.SUPPRESSED[1:]}" if text.is_missing(convicted) else text.count(convicted)
     _html(slides.heading(f"{scope.label} · {f.period}", "The conviction gap: from report to conviction"))
     left, right = st.columns([3, 2], gap="large")
     with left:
@@ -127,8 +124,7 @@ def slide_funnel() -> None:
             "What it means",
             [f"{drop.title}. {drop.detail}",
              f"Conviction rate (convictions ÷ concluded trials): {text.percent(rate)}."],
-            big=f"Of {text.count(reported)} cases reported, {words} ended in conviction"
-                + ("." if text.is_missing(share_kept) else f" ({text.percent(share_kept)}).")))
+            big=text.funnel_lead(stages)))
         _html(slides.note(text.COHORT_NOTE))
 
 

@@ -1,8 +1,17 @@
-"""Load test: N concurrent dashboard users in headless Chromium, switching pages and filters, on loopback only.
+"""Load test: N concurrent dashboard sessions switching pages and filters, on loopback only.
 
     python scripts/loadtest.py                      # starts `streamlit run dashboard.py` on 127.0.0.1, N = 1, 10, 25
+    python scripts/loadtest.py --mode websocket     # sessions speak Streamlit's websocket protocol, no browser
     python scripts/loadtest.py --users 1,5 --rounds 1
     python scripts/loadtest.py --url http://127.0.0.1:8501 --warehouse data/warehouse.duckdb
+
+Two kinds of simulated user:
+
+* ``--mode browser`` (default): each user is its own headless Chromium context, so the time includes drawing the
+  page. All browsers run on the same machine as the server, so at high N they compete with it for the CPU.
+* ``--mode websocket``: each user is a websocket client that sends the same messages the browser sends (run the
+  script for this page, with this query string) and reads Streamlit's replies until the script has finished: the
+  time to a *delivered* page, the server's share of the work, with almost no client cost.
 
 Each simulated user is its own browser context (its own Streamlit session over its own websocket) in one headless
 Chromium. A user works through a fixed script of interactions: opening a page by URL with filters in the query
@@ -199,6 +208,72 @@ async def run_level(base: str, users: int, rounds: int, filters, blocked: list[s
     return [r for results in per_user for r in results]
 
 
+async def ws_interaction(ws, slug: str, query: str) -> dict:
+    """Ask the server to run a page (as a browser does on load or on a sidebar click) and read every reply until
+    the script has finished. Errors: an exception element on the page, an unknown page, a timeout."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = BackMsg()
+    msg.rerun_script.query_string = query
+    msg.rerun_script.page_name = slug
+    started = time.perf_counter()
+    await ws.send(msg.SerializeToString())
+    deltas, error = 0, None
+    deadline = started + TIMEOUT_MS / 1000
+    while True:
+        data = await asyncio.wait_for(ws.recv(), timeout=max(0.1, deadline - time.perf_counter()))
+        fm = ForwardMsg()
+        fm.ParseFromString(data)
+        kind = fm.WhichOneof("type")
+        if kind == "delta":
+            deltas += 1
+            if fm.delta.WhichOneof("type") == "new_element" and \
+                    fm.delta.new_element.WhichOneof("type") == "exception":
+                error = "exception on the page"
+        elif kind == "page_not_found":
+            error = "page not found"
+        elif kind == "script_finished" and fm.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+            break
+    out = {"ms": (time.perf_counter() - started) * 1000, "deltas": deltas}
+    if error:
+        out["error"] = error
+    return out
+
+
+async def run_ws_user(base: str, user: int, rounds: int, filters) -> list[dict]:
+    import websockets
+
+    url = base.replace("http://", "ws://", 1) + "/_stcore/stream"
+    results, ws = [], None
+    try:
+        for _ in range(rounds):
+            for kind, name, params in user_script(user, filters):
+                started = time.perf_counter()
+                try:
+                    if kind == "open" or ws is None:  # a new session, as a link opened in a new tab
+                        if ws is not None:
+                            await ws.close()
+                        ws = await websockets.connect(url, subprotocols=["streamlit"], origin=base, max_size=None,
+                                                      open_timeout=TIMEOUT_MS / 1000)
+                    outcome = await ws_interaction(ws, PAGES[name], urlencode(params) if kind == "open" else "")
+                except Exception as exc:  # noqa: BLE001 - a timeout or a lost connection is a measured error
+                    outcome = {"error": f"{type(exc).__name__}: {str(exc)[:120]}"}
+                    ws = None
+                outcome.update(kind=kind, page=name, user=user,
+                               wall_ms=round((time.perf_counter() - started) * 1000))
+                results.append(outcome)
+    finally:
+        if ws is not None:
+            await ws.close()
+    return results
+
+
+async def run_ws_level(base: str, users: int, rounds: int, filters) -> list[dict]:
+    per_user = await asyncio.gather(*(run_ws_user(base, u, rounds, filters) for u in range(users)))
+    return [r for results in per_user for r in results]
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -231,12 +306,15 @@ def markdown(rows: list[dict], single: float | None) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running dashboard on loopback (default: start one)")
+    parser.add_argument("--mode", choices=["browser", "websocket"], default="browser",
+                        help="headless Chromium users (time to a rendered page) or websocket users (time to a "
+                             "delivered page)")
     parser.add_argument("--users", default="1,10,25", help="concurrency levels, comma separated")
     parser.add_argument("--rounds", type=int, default=2, help="passes over each user's script of 7 interactions")
     parser.add_argument("--warehouse", type=Path, help="warehouse for the server started here (default: the app's)")
     parser.add_argument("--out", type=Path, default=REPO / "artifacts" / "loadtest", help="where to write results")
     args = parser.parse_args(argv)
-    if not CHROMIUM:
+    if args.mode == "browser" and not CHROMIUM:
         raise SystemExit("Chromium not found (apt-get install chromium)")
     levels = [int(n) for n in args.users.split(",") if n.strip()]
     args.out.mkdir(parents=True, exist_ok=True)
@@ -256,13 +334,19 @@ def main(argv: list[str]) -> int:
     try:
         wait_healthy(base, proc)
         print(f"dashboard at {base}; warming up (first start may build the warehouse)", flush=True)
-        warm = asyncio.run(run_level(base, 1, 1, filter_sets(warehouse), blocked))
-        print(f"warm-up: {len(warm)} interactions, {sum('error' in r for r in warm)} errors", flush=True)
         filters = filter_sets(warehouse)
+
+        def level(users: int, rounds: int) -> list[dict]:
+            if args.mode == "websocket":
+                return asyncio.run(run_ws_level(base, users, rounds, filters))
+            return asyncio.run(run_level(base, users, rounds, filters, blocked))
+
+        warm = level(1, 1)
+        print(f"warm-up: {len(warm)} interactions, {sum('error' in r for r in warm)} errors", flush=True)
         rows, raw = [], {}
         for users in levels:
             started = time.perf_counter()
-            results = asyncio.run(run_level(base, users, args.rounds, filters, blocked))
+            results = level(users, args.rounds)
             row = summarise(users, results, time.perf_counter() - started)
             rows.append(row)
             raw[str(users)] = results
@@ -275,12 +359,13 @@ def main(argv: list[str]) -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
     single = next((r["median_s"] for r in rows if r["users"] == 1), None)
-    report = {"url": base, "cpus": os.cpu_count(), "rounds": args.rounds, "hold_ms": HOLD_MS, "levels": rows,
+    report = {"url": base, "mode": args.mode, "cpus": os.cpu_count(), "rounds": args.rounds, "hold_ms": HOLD_MS,
+              "load_average_after": os.getloadavg(), "levels": rows,
               "single_user_median_s": single, "blocked_requests": len(blocked),
               "started": time.strftime("%Y-%m-%d %H:%M:%S"), "results": raw}
-    (args.out / "loadtest.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    (args.out / f"loadtest-{args.mode}.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     table = markdown(rows, single)
-    (args.out / "loadtest.md").write_text(table + "\n", encoding="utf-8")
+    (args.out / f"loadtest-{args.mode}.md").write_text(table + "\n", encoding="utf-8")
     print(table)
     print(f"requests to anything but the dashboard (blocked): {len(blocked)}")
     worst = rows[-1] if rows else None

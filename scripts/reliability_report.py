@@ -2,12 +2,12 @@
 
     python scripts/reliability_report.py            # the five test modules, then the figures (about 5 minutes)
     python scripts/reliability_report.py --details  # also every measured case
-    python scripts/reliability_report.py --load     # also run scripts/loadtest.py (N = 1, 10, 25; 10-20 minutes)
+    python scripts/reliability_report.py --load     # also run scripts/loadtest.py in both modes (20-40 minutes)
 
 The tests record what they measure (rows expected and loaded, identifiers planted and found, suppressed cells
 attacked and recovered, SQL statements and unbound values) through tests/reliability.py's ``record`` into a
 JSON-lines file named by TIP_RELIABILITY_METRICS; pytest's JUnit XML gives each case's outcome. Load figures are
-read from artifacts/loadtest/loadtest.json (written by scripts/loadtest.py).
+read from artifacts/loadtest/loadtest-*.json (written by scripts/loadtest.py).
 """
 
 from __future__ import annotations
@@ -93,12 +93,17 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
-def load_figures(path: Path) -> str:
-    if not path.exists():
-        return "(no load results: run `python scripts/loadtest.py`)"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    lines = [f"Load test of {data['started']}, {data['cpus']} CPUs, {data['rounds']} rounds of 7 interactions per "
-             f"user; single-user median {data['single_user_median_s']} s:", "",
+def load_figures(folder: Path) -> str:
+    found = sorted(folder.glob("loadtest-*.json"))
+    if not found:
+        return "(no load results: run `python scripts/loadtest.py` and `python scripts/loadtest.py --mode websocket`)"
+    return "\n\n".join(_load_table(json.loads(path.read_text(encoding="utf-8"))) for path in found)
+
+
+def _load_table(data: dict) -> str:
+    single = data["single_user_median_s"]
+    lines = [f"Load test ({data.get('mode', 'browser')} users) of {data['started']}, {data['cpus']} CPUs, "
+             f"{data['rounds']} rounds of 7 interactions per user; single-user median {single} s:", "",
              "| concurrent users | interactions | errors | median (s) | p95 (s) | max (s) |",
              "|---:|---:|---:|---:|---:|---:|"]
     for r in data["levels"]:
@@ -117,7 +122,8 @@ def main(argv: list[str]) -> int:
         records, outcomes, known = run_tests(Path(tmp))
     rows = figures(records, outcomes)
     if args.load:
-        subprocess.run([sys.executable, "scripts/loadtest.py"], cwd=REPO, check=False)
+        for mode in ("websocket", "browser"):
+            subprocess.run([sys.executable, "scripts/loadtest.py", "--mode", mode], cwd=REPO, check=False)
     print("\n" + markdown(rows) + "\n")
     for r in rows:
         print(f"- {r['class']}: {r['tests']} tests ({r['generated_examples']} generated examples), "
@@ -130,7 +136,7 @@ def main(argv: list[str]) -> int:
         print("\nMeasured cases:")
         for rec in records:
             print(json.dumps(rec, ensure_ascii=False))
-    print("\n" + load_figures(REPO / "artifacts" / "loadtest" / "loadtest.json"))
+    print("\n" + load_figures(REPO / "artifacts" / "loadtest"))
     if args.json:
         args.json.write_text(json.dumps({"classes": rows, "records": records, "known_defects": known}, indent=1),
                              encoding="utf-8")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from etl.pipeline import BuildError, build_warehouse
 from tests.reliability import (
@@ -248,20 +249,34 @@ def _opens_but_a_scan_fails(path: Path) -> bool:
     return False
 
 
-@pytest.mark.xfail(strict=False, reason="tipdash/db.py fetch_df lets a checksum error from a damaged data block "
-                   "through as a raw duckdb.Error (a traceback on the page) instead of WarehouseUnavailable "
-                   "(reported)")
-def test_damage_inside_a_data_block_is_reported_plainly_when_read(good, monkeypatch, tmp_path):
+@pytest.fixture
+def damaged_block(good, tmp_path) -> Path:
+    """A copy of the good warehouse with one data block damaged: it opens, and a full scan fails its checksum."""
     target = tmp_path / "warehouse.duckdb"
     block, first = 256 * 1024, 3 * 4096  # DuckDB's block size, and the file headers before the first block
     for offset in range(first, good.stat().st_size, block):
         shutil.copyfile(good, target)
         _flip(target, offset)
         if _opens_but_a_scan_fails(target):
-            break
-    else:
-        pytest.skip("no data block of this small warehouse is read by a full scan")
-    monkeypatch.setenv("TIP_WAREHOUSE", str(target))
-    with pytest.raises(db.WarehouseUnavailable):
+            return target
+    pytest.skip("no data block of this small warehouse is read by a full scan")
+
+
+def test_damage_inside_a_data_block_is_reported_plainly_when_read(damaged_block, monkeypatch):
+    monkeypatch.setenv("TIP_WAREHOUSE", str(damaged_block))
+    with pytest.raises(db.WarehouseUnavailable, match="damaged"):
         for table in db.fetch_df("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'")["table_name"]:
             db.fetch_df(f'SELECT * FROM "{table}"')
+
+
+@pytest.mark.parametrize("page", ["overview", "hotspots", "conviction_gap", "tier_ranking", "present", "explore",
+                                  "about"])
+def test_every_page_over_a_damaged_block_answers_or_says_so(damaged_block, monkeypatch, page):
+    monkeypatch.setenv("TIP_WAREHOUSE", str(damaged_block))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60).run()
+    if page != "overview" and not at.error:
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, "\n".join("\n".join(e.stack_trace) for e in at.exception)
+    errors = [e.value for e in at.error]
+    record("faults", f"damaged data block, {page} page", handled=not at.exception, plain_message=bool(errors))
+    assert all("damaged" in e for e in errors), errors

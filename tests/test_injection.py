@@ -194,6 +194,8 @@ def test_the_dashboard_connection_cannot_write(statement, warehouse):
                                        "SELECT * FROM read_csv('{readme}')",
                                        "ATTACH '{dir}/probe.duckdb' AS probe"])
 def test_the_dashboard_connection_cannot_touch_other_files(statement, warehouse, tmp_path):
+    """Defence in depth: no query can reach this (SQL text is fixed, values bound), and the connection could not
+    read or write another file if one did."""
     sql = statement.format(dir=tmp_path, readme=REPO / "README.md")
     with pytest.raises(duckdb.Error):
         db.fetch_df(sql)

@@ -95,6 +95,20 @@ def test_a_filter_that_matches_nothing_says_so(options):
         assert not at.metric
 
 
+def test_a_selection_with_fewer_than_ten_cases_shows_them_suppressed(options):
+    f = Filters(*options.default_years)
+    few = queries.district_measures(f)
+    few = few[few["cases"].isna()]["district_id"]
+    assert len(few), "the session warehouse has no district with 1 to 9 cases in the default years"
+    for page in PAGES + ["present"]:
+        at = open_page(page, {"district": few.iloc[0]})
+        assert not at.info or not any("No cases match" in i.value for i in at.info), page
+        if page == "overview":
+            assert metrics(at)["Cases reported"] == text.SUPPRESSED
+        if page == "conviction_gap":
+            assert "fewer than 10 cases reported" in page_text(at).lower()
+
+
 def test_hotspots_profile_of_the_busiest_district(options):
     f = Filters(*options.default_years)
     busiest = queries.top_districts(f, 1)["district_id"].iloc[0]

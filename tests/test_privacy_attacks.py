@@ -318,9 +318,8 @@ def config_key() -> str:
 
 # --- formula cells in exports ----------------------------------------------------------------------------------
 
-# Text without line breaks inside (the dashboard's cells are names, labels and numbers); a break inside a cell is
-# the next test's case.
-# Text as the warehouse can hold it: valid Unicode (no lone surrogates), on one line.
+# Text as the warehouse can hold it: valid Unicode (no lone surrogates), on one line (a line break inside a cell
+# is the next test's case).
 one_line = hst.text(alphabet=hst.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)),
                     max_size=30)
 formula_like = hst.one_of(

@@ -457,12 +457,7 @@ def render(data: BriefData, map_part: tuple[str, list[float]] = ("", [])) -> str
     zeros = bool((data.districts["cases"].fillna(1) == 0).any())
     map_block = (svg + map_legend(breaks, data.scope, zeros)) if svg else \
         '<p class="note">Boundary files are not installed, so no map can be drawn.</p>'
-    conv = data.funnel
-    reported, convicted = conv["value"].iloc[0], conv["value"].iloc[-1]
-    share = conv["share_of_reported"].iloc[-1]
-    conv_words = f"fewer than {privacy.SUPPRESS_BELOW}" if text.is_missing(convicted) else text.count(convicted)
-    funnel_lead = (f"Of {text.count(reported)} cases reported, {conv_words} ended in conviction"
-                   + ("." if text.is_missing(share) else f" ({text.percent(share)})."))
+    funnel_lead = text.funnel_lead(data.funnel)
     items = "".join(f"<li><b>{i}. {esc(fd.title)}</b>{esc(fd.detail)}</li>"
                     for i, fd in enumerate(findings(data), start=1))
     smuggling = (f"Smuggling of migrants is included ({text.count(data.smuggling)} cases)."
@@ -487,7 +482,7 @@ def render(data: BriefData, map_part: tuple[str, list[float]] = ("", [])) -> str
 {_tiles(data)}
 <section class="row">
 <div><h2>Cases reported by district, {esc(data.period)}</h2>{map_block}</div>
-<div><h2>From report to conviction</h2><p style="margin:0 0 1.5mm">{esc(funnel_lead)}</p>{funnel_html(conv)}
+<div><h2>From report to conviction</h2><p style="margin:0 0 1.5mm">{esc(funnel_lead)}</p>{funnel_html(data.funnel)}
 <p class="note">{esc(text.COHORT_NOTE)} {esc(smuggling)}</p></div>
 </section>
 <h2>Three findings from the data</h2>

@@ -72,9 +72,17 @@ def _connection(path: str, inode: int, mtime_ns: int) -> duckdb.DuckDBPyConnecti
     return con
 
 
+DAMAGE = (duckdb.IOException, duckdb.InternalException, duckdb.SerializationException)
+
+
+def _is_damage(exc: duckdb.Error) -> bool:
+    text = str(exc)
+    return "not a valid DuckDB database" in text or "Corrupt" in text or "checksum" in text.lower()
+
+
 def _explain(exc: duckdb.Error) -> str:
     text = str(exc)
-    if "not a valid DuckDB database" in text or "Corrupt" in text or "checksum" in text.lower():
+    if _is_damage(exc):
         return "The warehouse file is damaged or is not a DuckDB database. Rebuild it with `python -m etl build`."
     if "cases" in text and ("does not exist" in text or "Catalog Error" in text):
         return ("The warehouse has no `cases` table: it was not built by this ETL. "
@@ -105,9 +113,12 @@ def fetch_df(sql: str, params: dict | list | None = None) -> pd.DataFrame:
     cur = cursor()
     try:
         return cur.execute(sql, params or {}).df() if params else cur.execute(sql).df()
-    except (duckdb.IOException, duckdb.InternalException, duckdb.SerializationException) as exc:
-        # A block damaged after the file opened (a checksum failure) is a plain message, not a traceback.
-        raise WarehouseUnavailable(_explain(exc)) from None
+    except duckdb.Error as exc:
+        # A block damaged after the file opened is a plain message, not a traceback. DuckDB raises a checksum
+        # failure as the base duckdb.Error, so it is told apart by its text; a mistake in a query still raises.
+        if isinstance(exc, DAMAGE) or _is_damage(exc):
+            raise WarehouseUnavailable(_explain(exc)) from None
+        raise
     finally:
         cur.close()
 

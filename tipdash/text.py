@@ -219,6 +219,11 @@ def is_missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
+def is_zero(value) -> bool:
+    """A published count that is a true 0 (a suppressed one, 1 to 9, is not)."""
+    return not is_missing(value) and value == 0
+
+
 def period(year_from: int, year_to: int) -> str:
     """'2019–2024' (en dash), or '2023' for a single year."""
     return str(year_from) if year_from == year_to else f"{year_from}–{year_to}"
@@ -227,6 +232,20 @@ def period(year_from: int, year_to: int) -> str:
 def count(value) -> str:
     """A protected count: thousands separators, '<10' when suppressed."""
     return privacy.format_count(value)
+
+
+def count_words(value) -> str:
+    """A protected count inside a sentence: 'fewer than 10' when suppressed."""
+    return f"fewer than {privacy.SUPPRESS_BELOW}" if is_missing(value) else count(value)
+
+
+def funnel_lead(funnel: pd.DataFrame, period: str | None = None) -> str:
+    """'Of 30 cases reported in 2023–2025, fewer than 10 ended in conviction.' from queries.funnel's stages."""
+    reported, convicted = funnel["value"].iloc[0], funnel["value"].iloc[-1]
+    share = funnel["share_of_reported"].iloc[-1]
+    when = f" in {period}" if period else ""
+    return (f"Of {count_words(reported)} cases reported{when}, {count_words(convicted)} ended in conviction"
+            + ("." if is_missing(share) else f" ({percent(share)})."))
 
 
 def percent(value, missing: str = NOT_AVAILABLE) -> str:

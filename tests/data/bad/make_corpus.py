@@ -275,7 +275,7 @@ def corpus() -> list[Case]:
     filler.append(police_row("LATE-301", Victim_Name="Zoë Cañón", District="Multan"))
     add(Case("utf8_then_cp1252.csv", "police_late_cp1252.csv",
              "ASCII for 270 KB, then a Windows-1252 name after the detection sample", 301, 602,
-             data=csv_text(POLICE, filler).encode("cp1252")))
+             issues=[issue("warning", "read as Windows-1252")], data=csv_text(POLICE, filler).encode("cp1252")))
     rows = [police_row("BADBYTE-1", District="لاہور", Victim_Name=URDU_NAMES[0]),
             police_row("BADBYTE-2", Victim_Name="Zo@@"),
             police_row("BADBYTE-3", District="ملتان", Victim_Name=URDU_NAMES[1])]
