@@ -18,7 +18,7 @@ ui.smuggling_note(f)
 
 left, right = st.columns([3, 2], gap="large")
 with left:
-    ui.plot(charts.funnel(stages, f.period), key="gap_funnel", filename="conviction-funnel")
+    ui.plot(ui.chart(charts.funnel, stages, f.period), key="gap_funnel", filename="conviction-funnel")
 with right:
     st.markdown("**Cases at each stage and the share lost**")
     ui.table(stages, {"label": ("text", "Stage"), "value": ("count", "Cases"),
@@ -59,7 +59,7 @@ if level == "district":
 else:
     bars_col, table_col = st.columns([2, 3], gap="medium")
     with bars_col:
-        ui.plot(charts.ranked_bars(by_area, "conviction_rate", "province",
+        ui.plot(ui.chart(charts.ranked_bars, by_area, "conviction_rate", "province",
                                    f"Conviction rate by province, cases reported in {f.period} (%)",
                                    "conviction rate (%)", percent=True), key="gap_province_bars",
                 filename="conviction-rate-by-province")
@@ -72,12 +72,12 @@ st.subheader("By offence and by the law used")
 off_col, law_col = st.columns(2, gap="large")
 with off_col:
     by_offence = queries.stages_by(f, "offence")
-    ui.plot(charts.ranked_bars(by_offence, "conviction_rate", "label",
+    ui.plot(ui.chart(charts.ranked_bars, by_offence, "conviction_rate", "label",
                                f"Conviction rate by offence, {f.period} (%)", "conviction rate (%)", percent=True),
             key="gap_offence", filename="conviction-rate-by-offence")
 with law_col:
     by_law = queries.stages_by(f, "law_group")
-    ui.plot(charts.ranked_bars(by_law, "conviction_rate", "label",
+    ui.plot(ui.chart(charts.ranked_bars, by_law, "conviction_rate", "label",
                                f"Conviction rate by the law cited, {f.period} (%)", "conviction rate (%)",
                                percent=True, colour=charts.CATEGORICAL[2]),
             key="gap_law", filename="conviction-rate-by-law")
@@ -89,14 +89,14 @@ with st.expander("Stage counts by offence and by law"):
 st.subheader("How trials end and how long they take")
 out_col, time_col = st.columns(2, gap="large")
 with out_col:
-    ui.plot(charts.stacked_outcomes(queries.trial_outcomes(f), f.period), key="gap_outcomes",
+    ui.plot(ui.chart(charts.stacked_outcomes, queries.trial_outcomes(f), f.period), key="gap_outcomes",
             filename="trial-outcomes")
     outcomes = queries.trial_outcomes(f)
     ui.table(outcomes, {"label": ("text", "Outcome"), "value": ("count", "Trials"),
                         "share": ("percent", "Share")}, key="gap_outcome_table")
 with time_col:
     times = queries.verdict_time(f)
-    ui.plot(charts.count_columns(times, "label", "trials",
+    ui.plot(ui.chart(charts.count_columns, times, "label", "trials",
                                  f"Time from FIR to verdict, concluded trials of cases reported in {f.period}",
                                  "concluded trials", colour=charts.CATEGORICAL[3]),
             key="gap_time", filename="time-to-verdict")

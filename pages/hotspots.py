@@ -96,20 +96,21 @@ if district:
 
     left, right = st.columns(2, gap="large")
     with left:
-        ui.plot(charts.trend_lines(queries.trend(fd, "year"), ["cases", "firs", "convictions"], "year", f.period),
-                key="hot_trend", filename=f"{district}-trend")
+        ui.plot(ui.chart(charts.trend_lines, queries.trend(fd, "year"), ["cases", "firs", "convictions"], "year",
+                         f.period), key="hot_trend", filename=f"{district}-trend")
         mix = queries.offence_mix(fd)
-        ui.plot(charts.ranked_bars(mix, "cases", "label", f"Offences, cases reported in {d_name}, {f.period}",
+        ui.plot(ui.chart(charts.ranked_bars, mix, "cases", "label", f"Offences, cases reported in {d_name}, {f.period}",
                                    "cases reported"), key="hot_mix", filename=f"{district}-offences")
     with right:
-        ui.plot(charts.funnel(queries.funnel(fd), f.period), key="hot_funnel", filename=f"{district}-funnel")
-        ui.plot(charts.victim_profile(queries.victim_profile(fd), f"Victims by age and sex, {d_name}, {f.period}"),
-                key="hot_victims", filename=f"{district}-victims")
+        ui.plot(ui.chart(charts.funnel, queries.funnel(fd), f.period), key="hot_funnel", filename=f"{district}-funnel")
+        ui.plot(ui.chart(charts.victim_profile, queries.victim_profile(fd),
+                         f"Victims by age and sex, {d_name}, {f.period}"), key="hot_victims",
+                filename=f"{district}-victims")
 
     comparison = queries.district_comparison(f, district, o)
     areas = list(comparison["area"])
     title = f"{d_name} compared with {d_province or 'its province'} and Pakistan, {f.period} (%)"
-    ui.plot(charts.grouped_bars(queries.rates_by_area(comparison), "rate", areas, areas, title, "Per cent"),
+    ui.plot(ui.chart(charts.grouped_bars, queries.rates_by_area(comparison), "rate", areas, areas, title, "Per cent"),
             key="hot_compare", filename=f"{district}-comparison")
     ui.table(comparison, {"area": ("text", "Area"), "cases": ("count", "Cases"),
                           "cases_per_100k": ("rate", "Per 100,000 a year"),

@@ -35,12 +35,12 @@ with left:
     grain = st.segmented_control("Trend by", ["year", "month"], default="year", key="ov_grain", required=True,
                                  format_func=lambda g: "Year" if g == "year" else "Month")
     trend = queries.trend(f, grain=grain)
-    ui.plot(charts.trend_lines(trend, ["cases", "firs", "charge_sheets", "convictions"], grain, f.period),
+    ui.plot(ui.chart(charts.trend_lines, trend, ["cases", "firs", "charge_sheets", "convictions"], grain, f.period),
             key="ov_trend", filename="cases-over-time")
 with right:
     top = queries.top_districts(f, 10)
     top["label"] = top["name"] + " (" + top["province"] + ")"
-    ui.plot(charts.ranked_bars(top, "cases", "label", f"Ten districts with most cases reported, {f.period}",
+    ui.plot(ui.chart(charts.ranked_bars, top, "cases", "label", f"Ten districts with most cases reported, {f.period}",
                                "cases reported", height=440), key="ov_top", filename="top-districts")
 
 st.subheader("Pakistan in the US Trafficking in Persons report")
@@ -67,7 +67,7 @@ with tier_col:
         if isinstance(latest.get("source_url"), str):
             st.markdown(f"[Source: {int(latest['report_year'])} TIP report]({latest['source_url']})")
 with chart_col:
-    ui.plot(charts.tier_timeline(tiers), key="ov_tiers", filename="pakistan-tip-tier")
+    ui.plot(ui.chart(charts.tier_timeline, tiers), key="ov_tiers", filename="pakistan-tip-tier")
 
 s = ui.status()
 as_of = s["last_month"].strftime("%B %Y") if s["last_month"] is not None else "no data"

@@ -25,9 +25,9 @@ tiers = queries.tier_history("PAK")
 figures = queries.government_figures()
 left, right = st.columns(2, gap="large")
 with left:
-    ui.plot(charts.tier_timeline(tiers), key="tier_timeline", filename="pakistan-tip-tier")
+    ui.plot(ui.chart(charts.tier_timeline, tiers), key="tier_timeline", filename="pakistan-tip-tier")
 with right:
-    ui.plot(charts.government_figures(queries.government_series(figures)), key="tier_gov",
+    ui.plot(ui.chart(charts.government_figures, queries.government_series(figures)), key="tier_gov",
             filename="government-figures")
 
 if not figures.empty:

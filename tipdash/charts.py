@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from tipdash import privacy, text
@@ -38,6 +39,21 @@ MEASURE_COLOURS = {
     "cases": CATEGORICAL[0], "victims": CATEGORICAL[4], "firs": CATEGORICAL[1], "charge_sheets": CATEGORICAL[2],
     "trials": CATEGORICAL[3], "convictions": CATEGORICAL[5],
 }
+
+
+def _template() -> go.layout.Template:
+    """plotly_white, cut to the trace types the dashboard draws.
+
+    Every figure deep-copies and re-validates its template. The full plotly_white (defaults for 24 trace types) cost
+    about 75 ms per figure, most of a cached page rerun's server time; this one draws the same and costs about 2 ms.
+    """
+    white = pio.templates["plotly_white"]
+    return go.layout.Template(layout=white.layout, data={kind: white.data[kind] for kind in
+                                                         ("bar", "scatter", "scattermap", "choroplethmap")})
+
+
+pio.templates["tipdash"] = _template()
+pio.templates.default = "tipdash"  # go.Figure() would otherwise copy the full "plotly" template first
 
 
 def plotly_config(filename: str = "tip-dashboard-chart") -> dict:
@@ -75,7 +91,6 @@ def base_layout(fig: go.Figure, title: str, height: int = 420, legend: bool = Tr
     fig.update_layout(
         title=dict(text=wrap_title(title, title_chars), x=0.01, xanchor="left", y=1, yref="container",
                    yanchor="top", pad=dict(t=10), font=dict(size=16)),
-        template="plotly_white",
         font=FONT,
         height=height,
         separators=".,",  # decimal point, thousands comma

@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+import plotly.graph_objects as go
 import pyarrow as pa
 import pyarrow.parquet as pq
 import streamlit as st
@@ -146,6 +148,24 @@ def smuggling_note(f: Filters) -> None:
     else:
         st.caption(f"Not included: {text.count(n)} cases of smuggling of migrants in the same period "
                    "(not trafficking; switch on “Include smuggling of migrants” to add them).")
+
+
+def chart(builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
+    """``builder(*args, **kwargs)``, built once per warehouse and arguments and shared by every session.
+
+    Building a plotly figure (validating every property) costs more server time than the cached queries behind
+    it; with many officials on the same views this keeps a rerun cheap. The figure must not be changed afterwards.
+    """
+    return _figure(builder.__module__, builder.__qualname__, db.version(), args, kwargs)
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _figure(module: str, name: str, version: str, args: tuple, kwargs: dict) -> go.Figure:
+    # version only keys the cache: the demo stamp depends on the warehouse.
+    fig = getattr(sys.modules[module], name)(*args, **kwargs)
+    if status()["is_demo"]:
+        charts.mark_demo(fig)
+    return fig
 
 
 def plot(fig, key: str | None = None, filename: str = "tip-dashboard-chart", on_select: str | Callable = "ignore",
