@@ -21,7 +21,9 @@ the navigation or click starts to the moment the last change happened before the
 Streamlit's script finished and every Plotly chart drawn (the hold itself is not counted). An interaction is an
 error when it times out, the page shows a Python exception, or the connection to the server is lost.
 
-All sessions of one level start together and run their interactions back to back; levels run one after another
+Between two interactions a user reads the page for a think time (``--think``, in seconds: drawn uniformly from half
+to one and a half times it, the same draws in every run; 0 runs the interactions back to back, a stress test).
+All sessions of one level start together; levels run one after another
 after one unmeasured warm-up pass over every page (as on a server that has been up for a while). The results are
 printed as a Markdown table and written as JSON. Nothing but 127.0.0.1 is contacted: every other request made by
 the pages is aborted and counted.
@@ -33,6 +35,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -163,7 +166,8 @@ async def interact(page, base: str, kind: str, name: str, params: dict[str, str]
     return {"kind": kind, "page": name, **result}
 
 
-async def run_user(browser, base: str, user: int, rounds: int, filters, blocked: list[str]) -> list[dict]:
+async def run_user(browser, base: str, user: int, rounds: int, filters, blocked: list[str],
+                   think_s: float) -> list[dict]:
     context = await browser.new_context(viewport={"width": 1366, "height": 768})
     host = urlparse(base).netloc
 
@@ -190,18 +194,19 @@ async def run_user(browser, base: str, user: int, rounds: int, filters, blocked:
                 outcome["wall_ms"] = round((time.perf_counter() - started) * 1000)
                 outcome["user"] = user
                 results.append(outcome)
+                await think(user, len(results), think_s)
     finally:
         await context.close()
     return results
 
 
-async def run_level(base: str, users: int, rounds: int, filters, blocked: list[str]) -> list[dict]:
+async def run_level(base: str, users: int, rounds: int, filters, blocked: list[str], think_s: float) -> list[dict]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            per_user = await asyncio.gather(*(run_user(browser, base, u, rounds, filters, blocked)
+            per_user = await asyncio.gather(*(run_user(browser, base, u, rounds, filters, blocked, think_s)
                                               for u in range(users)))
         finally:
             await browser.close()
@@ -241,7 +246,7 @@ async def ws_interaction(ws, slug: str, query: str) -> dict:
     return out
 
 
-async def run_ws_user(base: str, user: int, rounds: int, filters) -> list[dict]:
+async def run_ws_user(base: str, user: int, rounds: int, filters, think_s: float) -> list[dict]:
     import websockets
 
     url = base.replace("http://", "ws://", 1) + "/_stcore/stream"
@@ -263,15 +268,22 @@ async def run_ws_user(base: str, user: int, rounds: int, filters) -> list[dict]:
                 outcome.update(kind=kind, page=name, user=user,
                                wall_ms=round((time.perf_counter() - started) * 1000))
                 results.append(outcome)
+                await think(user, len(results), think_s)
     finally:
         if ws is not None:
             await ws.close()
     return results
 
 
-async def run_ws_level(base: str, users: int, rounds: int, filters) -> list[dict]:
-    per_user = await asyncio.gather(*(run_ws_user(base, u, rounds, filters) for u in range(users)))
+async def run_ws_level(base: str, users: int, rounds: int, filters, think_s: float) -> list[dict]:
+    per_user = await asyncio.gather(*(run_ws_user(base, u, rounds, filters, think_s) for u in range(users)))
     return [r for results in per_user for r in results]
+
+
+async def think(user: int, step: int, mean_s: float) -> None:
+    """A user reading the page before the next interaction (not measured); the same draws in every run."""
+    if mean_s > 0:
+        await asyncio.sleep(random.Random(user * 1000 + step).uniform(0.5, 1.5) * mean_s)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -311,6 +323,8 @@ def main(argv: list[str]) -> int:
                              "delivered page)")
     parser.add_argument("--users", default="1,10,25", help="concurrency levels, comma separated")
     parser.add_argument("--rounds", type=int, default=2, help="passes over each user's script of 7 interactions")
+    parser.add_argument("--think", type=float, default=5.0,
+                        help="mean seconds a user reads a page before the next interaction (0: back to back)")
     parser.add_argument("--warehouse", type=Path, help="warehouse for the server started here (default: the app's)")
     parser.add_argument("--out", type=Path, default=REPO / "artifacts" / "loadtest", help="where to write results")
     args = parser.parse_args(argv)
@@ -336,17 +350,17 @@ def main(argv: list[str]) -> int:
         print(f"dashboard at {base}; warming up (first start may build the warehouse)", flush=True)
         filters = filter_sets(warehouse)
 
-        def level(users: int, rounds: int) -> list[dict]:
+        def level(users: int, rounds: int, think_s: float) -> list[dict]:
             if args.mode == "websocket":
-                return asyncio.run(run_ws_level(base, users, rounds, filters))
-            return asyncio.run(run_level(base, users, rounds, filters, blocked))
+                return asyncio.run(run_ws_level(base, users, rounds, filters, think_s))
+            return asyncio.run(run_level(base, users, rounds, filters, blocked, think_s))
 
-        warm = level(1, 1)
+        warm = level(1, 1, 0)
         print(f"warm-up: {len(warm)} interactions, {sum('error' in r for r in warm)} errors", flush=True)
         rows, raw = [], {}
         for users in levels:
             started = time.perf_counter()
-            results = level(users, args.rounds)
+            results = level(users, args.rounds, args.think)
             row = summarise(users, results, time.perf_counter() - started)
             rows.append(row)
             raw[str(users)] = results
@@ -359,13 +373,15 @@ def main(argv: list[str]) -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
     single = next((r["median_s"] for r in rows if r["users"] == 1), None)
-    report = {"url": base, "mode": args.mode, "cpus": os.cpu_count(), "rounds": args.rounds, "hold_ms": HOLD_MS,
+    report = {"url": base, "mode": args.mode, "think_s": args.think, "cpus": os.cpu_count(), "rounds": args.rounds,
+              "hold_ms": HOLD_MS,
               "load_average_after": os.getloadavg(), "levels": rows,
               "single_user_median_s": single, "blocked_requests": len(blocked),
               "started": time.strftime("%Y-%m-%d %H:%M:%S"), "results": raw}
-    (args.out / f"loadtest-{args.mode}.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    stem = f"loadtest-{args.mode}-think{args.think:g}"
+    (args.out / f"{stem}.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     table = markdown(rows, single)
-    (args.out / f"loadtest-{args.mode}.md").write_text(table + "\n", encoding="utf-8")
+    (args.out / f"{stem}.md").write_text(table + "\n", encoding="utf-8")
     print(table)
     print(f"requests to anything but the dashboard (blocked): {len(blocked)}")
     worst = rows[-1] if rows else None

@@ -102,8 +102,10 @@ def load_figures(folder: Path) -> str:
 
 def _load_table(data: dict) -> str:
     single = data["single_user_median_s"]
+    think = data.get("think_s", 0)
+    pace = f"reading each page for {think:g} s on average" if think else "back to back (no think time)"
     lines = [f"Load test ({data.get('mode', 'browser')} users) of {data['started']}, {data['cpus']} CPUs, "
-             f"{data['rounds']} rounds of 7 interactions per user; single-user median {single} s:", "",
+             f"{data['rounds']} rounds of 7 interactions per user, {pace}; single-user median {single} s:", "",
              "| concurrent users | interactions | errors | median (s) | p95 (s) | max (s) |",
              "|---:|---:|---:|---:|---:|---:|"]
     for r in data["levels"]:
@@ -123,7 +125,9 @@ def main(argv: list[str]) -> int:
     rows = figures(records, outcomes)
     if args.load:
         for mode in ("websocket", "browser"):
-            subprocess.run([sys.executable, "scripts/loadtest.py", "--mode", mode], cwd=REPO, check=False)
+            for think in ("5", "0"):
+                subprocess.run([sys.executable, "scripts/loadtest.py", "--mode", mode, "--think", think], cwd=REPO,
+                               check=False)
     print("\n" + markdown(rows) + "\n")
     for r in rows:
         print(f"- {r['class']}: {r['tests']} tests ({r['generated_examples']} generated examples), "
