@@ -23,7 +23,7 @@ error when it times out, the page shows a Python exception, or the connection to
 
 Between two interactions a user reads the page for a think time (``--think``, in seconds: drawn uniformly from half
 to one and a half times it, the same draws in every run; 0 runs the interactions back to back, a stress test).
-All sessions of one level start together; levels run one after another
+Users arrive spread over the first think time (all at once with ``--think 0``); levels run one after another
 after one unmeasured warm-up pass over every page (as on a server that has been up for a while). The results are
 printed as a Markdown table and written as JSON. Nothing but 127.0.0.1 is contacted: every other request made by
 the pages is aborted and counted.
@@ -184,6 +184,7 @@ async def run_user(browser, base: str, user: int, rounds: int, filters, blocked:
     page = await context.new_page()
     results = []
     try:
+        await think(user, 0, think_s)
         for _ in range(rounds):
             for kind, name, params in user_script(user, filters):
                 started = time.perf_counter()
@@ -252,6 +253,7 @@ async def run_ws_user(base: str, user: int, rounds: int, filters, think_s: float
     url = base.replace("http://", "ws://", 1) + "/_stcore/stream"
     results, ws = [], None
     try:
+        await think(user, 0, think_s)
         for _ in range(rounds):
             for kind, name, params in user_script(user, filters):
                 started = time.perf_counter()
@@ -281,9 +283,11 @@ async def run_ws_level(base: str, users: int, rounds: int, filters, think_s: flo
 
 
 async def think(user: int, step: int, mean_s: float) -> None:
-    """A user reading the page before the next interaction (not measured); the same draws in every run."""
+    """A user reading the page before the next interaction (not measured); the same draws in every run. Step 0 is
+    the user's arrival, spread over the first think time, as people do not all click at the same instant."""
     if mean_s > 0:
-        await asyncio.sleep(random.Random(user * 1000 + step).uniform(0.5, 1.5) * mean_s)
+        low, high = (0.0, 1.0) if step == 0 else (0.5, 1.5)
+        await asyncio.sleep(random.Random(user * 1000 + step).uniform(low, high) * mean_s)
 
 
 def percentile(values: list[float], q: float) -> float:
