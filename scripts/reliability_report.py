@@ -7,7 +7,7 @@
 The tests record what they measure (rows expected and loaded, identifiers planted and found, suppressed cells
 attacked and recovered, SQL statements and unbound values) through tests/reliability.py's ``record`` into a
 JSON-lines file named by TIP_RELIABILITY_METRICS; pytest's JUnit XML gives each case's outcome. Load figures are
-read from artifacts/loadtest/loadtest-*.json (written by scripts/loadtest.py).
+read from artifacts/loadtest/loadtest-*.md (written by scripts/loadtest.py).
 """
 
 from __future__ import annotations
@@ -94,24 +94,10 @@ def markdown(rows: list[dict]) -> str:
 
 
 def load_figures(folder: Path) -> str:
-    found = sorted(folder.glob("loadtest-*.json"))
+    found = sorted(folder.glob("loadtest-*.md"))
     if not found:
-        return "(no load results: run `python scripts/loadtest.py` and `python scripts/loadtest.py --mode websocket`)"
-    return "\n\n".join(_load_table(json.loads(path.read_text(encoding="utf-8"))) for path in found)
-
-
-def _load_table(data: dict) -> str:
-    single = data["single_user_median_s"]
-    think = data.get("think_s", 0)
-    pace = f"reading each page for {think:g} s on average" if think else "back to back (no think time)"
-    lines = [f"Load test ({data.get('mode', 'browser')} users) of {data['started']}, {data['cpus']} CPUs, "
-             f"{data['rounds']} rounds of 7 interactions per user, {pace}; single-user median {single} s:", "",
-             "| concurrent users | interactions | errors | median (s) | p95 (s) | max (s) |",
-             "|---:|---:|---:|---:|---:|---:|"]
-    for r in data["levels"]:
-        lines.append(f"| {r['users']} | {r['interactions']} | {r['errors']} | {r['median_s']} | {r['p95_s']} | "
-                     f"{r['max_s']} |")
-    return "\n".join(lines)
+        return "(no load results: run `python scripts/loadtest.py --mode websocket` and `python scripts/loadtest.py`)"
+    return "\n\n".join(path.read_text(encoding="utf-8").strip() for path in found)
 
 
 def main(argv: list[str]) -> int:
