@@ -18,6 +18,8 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +43,7 @@ BINARY = "the file holds binary data, not text; export it again as CSV (UTF-8) o
 # Excel serial day 0; Excel's 1900 leap-year bug makes 1899-12-30 the right origin for dates after 1900-03-01.
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 OLE2 = b"\xd0\xcf\x11\xe0"
+LONE_CR = re.compile(rb"\r(?!\n)")
 UNCLOSED_QUOTE = ("a quote (\") opened in this row is never closed, so the row cannot be split into columns; the rows "
                   "after it were read on their own; fix the row in the export")
 
@@ -298,7 +301,7 @@ def _reject_reason(error_type: str, n_columns: int) -> str:
 
 def _plain_chunk(chunk: bytes, blank: re.Pattern) -> bool:
     """Whether whole lines of bytes are one record each: no NUL, no lone CR, no blank line, even quotes per line."""
-    if b"\x00" in chunk or re.search(rb"\r(?!\n)", chunk) or blank.search(b"\n" + chunk):
+    if b"\x00" in chunk or LONE_CR.search(chunk) or blank.search(b"\n" + chunk):
         return False
     return b'"' not in chunk or not any(line.count(b'"') % 2 for line in chunk.split(b"\n"))
 
@@ -331,20 +334,105 @@ def plain_lines(path: Path, delimiter: str) -> int | None:
     return lines
 
 
-def _read_plain(con: duckdb.DuckDBPyConnection, path: Path, table: str, delimiter: str, header: list[str],
-                plan: dict[str, int], result: Extracted, records: int) -> bool:
-    """DuckDB reads the file as it is. False (nothing kept) if it did not account for every one of ``records``."""
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+def _load_as_is(con: duckdb.DuckDBPyConnection, path: Path, table: str, delimiter: str,
+                n_columns: int) -> tuple[int, list[tuple[int, str]]]:
+    """DuckDB reads the file as it is into {table}_csv: the number of records and the rejected lines."""
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_columns)) + "}"
     rejected = _read_csv(con, path, table, delimiter, columns, parallel=True)
     if any(error_type == "MISSING COLUMNS" for _, error_type in rejected):
         # Short rows (trailing empty columns left out) are good rows: read again, padding them with nulls, which
         # DuckDB can only do in one thread.
         con.execute(f"DROP TABLE {table}_csv")
         rejected = _read_csv(con, path, table, delimiter, columns, parallel=False)
-    n = con.execute(f"SELECT count(*) FROM {table}_csv").fetchall()[0][0]
-    if n + len(rejected) != records:
-        con.execute(f"DROP TABLE {table}_csv")
+    return con.execute(f"SELECT count(*) FROM {table}_csv").fetchall()[0][0], rejected
+
+
+def _loaded_or_none(con: duckdb.DuckDBPyConnection, path: Path, table: str, delimiter: str,
+                    n_columns: int) -> tuple[int, list[tuple[int, str]]] | None:
+    """_load_as_is, or None (nothing left behind) when DuckDB cannot read the file: the full scan then decides
+    whether that is the file's fault or the way to read it."""
+    try:
+        return _load_as_is(con, path, table, delimiter, n_columns)
+    except duckdb.Error:
+        for name in (f"{table}_csv", f"{table}_rejects", f"{table}_rejects_scan"):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+        return None
+
+
+def _quick_lines(path: Path) -> int | None:
+    """The number of lines, from a pass that costs little more than reading the file; None when that pass finds
+    what DuckDB reads silently but differently from a spreadsheet (a NUL byte, a lone CR, a line with an odd
+    number of quotes)."""
+    lines, quotes, last = 0, 0, b"\n"
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(CHUNK_BYTES), b""):
+            if b"\x00" in block or (b"\r" in block and LONE_CR.search(block)):
+                return None
+            data = np.frombuffer(block, dtype=np.uint8)
+            ends = np.flatnonzero(data == ord("\n"))
+            if b'"' in block:
+                at = np.flatnonzero(data == ord('"'))
+                # Every line has an even number of quotes exactly when the count before every line end is even.
+                if ((quotes + np.searchsorted(at, ends)) % 2).any():
+                    return None
+                quotes += len(at)
+            lines += len(ends)
+            last = block[-1:]
+    if quotes % 2:
+        return None
+    return lines + (last != b"\n")
+
+
+def _utf8_header(sample: bytes) -> bool:
+    """Whether the header line is whole in the sample and valid UTF-8: DuckDB skips the header unchecked."""
+    cut = sample.find(b"\n") + 1
+    try:
+        sample[:cut].decode("utf-8")
+    except UnicodeDecodeError:
         return False
+    return cut > 0
+
+
+def _blank_records(con: duckdb.DuckDBPyConnection, table: str, n_columns: int, delimiter: str) -> int:
+    """Records of {table}_csv made of blanks, quotes and delimiters only: blank rows, which the record-by-record
+    reading skips."""
+    blank = " AND ".join(f"(c{i} IS NULL OR trim(c{i}, $chars) = '')" for i in range(n_columns))
+    return con.execute(f"SELECT count(*) FROM {table}_csv WHERE {blank}",
+                       {"chars": ' \t\r"' + delimiter}).fetchall()[0][0]
+
+
+def _read_plain(con: duckdb.DuckDBPyConnection, path: Path, table: str, delimiter: str, header: list[str],
+                plan: dict[str, int], result: Extracted, sample: bytes) -> bool:
+    """DuckDB reads the file as it is, when its line numbers are spreadsheet rows: the file is valid UTF-8 with one
+    record per line and no blank line. False (nothing kept) otherwise.
+
+    plain_lines proves that but costs seconds on a large file. DuckDB itself reports invalid UTF-8 and unbalanced
+    quotes as rejects, and a blank line or a value over several lines changes its record count; what it reads
+    silently is caught by _quick_lines, _utf8_header and _blank_records. Only when these leave a doubt does
+    plain_lines decide, exactly as it always did.
+    """
+    n_columns = len(header)
+    loaded = None
+    lines = _quick_lines(path) if _utf8_header(sample) else None
+    if lines is not None:
+        loaded = _loaded_or_none(con, path, table, delimiter, n_columns)
+        if loaded == (lines - 1, []) and not _blank_records(con, table, n_columns, delimiter):
+            _keep_plain(con, path, table, header, plan, result, *loaded)
+            return True
+    lines = plain_lines(path, delimiter)
+    if lines is not None:
+        loaded = loaded or _load_as_is(con, path, table, delimiter, n_columns)
+        if loaded[0] + len(loaded[1]) == lines - 1:
+            _keep_plain(con, path, table, header, plan, result, *loaded)
+            return True
+    if loaded is not None:
+        con.execute(f"DROP TABLE {table}_csv")
+    return False
+
+
+def _keep_plain(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: list[str], plan: dict[str, int],
+                result: Extracted, n: int, rejected: list[tuple[int, str]]) -> None:
+    """{table} from {table}_csv, each record with its spreadsheet row; a message for each rejected line."""
     for line, error_type in rejected:
         result.issues.append(Issue(path.name, line, None, _reject_reason(error_type, len(header)), "row rejected"))
     # rowid is the file order (insertion order is preserved); rejected lines shift the rows after them.
@@ -359,7 +447,6 @@ def _read_plain(con: duckdb.DuckDBPyConnection, path: Path, table: str, delimite
         con.unregister(f"{table}_rows")
     con.execute(f"DROP TABLE {table}_csv")
     result.table, result.rows_read = table, n + len(rejected)
-    return True
 
 
 class _Feed:
@@ -529,8 +616,7 @@ def extract_csv(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layout
     plan = column_plan(header, layout, result.issues, path.name)
     # Very wide files go the record-by-record way too: it keeps only the mapped columns, DuckDB would type them all.
     plain = header_at == 0 and encoding in ("utf-8", "utf-8-sig") and len(header) <= MAX_PLAIN_COLUMNS
-    lines = plain_lines(path, delimiter) if plain else None
-    if lines is None or not _read_plain(con, path, table, delimiter, header, plan, result, lines - 1):
+    if not (plain and _read_plain(con, path, table, delimiter, header, plan, result, sample)):
         _read_scanned(con, path, encoding, table, delimiter, header, header_at, plan, workdir, result)
     if result.rows_read == 0:
         result.issues.append(Issue(path.name, None, None, "the file has a header but no data rows; nothing was "
@@ -540,8 +626,8 @@ def extract_csv(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layout
 # --- Excel ------------------------------------------------------------------------------------------------------
 
 def _cell_text(value) -> str | None:
-    if value is None:
-        return None
+    if value is None or isinstance(value, str):  # most cells: answered before the slower checks below
+        return value
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
@@ -576,8 +662,20 @@ def _choose_sheet(workbook, layout_hint: Layout | None, layouts: list[Layout], p
     )
 
 
-def extract_excel(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layout], table: str,
-                  result: Extracted) -> None:
+@dataclass
+class Workbook:
+    """The mapped columns of a workbook's data rows (``frame``, with ``_row``), read apart from the build's DuckDB
+    connection so that several can be read at once in worker processes."""
+    layout_id: str
+    sheet: str
+    plan: dict[str, int] = field(default_factory=dict)
+    frame: pd.DataFrame | None = None
+    issues: list[Issue] = field(default_factory=list)
+    problem: str | None = None  # why the file is skipped, once its layout and sheet are known
+
+
+def read_workbook(path: Path, layouts: list[Layout]) -> Workbook:
+    """The sheet that fits a layout, as a Workbook; FileProblem when no sheet does or the file cannot be opened."""
     # calamine (Rust) reads cached formula values and merged ranges some 20x faster than openpyxl.
     import python_calamine as calamine
 
@@ -591,31 +689,56 @@ def extract_excel(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layo
     except (calamine.CalamineError, OSError, ValueError) as exc:
         raise FileProblem(f"the workbook cannot be opened ({type(exc).__name__}); save it again from Excel "
                           "as .xlsx") from None
-    result.layout, result.sheet, result.encoding = layout, sheet.name, "xlsx"
+    book = Workbook(layout.id, sheet.name)
     header_at = layout.header_row - first_row  # index of the header in `rows`
     header = [(_cell_text(c) or "").strip() for c in rows[header_at]]
-    plan = column_plan(header, layout, result.issues, path.name)
-    _fill_merged(rows, merged, first_row, sheet.start[1], header_at, result, path.name)
-    data: dict[str, list] = {f"c{i}": [] for i in plan.values()}
+    try:
+        book.plan = column_plan(header, layout, book.issues, path.name)
+    except FileProblem as problem:
+        book.problem = str(problem)
+        return book
+    _fill_merged(rows, merged, first_row, sheet.start[1], header_at, book.issues, path.name)
+    data: dict[str, list] = {f"c{i}": [] for i in book.plan.values()}
     row_numbers: list[int] = []
     for offset, values in enumerate(rows[header_at + 1:], start=header_at + 1):
         if all(v is None or str(v).strip() == "" for v in values):
             continue
         row_numbers.append(first_row + offset)
-        for i in plan.values():
+        for i in book.plan.values():
             data[f"c{i}"].append(_cell_text(values[i]) if i < len(values) else None)
-    frame = pd.DataFrame({"_row": row_numbers, **data}, dtype=object)
-    frame["_row"] = frame["_row"].astype("int64")
-    con.register(f"{table}_xlsx", frame)
-    con.execute(f"CREATE TEMP TABLE {table} AS " + _select_contract(f"{table}_xlsx ORDER BY _row", plan))
+    book.frame = pd.DataFrame({"_row": row_numbers, **data}, dtype=object)
+    book.frame["_row"] = book.frame["_row"].astype("int64")
+    return book
+
+
+def _read_ahead_or_here(path: Path, layouts: list[Layout], read_ahead: Future | None) -> Workbook:
+    if read_ahead:
+        try:
+            return read_ahead.result()
+        except BrokenProcessPool:
+            pass  # the worker died (killed, out of memory): this process reads the workbook itself
+    return read_workbook(path, layouts)
+
+
+def extract_excel(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layout], table: str,
+                  result: Extracted, read_ahead: Future | None = None) -> None:
+    """Load a workbook into ``table``; ``read_ahead``, when given, is read_workbook already running elsewhere."""
+    book = _read_ahead_or_here(path, layouts, read_ahead)
+    result.layout = next(lay for lay in layouts if lay.id == book.layout_id)
+    result.sheet, result.encoding = book.sheet, "xlsx"
+    result.issues.extend(book.issues)
+    if book.problem:
+        raise FileProblem(book.problem)
+    con.register(f"{table}_xlsx", book.frame)
+    con.execute(f"CREATE TEMP TABLE {table} AS " + _select_contract(f"{table}_xlsx ORDER BY _row", book.plan))
     con.unregister(f"{table}_xlsx")
-    result.table, result.rows_read = table, len(row_numbers)
-    if not row_numbers:
-        result.issues.append(Issue(path.name, None, None, f"sheet '{sheet.name}' has a header but no data rows; "
+    result.table, result.rows_read = table, len(book.frame)
+    if book.frame.empty:
+        result.issues.append(Issue(path.name, None, None, f"sheet '{book.sheet}' has a header but no data rows; "
                                    "nothing was loaded from it", "warning"))
 
 
-def _fill_merged(rows: list[list], merged, first_row: int, first_col: int, header_at: int, result: Extracted,
+def _fill_merged(rows: list[list], merged, first_row: int, first_col: int, header_at: int, issues: list[Issue],
                  filename: str) -> None:
     """Spread a merged cell's value over the cells it covers: agencies merge case fields over victim rows."""
     for (r0, c0), (r1, c1) in merged:
@@ -629,19 +752,19 @@ def _fill_merged(rows: list[list], merged, first_row: int, first_col: int, heade
                 rows[r][c] = value
         header = rows[header_at] if 0 <= header_at < len(rows) else []
         column = _cell_text(header[left]) if 0 <= left < len(header) else None
-        result.issues.append(Issue(filename, r0 + 1, column, f"merged cells in rows {r0 + 1}-{r1 + 1} were filled "
-                                   "with their first cell's value", "warning"))
+        issues.append(Issue(filename, r0 + 1, column, f"merged cells in rows {r0 + 1}-{r1 + 1} were filled "
+                            "with their first cell's value", "warning"))
 
 
 # --- entry point ------------------------------------------------------------------------------------------------
 
 def _excel_named(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layout], table: str, workdir: Path,
-                 result: Extracted) -> None:
+                 result: Extracted, read_ahead: Future | None) -> None:
     """An .xlsx name: a workbook, or CSV text someone saved under that name (read as CSV, with a warning)."""
     with path.open("rb") as fh:
         head = fh.read(8)
     if not head or head.startswith((b"PK", OLE2)):
-        return extract_excel(con, path, layouts, table, result)
+        return extract_excel(con, path, layouts, table, result, read_ahead)
     try:
         extract_csv(con, path, layouts, table, workdir, result)
     except FileProblem as problem:
@@ -654,11 +777,11 @@ def _excel_named(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layou
 
 
 def extract_file(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layout], table: str,
-                 workdir: Path, seen: dict[str, str] | None = None) -> Extracted:
+                 workdir: Path, seen: dict[str, str] | None = None, read_ahead: Future | None = None) -> Extracted:
     """Read one file into temp table ``table`` (columns: _row + contract fields). Never raises for bad input.
 
     ``seen`` maps the content hash of the files read so far to their names: a byte-for-byte copy of one of them is
-    skipped, so its rows are not counted twice.
+    skipped, so its rows are not counted twice. ``read_ahead`` is read_workbook(path) started earlier, if it was.
     """
     result = Extracted(path=path, sha256=file_sha256(path))
     try:
@@ -666,7 +789,7 @@ def extract_file(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layou
             raise FileProblem(f"same content as {seen[result.sha256]} (a copy of that file); skipped so its rows are "
                               "not counted twice; remove one of the two")
         if path.suffix.lower() in EXCEL_SUFFIXES:
-            _excel_named(con, path, layouts, table, workdir, result)
+            _excel_named(con, path, layouts, table, workdir, result, read_ahead)
         elif path.suffix.lower() in CSV_SUFFIXES:
             extract_csv(con, path, layouts, table, workdir, result)
         else:

@@ -12,11 +12,14 @@ import errno
 import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -24,7 +27,7 @@ import pandas as pd
 
 from etl import anonymise, standardise
 from etl.districts import DistrictMatcher
-from etl.extract import Extracted, extract_file, input_files
+from etl.extract import EXCEL_SUFFIXES, Extracted, extract_file, input_files, read_workbook
 from etl.issues import spreadsheet_safe
 from etl.layouts import Layout, LayoutError, load_layouts
 from etl.reference import load_reference
@@ -167,6 +170,33 @@ def _ensure_input(raw: Path, progress: Progress) -> bool:
     return True
 
 
+def _exit_with_parent(parent: int) -> None:
+    """A pool worker waits for work forever: when the build is killed, this ends the worker too."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+@contextlib.contextmanager
+def workbooks_read_ahead(paths: list[Path], layouts: list[Layout]) -> Iterator[dict[Path, Future]]:
+    """read_workbook of each .xlsx file, started in two worker processes: calamine and the Python pass over the
+    cells use one core per workbook. Spawned, not forked: the build may run inside the dashboard's threads."""
+    books = [p for p in paths if p.suffix.lower() in EXCEL_SUFFIXES]
+    if len(books) < 2:
+        yield {}
+        return
+    pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_exit_with_parent, initargs=(os.getpid(),))
+    try:
+        yield {path: pool.submit(read_workbook, path, layouts) for path in books}
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
 def _issue_rows(files: list[Extracted], con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every problem of the build: file-level from extraction, row-level from validation, merges."""
     names = pd.DataFrame({"file_id": range(len(files)), "file": [f.path.name for f in files]})
@@ -274,10 +304,11 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
 
         files: list[Extracted] = []
         seen: dict[str, str] = {}  # content hash -> file name: a copy of a file is not read twice
-        for i, path in enumerate(paths):
-            progress(f"Reading {path.name}", 0.2 + 0.4 * i / max(1, len(paths)))
-            files.append(extract_file(con, path, layouts, f"raw_{i}", workdir, seen))
-            _pause("extract")
+        with workbooks_read_ahead(paths, layouts) as workbooks:
+            for i, path in enumerate(paths):
+                progress(f"Reading {path.name}", 0.2 + 0.4 * i / max(1, len(paths)))
+                files.append(extract_file(con, path, layouts, f"raw_{i}", workdir, seen, workbooks.get(path)))
+                _pause("extract")
         readable = [f for f in files if f.table]
         step("extract")
         if not readable:

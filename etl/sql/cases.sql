@@ -11,7 +11,7 @@ WITH kept AS (
     WHERE NOT list_contains(list_transform(problems, lambda x: x.action), 'row rejected')
 )
 SELECT
-    kept.*,
+    kept.* EXCLUDE (problems),  -- the report reads them from stg_rows; carried no further
     greatest(
         coalesce(stage_code_rank, 1),
         CASE WHEN verdict_date IS NOT NULL OR outcome IN ('convicted', 'acquitted', 'compromise') THEN 5
@@ -23,16 +23,17 @@ SELECT
 FROM kept;
 
 -- 2. Exact repeats of a row in the same file are one row.
+--    Grouping keeps only the repeated groups, where a window over the same columns would sort every row.
 CREATE TEMP TABLE merged_rows AS
 SELECT file_id, _row, first_row, 'exact duplicate of row ' || first_row AS reason
 FROM (
-    SELECT file_id, _row,
-           min(_row) OVER (PARTITION BY file_id, case_ref, fir_number, district_raw, date_reported, fir_date,
-                                        investigation_date, challan_date, verdict_date, offence, scope, stage,
-                                        outcome, victim_sex, victim_referred, law_codes, country_iso3,
-                                        nationality_iso3, sentence_months, victim_count, age_band) AS first_row
+    SELECT file_id, min(_row) AS first_row, list(_row) AS repeats
     FROM rows_ok
-)
+    GROUP BY file_id, case_ref, fir_number, district_raw, date_reported, fir_date, investigation_date, challan_date,
+             verdict_date, offence, scope, stage, outcome, victim_sex, victim_referred, law_codes, country_iso3,
+             nationality_iso3, sentence_months, victim_count, age_band
+    HAVING count(*) > 1
+), unnest(repeats) AS r(_row)
 WHERE _row <> first_row;
 
 CREATE TEMP TABLE rows_unique AS
