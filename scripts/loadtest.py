@@ -166,6 +166,24 @@ async def interact(page, base: str, kind: str, name: str, params: dict[str, str]
     return {"kind": kind, "page": name, **result}
 
 
+async def run_interactions(user: int, rounds: int, filters, think_s: float, interaction) -> list[dict]:
+    """A user's script, ``rounds`` times: each interaction timed (an exception is a measured error: a timeout, a
+    crash, a lost connection), then the page read for a think time."""
+    results: list[dict] = []
+    await think(user, 0, think_s)
+    for _ in range(rounds):
+        for kind, name, params in user_script(user, filters):
+            started = time.perf_counter()
+            try:
+                outcome = await interaction(kind, name, params)
+            except Exception as exc:  # noqa: BLE001
+                outcome = {"error": f"{type(exc).__name__}: {str(exc)[:120]}"}
+            outcome.update(kind=kind, page=name, user=user, wall_ms=round((time.perf_counter() - started) * 1000))
+            results.append(outcome)
+            await think(user, len(results), think_s)
+    return results
+
+
 async def run_user(browser, base: str, user: int, rounds: int, filters, blocked: list[str],
                    think_s: float) -> list[dict]:
     context = await browser.new_context(viewport={"width": 1366, "height": 768})
@@ -182,23 +200,11 @@ async def run_user(browser, base: str, user: int, rounds: int, filters, blocked:
     await context.route("**/*", route)
     await context.add_init_script(RUN_COUNTER_JS)
     page = await context.new_page()
-    results = []
     try:
-        await think(user, 0, think_s)
-        for _ in range(rounds):
-            for kind, name, params in user_script(user, filters):
-                started = time.perf_counter()
-                try:
-                    outcome = await interact(page, base, kind, name, params)
-                except Exception as exc:  # noqa: BLE001 - a timeout or a crash is a measured error
-                    outcome = {"kind": kind, "page": name, "error": f"{type(exc).__name__}: {str(exc)[:120]}"}
-                outcome["wall_ms"] = round((time.perf_counter() - started) * 1000)
-                outcome["user"] = user
-                results.append(outcome)
-                await think(user, len(results), think_s)
+        return await run_interactions(user, rounds, filters, think_s,
+                                      lambda kind, name, params: interact(page, base, kind, name, params))
     finally:
         await context.close()
-    return results
 
 
 async def run_level(base: str, users: int, rounds: int, filters, blocked: list[str], think_s: float) -> list[dict]:
@@ -251,30 +257,26 @@ async def run_ws_user(base: str, user: int, rounds: int, filters, think_s: float
     import websockets
 
     url = base.replace("http://", "ws://", 1) + "/_stcore/stream"
-    results, ws = [], None
+    ws = None
+
+    async def interaction(kind: str, name: str, params: dict[str, str]) -> dict:
+        nonlocal ws
+        try:
+            if kind == "open" or ws is None:  # a new session, as a link opened in a new tab
+                if ws is not None:
+                    await ws.close()
+                ws = await websockets.connect(url, subprotocols=["streamlit"], origin=base, max_size=None,
+                                              open_timeout=TIMEOUT_MS / 1000)
+            return await ws_interaction(ws, PAGES[name], urlencode(params) if kind == "open" else "")
+        except Exception:
+            ws = None  # a lost connection: the next interaction opens a new one
+            raise
+
     try:
-        await think(user, 0, think_s)
-        for _ in range(rounds):
-            for kind, name, params in user_script(user, filters):
-                started = time.perf_counter()
-                try:
-                    if kind == "open" or ws is None:  # a new session, as a link opened in a new tab
-                        if ws is not None:
-                            await ws.close()
-                        ws = await websockets.connect(url, subprotocols=["streamlit"], origin=base, max_size=None,
-                                                      open_timeout=TIMEOUT_MS / 1000)
-                    outcome = await ws_interaction(ws, PAGES[name], urlencode(params) if kind == "open" else "")
-                except Exception as exc:  # noqa: BLE001 - a timeout or a lost connection is a measured error
-                    outcome = {"error": f"{type(exc).__name__}: {str(exc)[:120]}"}
-                    ws = None
-                outcome.update(kind=kind, page=name, user=user,
-                               wall_ms=round((time.perf_counter() - started) * 1000))
-                results.append(outcome)
-                await think(user, len(results), think_s)
+        return await run_interactions(user, rounds, filters, think_s, interaction)
     finally:
         if ws is not None:
             await ws.close()
-    return results
 
 
 async def run_ws_level(base: str, users: int, rounds: int, filters, think_s: float) -> list[dict]:

@@ -278,5 +278,5 @@ def test_every_page_over_a_damaged_block_answers_or_says_so(damaged_block, monke
         at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, "\n".join("\n".join(e.stack_trace) for e in at.exception)
     errors = [e.value for e in at.error]
-    record("faults", f"damaged data block, {page} page", handled=not at.exception, plain_message=bool(errors))
+    record("faults", f"damaged data block, {page} page", handled=not at.exception, damage_reported=bool(errors))
     assert all("damaged" in e for e in errors), errors
