@@ -47,10 +47,10 @@ if level == "district":
         title = (f"Conviction rate by district, cases reported in {f.period} (convictions ÷ concluded trials, %)"
                  if rate_key == "conviction_rate" else
                  f"Attrition by district, cases reported in {f.period} (% of cases without conviction)")
-        fig = maps.district_map(by_area, rate_key, "percent", title, text.short(rate_key) + " (%)", geo,
-                                ui.boundary_layer("provinces"),
-                                extra=[("trials", "Trials concluded", "count"), ("convictions", "Convictions", "count"),
-                                       ("cases", "Cases reported", "count")])
+        fig = ui.chart(maps.district_map, by_area, rate_key, "percent", title, text.short(rate_key) + " (%)", geo,
+                       ui.boundary_layer("provinces"),
+                       extra=[("trials", "Trials concluded", "count"), ("convictions", "Convictions", "count"),
+                              ("cases", "Cases reported", "count")])
         ui.plot(fig, key="gap_map", filename="conviction-rate-map")
     with table_col:
         ranked = by_area.sort_values(rate_key, ascending=rate_key == "attrition", na_position="last")

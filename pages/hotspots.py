@@ -59,8 +59,8 @@ extra = [("cases", "Cases reported", "count"), ("victims", "Victims", "count"),
 
 map_col, table_col = st.columns([3, 2], gap="medium")
 with map_col:
-    fig = maps.district_map(districts, measure, kind, title, name, geo, provinces, extra=extra,
-                            selected=st.session_state.get("hot_district"))
+    fig = ui.chart(maps.district_map, districts, measure, kind, title, name, geo, provinces, extra=extra,
+                   selected=st.session_state.get("hot_district"))
     ui.plot(fig, key="hot_map", filename="district-hotspots", on_select=_select_from_map,
             selection_mode=("points",))
 with table_col:

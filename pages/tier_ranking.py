@@ -66,7 +66,7 @@ if report_years:
         ui.table(queries.country_tiers(year), {"country": ("text", "Country"), "tier": ("text", "Tier")},
                  key="tier_country_table")
     else:
-        ui.plot(maps.country_tier_map(queries.country_tiers(year), countries, year), key="tier_map",
+        ui.plot(ui.chart(maps.country_tier_map, queries.country_tiers(year), countries, year), key="tier_map",
                 filename=f"tip-tiers-{year}")
 else:
     st.info("The TIP report tiers are not in the warehouse yet.")
@@ -108,9 +108,9 @@ with map_col:
     geo = ui.boundary_layer("districts")
     if not geo:
         ui.missing_boundaries_notice(short=not ui.boundary_layer("countries") and bool(report_years))
-    ui.plot(maps.categorical_district_map(scored, "band", BAND_ORDER, BAND_COLOURS,
-                                          f"District scorecard bands, {f.period}", geo,
-                                          ui.boundary_layer("provinces"), hover=maps.scorecard_hover(scored)),
+    ui.plot(ui.chart(maps.categorical_district_map, scored, "band", BAND_ORDER, BAND_COLOURS,
+                     f"District scorecard bands, {f.period}", geo, ui.boundary_layer("provinces"),
+                     hover=maps.scorecard_hover(scored)),
             key="sc_map", filename="district-scorecard")
 with table_col:
     counts = scored["band"].value_counts().reindex(BAND_ORDER, fill_value=0)

@@ -159,7 +159,16 @@ def chart(builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
     return _figure(builder.__module__, builder.__qualname__, db.version(), args, kwargs)
 
 
-@st.cache_resource(show_spinner=False, max_entries=512)
+class Layer(dict):
+    """A boundary layer (a GeoJSON FeatureCollection) that caches know by name and warehouse version: hashing its
+    megabytes of coordinates on every run would cost more than building the map."""
+
+    def __init__(self, data: dict, key: str):
+        super().__init__(data)
+        self.key = key
+
+
+@st.cache_resource(show_spinner=False, max_entries=512, hash_funcs={Layer: lambda layer: layer.key})
 def _figure(module: str, name: str, version: str, args: tuple, kwargs: dict) -> go.Figure:
     # version only keys the cache: the demo stamp depends on the warehouse.
     fig = getattr(sys.modules[module], name)(*args, **kwargs)
@@ -178,19 +187,20 @@ def plot(fig, key: str | None = None, filename: str = "tip-dashboard-chart", on_
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _layer(name: str, version: str) -> dict | None:
+def _layer(name: str, version: str) -> Layer | None:
     # version (the warehouse file's identity) only keys the cache: boundaries are rebuilt with the warehouse.
     try:
         from tipdash import boundaries  # noqa: PLC0415 - optional until boundary files are built
     except ImportError:
         return None
     try:
-        return boundaries.load_layer(name)
+        data = boundaries.load_layer(name)
     except Exception:  # a damaged boundary file must not break the page: the map falls back to points
         return None
+    return Layer(data, f"{name}|{version}") if data else None
 
 
-def boundary_layer(name: str) -> dict | None:
+def boundary_layer(name: str) -> Layer | None:
     return _layer(name, db.version())
 
 
