@@ -164,10 +164,20 @@ def test_auto_advance_moves_on_by_itself(hall, app_url):
     assert "auto=10" in page.url
 
 
+HEADLINE_LABELS = ("Cases reported", "Victims", "FIRs registered", "Charge sheets", "Convictions", "Conviction rate")
+
+
 def _overview_numbers(page, app_url: str, query: str) -> dict[str, str]:
     page.goto(f"{app_url}/?{query}")
-    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
-    page.wait_for_function(SCRIPT_DONE, timeout=45_000)
+    # Every headline metric must be there: right after the navigation the previous page's elements and a part of
+    # the new page's can be on screen together, with the script already reported as finished.
+    page.wait_for_function(
+        """labels => {
+            const shown = [...document.querySelectorAll('[data-testid="stMetric"] [data-testid="stMetricLabel"]')]
+                .map(e => e.textContent.trim());
+            return labels.every(l => shown.includes(l));
+        }""", arg=list(HEADLINE_LABELS), timeout=60_000)
+    settle(page)
     metrics = page.locator('[data-testid="stMetric"]')
     out = {}
     for i in range(metrics.count()):
@@ -213,7 +223,7 @@ def test_brief_downloads_opens_offline_and_fits_one_a4_page(hall, browser, app_u
     assert fetched == []
 
     overview = _overview_numbers(page, app_url, sidebar_query)
-    for label in ("Cases reported", "Victims", "FIRs registered", "Charge sheets", "Convictions", "Conviction rate"):
+    for label in HEADLINE_LABELS:
         assert shown.get(label) == overview.get(label), (label, shown, overview, html[html.find("tiles"):][:3000])
 
 
