@@ -21,8 +21,8 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from streamlit.testing.v1 import AppTest
 
+from tests.apptest import open_page
 from tests.reliability import record
 from tipdash import db, filters, queries
 from tipdash.filters import Filters
@@ -154,13 +154,7 @@ def test_every_page_runs_with_hostile_values_in_every_url_key(shift, options, mo
     before = hashlib.sha256(Path(warehouse).read_bytes()).hexdigest()
     given = {key: URL_PAYLOADS[(i + shift) % len(URL_PAYLOADS)] for i, key in enumerate(URL_KEYS)}
     for page in page_files():
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
-        for key, payload in given.items():
-            at.query_params[key] = payload
-        at.run()
-        if page != "overview":
-            at.switch_page(f"pages/{page}.py").run()
-        assert not at.exception, (page, [e.message for e in at.exception])
+        open_page(page, given, timeout=90)
     assert log.calls, "the pages ran no query"
     record("injection", f"hostile values in {len(URL_KEYS)} URL keys on {len(page_files())} pages", statements=len(
         log.calls), unbound=sum(any(p in sql for p in set(given.values()) - {"$y0", "-1"}) for sql, _ in log.calls))

@@ -8,7 +8,6 @@ are set with ``at.query_params``; page widgets are set by key.)
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -16,23 +15,12 @@ import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import APP, open_page
 from tipdash import queries, text, ui
 from tipdash.filters import Filters
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 PAGES = ["overview", "hotspots", "conviction_gap", "tier_ranking", "explore", "about"]
 TIMEOUT = 60
-
-
-def open_page(page: str, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    if page != "overview":
-        at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
 
 
 def metrics(at: AppTest) -> dict[str, str]:

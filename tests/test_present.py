@@ -6,29 +6,16 @@ brief download (present mode and the district profile) and the "copy link" on ev
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import open_page
 from tipdash import queries, scopes, slides, text
 from tipdash.filters import Filters
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
-TIMEOUT = 60
 N = len(slides.SLIDES)
-
-
-def open_app(page: str, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    if page != "overview":
-        at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
 
 
 def qp(at: AppTest, key: str) -> list[str]:
@@ -37,7 +24,7 @@ def qp(at: AppTest, key: str) -> list[str]:
 
 
 def present(params: dict | None = None) -> AppTest:
-    return open_app("present", params)
+    return open_page("present", params)
 
 
 def html_parts(at: AppTest) -> list[str]:
@@ -115,7 +102,7 @@ def test_every_slide_draws_without_error(area, options):
 def test_key_numbers_are_the_dashboards_numbers(options):
     """The tiles show what the Overview shows for the same district filter (and what the query returns)."""
     deck = present({"slide": "1", "area": "district:multan"})
-    overview = open_app("overview", {"district": "multan"})
+    overview = open_page("overview", {"district": "multan"})
     shown = {m.label: m.value for m in overview.metric}
     tiles = next(p for p in html_parts(deck) if "pr-tiles" in p)
     head = queries.headline(Filters(*options.default_years, districts=("multan",))).set_index("measure")
@@ -182,14 +169,14 @@ def test_brief_downloads_from_present_mode_and_the_district_profile(options):
     at = present({"slide": "sources", "area": "district:multan"})
     keys = {b.proto.id for b in at.get("download_button")}
     assert any("pr_brief" in k for k in keys) and any("pr_brief_sources" in k for k in keys)
-    profile = open_app("hotspots", {"district_profile": "multan"})
+    profile = open_page("hotspots", {"district_profile": "multan"})
     assert any("hot_brief" in b.proto.id for b in profile.get("download_button"))
 
 
 def test_the_copy_link_holds_the_filters(options):
     """dashboard.py draws it after every page (AppTest only runs dashboard.py on the default page; the browser
     test checks the other pages)."""
-    at = open_app("overview", {"years": f"{options.year_max - 1}-{options.year_max}", "offence": "bonded_labour"})
+    at = open_page("overview", {"years": f"{options.year_max - 1}-{options.year_max}", "offence": "bonded_labour"})
     links = [c.value for c in at.sidebar.code]
     assert links and "years=" in links[-1] and "offence=bonded_labour" in links[-1]
 

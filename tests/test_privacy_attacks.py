@@ -34,6 +34,7 @@ from streamlit.testing.v1 import AppTest
 from etl import anonymise
 from etl.issues import FORMULA_START
 from etl.pipeline import build_warehouse
+from tests.apptest import open_page
 from tests.helpers import all_text
 from tests.reliability import BAD, BAD_LAYOUTS, REPO, corpus_module, record
 from tipdash import config, privacy, queries, text, ui
@@ -269,13 +270,7 @@ def test_downloads_are_protected_aggregates_formula_safe_and_free_of_ids_and_key
     narrow = {"years": str(options.year_max), "district": busiest, "district_profile": busiest}
     for params in ({}, narrow):
         for page in sorted(p.stem for p in (REPO / "pages").glob("*.py")):
-            at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
-            for key, value in params.items():
-                at.query_params[key] = value
-            at.run()
-            if page != "overview":
-                at.switch_page(f"pages/{page}.py").run()
-            assert not at.exception, (page, [e.message for e in at.exception])
+            open_page(page, params, timeout=90)
     assert downloads.files, "no page offered a download"
     key = config_key()
     ids = {r[0] for r in duckdb.connect(str(warehouse), read_only=True).execute(

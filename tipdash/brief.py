@@ -393,17 +393,6 @@ footer ul { margin: 0 0 1.1mm; padding-left: 4mm; }
 """
 
 
-def _change_text(row: pd.Series, previous: str) -> str:
-    if row["change_unit"] == "pp":
-        change = text.change_points(row["change"], missing="")
-    else:
-        change = text.change_percent(row["change"], missing="")
-    if not change:
-        return f"vs {previous}: not available"
-    arrow = "▲" if float(row["change"]) > 0 else "▼" if float(row["change"]) < 0 else "■"
-    return f"{arrow} {change} vs {previous}"
-
-
 def tile_value(row: pd.Series) -> str:
     return text.percent(row["value"]) if row["change_unit"] == "pp" else text.count(row["value"])
 
@@ -418,7 +407,7 @@ def _tiles(data: BriefData) -> str:
             f'<div class="v{" na" if text.is_missing(raw) and row["change_unit"] == "pp" else ""}">'
             f'{html.escape(tile_value(row))}</div>'
             f'<div class="l">{html.escape(text.short(row["measure"]))}</div>'
-            f'<div class="c">{html.escape(_change_text(row, data.previous_period))}</div></div>')
+            f'<div class="c">{html.escape(text.headline_change(row, data.previous_period))}</div></div>')
     return '<section class="tiles">' + "".join(out) + "</section>"
 
 

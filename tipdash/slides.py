@@ -180,18 +180,6 @@ def heading(kicker: str, title: str) -> str:
             f'<div class="pr-title">{esc(title)}</div></div>')
 
 
-def _change(row: pd.Series, previous: str) -> str:
-    if row["change_unit"] == "pp":
-        change = text.change_points(row["change"], missing="")
-    else:
-        change = text.change_percent(row["change"], missing="")
-    if not change:
-        return f"vs {previous}: not available"
-    value = float(row["change"])
-    arrow = "▲" if value > 0 else "▼" if value < 0 else "■"
-    return f"{arrow} {change} vs {previous}"
-
-
 def tiles(headline: pd.DataFrame, previous: str) -> str:
     """The six headline numbers as big tiles: value, name, change against the previous period."""
     out = []
@@ -200,7 +188,7 @@ def tiles(headline: pd.DataFrame, previous: str) -> str:
         cls = "v na" if value == text.NOT_AVAILABLE else "v"
         out.append(f'<div class="pr-tile" data-measure="{esc(row["measure"])}"><div class="{cls}">{esc(value)}</div>'
                    f'<div class="l">{esc(text.short(row["measure"]))}</div>'
-                   f'<div class="c">{esc(_change(row, previous))}</div></div>')
+                   f'<div class="c">{esc(text.headline_change(row, previous))}</div></div>')
     return '<div class="pr-slide pr-tiles">' + "".join(out) + "</div>"
 
 

@@ -274,6 +274,19 @@ def change_points(value, missing: str = NOT_AVAILABLE, minus: str = "−") -> st
     return f"{float(value):+.1f} pp".replace("-", minus)
 
 
+def headline_change(row: pd.Series, previous: str) -> str:
+    """'▲ +12.5% vs 2020–2022' for a row of queries.headline (percentage points for a rate)."""
+    if row["change_unit"] == "pp":
+        change = change_points(row["change"], missing="")
+    else:
+        change = change_percent(row["change"], missing="")
+    if not change:
+        return f"vs {previous}: not available"
+    value = float(row["change"])
+    arrow = "▲" if value > 0 else "▼" if value < 0 else "■"
+    return f"{arrow} {change} vs {previous}"
+
+
 def offence(code) -> str:
     if is_missing(code):
         return OFFENCES["not_recorded"]
