@@ -62,7 +62,8 @@ number = int(ss["pr_slide"])
 filters_text = brief.other_filters_text(f, o)
 stem = brief.filename(scope, f).removeprefix("tip-brief-").removesuffix(".html")
 
-st.html(slides.css(theme))
+# Not st.html: a style-only st.html applied up to 1.5 s after the slide drew, with the sidebar showing meanwhile.
+st.markdown(slides.css(theme), unsafe_allow_html=True)
 
 
 def _go(step: int) -> None:

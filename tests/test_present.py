@@ -28,7 +28,8 @@ def present(params: dict | None = None) -> AppTest:
 
 
 def html_parts(at: AppTest) -> list[str]:
-    return [str(m.value) for m in at.main.markdown]
+    """The slide's HTML blocks (not the page's stylesheet, which names every class)."""
+    return [str(m.value) for m in at.main.markdown if not str(m.value).startswith("<style>")]
 
 
 def position(at: AppTest) -> str:
