@@ -96,6 +96,27 @@ def test_victim_profile_keeps_true_zeros_and_suppressed_apart():
     assert list(female.customdata) == ["25", "40"]
 
 
+def test_count_axes_with_nothing_above_zero_tick_whole_cases():
+    """All-zero counts (a district with no verdicts yet) label the axis 0, 1 — not 0, 0, 1, 1 from a 0–1 span."""
+    zeros = pd.array([0, 0, 0], dtype="Int64")
+    figures = {
+        "columns": (charts.count_columns(pd.DataFrame({"bin": ["<1 year", "1-2 years", "2+ years"], "cases": zeros}),
+                                         "bin", "cases", "Time from FIR to verdict", "cases"), "yaxis"),
+        "ranked": (charts.ranked_bars(pd.DataFrame({"label": ["A", "B", "C"], "cases": zeros}), "cases", "label",
+                                      "Cases", "cases"), "xaxis"),
+        "trend": (charts.trend_lines(pd.DataFrame({"period": pd.to_datetime(["2021-01-01", "2022-01-01",
+                                                                            "2023-01-01"]), "cases": zeros}),
+                                     ["cases"], "year", "2021–2023"), "yaxis"),
+    }
+    for name, (fig, axis) in figures.items():
+        layout = fig.layout[axis]
+        assert (layout.dtick, tuple(layout.range)[0], layout.tickformat) == (1, 0, ",d"), name
+        assert tuple(layout.range)[1] >= 1, name
+    busy = charts.count_columns(pd.DataFrame({"bin": ["a", "b"], "cases": pd.array([40, NA], dtype="Int64")}),
+                                "bin", "cases", "t", "cases")
+    assert busy.layout.yaxis.dtick is None  # real counts keep plotly's own tick spacing
+
+
 def test_district_map_is_an_offline_choropleth_with_outlines(districts):
     geo = layer("district_id", ["a", "b", "c"])
     provinces = layer("province", ["Punjab"])

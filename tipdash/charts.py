@@ -135,6 +135,25 @@ def _split(values: pd.Series) -> tuple[list, list]:
     return shown, stubs
 
 
+def _count_axis(top: float, headroom: float | None = None) -> dict:
+    """Axis settings for case counts whose largest plotted value (suppressed stubs included) is ``top``.
+
+    Shown counts are 0 or at least the threshold, so a small ``top`` means nothing above zero: plotly would then
+    span 0-1 and the integer format would label it 0, 0, 1, 1. One tick per case instead. ``headroom`` widens
+    the range for value labels printed beyond the bars.
+    """
+    axis = dict(tickformat=",d", rangemode="tozero")
+    if top < THRESHOLD:
+        axis["dtick"] = 1
+    if headroom is not None or top <= 0:
+        axis["range"] = [0, max(top, 1) * (headroom or 1)]
+    return axis
+
+
+def _top(*series: Sequence) -> float:
+    return max([v for values in series for v in values if v is not None], default=0)
+
+
 # Time series -------------------------------------------------------------------------------------------------
 
 
@@ -143,11 +162,13 @@ def trend_lines(df: pd.DataFrame, measures: Sequence[str], grain: str, period: s
     fig = go.Figure()
     x = df["period"]
     x_hover = x.dt.strftime("%Y" if grain == "year" else "%B %Y")
+    top = 0.0
     for i, key in enumerate(measures):
         if key not in df:
             continue
         colour = MEASURE_COLOURS.get(key, CATEGORICAL[i % len(CATEGORICAL)])
         shown, stubs = _split(df[key])
+        top = max(top, _top(shown, stubs))
         labels = count_labels(df[key])
         fig.add_scatter(
             x=x, y=shown, name=text.title(key), mode="lines+markers", line=dict(color=colour, width=2.5),
@@ -165,7 +186,7 @@ def trend_lines(df: pd.DataFrame, measures: Sequence[str], grain: str, period: s
     unit = "per year" if grain == "year" else "per month"
     title = f"Cases over time, {unit}, {period}"
     base_layout(fig, title, title_chars=58)
-    fig.update_yaxes(title_text="Number of cases", rangemode="tozero", tickformat=",d")
+    fig.update_yaxes(title_text="Number of cases", **_count_axis(top))
     fig.update_xaxes(title_text="Year reported" if grain == "year" else "Month reported",
                      dtick="M12" if grain == "year" else None, tickformat="%Y" if grain == "year" else "%b %Y")
     return fig
@@ -208,10 +229,10 @@ def ranked_bars(df: pd.DataFrame, value: str, label: str, title: str, value_name
     base_layout(fig, title, height=height or max(260, 90 + 30 * len(df)), legend=False, title_chars=46)
     fig.update_layout(barmode="overlay", bargap=0.25)
     fig.update_yaxes(autorange="reversed", automargin=True)
-    top = max([v for v in values if v is not None] + [s for s in stubs if s is not None] + [1])
-    # Headroom for the value labels printed after each bar.
-    fig.update_xaxes(tickformat=".0f" if percent else ",d", rangemode="tozero",
-                     range=[0, 118] if percent else [0, top * 1.22], title_text=value_name)
+    if percent:
+        fig.update_xaxes(tickformat=".0f", rangemode="tozero", range=[0, 118], title_text=value_name)
+    else:
+        fig.update_xaxes(title_text=value_name, **_count_axis(_top(values, stubs), headroom=1.22))
     return fig
 
 
@@ -253,7 +274,7 @@ def count_columns(df: pd.DataFrame, category: str, value: str, title: str, value
                     hovertemplate=f"%{{x}}: {value_name} {SUPPRESSED_HOVER}<extra></extra>")
     base_layout(fig, title, height=height, legend=False, title_chars=52)
     fig.update_layout(barmode="overlay")
-    fig.update_yaxes(title_text=value_name[:1].upper() + value_name[1:], rangemode="tozero", tickformat=",d")
+    fig.update_yaxes(title_text=value_name[:1].upper() + value_name[1:], **_count_axis(_top(shown, stubs)))
     fig.update_xaxes(type="category", tickangle=0)
     return fig
 
@@ -262,10 +283,12 @@ def victim_profile(df: pd.DataFrame, title: str, height: int = 360) -> go.Figure
     """Victims by age band (x) and sex (colour), protected counts. An absent combination is a true 0."""
     fig = go.Figure()
     bands = list(dict.fromkeys(df["age_band"]))
+    top = 0.0
     cells = {(r.sex, r.age_band): r.victims for r in df.itertuples()}
     for i, sex in enumerate(dict.fromkeys(df["sex"])):
         values = pd.Series([cells.get((sex, b), 0) for b in bands], dtype="Int64")
         shown, stubs = _split(values)
+        top = max(top, _top(shown, stubs))
         name = text.SEXES.get(sex, sex)
         colour = CATEGORICAL[i % len(CATEGORICAL)]
         fig.add_bar(x=bands, y=[s if s is not None else t for s, t in zip(shown, stubs, strict=True)], name=name,
@@ -275,7 +298,7 @@ def victim_profile(df: pd.DataFrame, title: str, height: int = 360) -> go.Figure
     base_layout(fig, title, height=height, title_chars=52)
     fig.update_layout(barmode="group")
     fig.update_xaxes(title_text="Age band (years)", type="category")
-    fig.update_yaxes(title_text="Victims", tickformat=",d", rangemode="tozero")
+    fig.update_yaxes(title_text="Victims", **_count_axis(top))
     return fig
 
 
@@ -307,7 +330,7 @@ def funnel(df: pd.DataFrame, period: str, height: int = 360) -> go.Figure:
     base_layout(fig, f"From report to conviction: cases reported in {period}", height=height, legend=False,
                 title_chars=56)
     fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(range=[0, max(values) * 1.55], tickformat=",d", title_text="Cases", showgrid=True)
+    fig.update_xaxes(title_text="Cases", showgrid=True, **_count_axis(max(values, default=0), headroom=1.55))
     return fig
 
 
