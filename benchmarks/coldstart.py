@@ -16,16 +16,13 @@ import contextlib
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from benchmarks.common import REPO, proc_status
+from benchmarks.common import proc_status
 from benchmarks.query_bench import dashboard_pages
+from tipdash import local_server
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
@@ -34,20 +31,6 @@ IDLE = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     return app && app.getAttribute('data-test-script-state') === 'notRunning';
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
 
 
 def _url_path(page: str) -> str:
@@ -71,23 +54,14 @@ def main(argv: list[str] | None = None) -> int:
         browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1366, "height": 900})
         page = context.new_page()
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
+        port = local_server.free_port()
+        url = local_server.url(port)
         page.route("**/*", lambda r: r.continue_() if r.request.url.startswith((url, "data:", "blob:"))
                    else r.abort())
         start = time.perf_counter()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=REPO, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
+        server = local_server.start(port, log, dict(os.environ))
         try:
-            while not _healthy(url):
-                if server.poll() is not None:
-                    raise RuntimeError(f"streamlit exited with code {server.returncode}")
-                if time.perf_counter() - start > args.timeout:
-                    raise TimeoutError("streamlit did not become healthy")
-                time.sleep(0.05)
+            local_server.wait_healthy(url, server, timeout=args.timeout, poll=0.05)
             result["server_ready_s"] = round(time.perf_counter() - start, 3)
             navigation = time.perf_counter()
             page.goto(url, timeout=timeout_ms)
@@ -136,12 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             result["rss_after_all_pages"] = status.get("VmRSS")
             result["peak_rss"] = status.get("VmHWM")
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            local_server.stop(server)
             with contextlib.suppress(Exception):
                 browser.close()
             if result["errors"] or "first_chart_s" not in result:

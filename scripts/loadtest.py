@@ -37,16 +37,17 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # run as a script (python scripts/loadtest.py): the project's package is beside it
+
+from tipdash import local_server  # noqa: E402
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync", "--disable-quic", "--disable-dev-shm-usage"]
@@ -91,35 +92,6 @@ RENDERED_JS = """([t0, hold, runs]) => {
     }
     return null;
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
-    out = log.open("w")
-    return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true", "--server.port",
-         str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def wait_healthy(url: str, proc: subprocess.Popen | None, timeout: float = 900) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise SystemExit(f"streamlit exited with code {proc.returncode}; see its log")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit("the dashboard did not become healthy in time")
 
 
 def filter_sets(warehouse: Path | None) -> list[dict[str, str]]:
@@ -355,12 +327,16 @@ def main(argv: list[str]) -> int:
         if urlparse(base).hostname not in ("127.0.0.1", "localhost", "::1"):
             raise SystemExit("only a dashboard on loopback (127.0.0.1) may be load-tested with this script")
     else:
-        base = f"http://127.0.0.1:{free_port()}"
-        proc = start_server(urlparse(base).port, env, args.out / "streamlit.log")
+        port = local_server.free_port()
+        base = local_server.url(port)
+        proc = local_server.start(port, (args.out / "streamlit.log").open("w"), env)
     warehouse = args.warehouse or Path(env.get("TIP_WAREHOUSE", REPO / "data" / "warehouse.duckdb"))
     blocked: list[str] = []
     try:
-        wait_healthy(base, proc)
+        try:
+            local_server.wait_healthy(base, proc, timeout=900)  # a first start builds the warehouse
+        except (RuntimeError, TimeoutError) as exc:
+            raise SystemExit(f"the dashboard did not start: {exc} (see {args.out / 'streamlit.log'})") from None
         print(f"dashboard at {base}; warming up (first start may build the warehouse)", flush=True)
         filters = filter_sets(warehouse)
 
@@ -381,11 +357,7 @@ def main(argv: list[str]) -> int:
             print(f"N={users}: median {row['median_s']} s, p95 {row['p95_s']} s, errors {row['errors']}", flush=True)
     finally:
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            local_server.stop(proc, grace=20)
     single = next((r["median_s"] for r in rows if r["users"] == 1), None)
     report = {"url": base, "mode": args.mode, "think_s": args.think, "cpus": os.cpu_count(), "rounds": args.rounds,
               "hold_ms": HOLD_MS,

@@ -6,59 +6,26 @@ Every request that leaves the machine is blocked, as in a hall with no internet:
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from tests.e2e.browser import REPO, SHOTS
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("streamlit did not become healthy in time")
+from tests.e2e.browser import SHOTS
+from tipdash import local_server
 
 
 @pytest.fixture(scope="session")
 def app_url(warehouse, boundaries):
     """A running dashboard on loopback (the warehouse and boundaries of the test session)."""
-    port = _free_port()
+    port = local_server.free_port()
     log = (SHOTS.parent / "streamlit.log")
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env=dict(os.environ), stdout=out, stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
+        proc = local_server.start(port, out, dict(os.environ))
         try:
-            _wait_healthy(url, proc)
-            yield url
+            local_server.wait_healthy(local_server.url(port), proc, timeout=60)
+            yield local_server.url(port)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            local_server.stop(proc)
 
 
 @pytest.fixture
