@@ -117,6 +117,15 @@ def test_count_axes_with_nothing_above_zero_tick_whole_cases():
     assert busy.layout.yaxis.dtick is None  # real counts keep plotly's own tick spacing
 
 
+def test_trial_outcomes_without_shares_say_why_instead_of_an_empty_axis():
+    df = pd.DataFrame({"outcome": ["convicted", "acquitted", "compromise"], "label": ["Convicted", "Acquitted", "C"],
+                       "value": pd.array([0, 0, 0], dtype="Int64"), "share": pd.array([NA] * 3, dtype="Float64")})
+    fig = charts.stacked_outcomes(df, "2023–2025")
+    assert not fig.data and "too few concluded trials" in fig.layout.annotations[0].text
+    df["value"], df["share"] = pd.array([30, 60, 10], dtype="Int64"), pd.array([30.0, 60.0, 10.0], dtype="Float64")
+    assert [t.x[0] for t in charts.stacked_outcomes(df, "2023–2025").data] == [30.0, 60.0, 10.0]
+
+
 def test_district_map_is_an_offline_choropleth_with_outlines(districts):
     geo = layer("district_id", ["a", "b", "c"])
     provinces = layer("province", ["Punjab"])

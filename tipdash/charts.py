@@ -339,6 +339,9 @@ OUTCOME_SHORT = {"convicted": "Convicted", "acquitted": "Acquitted", "compromise
 
 def stacked_outcomes(df: pd.DataFrame, period: str, height: int = 210) -> go.Figure:
     """Concluded trials split by outcome, one 100% bar (shares of protected counts), labelled in the bar."""
+    if df.empty or df["share"].isna().all():  # an empty 0-100% axis would read as a chart that failed to draw
+        return empty_figure(f"No outcome shares for cases reported in {period}:<br>too few concluded trials "
+                            f"(counts below {THRESHOLD} are withheld)", height=height)
     fig = go.Figure()
     colours = {"convicted": "#0072B2", "acquitted": "#E69F00", "compromise": "#CC79A7"}
     for row in df.itertuples():
