@@ -222,7 +222,7 @@ def _district_matches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         """SELECT s.source_id, s.district_raw AS raw, m.district_id, m.province, m.method, m.score, m.note,
                   count(*) AS rows
            FROM stg_rows s JOIN district_map m ON m.source_id = s.source_id AND m.raw = s.district_raw
-           GROUP BY ALL ORDER BY method, rows DESC, raw"""
+           GROUP BY ALL ORDER BY method, rows DESC, raw, source_id, district_id"""
     ).df()
 
 

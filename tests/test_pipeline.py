@@ -81,6 +81,9 @@ def test_second_build_is_identical_and_keeps_history(tmp_path, demo_raw, warehou
     assert table_digest(target) == table_digest(warehouse)
     with duckdb.connect(str(target), read_only=True) as c:
         assert c.execute("SELECT count(*) FROM etl_runs").fetchall()[0][0] == 2
+        again = c.execute("SELECT * FROM district_matches").fetchall()
+    with duckdb.connect(str(warehouse), read_only=True) as c:
+        assert again == c.execute("SELECT * FROM district_matches").fetchall()  # same order too: no ties left
 
 
 def test_corrupt_warehouse_is_replaced_by_the_next_build(tmp_path, demo_raw, warehouse):
