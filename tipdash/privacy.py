@@ -19,6 +19,7 @@ Rates are computed only from published (protected) counts, and only when neither
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from tipdash import config
@@ -64,18 +65,21 @@ def protect(df: pd.DataFrame) -> pd.DataFrame:
     """Replace every count column that has a cell-key sibling by its protected value.
 
     Suppressed cells become ``pd.NA`` (nullable Int64). The cell-key columns are dropped, so nothing downstream can
-    see a true count or a key.
+    see a true count or a key. The same rule as :func:`protected_value`, over whole columns at once (this runs
+    after every query, so a Python loop per cell would cost more than the SQL on a warm warehouse).
     """
-    out = df.copy()
+    published = {}
     for key_col in [c for c in df.columns if c.endswith(KEY_SUFFIX)]:
         col = key_col[: -len(KEY_SUFFIX)]
-        values = [
-            protected_value(int(n), int(k))
-            for n, k in zip(df[col].fillna(0), df[key_col].fillna(0), strict=True)
-        ]
-        out[col] = pd.array(values, dtype="Int64")
-        out = out.drop(columns=key_col)
-    return out
+        n = df[col].fillna(0).to_numpy(dtype=np.int64)
+        key = df[key_col].fillna(0).to_numpy(dtype=np.int64)
+        rest = n % ROUNDING_BASE
+        low = n - rest
+        round_up = (key + 0.5) / 256 < rest / ROUNDING_BASE
+        values = np.where(n <= 0, 0, np.maximum(np.where(round_up, low + ROUNDING_BASE, low), SUPPRESS_BELOW))
+        published[col] = pd.arrays.IntegerArray(values, (n > 0) & (n < SUPPRESS_BELOW))  # mask = suppressed
+    return pd.DataFrame({c: published.get(c, df[c]) for c in df.columns if not c.endswith(KEY_SUFFIX)},
+                        index=df.index)
 
 
 def rate(numerator: pd.Series, denominator: pd.Series, per: float = 100.0) -> pd.Series:
