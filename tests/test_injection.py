@@ -51,6 +51,7 @@ class SqlLog:
     """Every statement the query layer sends, with its parameters."""
 
     def __init__(self, monkeypatch):
+        queries.tables()  # read once per warehouse and cached: before logging, so two runs send the same statements
         self.calls: list[tuple[str, dict | list | None]] = []
         original = db.fetch_df
 

@@ -137,6 +137,34 @@ def test_filters_change_results(con, every_year, options):
     assert queries.trend(year)["period"].dt.year.tolist() == [options.year_max]
 
 
+AGG_ROUTED = [  # the questions that count from agg_district_year when the filters allow it
+    ("headline", ()), ("trend", ()), ("top_districts", (5, "victims")), ("district_measures", ()), ("funnel", ()),
+    ("attrition_by_area", ("province",)), ("attrition_by_area", ("district",)),
+]
+
+
+def test_counts_from_the_aggregate_equal_counts_from_cases(con, every_year, options, monkeypatch):
+    offence = con.execute("SELECT offence FROM cases WHERE offence IS NOT NULL GROUP BY 1 ORDER BY 1").fetchone()[0]
+    district = con.execute("SELECT district_id FROM cases WHERE district_id IS NOT NULL GROUP BY 1 "
+                           "ORDER BY count(*) LIMIT 1").fetchone()[0]
+    selections = [
+        every_year,
+        Filters(options.year_max, options.year_max, offences=(offence,), include_smuggling=True),
+        replace(every_year, scopes=("transnational", "not_recorded"), provinces=("Sindh", "Punjab")),
+        replace(every_year, districts=(district,)),
+        replace(every_year, include_smuggling=True),
+    ]
+    assert all(queries.counts_table(f, queries.STAGE_COUNTS) == queries.AGG_TABLE for f in selections)
+    assert queries.counts_table(replace(every_year, agencies=("fia",)), ["cases"]) == "cases"
+    assert queries.counts_table(every_year, ["acquittals"]) == "cases"
+    from_aggregate = {(name, args, f): getattr(queries, name).uncached(f, *args)
+                      for f in selections for name, args in AGG_ROUTED}
+    monkeypatch.setattr(queries, "counts_table", lambda f, keys: "cases")
+    for (name, args, f), df in from_aggregate.items():
+        pd.testing.assert_frame_equal(df, getattr(queries, name).uncached(f, *args), obj=f"{name}{args} {f}")
+    assert any(published_counts(df) for df in from_aggregate.values())
+
+
 def test_smuggling_is_excluded_by_default_and_counted_apart(con, every_year):
     smuggling = direct(con, "SELECT count(*), sum(ckey) FROM cases WHERE is_smuggling")
     assert queries.smuggling_cases(every_year) == smuggling
@@ -263,7 +291,8 @@ def test_queries_follow_a_rebuilt_warehouse(warehouse, tmp_path, monkeypatch):
     rebuilt = tmp_path / "rebuilt.duckdb"
     shutil.copy(warehouse, rebuilt)
     with duckdb.connect(str(rebuilt)) as con:
-        con.execute("DELETE FROM cases WHERE report_year BETWEEN ? AND ?", [f.year_from, f.year_to])
+        for table in ("cases", queries.AGG_TABLE):  # a rebuild changes the cases and their aggregate together
+            con.execute(f"DELETE FROM {table} WHERE report_year BETWEEN ? AND ?", [f.year_from, f.year_to])
     os.replace(rebuilt, path)  # the ETL's atomic swap
     assert queries.headline(f).set_index("measure").loc["cases", "value"] == 0 < before
 
