@@ -368,8 +368,8 @@ def markdown(results: dict, analysis: str | None = None) -> str:
 
     if analysis:
         lines += [analysis.strip(), ""]
-    lines += [f"<sub>Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by `python -m benchmarks "
-              f"{' '.join(results['argv'])}`.</sub>", ""]
+    lines += [f"<sub>Measured from {results['started']} by `python -m benchmarks {' '.join(results['argv'])}`; "
+              f"written {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.</sub>", ""]
     return "\n".join(lines)
 
 
