@@ -137,13 +137,13 @@ def test_filters_change_results(con, every_year, options):
     assert queries.trend(year)["period"].dt.year.tolist() == [options.year_max]
 
 
-AGG_ROUTED = [  # the questions that count from agg_district_year when the filters allow it
+AGG_ROUTED = [  # the questions that count from the ETL's aggregates when the filters allow it
     ("headline", ()), ("trend", ()), ("top_districts", (5, "victims")), ("district_measures", ()), ("funnel", ()),
-    ("attrition_by_area", ("province",)), ("attrition_by_area", ("district",)),
+    ("attrition_by_area", ("province",)), ("attrition_by_area", ("district",)), ("victim_profile", ()),
 ]
 
 
-def test_counts_from_the_aggregate_equal_counts_from_cases(con, every_year, options, monkeypatch):
+def test_counts_from_the_aggregates_equal_counts_from_cases(con, every_year, options, monkeypatch):
     offence = con.execute("SELECT offence FROM cases WHERE offence IS NOT NULL GROUP BY 1 ORDER BY 1").fetchone()[0]
     district = con.execute("SELECT district_id FROM cases WHERE district_id IS NOT NULL GROUP BY 1 "
                            "ORDER BY count(*) LIMIT 1").fetchone()[0]
@@ -153,16 +153,20 @@ def test_counts_from_the_aggregate_equal_counts_from_cases(con, every_year, opti
         replace(every_year, scopes=("transnational", "not_recorded"), provinces=("Sindh", "Punjab")),
         replace(every_year, districts=(district,)),
         replace(every_year, include_smuggling=True),
+        replace(every_year, sexes=("female",), age_bands=("0-8", "9-17")),  # victims' aggregate only
     ]
-    assert all(queries.counts_table(f, queries.STAGE_COUNTS) == queries.AGG_TABLE for f in selections)
+    assert all(queries.counts_table(f, queries.STAGE_COUNTS) == queries.AGG_TABLE for f in selections[:-1])
+    assert queries.counts_table(selections[-1], ["cases"]) == "cases"
     assert queries.counts_table(replace(every_year, agencies=("fia",)), ["cases"]) == "cases"
     assert queries.counts_table(every_year, ["acquittals"]) == "cases"
-    from_aggregate = {(name, args, f): getattr(queries, name).uncached(f, *args)
-                      for f in selections for name, args in AGG_ROUTED}
-    monkeypatch.setattr(queries, "counts_table", lambda f, keys: "cases")
-    for (name, args, f), df in from_aggregate.items():
+    from_aggregates = {(name, args, f): getattr(queries, name).uncached(f, *args)
+                       for f in selections for name, args in AGG_ROUTED}
+    assert {queries.AGG_TABLE, queries.VICTIM_AGG_TABLE} <= queries.tables()
+    without = queries.tables() - {queries.AGG_TABLE, queries.VICTIM_AGG_TABLE}
+    monkeypatch.setattr(queries, "tables", lambda: without)  # a warehouse without the aggregates
+    for (name, args, f), df in from_aggregates.items():
         pd.testing.assert_frame_equal(df, getattr(queries, name).uncached(f, *args), obj=f"{name}{args} {f}")
-    assert any(published_counts(df) for df in from_aggregate.values())
+    assert any(published_counts(df) for df in from_aggregates.values())
 
 
 def test_smuggling_is_excluded_by_default_and_counted_apart(con, every_year):

@@ -133,6 +133,7 @@ RATES: dict[str, tuple[str, str]] = {  # rate -> (numerator, denominator), all i
 # with plain sums of the record keys: summing its rows gives the same protected values as counting `cases`, from
 # a table about 30 times smaller. Victim sex and age and the agency are not in it.
 AGG_TABLE = "agg_district_year"
+VICTIM_AGG_TABLE = "agg_victims"
 AGG_COUNTS = {"cases": "cases", "victims": "victims", "firs": "firs", "charge_sheets": "charge_sheets",
               "trials": "trials_concluded", "convictions": "convictions"}
 
@@ -576,11 +577,19 @@ def offence_mix(f: Filters) -> pd.DataFrame:
 @cached
 def victim_profile(f: Filters) -> pd.DataFrame:
     """Victims by sex and age band, counted from the victims table with its own record keys."""
-    where, params = where_sql(f, "c", victim_alias="v")
-    sql = f"""
-        SELECT v.sex, coalesce(v.age_band, 'not recorded') AS age_band, {privacy.count_sql('victims', key='v.ckey')}
-        FROM victims v JOIN cases c USING (case_id)
-        WHERE {where} GROUP BY ALL"""
+    if not f.agencies and VICTIM_AGG_TABLE in tables():  # the ETL's victims by cell, sex and age band
+        where, params = where_sql(f, "a", victim_alias="a")
+        sql = f"""
+            SELECT a.sex, coalesce(a.age_band, 'not recorded') AS age_band,
+                   {privacy.sum_sql('victims', 'a.victims', key='a.victims_key')}
+            FROM {VICTIM_AGG_TABLE} a WHERE {where} GROUP BY ALL"""
+    else:
+        where, params = where_sql(f, "c", victim_alias="v")
+        sql = f"""
+            SELECT v.sex, coalesce(v.age_band, 'not recorded') AS age_band,
+                   {privacy.count_sql('victims', key='v.ckey')}
+            FROM victims v JOIN cases c USING (case_id)
+            WHERE {where} GROUP BY ALL"""
     df = privacy.protect(_df(sql, params))
     order = {b: i for i, b in enumerate([*text.AGE_BANDS, "not recorded"])}
     df["sex_label"] = df["sex"].map(lambda s: text.SEXES.get(s, s))

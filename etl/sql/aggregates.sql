@@ -20,3 +20,14 @@ WITH final AS (
     GROUP BY ALL
 )
 SELECT * FROM final ORDER BY ALL;
+
+-- Victims by sex and age band within the same cells: the victim profile without joining victims to cases.
+CREATE TABLE agg_victims AS
+WITH final AS (
+    SELECT
+        c.district_id, c.province, c.report_year, c.offence, c.scope, c.is_smuggling, v.sex, v.age_band,
+        count(*) AS victims, sum(v.ckey) AS victims_key
+    FROM victims v JOIN cases c USING (case_id)
+    GROUP BY ALL
+)
+SELECT * FROM final ORDER BY ALL;
