@@ -13,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest import APP, open_page
@@ -53,6 +54,22 @@ def test_overview_metrics_are_the_headline_query(options):
     assert shown["Conviction rate"] == text.percent(head.loc["conviction_rate", "value"])
     assert any(label.startswith("Tier in the") for label in shown)
     assert "Data as of" in page_text(at)
+
+
+def _metric_tiles():
+    from tipdash import ui
+
+    ui.metric("Unchanged", "270", "+0.0%")
+    ui.metric("Up", "585", "+13.6%")
+    ui.metric("Down", "30", "-71.4%")
+
+
+def test_a_change_of_zero_has_no_arrow_and_no_colour():
+    at = AppTest.from_function(_metric_tiles).run()
+    direction, colour = Metric.MetricDirection, Metric.MetricColor
+    shown = {m.label: (m.proto.direction, m.proto.color) for m in at.metric}
+    assert shown == {"Unchanged": (direction.NONE, colour.GRAY), "Up": (direction.UP, colour.GREEN),
+                     "Down": (direction.DOWN, colour.RED)}
 
 
 def test_filters_in_the_url_change_the_numbers(options):

@@ -230,7 +230,10 @@ def attributions() -> list[str]:
 
 def metric(label: str, value: str, delta: str | None = None, help: str | None = None,
            delta_color: str = "normal", delta_description: str | None = None) -> None:
-    st.metric(label, value, delta=delta, help=help, delta_color=delta_color, border=True,
+    # "+0.0%" has no digit but zeros: no change, so no green up arrow (Streamlit reads the "+" as a rise).
+    unchanged = bool(delta) and not any(c in "123456789" for c in delta)
+    st.metric(label, value, delta=delta, help=help, border=True,
+              delta_color="off" if unchanged else delta_color, delta_arrow="off" if unchanged else "auto",
               delta_description=delta_description if delta else None)
 
 
