@@ -170,7 +170,7 @@ def test_country_tier_map_has_one_trace_per_tier():
     named = [t.name for t in fig.data if t.type == "choroplethmap" and t.showlegend]
     assert named == ["Tier 2", "Tier 3"]
     assert fig.data[-1].type == "scattermap"  # Pakistan outlined
-    assert "2024" in fig.layout.title.text
+    assert "2024" in fig.layout.title.text and fig.layout.title.subtitle.text == charts.TIP_REPORTS
     assert "cannot be drawn" in all_text(maps.country_tier_map(tiers, None, 2024))
 
 
@@ -193,6 +193,12 @@ def test_tier_timeline_and_government_figures():
     convictions = fig.data[0]
     assert convictions.y[1] is None and convictions.customdata[1] == "not available"
     assert fig.data[1].marker.symbol[0] == "circle-open" and "unverified" in fig.data[1].customdata[0]
+    # Published facts, real even when the case data are demo data: their source under the title, never the stamp.
+    for fig in (charts.tier_timeline(tiers), charts.government_figures(figures)):
+        assert charts.mark_demo(fig).layout.title.subtitle.text == charts.TIP_REPORTS
+    cases = charts.count_columns(pd.DataFrame({"bin": ["a"], "cases": pd.array([40], dtype="Int64")}), "bin",
+                                 "cases", "t", "cases")
+    assert charts.mark_demo(cases).layout.title.subtitle.text == charts.DEMO_MARK
 
 
 def test_export_config_and_demo_stamp():

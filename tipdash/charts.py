@@ -29,6 +29,7 @@ FONT = dict(family="Source Sans Pro, Segoe UI, Helvetica, Arial, sans-serif", si
 THRESHOLD = privacy.SUPPRESS_BELOW
 SUPPRESSED_HOVER = f"fewer than {THRESHOLD}: suppressed to protect privacy"
 DEMO_MARK = "Synthetic demo data"
+TIP_REPORTS = "Source: US Department of State, Trafficking in Persons Reports"
 
 TIER_ORDER = ["Tier 1", "Tier 2", "Tier 2 Watch List", "Tier 3", "Special case"]
 TIER_COLOURS = {  # Okabe–Ito, from best to worst
@@ -103,12 +104,26 @@ def base_layout(fig: go.Figure, title: str, height: int = 420, legend: bool = Tr
 
 
 def mark_demo(fig: go.Figure) -> go.Figure:
-    """Stamp the figure (and so every PNG exported from it) as synthetic demo data, under its title."""
-    if fig.layout.title.subtitle.text == DEMO_MARK:
+    """Stamp the figure (and so every PNG exported from it) as synthetic demo data, under its title.
+
+    Not a figure of published facts (TIP tiers, government figures): those are real whatever the case data.
+    """
+    if fig.layout.title.subtitle.text == DEMO_MARK or _meta(fig).get("source"):
         return fig
     fig.update_layout(title_subtitle=dict(text=DEMO_MARK, font=dict(size=13, color="#9C4A00")),
                       margin_t=(fig.layout.margin.t or 0) + 20)
     return fig
+
+
+def mark_source(fig: go.Figure, source: str) -> go.Figure:
+    """Name the source of a figure of published facts under its title (and in every PNG exported from it)."""
+    fig.update_layout(title_subtitle=dict(text=source, font=dict(size=13, color="#555")),
+                      margin_t=(fig.layout.margin.t or 0) + 20, meta=_meta(fig) | {"source": source})
+    return fig
+
+
+def _meta(fig: go.Figure) -> dict:
+    return dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {}
 
 
 def empty_figure(message: str, height: int = 300) -> go.Figure:
@@ -389,8 +404,8 @@ def tier_timeline(df: pd.DataFrame, country: str = "Pakistan", height: int = 320
     fig.update_xaxes(dtick=1 if len(df) <= 6 else (2 if len(df) <= 14 else 5), title_text="Report year",
                      tickformat="d", tickangle=0,
                      tickfont=dict(size=12))
-    fig.update_layout(legend=dict(traceorder="normal"), meta={"tiers": used})
-    return fig
+    fig.update_layout(legend=dict(traceorder="normal"), meta=_meta(fig) | {"tiers": used})
+    return mark_source(fig, TIP_REPORTS)
 
 
 def government_figures(df: pd.DataFrame, height: int = 440) -> go.Figure:
@@ -425,4 +440,4 @@ def government_figures(df: pd.DataFrame, height: int = 440) -> go.Figure:
     fig.update_xaxes(dtick=2, tickformat="d", range=[years.min() - 0.5, years.max() + 0.5])
     fig.update_annotations(font_size=14)
     fig.update_layout(margin_t=top_margin(fig) + 24)  # room for the panel titles under the chart title
-    return fig
+    return mark_source(fig, TIP_REPORTS)

@@ -24,8 +24,10 @@ from tipdash.charts import (
     SUPPRESSED_COLOUR,
     TIER_COLOURS,
     TIER_ORDER,
+    TIP_REPORTS,
     base_layout,
     empty_figure,
+    mark_source,
     top_margin,
 )
 
@@ -322,4 +324,4 @@ def country_tier_map(df: pd.DataFrame, countries_geo: dict | None, report_year: 
                   colour="#000000")
     _map_layout(fig, title, height, REGION_VIEW)
     fig.update_layout(legend=dict(orientation="v", y=0.02, x=0.01, yanchor="bottom", font=FONT))
-    return fig
+    return mark_source(fig, TIP_REPORTS)

@@ -279,14 +279,16 @@ def projector(fig: go.Figure, theme: Theme, height: int = CHART_HEIGHT, title_si
     for trace in fig.data:
         if getattr(trace, "textfont", None) is not None and trace.type in ("bar", "scatter"):
             trace.textfont = dict(size=26, color=t.fg)
-    if is_demo:
-        fig.update_layout(title_subtitle=dict(text=charts.DEMO_MARK, font=dict(size=20, color=t.accent)))
+    subtitle = charts.DEMO_MARK if is_demo else fig.layout.title.subtitle.text  # or a published figure's source
+    if subtitle:
+        fig.update_layout(title_subtitle=dict(text=subtitle, font=dict(size=20, color=t.accent if is_demo
+                                                                        else t.muted)))
     # Anchored by its middle at a computed height: plotly cuts the first line of a multi-line title anchored at
     # the top when it has a subtitle.
     lines = (fig.layout.title.text or "").count("<br>") + 1 if fig.layout.title.text else 0
     block = title_size * 1.3 * lines
     fig.update_layout(title=dict(yref="container", yanchor="middle", y=1 - (10 + block / 2) / height, pad=dict(t=0)))
-    top = int(24 + block + (34 if is_demo else 0))
+    top = int(24 + block + (34 if subtitle else 0))
     margin = fig.layout.margin
     fig.update_layout(margin=dict(l=max(margin.l or 0, 20), r=max(margin.r or 0, 30), b=max(margin.b or 0, 20),
                                   t=top))
@@ -438,7 +440,7 @@ def government_figure(series: pd.DataFrame, theme: Theme, is_demo: bool = False)
     fig.update_xaxes(dtick=3, tickfont=dict(size=20, color=theme.fg))
     fig.update_yaxes(tickfont=dict(size=20, color=theme.fg))
     fig.update_annotations(font=dict(size=24, color=theme.fg))
-    fig.update_layout(margin_t=fig.layout.margin.t + 34)
+    fig.update_layout(margin_t=fig.layout.margin.t + 44)  # the panel titles, clear of the source line
     return fig
 
 
