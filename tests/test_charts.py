@@ -204,6 +204,7 @@ def test_tier_timeline_and_government_figures():
 def test_export_config_and_demo_stamp():
     config = charts.plotly_config("cases")
     assert config["toImageButtonOptions"]["scale"] >= 2 and config["toImageButtonOptions"]["width"] >= 1600
+    assert config["scrollZoom"] is False  # scrolling down a page must not zoom the map under the pointer
     fig = charts.mark_demo(charts.base_layout(go.Figure(), "Cases, 2023"))
     assert fig.layout.title.subtitle.text == charts.DEMO_MARK
     assert charts.mark_demo(fig).layout.margin.t == fig.layout.margin.t  # stamping twice changes nothing

@@ -61,6 +61,8 @@ def plotly_config(filename: str = "tip-dashboard-chart") -> dict:
     """Modebar with a PNG export sized for slides (1600×900 at 2×)."""
     return {
         "displaylogo": False,
+        # The wheel scrolls the page, not a map under the pointer (zoom stays on the modebar's + and -).
+        "scrollZoom": False,
         "toImageButtonOptions": {"format": "png", "filename": filename, "width": 1600, "height": 900, "scale": 2},
         "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
     }
