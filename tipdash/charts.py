@@ -112,15 +112,18 @@ def mark_demo(fig: go.Figure) -> go.Figure:
     """
     if fig.layout.title.subtitle.text == DEMO_MARK or _meta(fig).get("source"):
         return fig
-    fig.update_layout(title_subtitle=dict(text=DEMO_MARK, font=dict(size=13, color="#9C4A00")),
-                      margin_t=(fig.layout.margin.t or 0) + 20)
-    return fig
+    return _subtitle(fig, DEMO_MARK, "#9C4A00")
 
 
 def mark_source(fig: go.Figure, source: str) -> go.Figure:
     """Name the source of a figure of published facts under its title (and in every PNG exported from it)."""
-    fig.update_layout(title_subtitle=dict(text=source, font=dict(size=13, color="#555")),
-                      margin_t=(fig.layout.margin.t or 0) + 20, meta=_meta(fig) | {"source": source})
+    fig.update_layout(meta=_meta(fig) | {"source": source})
+    return _subtitle(fig, source, "#555")
+
+
+def _subtitle(fig: go.Figure, line: str, colour: str) -> go.Figure:
+    fig.update_layout(title_subtitle=dict(text=line, font=dict(size=13, color=colour)),
+                      margin_t=(fig.layout.margin.t or 0) + 20)
     return fig
 
 

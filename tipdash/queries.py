@@ -578,18 +578,15 @@ def offence_mix(f: Filters) -> pd.DataFrame:
 def victim_profile(f: Filters) -> pd.DataFrame:
     """Victims by sex and age band, counted from the victims table with its own record keys."""
     if not f.agencies and VICTIM_AGG_TABLE in tables():  # the ETL's victims by cell, sex and age band
-        where, params = where_sql(f, "a", victim_alias="a")
-        sql = f"""
-            SELECT a.sex, coalesce(a.age_band, 'not recorded') AS age_band,
-                   {privacy.sum_sql('victims', 'a.victims', key='a.victims_key')}
-            FROM {VICTIM_AGG_TABLE} a WHERE {where} GROUP BY ALL"""
+        source, case_alias, count = (f"{VICTIM_AGG_TABLE} v", "v",
+                                     privacy.sum_sql("victims", "v.victims", key="v.victims_key"))
     else:
-        where, params = where_sql(f, "c", victim_alias="v")
-        sql = f"""
-            SELECT v.sex, coalesce(v.age_band, 'not recorded') AS age_band,
-                   {privacy.count_sql('victims', key='v.ckey')}
-            FROM victims v JOIN cases c USING (case_id)
-            WHERE {where} GROUP BY ALL"""
+        source, case_alias, count = ("victims v JOIN cases c USING (case_id)", "c",
+                                     privacy.count_sql("victims", key="v.ckey"))
+    where, params = where_sql(f, case_alias, victim_alias="v")
+    sql = f"""
+        SELECT v.sex, coalesce(v.age_band, 'not recorded') AS age_band, {count}
+        FROM {source} WHERE {where} GROUP BY ALL"""
     df = privacy.protect(_df(sql, params))
     order = {b: i for i, b in enumerate([*text.AGE_BANDS, "not recorded"])}
     df["sex_label"] = df["sex"].map(lambda s: text.SEXES.get(s, s))
