@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     import duckdb
 
     from benchmarks.alternatives import PandasApp
-    from tipdash import config
+    from tipcore import config
 
     started = time.perf_counter()
     sets, titles, errors = record_page_sets(args.timeout)

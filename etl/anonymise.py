@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from tipdash import config
+from tipcore import config
 
 KEY_ENV = "TIP_PSEUDONYM_KEY"
 KEY_NAME = "pseudonym_key"

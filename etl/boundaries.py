@@ -5,7 +5,7 @@
 Reads district and province polygons from any GeoJSON, TopoJSON, GeoPackage or shapefile (zipped or not) with a
 name column, matches the names to the gazetteer, repairs invalid geometry, simplifies it for the browser and writes
 districts.geojson, provinces.geojson, countries.geojson and boundaries.json (source, licence, attribution, counts,
-unmatched names) to ``tipdash.config.boundaries_dir()``.
+unmatched names) to ``tipcore.config.boundaries_dir()``.
 
 Without ``--from`` it downloads the documented open sources below into ``cache_dir()/geo`` once and reuses them.
 The cached files have the same names as the offline copies in the shared reference folder, so CI can seed the
@@ -35,8 +35,8 @@ from shapely.geometry.base import BaseGeometry
 
 from etl.districts import DistrictMatcher
 from etl.reference import ISO3_ALIASES
+from tipcore.config import boundaries_dir, cache_dir
 from tipdash.boundaries import ATTRIBUTIONS, LAYER_FILES, METADATA_FILE
-from tipdash.config import boundaries_dir, cache_dir
 
 
 class BoundaryError(RuntimeError):

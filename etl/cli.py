@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tipdash import config
+from tipcore import config
 
 console = Console(stderr=True)
 USAGE = """usage: python -m etl COMMAND [options]

@@ -782,7 +782,7 @@ def _rng(seed: int, stream: str) -> np.random.Generator:
 
 def gazetteer() -> pd.DataFrame:
     """The 156 districts with the population weight used to place cases."""
-    from tipdash import config
+    from tipcore import config
 
     gaz = pd.read_csv(config.reference_dir() / "districts.csv", dtype={"aliases": str}, keep_default_na=False,
                       na_values={"population_2023": [""]})
@@ -1621,7 +1621,7 @@ def write_demo(raw_dir: Path, cases: int = 50_000, seed: int = 2026,
 
 def cli(argv: list[str] | None = None) -> int:
     """`python -m etl demo [--cases N] [--seed S] [--out DIR]`."""
-    from tipdash import config
+    from tipcore import config
 
     parser = argparse.ArgumentParser(prog="python -m etl demo",
                                      description="Write synthetic agency exports (clearly marked as demo data).")

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from tipdash.config import reference_dir
+from tipcore.config import reference_dir
 
 PROVINCES = ("Punjab", "Sindh", "Khyber Pakhtunkhwa", "Balochistan", "Islamabad Capital Territory",
              "Azad Jammu & Kashmir", "Gilgit-Baltistan")

@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tipdash import config
+from tipcore import config
 
 REQUIRED_FIELDS = ("case_ref", "district", "date_reported")
 OPTIONAL_FIELDS = (

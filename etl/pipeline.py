@@ -31,7 +31,7 @@ from etl.extract import EXCEL_SUFFIXES, Extracted, extract_file, input_files, re
 from etl.issues import spreadsheet_safe
 from etl.layouts import Layout, LayoutError, load_layouts
 from etl.reference import load_reference
-from tipdash import config
+from tipcore import config
 
 SQL_DIR = Path(__file__).parent / "sql"
 AGENCY_PRIORITY = ("police", "fia", "prosecution", "labour", "child_protection", "social_welfare", "ngo")

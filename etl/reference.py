@@ -16,8 +16,8 @@ import duckdb
 import pandas as pd
 
 from etl.districts import DistrictMatcher
+from tipcore.config import reference_dir as default_reference_dir
 from tipdash.boundaries import ATTRIBUTIONS
-from tipdash.config import reference_dir as default_reference_dir
 
 
 class ReferenceDataError(ValueError):

@@ -13,8 +13,8 @@ import shapely
 
 import etl.boundaries as boundaries
 from etl.districts import PROVINCES
+from tipcore.config import reference_dir
 from tipdash import boundaries as reader
-from tipdash.config import reference_dir
 
 SHARED_GEO = Path(__file__).resolve().parent.parent.parent / "shared" / "geo"
 pytestmark = pytest.mark.skipif(not SHARED_GEO.is_dir(),

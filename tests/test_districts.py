@@ -16,7 +16,7 @@ from etl.districts import (
     matches_frame,
     method_counts,
 )
-from tipdash.config import reference_dir
+from tipcore.config import reference_dir
 
 SPELLINGS = Path(__file__).parent / "data" / "district_spellings.csv"
 

@@ -121,7 +121,7 @@ def test_killed_build_leaves_the_previous_warehouse_answering(tmp_path, demo_raw
 
 
 def test_empty_raw_folder_builds_from_demo_data(tmp_path, monkeypatch):
-    monkeypatch.setattr("tipdash.config.DEMO_CASES", 300)
+    monkeypatch.setattr("tipcore.config.DEMO_CASES", 300)
     summary = build_warehouse(tmp_path / "raw", tmp_path / "w.duckdb")
     assert summary["is_demo"] and summary["cases_loaded"] > 200
     assert (tmp_path / "raw" / "DEMO_MANIFEST.json").exists()

@@ -37,7 +37,8 @@ from etl.pipeline import build_warehouse
 from tests.apptest import open_page
 from tests.helpers import all_text
 from tests.reliability import BAD, BAD_LAYOUTS, REPO, corpus_module, record
-from tipdash import config, privacy, queries, text, ui
+from tipcore import config
+from tipdash import privacy, queries, text, ui
 from tipdash.filters import Filters
 
 MAKE = corpus_module()

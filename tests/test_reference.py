@@ -11,8 +11,8 @@ import pytest
 
 from etl.districts import PROVINCES
 from etl.reference import TABLES, ReferenceDataError, load_reference
+from tipcore.config import reference_dir
 from tipdash.boundaries import ATTRIBUTIONS
-from tipdash.config import reference_dir
 
 FIGURE_TABLES = ("ref_tip_tiers", "ref_law_enforcement", "ref_tip_stats", "ref_provincial", "ref_context")
 

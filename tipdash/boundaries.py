@@ -1,6 +1,6 @@
 """Read the web-ready boundary files written by ``python -m etl boundaries`` (plain functions, no Streamlit).
 
-The files live in ``tipdash.config.boundaries_dir()``: ``districts.geojson`` (properties district_id, name,
+The files live in ``tipcore.config.boundaries_dir()``: ``districts.geojson`` (properties district_id, name,
 province), ``provinces.geojson`` (province), ``countries.geojson`` (iso3, name) and ``boundaries.json`` (source,
 licence, attribution and counts of each layer). They are build outputs, never committed: on a fresh machine they
 may be absent, and every reader here then returns None so the map pages can fall back to bubbles placed at the
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tipdash.config import boundaries_dir
+from tipcore.config import boundaries_dir
 
 # Attribution strings the About page and map captions show, keyed by source: the default boundary sources, the
 # census behind the per-capita rates and the TIP Reports behind the tiers. A build from another boundary source

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from tipdash import config
+from tipcore import config
 
 SCHEMA = "wh"
 

@@ -12,7 +12,7 @@ import time
 import urllib.request
 from typing import IO
 
-from tipdash.config import REPO_ROOT
+from tipcore.config import REPO_ROOT
 
 
 def free_port() -> int:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tipdash import config
+from tipcore import config
 
 SUPPRESS_BELOW = config.SUPPRESS_BELOW
 ROUNDING_BASE = 5

@@ -16,7 +16,7 @@ import functools
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tipdash import config
+from tipcore import config
 from tipdash.filters import FilterOptions, Filters
 
 # Custom regions: URL slug -> (label, province, divisions). "South Punjab" is how the South Punjab Secretariat and
