@@ -66,3 +66,28 @@ K_ANONYMITY = int(os.environ.get("TIP_K_ANONYMITY", "10"))
 # Size of the demo data set written when data/raw/ is empty.
 DEMO_CASES = int(os.environ.get("TIP_DEMO_CASES", "50000"))
 DEMO_SEED = int(os.environ.get("TIP_DEMO_SEED", "2026"))
+
+
+# The public release ------------------------------------------------------------------------------------------
+
+
+def release_dir() -> Path:
+    """The public release (a Frictionless Data Package): all the dashboard reads, all a web server gets."""
+    return _path("TIP_RELEASE_DIR", data_dir() / "release")
+
+
+def ledger_path(warehouse: Path | None = None) -> Path:
+    """The privacy ledger (values released and budget spent per year): private, beside the warehouse."""
+    return _path("TIP_LEDGER", (warehouse or warehouse_path()).parent / "privacy_ledger.duckdb")
+
+
+# Privacy-loss budget of one release, in rho of zero-concentrated differential privacy (zCDP), per report year:
+# a case belongs to one report year, so the years' tables compose in parallel. 0.25 is about epsilon 4 at
+# delta 1e-6 (tighter than the US Census Bureau's 2020 redistricting data, rho 2.63 for persons). See docs/privacy.md.
+PRIVACY_RHO = float(os.environ.get("TIP_PRIVACY_RHO", "0.25"))
+# The most a report year may spend over all releases; once spent, the year's released values are frozen.
+PRIVACY_RHO_CAP = float(os.environ.get("TIP_PRIVACY_RHO_CAP", "1.0"))
+# Released values below this are shown as "fewer than 10" (display only: the release keeps the noisy value).
+SHOW_BELOW = int(os.environ.get("TIP_SHOW_BELOW", "10"))
+# First report year of the release's public domain (the last is the latest year in the data, or TIP_RELEASE_TO).
+RELEASE_FROM = int(os.environ.get("TIP_RELEASE_FROM", "2015"))

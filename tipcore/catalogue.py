@@ -1,0 +1,130 @@
+"""The public release's catalogue: which tables it holds, over which keys, with which measures.
+
+The ETL builds exactly these tables (``etl/release.py``) and the dashboard answers only from them
+(``tipdash/release.py``, ``tipdash/queries.py``). A question no table holds is not answered.
+
+Every table covers the full public domain of its keys (every year of the release, every district of the gazetteer,
+every code of the data contract), zeros included, so an absent row tells nothing. Each measure of each table is one
+vector released once with OpenDP's discrete Gaussian mechanism; its noise scale follows from its share of the
+privacy budget and from how much one case can change it (its sensitivity).
+
+The privacy unit is one case: a case and all its victims. A case falls in exactly one key row of every table
+(its report year or month, district, offence, ...), so it changes each case measure of a table by at most 1.
+Victim measures count at most ``VICTIM_CLIP`` victims per case (the first ones recorded), so a case with 40
+victims moves a victim count by at most ``VICTIM_CLIP``; the excess is not counted, which the methods page says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Victims counted per case in every victim measure. Demo and reported data: most cases have 1-3 victims; raids
+# with more are counted as VICTIM_CLIP (the bias is stated beside every victim figure).
+VICTIM_CLIP = 5
+
+OFFENCES = ("sexual_exploitation", "forced_labour", "bonded_labour", "domestic_servitude", "forced_begging",
+            "organ_removal", "forced_marriage", "other", "migrant_smuggling", "not_recorded")
+SMUGGLING = "migrant_smuggling"
+KINDS = ("trafficking", "smuggling")  # smuggling of migrants is not trafficking: always apart
+SCOPES = ("internal", "transnational", "not_recorded")
+AGENCY_TYPES = ("police", "fia", "labour", "social_welfare", "child_protection", "prosecution", "ngo")
+SEXES = ("female", "male", "transgender", "unknown")
+AGE_BANDS = ("0-8", "9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47", "48+", "not_recorded")
+LAW_GROUPS = ("PTPA 2018", "BLSA 1992", "PSMA 2018", "PPC only", "Other law", "Not recorded")
+# Whole months from FIR to verdict, for concluded trials: [low, high) bins, the last open.
+VERDICT_BINS = ("0-5", "6-11", "12-23", "24-35", "36+", "not_recorded")
+NO_PROVINCE = "Not recorded"  # cases whose district and province could not be matched
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    description: str
+    per: str = "case"  # case | victim: what one unit adds (1 per case, or up to VICTIM_CLIP victims)
+
+    @property
+    def sensitivity(self) -> int:
+        """How far one case can move this measure in one cell (and so the vector, in L1 and L2)."""
+        return VICTIM_CLIP if self.per == "victim" else 1
+
+
+MEASURES = {m.key: m for m in (
+    Measure("cases", "cases reported in the period (complaint reached an agency)"),
+    Measure("firs", "of those, cases with a First Information Report registered"),
+    Measure("investigations", "of those, cases whose investigation was completed"),
+    Measure("charge_sheets", "of those, cases with a charge sheet (challan) submitted to court"),
+    Measure("trials", "of those, cases whose trial has concluded (convicted, acquitted or compromise)"),
+    Measure("convictions", "of those, cases that ended in conviction"),
+    Measure("acquittals", "of those, cases that ended in acquittal"),
+    Measure("compromises", "of those, trials ended by compromise or the victim's withdrawal"),
+    Measure("victims", f"victims in the cases (at most {VICTIM_CLIP} counted per case)", per="victim"),
+    Measure("victims_referred", f"victims referred to services (at most {VICTIM_CLIP} per case)", per="victim"),
+)}
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    keys: tuple[str, ...]
+    measures: tuple[str, ...]
+    share: float  # of the per-year privacy budget; the shares add up to 1
+    level: str  # national | province | district: the coarsest table holding a question answers it
+
+    @property
+    def vectors(self) -> int:
+        return len(self.measures)
+
+
+FUNNEL = ("cases", "firs", "investigations", "charge_sheets", "trials", "convictions", "acquittals", "compromises")
+
+TABLES = {t.name: t for t in (
+    Table("national_year", "Pakistan: cases, stages and victims by year, offence and scope",
+          ("year", "offence", "scope"), FUNNEL + ("victims", "victims_referred"), 0.16, "national"),
+    Table("province_year", "Provinces: cases, stages and victims by year, offence and scope",
+          ("province", "year", "offence", "scope"), FUNNEL + ("victims", "victims_referred"), 0.16, "province"),
+    Table("district_year", "Districts: cases, stages and victims by year",
+          ("district_id", "year", "kind"), ("cases", "victims", "firs", "charge_sheets", "trials", "convictions"),
+          0.22, "district"),
+    Table("district_year_offence", "Districts: cases by year and offence",
+          ("district_id", "year", "offence"), ("cases",), 0.08, "district"),
+    Table("national_month", "Pakistan: cases and stages by month reported",
+          ("month", "kind"), ("cases", "firs", "charge_sheets", "convictions"), 0.06, "national"),
+    Table("province_year_agency", "Provinces: cases and stages by type of agency",
+          ("province", "year", "agency_type", "kind"), ("cases", "firs", "charge_sheets", "trials", "convictions"),
+          0.08, "province"),
+    Table("province_year_law", "Provinces: cases and stages by the law the case was brought under",
+          ("province", "year", "law_group", "kind"), ("cases", "firs", "charge_sheets", "trials", "convictions"),
+          0.06, "province"),
+    Table("province_year_verdict_time", "Provinces: concluded trials by months from FIR to verdict",
+          ("province", "year", "kind", "verdict_months"), ("trials",), 0.04, "province"),
+    Table("national_year_victims", "Pakistan: victims by sex and age band",
+          ("year", "offence", "sex", "age_band"), ("victims",), 0.07, "national"),
+    Table("province_year_victims", "Provinces: victims by sex and age band",
+          ("province", "year", "kind", "sex", "age_band"), ("victims",), 0.07, "province"),
+)}
+
+KEY_DESCRIPTIONS = {
+    "year": "year the complaint reached the agency",
+    "month": "month the complaint reached the agency (first day of the month)",
+    "province": f"province or region; '{NO_PROVINCE}' when neither district nor province could be matched",
+    "district_id": "district id of the gazetteer (data/reference/districts.csv); cases with no district matched "
+                   "are counted in their province and Pakistan only",
+    "offence": "form of exploitation (data contract codes; migrant_smuggling is not trafficking)",
+    "kind": "trafficking (every offence but smuggling of migrants) or smuggling",
+    "scope": "internal or transnational",
+    "agency_type": "type of agency whose record was kept",
+    "law_group": "the special law the case was brought under",
+    "sex": "victim's sex",
+    "age_band": "victim's age band (CTDC bands)",
+    "verdict_months": "whole months from FIR to verdict",
+}
+
+
+def budget_check() -> None:
+    total = sum(t.share for t in TABLES.values())
+    if abs(total - 1) > 1e-9:
+        raise ValueError(f"release budget shares add up to {total}, not 1")
+
+
+budget_check()
