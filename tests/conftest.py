@@ -22,7 +22,8 @@ DEMO_SEED = 7
 # Set before the project's modules read them.
 os.environ.update({
     "TIP_DATA_DIR": str(TEST_ROOT / "data"),
-    "TIP_WAREHOUSE": str(TEST_ROOT / "data" / "warehouse.duckdb"),
+    "TIP_WAREHOUSE": str(TEST_ROOT / "data" / "private" / "warehouse.duckdb"),
+    "TIP_RELEASE_DIR": str(TEST_ROOT / "data" / "release"),
     "TIP_RAW_DIR": str(TEST_ROOT / "data" / "raw"),
     "TIP_SECRETS_FILE": str(TEST_ROOT / "secrets.toml"),
     "TIP_PSEUDONYM_KEY": "test-key-not-secret-0123456789abcdef",

@@ -21,8 +21,13 @@ def data_dir() -> Path:
     return _path("TIP_DATA_DIR", REPO_ROOT / "data")
 
 
+def private_dir() -> Path:
+    """Record-level data (the warehouse, the privacy ledger, run reports): the ETL's alone, never on a web server."""
+    return _path("TIP_PRIVATE_DIR", data_dir() / "private")
+
+
 def warehouse_path() -> Path:
-    return _path("TIP_WAREHOUSE", data_dir() / "warehouse.duckdb")
+    return _path("TIP_WAREHOUSE", private_dir() / "warehouse.duckdb")
 
 
 def raw_dir() -> Path:
