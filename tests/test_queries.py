@@ -257,8 +257,50 @@ def test_score_districts_is_a_transparent_weighted_mean():
     out = queries.score_districts(inputs, {"conviction_rate": 2, "fir_rate": 1, "referral_rate": 1,
                                            "charge_sheet_rate": 0, "months_to_verdict": 1})
     assert out["score"].iloc[0] == pytest.approx((2 * 50 + 70 + 30 + 50) / 5)
-    assert out["band"].iloc[0] == "Band 2 watch list" if out["score"].iloc[0] < 45 else "Band 2"
+    assert out["band"].iloc[0] == "Band 2"  # 50: at least 45, below 60
     assert out["band"].iloc[1] == queries.INSUFFICIENT  # 20 cases
+
+
+def one_district(score: float, cases: int = 100, indicators: int = 5) -> pd.DataFrame:
+    """Inputs for one district whose score is ``score``: the FIR rate carries all the weight, and ``indicators``
+    of the five indicators are present (the others only count towards the minimum)."""
+    row = {"cases": cases, "fir_rate": score, "conviction_rate": 10.0, "referral_rate": 10.0,
+           "charge_sheet_rate": 10.0, "months_to_verdict": 50.0}
+    for ind in ["months_to_verdict", "charge_sheet_rate", "referral_rate", "conviction_rate"][:5 - indicators]:
+        row[ind] = None
+    return pd.DataFrame([row])
+
+
+def band_of(score: float, **kwargs) -> tuple[float, str]:
+    out = queries.score_districts(one_district(score, **kwargs), {"fir_rate": 1})
+    return out["score"].iloc[0], out["band"].iloc[0]
+
+
+# The published rule (pages/tier_ranking.py): Band 1 >= 60, Band 2 45-60, Band 2 watch list 30-45, Band 3 < 30.
+@pytest.mark.parametrize(("score", "band"), [
+    (100.0, "Band 1"), (60.0, "Band 1"), (59.9, "Band 2"), (45.0, "Band 2"), (44.9, "Band 2 watch list"),
+    (30.0, "Band 2 watch list"), (29.9, "Band 3"), (0.0, "Band 3"),
+])
+def test_scorecard_band_boundaries(score, band):
+    assert band_of(score) == (score, band)
+
+
+def test_scorecard_minimum_cases_and_indicators():
+    cases_floor, indicators_floor = 50, 3
+    assert band_of(70.0, cases=cases_floor)[1] == "Band 1"
+    assert band_of(70.0, cases=cases_floor - 1)[1] == queries.INSUFFICIENT
+    assert band_of(70.0, indicators=indicators_floor)[1] == "Band 1"
+    insufficient = band_of(70.0, indicators=indicators_floor - 1)
+    assert insufficient[1] == queries.INSUFFICIENT and pd.isna(insufficient[0])  # no score shown without a band
+    # No weight on any indicator the district has: no score, no band.
+    out = queries.score_districts(one_district(70.0), {"fir_rate": 0, "conviction_rate": -1})
+    assert out["band"].iloc[0] == queries.INSUFFICIENT and pd.isna(out["score"].iloc[0])
+
+
+def test_scorecard_bands_several_districts_at_once():
+    inputs = pd.concat([one_district(s) for s in (75.0, 50.0, 35.0, 5.0)], ignore_index=True)
+    out = queries.score_districts(inputs, {"fir_rate": 1})
+    assert list(out["band"]) == ["Band 1", "Band 2", "Band 2 watch list", "Band 3"]
 
 
 def test_reference_facts_unknown_is_not_available_never_zero(warehouse):
