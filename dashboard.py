@@ -28,9 +28,11 @@ page = st.navigation({
 })
 ui.demo_banner()
 try:
-    st.session_state["filters"] = filters.sidebar(queries.filter_options())
+    st.session_state["filters"] = chosen = filters.sidebar(queries.filter_options())
+    if not (answer := queries.answerable(chosen)).ok:  # say once why case counts are not shown
+        st.sidebar.info(answer.reason, icon=":material/filter_alt_off:")
     page.run()
-except db.WarehouseUnavailable as exc:  # damage met mid-page (a block failing its checksum): words, not a traceback
+except db.ReleaseUnavailable as exc:  # a release damaged after start: words, not a traceback
     st.error(str(exc), icon=":material/database:")
 finally:  # after the page, so the link holds the choices it just wrote to the URL (also when it stopped early)
     share.copy_link(where=st.sidebar)

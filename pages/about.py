@@ -4,6 +4,7 @@ import re
 
 import streamlit as st
 
+from tipcore import catalogue
 from tipdash import privacy, queries, text, ui
 
 ui.current_filters()  # not used here, but routes a deep link through dashboard.py (see ui.current_filters)
@@ -36,35 +37,33 @@ st.markdown("\n".join(f"* **{r.Measure}** ({r.Unit}): {r.Definition}" for r in t
 st.markdown(text.COHORT_NOTE + " " + text.SMUGGLING_EXPLAINED)
 
 st.subheader("How privacy is protected")
-doc = re.sub(r"``([^`]+)``", r"`\1`", privacy.__doc__ or "")
-doc = re.sub(r":func:`([^`]+)`", r"`\1`", doc)
-doc = doc.replace("`SUPPRESS_BELOW - 1`", str(privacy.SUPPRESS_BELOW - 1)).replace("`ROUNDING_BASE`",
-                                                                                     str(privacy.ROUNDING_BASE))
-st.markdown(doc)
+s = ui.status()
+st.markdown(text.PRIVACY_GUARANTEE)
 st.markdown(
-    "Before loading, names, CNIC numbers, phone numbers, addresses and free-text narratives are dropped on read; "
-    "case references become keyed pseudonyms; dates are kept only as months and ages only as bands. A "
-    "k-anonymity check on district, month, sex, age band, nationality and offence is recorded for every run below.")
+    f"**The method.** The dashboard never reads a case record. After each build, the ETL publishes a fixed set of "
+    f"tables (the release), every combination of their keys included, zeros too, and adds random noise to every "
+    f"number once, with the discrete Gaussian mechanism of the OpenDP library. The privacy unit is one case with "
+    f"all its victims; victim counts include at most {catalogue.VICTIM_CLIP} victims per case. The privacy-loss "
+    f"budget is ρ = {s.get('rho')} (zero-concentrated differential privacy) per report year"
+    + (f", about ε = {float(s['epsilon']):.2f} at δ = {s['delta']}" if s.get("epsilon") else "") + ". "
+    "Everything on the pages, slides, briefs and downloads is computed from these released numbers only, so "
+    "loading more pages reveals nothing more. Because each table has its own noise, a total and the sum of its "
+    "parts can differ slightly; each figure is read from the coarsest table that holds it.")
+st.markdown(privacy.__doc__.split("What this module adds is presentation:")[1].replace("``", "`"))
+budget = queries.budget_by_year()
+if not budget.empty:
+    st.markdown("**Privacy loss spent per report year** (over every release so far)")
+    st.dataframe(budget, hide_index=True, key="about_budget")
+st.markdown(
+    "Before anything is stored, names, CNIC numbers, phone numbers, addresses and free-text narratives are dropped "
+    "on read; case references become keyed pseudonyms; dates are kept only as months and ages only as bands. The "
+    "record-level warehouse stays with the data officer and is never on the web server.")
 
 st.subheader("Known limitations")
 st.markdown("\n".join(f"* {item}" for item in text.LIMITATIONS))
 
-st.subheader("ETL run history")
-runs = queries.etl_runs()
-if runs.empty:
-    st.info("No ETL runs are recorded in this warehouse.")
-else:
-    st.dataframe(runs, hide_index=True, key="about_runs", column_config={
-        "run_id": "Run", "started_at": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm"),
-        "finished_at": st.column_config.DatetimeColumn("Finished", format="YYYY-MM-DD HH:mm"),
-        "is_demo": st.column_config.CheckboxColumn("Demo data"), "warehouse_version": "Warehouse version",
-        "rows_read": st.column_config.NumberColumn("Rows read", format="localized"),
-        "rows_loaded": st.column_config.NumberColumn("Rows loaded", format="localized"),
-        "rows_rejected": st.column_config.NumberColumn("Rows rejected", format="localized"),
-        "rows_merged": st.column_config.NumberColumn("Duplicates merged", format="localized"),
-        "cases_loaded": st.column_config.NumberColumn("Cases loaded", format="localized"),
-        "victims_loaded": st.column_config.NumberColumn("Victims loaded", format="localized"),
-        "k_anonymity_min": "Smallest group (k)", "k_threshold": "k required", "files_read": "Files read",
-    })
-    st.caption("Rows rejected and unmatched districts are listed in each run's report for the data officer "
-               "(not published, because it may quote raw values).")
+st.subheader("This release")
+st.markdown(f"Release **{s.get('release_id')}**, published {s.get('finished_at')}; data up to "
+            f"{s['last_month']:%B %Y}." if s.get("last_month") is not None else f"Release {s.get('release_id')}.")
+st.caption("Rows read, rejected and merged by each build are in the build's report for the data officer, not here: "
+           "they are exact counts of records.")

@@ -1,69 +1,57 @@
-"""Explore and download: any breakdown of the protected numbers, its SQL, the data dictionary and a citation."""
+"""Explore and download: the release's tables as published, with each table's definition, margins and a citation."""
 
 import datetime as dt
-import json
 
 import streamlit as st
 
+from tipcore import catalogue
 from tipdash import queries, text, ui
 
 f = ui.current_filters()
-ui.page_header("Explore and download", f, "Choose how to break the numbers down and what to count. Every number "
-               "is protected the same way as on the other pages.")
+ui.page_header("Explore and download", f, "The public release is a fixed set of tables, like the data tables of "
+               "an official statistics release. Choose one; the sidebar filters narrow it to the rows it holds. "
+               "Every number carries its 95% margin.")
 
-dim_col, measure_col = st.columns(2, gap="large")
-# Widgets are seeded through session state (never a default= as well, which Streamlit warns about).
-st.session_state.setdefault("ex_dims", ["year", "province"])
-with dim_col:
-    dims = st.multiselect("Break down by (up to 4)", list(text.DIMENSIONS), key="ex_dims",
-                          format_func=text.DIMENSIONS.get, max_selections=4)
-grain = queries.explore_grain(dims)
-allowed = queries.VICTIM_MEASURES + ["referral_rate"] if grain == "victims" else queries.CASE_MEASURES
-default = ["victims"] if grain == "victims" else ["cases", "firs", "convictions", "conviction_rate"]
-chosen = st.session_state.get("ex_measures")
-if chosen is None or any(m not in allowed for m in chosen):  # switching grain drops measures that no longer apply
-    st.session_state["ex_measures"] = [m for m in (chosen or []) if m in allowed] or default
-with measure_col:
-    measures = st.multiselect("Measures", allowed, key="ex_measures", format_func=text.short)
-if grain == "victims":
-    st.caption("Victim sex or age band is chosen, so the table counts victims (one row per victim) and only "
-               "victim measures apply.")
-if not measures:
-    st.info("Choose at least one measure.")
-    st.stop()
+cat = queries.release_catalogue()
+names = cat["table"].tolist()
+st.session_state.setdefault("ex_table_name", names[0] if names else None)
+name = st.selectbox("Table", names, key="ex_table_name",
+                    format_func=lambda n: catalogue.TABLES[n].title)
+spec = catalogue.TABLES[name]
+row = cat.set_index("table").loc[name]
+st.caption(f"Keys: {', '.join(spec.keys)} · one row for every combination, zeros included · "
+           f"per-cell 95% margin: {row['margin']} · file `{row['file']}` of the release")
 
-table = queries.explore(f, tuple(dims), tuple(measures))
+table = queries.release_table(name, f)
+ignored = sorted(queries.filter_dims(f) - {"year", "kind"} - set(spec.keys)
+                 - ({"province"} if "district_id" in spec.keys else set()))
+if ignored:
+    st.info("This table has no " + ", ".join(queries.DIM_WORDS.get(d, d) for d in ignored)
+            + ": those filters are not applied to it.", icon=":material/filter_alt_off:")
 if table.empty:
     ui.nothing_to_show(f)
     st.stop()
 
-kinds = {m: ("percent" if m in queries.RATES or m == "attrition" else "count") for m in measures}
-columns = {d: ("text", text.DIMENSIONS[d]) for d in dims} | {m: (kinds[m], text.short(m)) for m in measures}
-shown = table.head(queries.EXPLORE_ROW_LIMIT)
-st.dataframe(ui.format_table(shown, columns), hide_index=True, height=420, key="ex_table")
-st.caption(f"{len(shown):,} rows · {text.SUPPRESSION_NOTE}"
-           + (f" Only the first {queries.EXPLORE_ROW_LIMIT:,} rows are shown and downloaded; add a filter or "
-              "remove a breakdown." if len(table) > queries.EXPLORE_ROW_LIMIT else ""))
-ui.smuggling_note(f)
+st.dataframe(table, hide_index=True, height=min(38 + 35 * len(table), 460), key="ex_table")
+st.caption(f"{len(table):,} rows. Values are the released noisy counts, as published (they can be negative or "
+           f"small where the true count is small); the dashboard shows values under 10 as “{text.SUPPRESSED}”. "
+           "A sum of n cells has a margin of about √n times one cell's.")
 
-export = shown.rename(columns={c: h for c, (_, h) in columns.items()})
-counts = [text.short(m) for m in measures if kinds[m] == "count"]
-notes = ui.notes_for("Table from the Explore page", f)
-ui.download_buttons(export, "tip-dashboard-table", notes, counts, key="ex_download")
+notes = ui.notes_for(f"Release table {name}: {spec.title}", f)
+ui.download_buttons(table, f"{name.replace('_', '-')}_{f.year_from}-{f.year_to}", notes, list(spec.measures),
+                    key="ex_download")
 
-with st.expander("The SQL that produced this table"):
-    sql, params, _ = queries.explore_sql(f, dims, measures)
-    st.code(sql, language="sql")
-    st.markdown("Parameter values (bound, never pasted into the SQL):")
-    st.code(json.dumps(params, indent=2, ensure_ascii=False), language="json")
-    st.caption("Each count comes with a cell key (`…__ckey`) that decides how it is rounded; the dashboard then "
-               "suppresses counts under 10 and rounds the rest to a multiple of 5 before anything is shown.")
+with st.expander("What each column means"):
+    st.dataframe(
+        [{"column": k, "meaning": catalogue.KEY_DESCRIPTIONS.get(k, "")} for k in spec.keys]
+        + [{"column": m, "meaning": catalogue.MEASURES[m].description} for m in spec.measures]
+        + [{"column": m + queries.MOE, "meaning": f"95% margin of {m} in one cell"} for m in spec.measures],
+        hide_index=True, key="ex_dictionary")
 
-with st.expander("Data dictionary"):
-    st.dataframe(text.data_dictionary(), hide_index=True, key="ex_dictionary")
-    st.markdown("**Breakdowns:** " + "; ".join(f"{v}" for v in text.DIMENSIONS.values()) + ".")
+with st.expander("Every table of the release"):
+    st.dataframe(cat, hide_index=True, key="ex_catalogue")
 
 s = ui.status()
 st.markdown("**Suggested citation**")
-st.code(text.citation(s.get("warehouse_version"), dt.date.today().isoformat(), is_demo=s["is_demo"]),
+st.code(text.citation(s.get("release_id"), dt.date.today().isoformat(), is_demo=s["is_demo"]),
         language=None, wrap_lines=True)

@@ -124,7 +124,7 @@ def dropoff_finding(funnel: pd.DataFrame) -> Finding:
             best = i
     if best is None:
         return Finding("Where cases are lost cannot be shown",
-                       f"The later stages have fewer than {privacy.SUPPRESS_BELOW} cases each, so their counts are "
+                       f"The later stages have fewer than {privacy.SHOW_BELOW} cases each, so their counts are "
                        "suppressed and no share lost can be computed.", "dropoff")
     stage, before = rows.loc[best, "stage"], rows.loc[best - 1]
     noun, what = LOSSES.get(stage, (text.label(before["stage"]), f"did not reach {text.label(stage)}"))
@@ -169,7 +169,7 @@ def district_finding(by_district: pd.DataFrame, context_rates: pd.DataFrame, sco
                 detail += f" {scope.short} has too few cases for its own {words}."
         return Finding(f"Lowest {words} in {context.label}: {worst['name']}", detail, "district")
     return Finding("No district comparison possible",
-                   f"Fewer than {MIN_COMPARE} districts of {context.label} have {privacy.SUPPRESS_BELOW} or more "
+                   f"Fewer than {MIN_COMPARE} districts of {context.label} have {privacy.SHOW_BELOW} or more "
                    "cases at each stage, so their rates cannot be compared.", "district")
 
 
@@ -316,7 +316,7 @@ def _path(ring: Sequence[tuple[float, float]], xy) -> str:
 
 def map_legend(breaks: Sequence[float], scope: Scope, zeros: bool = False) -> str:
     items = []
-    lo = privacy.SUPPRESS_BELOW  # published counts are 0, suppressed, or at least the threshold
+    lo = privacy.SHOW_BELOW  # published counts are 0, suppressed, or at least the threshold
     offset = 5 - len(breaks)
     for i, b in enumerate(breaks):
         rng = f"{int(lo):,}–{int(b):,}" if int(b) != int(lo) else f"{int(b):,}"
@@ -418,7 +418,7 @@ def funnel_html(funnel: pd.DataFrame) -> str:
     for (_, row), v in zip(funnel.iterrows(), values, strict=True):
         colour = STAGE_COLOURS.get(row["stage"], "#0072B2")
         if v is None:
-            bar = f'<div class="bar sup" style="width:{100 * privacy.SUPPRESS_BELOW / top:.1f}%"></div>'
+            bar = f'<div class="bar sup" style="width:{100 * privacy.SHOW_BELOW / top:.1f}%"></div>'
         else:
             bar = f'<div class="bar" style="width:{100 * v / top:.1f}%;background:{colour}"></div>'
         lost = "" if row["stage"] == "cases" else (

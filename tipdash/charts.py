@@ -26,7 +26,7 @@ DIVERGING = "PuOr_r"  # ColorBrewer; purple = fewer, orange = more
 SUPPRESSED_COLOUR = "#BDBDBD"
 TEXT_COLOUR = "#262730"
 FONT = dict(family="Source Sans Pro, Segoe UI, Helvetica, Arial, sans-serif", size=14, color=TEXT_COLOUR)
-THRESHOLD = privacy.SUPPRESS_BELOW
+THRESHOLD = privacy.SHOW_BELOW
 SUPPRESSED_HOVER = f"fewer than {THRESHOLD}: suppressed to protect privacy"
 DEMO_MARK = "Synthetic demo data"
 TIP_REPORTS = "Source: US Department of State, Trafficking in Persons Reports"

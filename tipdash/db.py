@@ -1,15 +1,18 @@
-"""Read-only access to the warehouse.
+"""Read-only access to the public release: the only data the dashboard has.
 
-The ETL swaps a rebuilt warehouse in atomically (a new file under the same name). The connection is cached per
-(path, inode, mtime), so the next interaction after a rebuild opens the new file without a restart.
+The release is a folder (a Frictionless Data Package) written by the ETL: ``datapackage.json`` describes each
+table, its fields and the privacy manifest; the tables are CSV files. They are small (tens of thousands of rows in
+all), so they are loaded once into an in-memory DuckDB per release and queried there. After loading, DuckDB's
+access to files is switched off: no query can read anything else on the machine. The private warehouse is never
+opened here; a web server needs only the release folder.
 
-The file is ATTACHed to an in-memory database rather than opened with ``duckdb.connect(path)``: DuckDB keeps one
-database instance per path for the whole process, so a second ``connect`` to a swapped file would silently return
-the old data for as long as any old connection is alive. An ATTACH always reads the file it is given.
+The ETL swaps a rebuilt release in atomically; the cache key is the package file's identity, so the next
+interaction after a rebuild reads the new release without a restart.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,114 +22,104 @@ import streamlit as st
 
 from tipcore import config
 
-SCHEMA = "wh"
+PACKAGE = "datapackage.json"
+# Frictionless field types -> DuckDB column types.
+TYPES = {"integer": "BIGINT", "number": "DOUBLE", "string": "VARCHAR", "date": "DATE", "boolean": "BOOLEAN",
+         "year": "INTEGER", "datetime": "TIMESTAMP"}
 
 
-class WarehouseUnavailable(RuntimeError):
-    """The warehouse is missing or cannot be opened; the message says why in plain words."""
+class ReleaseUnavailable(RuntimeError):
+    """The release is missing or cannot be read; the message says why in plain words."""
 
 
 @dataclass(frozen=True)
-class WarehouseFile:
+class ReleaseFile:
     path: Path
     exists: bool
     inode: int = 0
     mtime_ns: int = 0
-    size: int = 0
 
     @property
     def version(self) -> str:
-        """Changes whenever the file is replaced or rewritten: the cache key of every query."""
-        if not self.exists:
-            return "missing"
-        return f"{self.path}|{self.inode}|{self.mtime_ns}|{self.size}"
+        """Changes whenever the release is replaced: the cache key of every query."""
+        return f"{self.path}|{self.inode}|{self.mtime_ns}" if self.exists else "missing"
 
 
-def warehouse_file() -> WarehouseFile:
-    path = config.warehouse_path()
+def release_file() -> ReleaseFile:
+    path = config.release_dir() / PACKAGE
     try:
         stat = path.stat()
     except OSError:
-        return WarehouseFile(path, False)
-    return WarehouseFile(path, True, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        return ReleaseFile(path, False)
+    return ReleaseFile(path, True, stat.st_ino, stat.st_mtime_ns)
 
 
 def version() -> str:
-    return warehouse_file().version
+    return release_file().version
+
+
+@dataclass(frozen=True)
+class Release:
+    con: duckdb.DuckDBPyConnection
+    package: dict
+
+    @property
+    def tables(self) -> frozenset[str]:
+        return frozenset(r["name"] for r in self.package.get("resources", []))
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _connection(path: str, inode: int, mtime_ns: int) -> duckdb.DuckDBPyConnection:
-    # inode and mtime_ns are only cache keys: a swapped file gets a fresh connection.
+def _load(path: str, inode: int, mtime_ns: int) -> Release:
+    # inode and mtime_ns are only cache keys: a swapped release gets a fresh load.
+    folder = Path(path).parent
+    try:
+        package = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ReleaseUnavailable("The release's datapackage.json cannot be read. Rebuild it with "
+                                 "`python -m etl build`.") from None
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"ATTACH ? AS {SCHEMA} (READ_ONLY)", [path])
-        con.execute(f"USE {SCHEMA}")
-        # Defence in depth: the dashboard reads this one file; no query may read or write any other.
+        for res in package.get("resources", []):
+            fields = res.get("schema", {}).get("fields", [])
+            columns = {f["name"]: TYPES.get(f.get("type", "string"), "VARCHAR") for f in fields}
+            con.execute(f'CREATE TABLE "{res["name"]}" AS SELECT * FROM read_csv(?, header = true, columns = ?)',
+                        [str(folder / res["path"]), columns])
+        # Defence in depth: after loading, no query may read or write any file.
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
-        con.execute("SELECT count(*) FROM cases").fetchall()
-    except duckdb.Error as exc:
+    except (duckdb.Error, KeyError) as exc:
         con.close()
-        raise WarehouseUnavailable(_explain(exc)) from None
-    return con
+        raise ReleaseUnavailable(f"The release is damaged ({type(exc).__name__}). Rebuild it with "
+                                 "`python -m etl build`.") from None
+    return Release(con, package)
 
 
-DAMAGE = (duckdb.IOException, duckdb.InternalException, duckdb.SerializationException)
+def release() -> Release:
+    rf = release_file()
+    if not rf.exists:
+        raise ReleaseUnavailable(
+            "No data release is available yet. Build it with `python -m etl build` (it makes synthetic demo data "
+            "when `data/raw/` is empty).")
+    return _load(str(rf.path), rf.inode, rf.mtime_ns)
 
 
-def _is_damage(exc: duckdb.Error) -> bool:
-    text = str(exc)
-    return "not a valid DuckDB database" in text or "Corrupt" in text or "checksum" in text.lower()
-
-
-def _explain(exc: duckdb.Error) -> str:
-    text = str(exc)
-    if _is_damage(exc):
-        return "The warehouse file is damaged or is not a DuckDB database. Rebuild it with `python -m etl build`."
-    if "cases" in text and ("does not exist" in text or "Catalog Error" in text):
-        return ("The warehouse has no `cases` table: it was not built by this ETL. "
-                "Rebuild it with `python -m etl build`.")
-    if "lock" in text.lower():
-        return "The warehouse is being written by another process. Try again in a moment."
-    return "The warehouse cannot be opened. Rebuild it with `python -m etl build`."
-
-
-def connection() -> duckdb.DuckDBPyConnection:
-    wf = warehouse_file()
-    if not wf.exists:
-        raise WarehouseUnavailable(
-            "No warehouse is available yet. Build it with `python -m etl build` (it makes synthetic demo data "
-            "when `data/raw/` is empty)."
-        )
-    return _connection(str(wf.path), wf.inode, wf.mtime_ns)
-
-
-def cursor() -> duckdb.DuckDBPyConnection:
-    """A cursor of its own for one query: the cached connection is shared between sessions' threads."""
-    cur = connection().cursor()
-    cur.execute(f"USE {SCHEMA}")
-    return cur
+def package() -> dict:
+    return release().package
 
 
 def fetch_df(sql: str, params: dict | list | None = None) -> pd.DataFrame:
-    cur = cursor()
+    """Run one query on a cursor of its own: the cached connection is shared between sessions' threads."""
+    cur = release().con.cursor()
     try:
         return cur.execute(sql, params or {}).df() if params else cur.execute(sql).df()
-    except duckdb.Error as exc:
-        # A block damaged after the file opened is a plain message, not a traceback. DuckDB raises a checksum
-        # failure as the base duckdb.Error, so it is told apart by its text; a mistake in a query still raises.
-        if isinstance(exc, DAMAGE) or _is_damage(exc):
-            raise WarehouseUnavailable(_explain(exc)) from None
-        raise
     finally:
         cur.close()
 
 
 def check() -> str | None:
-    """None when the warehouse can be queried, else a message for people (never a traceback)."""
+    """None when the release can be queried, else a message for people (never a traceback)."""
     try:
-        connection()
-    except WarehouseUnavailable as exc:
+        release()
+    except ReleaseUnavailable as exc:
         return str(exc)
     return None

@@ -81,7 +81,7 @@ class Filters:
         if self.scopes:
             parts.append("scope: " + ", ".join(text.SCOPES.get(s, s) for s in self.scopes))
         if self.agencies:
-            parts.append("agency: " + ", ".join(self.agencies))
+            parts.append("agency: " + ", ".join(text.AGENCY_TYPES.get(a, a) for a in self.agencies))
         if self.provinces:
             parts.append("province: " + ", ".join(self.provinces))
         if self.districts:
@@ -224,14 +224,17 @@ def sidebar(options: FilterOptions) -> Filters:
     )
     with sb.expander("Victims, scope and agency", expanded=False):
         sexes = st.multiselect("Victim sex", list(text.SEXES), key=KEYS["sex"], format_func=text.SEXES.get,
-                               placeholder="Any", help="Cases with at least one victim of this sex.")
+                               placeholder="Any",
+                               help="Counts victims of this sex. The release holds victims by sex and age band, "
+                                    "so with this filter only victim counts are shown.")
         ages = st.multiselect("Victim age band", list(text.AGE_BANDS), key=KEYS["age"],
                               format_func=text.AGE_BANDS_LABELS.get, placeholder="Any",
-                              help="Cases with at least one victim in this age band.")
+                              help="Counts victims in this age band (victim counts only, as for sex).")
         scopes = st.multiselect("Internal or transnational", list(text.SCOPES), key=KEYS["scope"],
                                 format_func=text.SCOPES.get, placeholder="Both")
-        agencies = st.multiselect("Source agency", list(options.agencies), key=KEYS["agency"],
-                                  placeholder="All agencies")
+        agencies = st.multiselect("Type of source agency", list(options.agencies), key=KEYS["agency"],
+                                  format_func=lambda a: text.AGENCY_TYPES.get(a, a), placeholder="All agencies",
+                                  help="The release counts cases by type of agency and province (not by district).")
     sb.button("Reset filters", key="f_reset", on_click=_reset, args=(options,), width="stretch")
 
     year_from, year_to = years if isinstance(years, (tuple, list)) else (years, years)

@@ -1,34 +1,39 @@
-"""One function per question the dashboard asks. The only module that writes SQL.
+"""One function per question the dashboard asks, answered from the public release only. The only module with SQL.
 
 Rules every function follows:
-* SQL with bound parameters only; filter values never enter the SQL text.
-* Aggregation happens in DuckDB; only small results are fetched.
-* Every count goes through :mod:`tipdash.privacy` (``count_sql``/``sum_sql`` in SQL, then ``protect``), and every
-  rate, share or change is computed from the protected counts, so no page can publish a true small number.
-* Results are cached per warehouse version and arguments: a rebuilt warehouse is never served from stale cache.
+* It reads the release's tables (``tipcore.catalogue``), never a record: every number is post-processing of
+  values protected once by the ETL, so no combination of pages, filters or downloads reveals more.
+* Each measure is answered from the coarsest released table that holds the question (a national figure from the
+  national table, never a sum of 156 noisy districts). A question no table holds is not answered: its column is
+  NA and the reason is kept in ``df.attrs["unanswered"]`` for the page to say.
+* Every count comes with its 95% margin (``<measure>_moe``); rates and changes are computed from released values
+  and shown only above a minimum base (:mod:`tipdash.privacy`).
+* SQL with bound parameters only; filter values never enter the SQL text. Results are small and cached per release.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from tipcore import catalogue
 from tipdash import db, privacy, text
 from tipdash.filters import FilterOptions, Filters
 
 F = TypeVar("F", bound=Callable)
 POP_PER = 100_000
-NO_CENSUS = ("Azad Jammu & Kashmir", "Gilgit-Baltistan")  # no 2023 census district figures
+MOE = privacy.MOE_SUFFIX
+LEVELS = {"national": 0, "province": 1, "district": 2}
+GAZETTEER = "districts"  # the release's copy of the gazetteer (reference facts, not records)
 
 
 def cached(fn: F) -> F:
-    """Cache ``fn`` per warehouse version and arguments (results are small DataFrames)."""
+    """Cache ``fn`` per release version and arguments (results are small DataFrames)."""
 
     def run(version: str, *args, **kwargs):
         return fn(*args, **kwargs)
@@ -49,77 +54,157 @@ def _df(sql: str, params: dict | None = None) -> pd.DataFrame:
     return db.fetch_df(sql, params)
 
 
-# Filters -> WHERE ---------------------------------------------------------------------------------------------
+# Choosing the released table for a question ------------------------------------------------------------------
+
+# A dimension a table can serve without holding it as a key: province through the gazetteer's district ->
+# province, kind from the offence, year from the month.
+VIA = {"province": "district_id", "kind": "offence", "year": "month"}
 
 
-def where_sql(f: Filters, alias: str = "", years: tuple[int, int] | None = None,
-              victim_alias: str | None = None) -> tuple[str, dict]:
-    """The WHERE condition (without the keyword) and its parameters for the cases matching ``f``.
+def _serves(table: catalogue.Table, dim: str) -> bool:
+    return dim in table.keys or VIA.get(dim) in table.keys
 
-    ``years`` overrides the period (used to scan the current and previous periods at once). With
-    ``victim_alias`` the victim sex and age filters apply to each victim row instead of "any victim of the case".
-    """
-    a = f"{alias}." if alias else ""
+
+def filter_dims(f: Filters) -> set[str]:
+    """The release keys the filters ``f`` need a table to hold."""
+    dims = {"year", "kind"}
+    for dim, active in (("offence", f.offences), ("scope", f.scopes), ("agency_type", f.agencies),
+                        ("sex", f.sexes), ("age_band", f.age_bands), ("province", f.provinces),
+                        ("district_id", f.districts)):
+        if active:
+            dims.add(dim)
+    return dims
+
+
+class Unanswerable(LookupError):
+    """No released table holds this question; the message says why in words."""
+
+
+def choose_table(measure: str, dims: set[str]) -> catalogue.Table:
+    """The coarsest released table with ``measure`` that holds every dimension in ``dims``."""
+    fits = [t for t in catalogue.TABLES.values() if measure in t.measures and all(_serves(t, d) for d in dims)]
+    if not fits:
+        raise Unanswerable(unanswerable_reason(measure, dims))
+    return min(fits, key=lambda t: (LEVELS[t.level], len(t.keys)))
+
+
+DIM_WORDS = {"offence": "offence", "scope": "scope", "agency_type": "type of agency", "sex": "victim sex",
+             "age_band": "victim age", "province": "province", "district_id": "district", "month": "month",
+             "law_group": "law used", "verdict_months": "time to verdict"}
+
+
+def unanswerable_reason(measure: str, dims: set[str]) -> str:
+    asked = ", ".join(DIM_WORDS[d] for d in sorted(dims) if d in DIM_WORDS) or "these filters"
+    return (f"The public release holds no table of {text.label(measure)} by {asked}: choose fewer filters "
+            f"(victim sex and age apply to victim counts only; districts are released without scope, agency "
+            f"or month).")
+
+
+def _where(table: catalogue.Table, f: Filters, years: tuple[int, int] | None, alias: str = "t") \
+        -> tuple[list[str], dict]:
+    a = f"{alias}."
     y0, y1 = years or (f.year_from, f.year_to)
-    conds = [f"{a}report_year BETWEEN $y0 AND $y1"]
-    params: dict = {"y0": int(y0), "y1": int(y1)}
-    offence = f"coalesce({a}offence, 'not_recorded')"
-    if f.offences:
-        params["offences"] = list(f.offences)
-        if f.include_smuggling:
-            conds.append(f"(list_contains($offences, {offence}) OR {a}is_smuggling)")
-        else:
-            conds.append(f"list_contains($offences, {offence}) AND NOT {a}is_smuggling")
-    elif not f.include_smuggling:
-        conds.append(f"NOT {a}is_smuggling")
-    if f.sexes:
-        params["sexes"] = list(f.sexes)
-        conds.append(f"list_contains($sexes, {victim_alias}.sex)" if victim_alias
-                     else f"list_has_any({a}victim_sexes, $sexes)")
-    if f.age_bands:
-        params["age_bands"] = list(f.age_bands)
-        conds.append(f"list_contains($age_bands, {victim_alias}.age_band)" if victim_alias
-                     else f"list_has_any({a}victim_age_bands, $age_bands)")
-    if f.scopes:
-        params["scopes"] = list(f.scopes)
-        conds.append(f"list_contains($scopes, coalesce({a}scope, 'not_recorded'))")
-    if f.agencies:
-        params["agencies"] = list(f.agencies)
-        conds.append(f"list_contains($agencies, {a}agency)")
+    year = f"{a}year" if "year" in table.keys else f"year({a}month)"
+    conds, params = [f"{year} BETWEEN $y0 AND $y1"], {"y0": int(y0), "y1": int(y1)}
+    if "offence" in table.keys:
+        if f.offences:
+            params["offences"] = list(f.offences)
+            extra = f" OR {a}offence = '{catalogue.SMUGGLING}'" if f.include_smuggling else ""
+            conds.append(f"(list_contains($offences, {a}offence){extra})")
+        elif not f.include_smuggling:
+            conds.append(f"{a}offence <> '{catalogue.SMUGGLING}'")
+    elif "kind" in table.keys and not f.include_smuggling:
+        conds.append(f"{a}kind = 'trafficking'")
+    for dim, values in (("scope", f.scopes), ("agency_type", f.agencies), ("sex", f.sexes),
+                        ("age_band", f.age_bands), ("district_id", f.districts)):
+        if values:
+            params[dim] = list(values)
+            conds.append(f"list_contains(${dim}, {a}{dim})")
     if f.provinces:
         params["provinces"] = list(f.provinces)
-        conds.append(f"list_contains($provinces, {a}province)")
-    if f.districts:
-        params["districts"] = list(f.districts)
-        conds.append(f"list_contains($districts, {a}district_id)")
-    return " AND ".join(conds), params
+        conds.append(f"list_contains($provinces, {'g.' if 'province' not in table.keys else a}province)")
+    return conds, params
 
 
-def _two_periods(f: Filters, alias: str = "") -> tuple[str, dict, str, str]:
-    """WHERE over the previous and current period together, and the conditions telling them apart."""
-    prev = f.previous()
-    where, params = where_sql(f, alias, years=(prev.year_from, f.year_to))
-    params["cur_from"] = f.year_from
-    a = f"{alias}." if alias else ""
-    return where, params, f"{a}report_year >= $cur_from", f"{a}report_year < $cur_from"
+def _select_dim(table: catalogue.Table, dim: str) -> str:
+    if dim in table.keys:
+        return f"t.{dim}"
+    if dim == "province":
+        return "g.province"
+    if dim == "year":
+        return "year(t.month)"
+    if dim == "kind":
+        return f"CASE WHEN t.offence = '{catalogue.SMUGGLING}' THEN 'smuggling' ELSE 'trafficking' END"
+    raise KeyError(dim)
 
 
-# Protected counts of cases ------------------------------------------------------------------------------------
+def sigma(table: str, measure: str) -> float:
+    """The noise scale of one released cell of ``measure`` in ``table`` (from the release's privacy manifest)."""
+    return float(db.package()["privacy"]["tables"][table]["measures"][measure]["sigma"])
 
-# measure key -> (value per row, cell key per row, condition), with {a} standing for the table alias. Victims are
-# summed from cases with the victims' combined record key.
-CASE_COUNTS: dict[str, tuple[str, str, str | None]] = {
-    "cases": ("1", "{a}ckey", None),
-    "victims": ("{a}victim_count", "{a}victim_ckey", None),
-    "firs": ("1", "{a}ckey", "{a}is_fir"),
-    "investigations": ("1", "{a}ckey", "{a}stage_rank >= 3"),
-    "charge_sheets": ("1", "{a}ckey", "{a}is_charge_sheeted"),
-    "trials": ("1", "{a}ckey", "{a}is_trial_concluded"),
-    "convictions": ("1", "{a}ckey", "{a}is_convicted"),
-    "acquittals": ("1", "{a}ckey", "{a}is_trial_concluded AND {a}outcome = 'acquitted'"),
-    "compromises": ("1", "{a}ckey", "{a}is_trial_concluded AND {a}outcome = 'compromise'"),
-    "victims_referred": ("{a}victims_referred", "{a}victim_ckey", None),
-}
+
+def _released_from(table: catalogue.Table, measures: Sequence[str], f: Filters, by: Sequence[str],
+                   years: tuple[int, int] | None) -> pd.DataFrame:
+    conds, params = _where(table, f, years)
+    needs_gazetteer = "district_id" in table.keys and "province" not in table.keys and (
+        "province" in by or f.provinces)
+    source = f'"{table.name}" t' + (f" JOIN {GAZETTEER} g USING (district_id)" if needs_gazetteer else "")
+    dims = [f"{_select_dim(table, d)} AS {d}" for d in by]
+    sums = [f"sum(t.{m})::DOUBLE AS {m}" for m in measures]
+    sql = (f"SELECT {', '.join(dims + sums + ['count(*) AS cells'])} FROM {source} WHERE {' AND '.join(conds)}"
+           + (" GROUP BY ALL" if by else ""))
+    df = _df(sql, params)
+    for m in measures:
+        df[m + MOE] = privacy.margin(sigma(table.name, m), df["cells"].astype(float))
+        df.loc[df["cells"] == 0, m] = 0.0  # an empty selection (no cell) sums to nothing
+    df.attrs["tables"] = {m: table.name for m in measures}
+    return df.drop(columns="cells")
+
+
+def released(f: Filters, measures: Sequence[str], by: Sequence[str] = (),
+             years: tuple[int, int] | None = None) -> pd.DataFrame:
+    """Released sums of ``measures`` under ``f`` grouped ``by``, with their margins (raw values, not yet shown).
+
+    Each measure comes from its own coarsest table; measures no table holds are NA, their reasons in
+    ``attrs["unanswered"]`` and the tables used in ``attrs["tables"]``.
+    """
+    dims = filter_dims(f) | set(by)
+    plan: dict[str, list[str]] = {}
+    unanswered: dict[str, str] = {}
+    for m in measures:
+        try:
+            plan.setdefault(choose_table(m, dims).name, []).append(m)
+        except Unanswerable as exc:
+            unanswered[m] = str(exc)
+    out: pd.DataFrame | None = None
+    tables: dict[str, str] = {}
+    for name, ms in plan.items():
+        part = _released_from(catalogue.TABLES[name], ms, f, by, years)
+        tables |= part.attrs["tables"]
+        out = part if out is None else (out.merge(part, on=list(by), how="outer") if by else
+                                         pd.concat([out, part], axis=1))
+    if out is None:
+        out = pd.DataFrame({d: pd.Series(dtype="object") for d in by}) if by else pd.DataFrame(index=[0])
+    for m in unanswered:
+        out[m] = np.nan
+        out[m + MOE] = np.nan
+    out = out[[*by, *[c for m in measures for c in (m, m + MOE)]]]
+    out.attrs["unanswered"], out.attrs["tables"] = unanswered, tables
+    return out
+
+
+def shown(df: pd.DataFrame, measures: Sequence[str]) -> pd.DataFrame:
+    """The display rule over the count columns (after rates were computed from the raw released sums)."""
+    out = df.copy()
+    for m in measures:
+        if m in out:
+            out[m] = privacy.shown(out[m])
+    return out
+
+
+# Measures, rates and changes -----------------------------------------------------------------------------------
+
+COUNTS = list(catalogue.MEASURES)
 STAGE_COUNTS = ["cases", "firs", "charge_sheets", "trials", "convictions"]
 RATES: dict[str, tuple[str, str]] = {  # rate -> (numerator, denominator), all in per cent
     "conviction_rate": ("convictions", "trials"),
@@ -129,145 +214,117 @@ RATES: dict[str, tuple[str, str]] = {  # rate -> (numerator, denominator), all i
 }
 
 
-# The ETL's agg_district_year holds these counts per district, province, year, offence, scope and smuggling flag,
-# with plain sums of the record keys: summing its rows gives the same protected values as counting `cases`, from
-# a table about 30 times smaller. Victim sex and age and the agency are not in it.
-AGG_TABLE = "agg_district_year"
-VICTIM_AGG_TABLE = "agg_victims"
-AGG_COUNTS = {"cases": "cases", "victims": "victims", "firs": "firs", "charge_sheets": "charge_sheets",
-              "trials": "trials_concluded", "convictions": "convictions"}
-
-
-def counts_table(f: Filters, keys: Sequence[str]) -> str:
-    """The table to count ``keys`` under ``f`` from: the aggregate when it has them all and every filter, else cases.
-
-    Only for questions that group by the aggregate's columns (district_id, province, report_year, offence, scope,
-    is_smuggling) and count nothing else.
-    """
-    if f.sexes or f.age_bands or f.agencies or not set(keys) <= AGG_COUNTS.keys() or AGG_TABLE not in tables():
-        return "cases"
-    return AGG_TABLE
-
-
-def count_items(keys: Sequence[str], alias: str = "", where: str | None = None, suffix: str = "",
-                table: str = "cases") -> str:
-    """SELECT items for the protected counts ``keys`` (optionally only rows matching ``where``) from ``table``."""
-    a = f"{alias}." if alias else ""
-    items = []
-    for key in keys:
-        if table == AGG_TABLE:
-            column = f"{a}{AGG_COUNTS[key]}"
-            items.append(privacy.sum_sql(f"{key}{suffix}", column, key=f"{column}_key", where=where))
-            continue
-        value, cell_key, cond = (part.format(a=a) if part else None for part in CASE_COUNTS[key])
-        full = " AND ".join(f"({c})" for c in (where, cond) if c) or None
-        items.append(privacy.sum_sql(f"{key}{suffix}", value, key=cell_key, where=full))
-    return ",\n       ".join(items)
-
-
 def add_rates(df: pd.DataFrame, suffix: str = "") -> pd.DataFrame:
-    """Rates from protected counts (NA when either count is suppressed or the base is 0)."""
+    """Rates and their margins from released sums; attrition = share of cases reported not convicted."""
     out = df.copy()
     for rate, (num, den) in RATES.items():
-        if f"{num}{suffix}" in out and f"{den}{suffix}" in out:
-            out[f"{rate}{suffix}"] = privacy.rate(out[f"{num}{suffix}"], out[f"{den}{suffix}"])
+        n, d = f"{num}{suffix}", f"{den}{suffix}"
+        if n in out and d in out:
+            out[f"{rate}{suffix}"] = privacy.rate(out[n], out[d])
+            out[f"{rate}{suffix}{MOE}"] = privacy.rate_margin(out[n], out[d], out[n + MOE], out[d + MOE])
     if f"convictions{suffix}" in out and f"cases{suffix}" in out:
         out[f"attrition{suffix}"] = (100 - privacy.rate(out[f"convictions{suffix}"], out[f"cases{suffix}"])).round(1)
     return out
 
 
 def change_percent(current: pd.Series, previous: pd.Series) -> pd.Series:
-    """Change in per cent of the previous (protected) value; NA when either is suppressed or previous is 0."""
-    cur = current.astype("Float64")
-    prev = previous.astype("Float64")
-    return ((cur - prev) / prev.where(prev > 0) * 100).round(1)
+    """Change in per cent of the previous released value; NA when the previous is below the minimum base."""
+    cur = pd.to_numeric(current, errors="coerce").astype("Float64")
+    prev = pd.to_numeric(previous, errors="coerce").astype("Float64")
+    return ((cur - prev) / prev.where(prev >= privacy.RATE_MIN_BASE) * 100).round(1)
 
 
 def per_100k(counts: pd.Series, population: pd.Series, years: int) -> pd.Series:
-    """Yearly rate per 100,000 people; NA where the population is unknown (AJK, GB) or the count suppressed."""
+    """Yearly rate per 100,000 people; NA where the population is unknown (AJK, GB) or the count is small."""
     pop = pd.to_numeric(population, errors="coerce").astype("Float64") * years
-    return privacy.rate(counts, pop, per=POP_PER)
+    num = pd.to_numeric(counts, errors="coerce").astype("Float64")
+    return (num.where(num >= privacy.SHOW_BELOW) / pop.where(pop > 0) * POP_PER).round(1)
 
 
-# Warehouse facts ----------------------------------------------------------------------------------------------
+# Release facts ------------------------------------------------------------------------------------------------
 
 
 @cached
 def tables() -> frozenset[str]:
-    df = _df("SELECT table_name FROM information_schema.tables WHERE table_catalog = $cat", {"cat": db.SCHEMA})
-    return frozenset(df["table_name"])
-
-
-def _first_table(*names: str) -> str | None:
-    have = tables()
-    return next((n for n in names if n in have), None)
+    return db.release().tables
 
 
 @cached
 def filter_options() -> FilterOptions:
-    years = _df("SELECT min(report_year) AS lo, max(report_year) AS hi, max(report_month) AS last FROM cases")
-    lo, hi = years["lo"].iloc[0], years["hi"].iloc[0]
-    if pd.isna(lo):  # an empty warehouse still gets working widgets
-        lo = hi = pd.Timestamp.today().year
-    lo, hi = int(lo), int(hi)
-    last = years["last"].iloc[0]
-    complete_to = hi if pd.isna(last) or pd.Timestamp(last).month == 12 or hi == lo else hi - 1
+    years = _df("SELECT min(year) AS lo, max(year) AS hi FROM national_year")
+    lo, hi = int(years["lo"].iloc[0]), int(years["hi"].iloc[0])
+    last = data_status()["last_month"]
+    complete_to = hi if last is None or last.month == 12 or hi == lo else hi - 1
     span = min(3, max(1, (complete_to - lo + 1) // 2))
-    agencies = _df("SELECT DISTINCT agency FROM cases ORDER BY agency")["agency"].tolist()
-    dist = _df("SELECT district_id, name, province FROM districts ORDER BY province, name")
-    provinces = sorted(set(dist["province"]) | set(
-        _df("SELECT DISTINCT province FROM cases WHERE province IS NOT NULL")["province"]))
+    dist = _df(f"SELECT district_id, name, province FROM {GAZETTEER} ORDER BY province, name")
+    provinces = [p for p in catalogue_provinces() if p in set(dist["province"])]
     return FilterOptions(
         year_min=lo, year_max=hi, default_years=(complete_to - span + 1, complete_to),
-        agencies=tuple(agencies), provinces=tuple(provinces),
+        agencies=catalogue.AGENCY_TYPES, provinces=tuple(provinces),
         districts={r.district_id: (r.name, r.province) for r in dist.itertuples()},
     )
 
 
+def catalogue_provinces() -> list[str]:
+    return _df("SELECT DISTINCT province FROM province_year WHERE province <> $none ORDER BY province",
+               {"none": catalogue.NO_PROVINCE})["province"].tolist()
+
+
 @cached
 def data_status() -> dict:
-    """Latest ETL run, demo flag and the last month of data."""
-    runs = _df("SELECT * FROM etl_runs ORDER BY coalesce(finished_at, started_at) DESC LIMIT 1") \
-        if "etl_runs" in tables() else pd.DataFrame()
-    facts = _df("""
-        SELECT max(report_month) AS last_month, min(report_month) AS first_month,
-               EXISTS (SELECT 1 FROM cases WHERE is_demo) AS any_demo
-        FROM cases""")
-    run = runs.iloc[0].to_dict() if len(runs) else {}
-    last = facts["last_month"].iloc[0]
+    """The release's public metadata: demo flag, last month of data, release id and date, privacy budget."""
+    pkg = db.package()
+    status = pkg.get("status", {})
+    last = status.get("data_as_of")
     return {
-        "is_demo": bool(facts["any_demo"].iloc[0]) or bool(run.get("is_demo", False)),
-        "last_month": None if pd.isna(last) else pd.Timestamp(last),
-        "run_id": run.get("run_id"),
-        "finished_at": run.get("finished_at"),
-        "warehouse_version": run.get("warehouse_version"),
-        "k_anonymity_min": run.get("k_anonymity_min"),
-        "k_threshold": run.get("k_threshold"),
+        "is_demo": bool(status.get("is_demo", pkg.get("privacy", {}).get("synthetic", False))),
+        "last_month": None if not last else pd.Timestamp(last),
+        "run_id": status.get("etl_run_id"),
+        "release_id": status.get("release_id", pkg.get("version")),
+        "finished_at": status.get("created", pkg.get("created")),
+        "rho": pkg.get("privacy", {}).get("rho_per_year"),
+        "epsilon": pkg.get("privacy", {}).get("epsilon"),
+        "delta": pkg.get("privacy", {}).get("delta"),
     }
 
 
-RUN_COLUMNS = ["run_id", "started_at", "finished_at", "is_demo", "warehouse_version", "files_read", "rows_read",
-               "rows_loaded", "rows_rejected", "rows_merged", "cases_loaded", "victims_loaded", "k_anonymity_min",
-               "k_threshold", "input_files"]
+@cached
+def release_catalogue() -> pd.DataFrame:
+    """Every table of the release with its title, keys, measures, rows and per-cell margin (the Explore page)."""
+    rows = []
+    for res in db.package().get("resources", []):
+        spec = catalogue.TABLES.get(res["name"])
+        if spec is None:
+            continue
+        margins = {m: privacy.margin(sigma(spec.name, m), 1) for m in spec.measures}
+        rows.append({"table": spec.name, "title": spec.title, "level": spec.level, "keys": ", ".join(spec.keys),
+                     "measures": ", ".join(spec.measures),
+                     "margin": "; ".join(f"{m} ± {v:,.0f}" for m, v in margins.items()),
+                     "file": res["path"]})
+    return pd.DataFrame(rows)
 
 
 @cached
-def etl_runs() -> pd.DataFrame:
-    """Every build of this warehouse, newest first (the columns the ETL recorded, of those worth showing)."""
-    if "etl_runs" not in tables():
-        return pd.DataFrame()
-    df = _df("SELECT * FROM etl_runs ORDER BY started_at DESC")
-    if "files_read" not in df and "input_files" in df:
-        df["files_read"] = df["input_files"].map(_count_files)
-    return df[[c for c in RUN_COLUMNS if c in df and c != "input_files"]]
+def budget_by_year() -> pd.DataFrame:
+    """Privacy loss spent per report year over all releases (the ledger, as the manifest publishes it)."""
+    years = db.package().get("privacy", {}).get("years", {})
+    rows = [{"year": int(y), **{k: v for k, v in info.items() if not isinstance(v, (list, dict))}}
+            for y, info in years.items()]
+    return pd.DataFrame(rows).sort_values("year").reset_index(drop=True) if rows else pd.DataFrame()
 
 
-def _count_files(raw) -> int | None:
-    try:
-        value = json.loads(raw) if isinstance(raw, str) else raw
-    except ValueError:
-        return None
-    return len(value) if isinstance(value, (list, dict)) else None
+@cached
+def release_table(name: str, f: Filters) -> pd.DataFrame:
+    """One released table as published, restricted to the filters it holds, with each cell's 95% margin."""
+    spec = catalogue.TABLES[name]
+    conds, params = _where(spec, f, None)
+    needs_gazetteer = "district_id" in spec.keys and bool(f.provinces)
+    source = f'"{name}" t' + (f" JOIN {GAZETTEER} g USING (district_id)" if needs_gazetteer else "")
+    keys = ", ".join(f"t.{k}" for k in spec.keys)
+    df = _df(f"SELECT t.* FROM {source} WHERE {' AND '.join(conds)} ORDER BY {keys}", params)
+    for m in spec.measures:
+        df.insert(df.columns.get_loc(m) + 1, m + MOE, round(privacy.margin(sigma(name, m), 1), 1))
+    return df
 
 
 @cached
@@ -284,88 +341,79 @@ HEADLINE = ["cases", "victims", "firs", "charge_sheets", "convictions"]
 def headline(f: Filters) -> pd.DataFrame:
     """Headline measures for the period and the previous period of equal length, with the change.
 
-    Counts change in per cent and the conviction rate in percentage points: never as a difference of counts,
-    which could reveal a small number.
+    Counts change in per cent and the conviction rate in percentage points.
     """
-    where, params, cur, _ = _two_periods(f)
+    prev = f.previous()
     keys = HEADLINE + ["trials"]
-    table = counts_table(f, keys)
-    # One pass, grouped by period: cheaper than filtering every count twice.
-    sql = f"""
-        WITH periods AS (SELECT * FROM (VALUES (true), (false)) AS p(is_current)),
-        counts AS (SELECT {cur} AS is_current, {count_items(keys, table=table)} FROM {table} WHERE {where}
-                   GROUP BY ALL)
-        SELECT p.is_current, counts.* EXCLUDE (is_current)
-        FROM periods p LEFT JOIN counts USING (is_current)"""
-    both = add_rates(privacy.protect(_df(sql, params)))
-    current = both[both["is_current"]].drop(columns="is_current").reset_index(drop=True)
-    previous = both[~both["is_current"]].drop(columns="is_current").reset_index(drop=True)
-    row = pd.concat([current, previous.add_suffix("_prev")], axis=1)
+    current = add_rates(released(f, keys))
+    previous = add_rates(released(f, keys, years=(prev.year_from, prev.year_to)))
     out = []
     for key in HEADLINE + ["conviction_rate"]:
-        value, previous = row[key], row[f"{key}_prev"]
         is_rate = key in RATES
-        change = (value.astype("Float64") - previous.astype("Float64")).round(1) if is_rate \
-            else change_percent(value, previous)
-        out.append({"measure": key, "label": text.title(key), "value": value.iloc[0],
-                    "previous": previous.iloc[0], "change": change.iloc[0],
+        value, before = current[key], previous[key]
+        change = (value.astype("Float64") - before.astype("Float64")).round(1) if is_rate \
+            else change_percent(value, before)
+        shown_value = value if is_rate else privacy.shown(value)
+        shown_prev = before if is_rate else privacy.shown(before)
+        out.append({"measure": key, "label": text.title(key), "value": shown_value.iloc[0],
+                    "moe": current[key + MOE].iloc[0], "previous": shown_prev.iloc[0], "change": change.iloc[0],
                     "change_unit": "pp" if is_rate else "percent"})
-    return pd.DataFrame(out)
+    df = pd.DataFrame(out)
+    df.attrs["unanswered"] = current.attrs["unanswered"]
+    return df
 
 
 @cached
 def trend(f: Filters, grain: str = "year", measures: tuple[str, ...] = ("cases", "firs", "charge_sheets",
                                                                         "convictions")) -> pd.DataFrame:
-    """Protected counts per year or month of report (every period in the range, zeros included)."""
+    """Released counts per year or month of report (every period in the range, zeros included)."""
     if grain not in ("year", "month"):
         raise ValueError(grain)
-    measures = tuple(m for m in measures if m in CASE_COUNTS)
-    where, params = where_sql(f)
-    table = counts_table(f, measures) if grain == "year" else "cases"  # the aggregate has no months
-    bucket = "make_date(report_year, 1, 1)" if grain == "year" else "report_month"
-    step = "INTERVAL 1 YEAR" if grain == "year" else "INTERVAL 1 MONTH"
-    sql = f"""
-        WITH periods AS (
-            SELECT unnest(generate_series(make_date($y0, 1, 1), make_date($y1, 12, 1), {step}))::DATE AS period
-        ),
-        counts AS (
-            SELECT {bucket} AS period, {count_items(measures, table=table)}
-            FROM {table} WHERE {where} GROUP BY ALL
-        )
-        SELECT p.period, counts.* EXCLUDE (period)
-        FROM periods p LEFT JOIN counts USING (period)
-        ORDER BY p.period"""
-    df = privacy.protect(_df(sql, params))
-    df["period"] = pd.to_datetime(df["period"])
+    measures = tuple(m for m in measures if m in catalogue.MEASURES)
+    df = released(f, measures, by=(grain,))
+    if grain == "year":
+        df["period"] = pd.to_datetime(df["year"].astype(int).astype(str) + "-01-01")
+    else:
+        df["period"] = pd.to_datetime(df["month"])
+    attrs = df.attrs
+    df = shown(df.drop(columns=[grain]).sort_values("period"), measures).reset_index(drop=True)
+    df = df[["period", *[c for c in df.columns if c != "period"]]]
+    df.attrs = attrs
     return df
 
 
 @cached
 def top_districts(f: Filters, n: int = 10, measure: str = "cases") -> pd.DataFrame:
-    """The ``n`` districts with the most (protected) cases or victims."""
+    """The ``n`` districts with the most released cases or victims, with their margins."""
     if measure not in ("cases", "victims"):
         raise ValueError(measure)
-    where, params = where_sql(f, "c")
-    table = counts_table(f, [measure])
-    sql = f"""
-        SELECT c.district_id, d.name, d.province, {count_items([measure], alias='c', table=table)}
-        FROM {table} c JOIN districts d USING (district_id)
-        WHERE {where} GROUP BY ALL"""
-    df = privacy.protect(_df(sql, params))
-    return df.sort_values([measure, "name"], ascending=[False, True], na_position="last").head(n) \
-        .reset_index(drop=True)
+    df = _with_names(released(f, [measure], by=("district_id",)))
+    df = df.sort_values([measure, "name"], ascending=[False, True]).head(n)
+    return shown(df, [measure]).reset_index(drop=True)
+
+
+def _with_names(df: pd.DataFrame) -> pd.DataFrame:
+    names = _gazetteer()
+    attrs = df.attrs
+    out = df.merge(names, on="district_id", how="left")
+    out.attrs = attrs
+    return out
+
+
+@cached
+def _gazetteer() -> pd.DataFrame:
+    return _df(f"SELECT district_id, name, province, lat, lon, population_2023 AS population FROM {GAZETTEER}")
 
 
 @cached
 def smuggling_cases(f: Filters) -> object:
-    """Protected count of smuggling-of-migrants cases under the other filters (shown apart, never mixed in)."""
-    g = replace(f, offences=(), include_smuggling=True)
-    where, params = where_sql(g)
-    df = privacy.protect(_df(f"SELECT {count_items(['cases'])} FROM cases WHERE {where} AND is_smuggling", params))
-    return df["cases"].iloc[0]
+    """Released count of smuggling-of-migrants cases under the other filters (shown apart, never mixed in)."""
+    g = replace(f, offences=(catalogue.SMUGGLING,), include_smuggling=True)
+    df = released(g, ["cases"])
+    return privacy.shown(df["cases"]).iloc[0]
 
 
-# TIP report tiers and government figures -----------------------------------------------------------------------
+# TIP report tiers and government figures (published facts, copied into the release as they are) ---------------
 
 
 @cached
@@ -391,6 +439,11 @@ def country_tiers(report_year: int) -> pd.DataFrame:
     return _df("""
         SELECT iso3, country, tier, tier_rank, source_url
         FROM ref_tip_tiers WHERE report_year = $year ORDER BY tier_rank, country""", {"year": int(report_year)})
+
+
+def _first_table(*names: str) -> str | None:
+    have = tables()
+    return next((n for n in names if n in have), None)
 
 
 @cached
@@ -450,12 +503,12 @@ def government_by_year(figures: pd.DataFrame, years: Sequence[int]) -> pd.DataFr
             if (year, ind) in series.index:
                 hit = series.loc[(year, ind)]
                 value = hit["value"]
-                shown = text.NOT_AVAILABLE if text.is_missing(value) else f"{float(value):,.0f}"
+                shown_value = text.NOT_AVAILABLE if text.is_missing(value) else f"{float(value):,.0f}"
                 if not text.is_missing(value) and not bool(hit["verified"]):
-                    shown += " (unverified)"
+                    shown_value += " (unverified)"
             else:
-                shown = text.NOT_AVAILABLE
-            row[ind] = shown
+                shown_value = text.NOT_AVAILABLE
+            row[ind] = shown_value
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -475,39 +528,31 @@ def _verified_flags(df: pd.DataFrame) -> pd.Series:
 # Districts: map measures, profile, comparison ------------------------------------------------------------------
 
 
+def _in_area(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    keep = pd.Series(True, index=df.index)
+    if f.provinces:
+        keep &= df["province"].isin(f.provinces)
+    if f.districts:
+        keep &= df["district_id"].isin(f.districts)
+    return df[keep]
+
+
 @cached
 def district_measures(f: Filters) -> pd.DataFrame:
-    """Every district in the selected area with protected cases and victims, per-100,000 rates and change."""
-    where, params, cur, prev = _two_periods(f)
-    area, area_params = _district_area(f)
-    table = counts_table(f, ["cases", "victims"])
-    sql = f"""
-        WITH counts AS (
-            SELECT district_id, {count_items(['cases', 'victims'], where=cur, table=table)},
-                   {count_items(['cases'], where=prev, suffix='_prev', table=table)}
-            FROM {table} WHERE {where} AND district_id IS NOT NULL GROUP BY district_id
-        )
-        SELECT d.district_id, d.name, d.province, d.lat, d.lon, d.population_2023 AS population,
-               counts.* EXCLUDE (district_id)
-        FROM districts d LEFT JOIN counts USING (district_id)
-        WHERE {area}
-        ORDER BY d.province, d.name"""
-    df = privacy.protect(_df(sql, params | area_params))
+    """Every district in the selected area with released cases and victims, per-100,000 rates and change."""
+    prev = f.previous()
+    cur = released(f, ["cases", "victims"], by=("district_id",))
+    before = released(f, ["cases"], by=("district_id",), years=(prev.year_from, prev.year_to))
+    df = _gazetteer().merge(cur, on="district_id", how="left").merge(
+        before.rename(columns={"cases": "cases_prev", "cases" + MOE: "cases_prev" + MOE}), on="district_id",
+        how="left")
+    df = _in_area(df, f)
+    df["change"] = change_percent(df["cases"], df["cases_prev"])
+    df = shown(df, ["cases", "victims"])
     df["cases_per_100k"] = per_100k(df["cases"], df["population"], f.years)
     df["victims_per_100k"] = per_100k(df["victims"], df["population"], f.years)
-    df["change"] = change_percent(df["cases"], df["cases_prev"])
-    return df.drop(columns=["cases_prev"])
-
-
-def _district_area(f: Filters, alias: str = "d") -> tuple[str, dict]:
-    conds, params = ["TRUE"], {}
-    if f.provinces:
-        conds.append(f"list_contains($area_provinces, {alias}.province)")
-        params["area_provinces"] = list(f.provinces)
-    if f.districts:
-        conds.append(f"list_contains($area_districts, {alias}.district_id)")
-        params["area_districts"] = list(f.districts)
-    return " AND ".join(conds), params
+    return df.drop(columns=["cases_prev", "cases_prev" + MOE]).sort_values(["province", "name"]) \
+        .reset_index(drop=True)
 
 
 INDICATOR_COUNTS = ["cases", "victims", "firs", "charge_sheets", "trials", "convictions", "victims_referred"]
@@ -515,32 +560,24 @@ INDICATOR_COUNTS = ["cases", "victims", "firs", "charge_sheets", "trials", "conv
 
 @cached
 def area_indicators(f: Filters, label: str = "") -> pd.DataFrame:
-    """One row for the area ``f`` selects: protected counts, rates, median months to verdict, rate per 100,000."""
-    where, params = where_sql(f)
-    pop_sql, pop_params = _population_sql(f)
-    sql = f"""
-        SELECT {count_items(INDICATOR_COUNTS)},
-               median(months_fir_to_verdict) FILTER (WHERE is_trial_concluded) AS months_to_verdict,
-               ({pop_sql}) AS population
-        FROM cases WHERE {where}"""
-    df = add_rates(privacy.protect(_df(sql, params | pop_params)))
-    # A median of fewer than 10 trials would describe a handful of cases: publish it only with the trials count.
-    df.loc[df["trials"].isna(), "months_to_verdict"] = np.nan
+    """One row for the area ``f`` selects: released counts, rates, median months to verdict, rate per 100,000."""
+    df = add_rates(released(f, INDICATOR_COUNTS))
+    df["months_to_verdict"] = median_months_to_verdict.uncached(f)
+    df["population"] = _population(f)
+    df = shown(df, INDICATOR_COUNTS)
     df["cases_per_100k"] = per_100k(df["cases"], df["population"], f.years)
     df.insert(0, "area", label or f.describe())
     return df
 
 
-def _population_sql(f: Filters) -> tuple[str, dict]:
-    """2023 census population of the area: NULL when any part of it has no census figure (AJK, GB)."""
-    if f.districts:
-        return ("SELECT CASE WHEN count(population_2023) = count(*) THEN sum(population_2023) END FROM districts "
-                "WHERE list_contains($pop_districts, district_id)"), {"pop_districts": list(f.districts)}
-    if f.provinces:
-        return ("SELECT CASE WHEN count(population_2023) = count(*) THEN sum(population_2023) END FROM districts "
-                "WHERE list_contains($pop_provinces, province)"), {"pop_provinces": list(f.provinces)}
+def _population(f: Filters) -> float | None:
+    """2023 census population of the area: None when any part of it has no census figure (AJK, GB)."""
+    g = _in_area(_gazetteer(), f)
+    pop = pd.to_numeric(g["population"], errors="coerce")
+    if f.districts or f.provinces:
+        return float(pop.sum()) if len(pop) and pop.notna().all() else None
     # Pakistan: the census covers the four provinces and Islamabad; the rate is labelled accordingly.
-    return "SELECT sum(population_2023) FROM districts", {}
+    return float(pop.sum())
 
 
 def district_comparison(f: Filters, district_id: str, options: FilterOptions) -> pd.DataFrame:
@@ -564,31 +601,18 @@ def rates_by_area(comparison: pd.DataFrame) -> pd.DataFrame:
 
 @cached
 def offence_mix(f: Filters) -> pd.DataFrame:
-    where, params = where_sql(f)
-    sql = f"""
-        SELECT CASE WHEN is_smuggling THEN 'migrant_smuggling' ELSE coalesce(offence, 'not_recorded') END AS offence,
-               {count_items(['cases'])}
-        FROM cases WHERE {where} GROUP BY ALL"""
-    df = privacy.protect(_df(sql, params))
+    df = released(replace(f, include_smuggling=f.include_smuggling), ["cases"], by=("offence",))
+    df = shown(df, ["cases"])
     df["label"] = df["offence"].map(text.offence)
     return df.sort_values("cases", ascending=False, na_position="last").reset_index(drop=True)
 
 
 @cached
 def victim_profile(f: Filters) -> pd.DataFrame:
-    """Victims by sex and age band, counted from the victims table with its own record keys."""
-    if not f.agencies and VICTIM_AGG_TABLE in tables():  # the ETL's victims by cell, sex and age band
-        source, case_alias, count = (f"{VICTIM_AGG_TABLE} v", "v",
-                                     privacy.sum_sql("victims", "v.victims", key="v.victims_key"))
-    else:
-        source, case_alias, count = ("victims v JOIN cases c USING (case_id)", "c",
-                                     privacy.count_sql("victims", key="v.ckey"))
-    where, params = where_sql(f, case_alias, victim_alias="v")
-    sql = f"""
-        SELECT v.sex, coalesce(v.age_band, 'not recorded') AS age_band, {count}
-        FROM {source} WHERE {where} GROUP BY ALL"""
-    df = privacy.protect(_df(sql, params))
-    order = {b: i for i, b in enumerate([*text.AGE_BANDS, "not recorded"])}
+    """Victims by sex and age band, from the released victims tables."""
+    df = shown(released(f, ["victims"], by=("sex", "age_band")), ["victims"])
+    df["age_band"] = df["age_band"].replace({"not_recorded": text.NOT_RECORDED})
+    order = {b: i for i, b in enumerate([*text.AGE_BANDS, text.NOT_RECORDED])}
     df["sex_label"] = df["sex"].map(lambda s: text.SEXES.get(s, s))
     return df.sort_values(["age_band", "sex"], key=lambda s: s.map(order) if s.name == "age_band" else s) \
         .reset_index(drop=True)
@@ -599,16 +623,15 @@ def victim_profile(f: Filters) -> pd.DataFrame:
 
 @cached
 def funnel(f: Filters) -> pd.DataFrame:
-    """Reported -> FIR -> charge sheet -> trial concluded -> convicted: protected count and share kept and lost."""
-    where, params = where_sql(f)
-    table = counts_table(f, STAGE_COUNTS)
-    row = privacy.protect(_df(f"SELECT {count_items(STAGE_COUNTS, table=table)} FROM {table} WHERE {where}", params))
-    values = pd.array([row[k].iloc[0] for k in STAGE_COUNTS], dtype="Int64")
-    df = pd.DataFrame({"stage": STAGE_COUNTS, "label": [text.title(k) for k in STAGE_COUNTS], "value": values})
-    previous = df["value"].shift(1)
-    df["share_of_previous"] = privacy.rate(df["value"], previous)
+    """Reported -> FIR -> charge sheet -> trial concluded -> convicted: released count and share kept and lost."""
+    row = released(f, STAGE_COUNTS)
+    raw = pd.Series([row[k].iloc[0] for k in STAGE_COUNTS], dtype="Float64")
+    df = pd.DataFrame({"stage": STAGE_COUNTS, "label": [text.title(k) for k in STAGE_COUNTS],
+                       "value": privacy.shown(raw), "moe": [row[k + MOE].iloc[0] for k in STAGE_COUNTS]})
+    df["share_of_previous"] = privacy.rate(raw, raw.shift(1))
     df["share_lost"] = (100 - df["share_of_previous"]).round(1)
-    df["share_of_reported"] = privacy.rate(df["value"], pd.Series([values[0]] * len(df), dtype="Int64"))
+    df["share_of_reported"] = privacy.rate(raw, pd.Series([raw.iloc[0]] * len(df), dtype="Float64"))
+    df.attrs["unanswered"] = row.attrs["unanswered"]
     return df
 
 
@@ -619,92 +642,90 @@ AREA_LEVELS = {"province": "province", "district": "district_id"}
 def attrition_by_area(f: Filters, level: str = "province") -> pd.DataFrame:
     """Stage counts, conviction rate and attrition per province or district."""
     col = AREA_LEVELS[level]
-    where, params = where_sql(f, "c")
-    table = counts_table(f, STAGE_COUNTS)
+    df = add_rates(released(f, STAGE_COUNTS, by=(col,)))
     if level == "district":
-        area, area_params = _district_area(f)
-        sql = f"""
-            WITH counts AS (
-                SELECT c.district_id, {count_items(STAGE_COUNTS, alias='c', table=table)}
-                FROM {table} c WHERE {where} AND c.district_id IS NOT NULL GROUP BY ALL
-            )
-            SELECT d.district_id, d.name, d.province, d.lat, d.lon, counts.* EXCLUDE (district_id)
-            FROM districts d LEFT JOIN counts USING (district_id) WHERE {area}"""
-        params |= area_params
+        df = _in_area(_gazetteer().merge(df, on="district_id", how="left"), f)
     else:
-        sql = f"""
-            SELECT coalesce(c.{col}, 'Province not recorded') AS province,
-                   {count_items(STAGE_COUNTS, alias='c', table=table)}
-            FROM {table} c WHERE {where} GROUP BY ALL"""
-    df = add_rates(privacy.protect(_df(sql, params)))
+        df = df[df["province"] != catalogue.NO_PROVINCE] if not f.provinces else df
+        if f.provinces:
+            df = df[df["province"].isin(f.provinces)]
+    df = shown(df, STAGE_COUNTS)
     name = "name" if level == "district" else "province"  # ties (rates not available) by name, the same every time
     return df.sort_values(["conviction_rate", name], ascending=[False, True], na_position="last") \
         .reset_index(drop=True)
 
 
-STAGE_DIMENSIONS = {
-    "offence": "CASE WHEN is_smuggling THEN 'migrant_smuggling' ELSE coalesce(offence, 'not_recorded') END",
-    "law_group": "law_group",
-    "scope": "coalesce(scope, 'not_recorded')",
-}
+STAGE_DIMENSIONS = {"offence": "offence", "law_group": "law_group", "scope": "scope", "agency_type": "agency_type"}
 
 
 @cached
 def stages_by(f: Filters, dimension: str) -> pd.DataFrame:
-    """Stage counts, conviction rate and attrition by offence, law used or scope."""
-    expr = STAGE_DIMENSIONS[dimension]
-    where, params = where_sql(f)
-    sql = f"SELECT {expr} AS {dimension}, {count_items(STAGE_COUNTS)} FROM cases WHERE {where} GROUP BY ALL"
-    df = add_rates(privacy.protect(_df(sql, params)))
+    """Stage counts, conviction rate and attrition by offence, law used, scope or type of agency."""
+    dim = STAGE_DIMENSIONS[dimension]
+    df = add_rates(released(f, STAGE_COUNTS, by=(dim,)))
+    df = shown(df, STAGE_COUNTS)
     labels = {"offence": text.offence, "law_group": lambda v: text.LAW_GROUPS.get(v, v),
-              "scope": lambda v: text.SCOPES.get(v, v)}[dimension]
-    df["label"] = df[dimension].map(labels)
+              "scope": lambda v: text.SCOPES.get(v, v), "agency_type": lambda v: text.AGENCY_TYPES.get(v, v)}
+    df["label"] = df[dim].map(labels[dimension])
     return df.sort_values("cases", ascending=False, na_position="last").reset_index(drop=True)
 
 
 @cached
 def trial_outcomes(f: Filters) -> pd.DataFrame:
-    where, params = where_sql(f)
     keys = ["convictions", "acquittals", "compromises", "trials"]
-    row = privacy.protect(_df(f"SELECT {count_items(keys)} FROM cases WHERE {where}", params))
+    row = released(f, keys)
+    raw = pd.Series([row[k].iloc[0] for k in keys[:3]], dtype="Float64")
     df = pd.DataFrame({
         "outcome": ["convicted", "acquitted", "compromise"],
         "label": [text.OUTCOMES[o] for o in ("convicted", "acquitted", "compromise")],
-        "value": pd.array([row[k].iloc[0] for k in keys[:3]], dtype="Int64"),
+        "value": privacy.shown(raw),
+        "moe": [row[k + MOE].iloc[0] for k in keys[:3]],
     })
-    df["share"] = privacy.rate(df["value"], pd.Series([row["trials"].iloc[0]] * 3, dtype="Int64"))
+    df["share"] = privacy.rate(raw, pd.Series([row["trials"].iloc[0]] * 3, dtype="Float64"))
     return df
 
 
-VERDICT_BINS = [(0, 6, "under 6 months"), (6, 12, "6–11 months"), (12, 24, "1–2 years"),
-                (24, 36, "2–3 years"), (36, 60, "3–5 years"), (60, None, "5 years or more")]
+# Whole months from FIR to verdict: the release's bins, with the bounds used to interpolate a grouped median
+# (the open last bin is taken to end at 60 months).
+VERDICT_BINS = [("0-5", 0, 6, "under 6 months"), ("6-11", 6, 12, "6–11 months"), ("12-23", 12, 24, "1–2 years"),
+                ("24-35", 24, 36, "2–3 years"), ("36+", 36, 60, "3 years or more")]
 
 
 @cached
 def verdict_time(f: Filters) -> pd.DataFrame:
-    """Concluded trials by months from FIR to verdict, in bins; small bins suppressed like any count."""
-    where, params = where_sql(f)
-    cases_sql = []
-    for i, (lo, hi, _) in enumerate(VERDICT_BINS):
-        upper = f" AND months_fir_to_verdict < {hi}" if hi is not None else ""
-        cases_sql.append(f"WHEN months_fir_to_verdict >= {lo}{upper} THEN {i}")
-    sql = f"""
-        WITH bins AS (SELECT unnest(range({len(VERDICT_BINS)})) AS bin),
-        counts AS (
-            SELECT CASE {' '.join(cases_sql)} END AS bin, {count_items(['trials'])}
-            FROM cases WHERE {where} AND is_trial_concluded AND months_fir_to_verdict IS NOT NULL GROUP BY ALL
-        )
-        SELECT b.bin, counts.* EXCLUDE (bin) FROM bins b LEFT JOIN counts USING (bin) ORDER BY b.bin"""
-    df = privacy.protect(_df(sql, params))
-    df["label"] = [VERDICT_BINS[int(b)][2] for b in df["bin"]]
-    return df
+    """Concluded trials by months from FIR to verdict, in the release's bins."""
+    df = released(f, ["trials"], by=("verdict_months",))
+    order = {code: i for i, (code, *_rest) in enumerate(VERDICT_BINS)}
+    df = df[df["verdict_months"].isin(order)].copy()
+    df["bin"] = df["verdict_months"].map(order)
+    df["label"] = df["verdict_months"].map({code: label for code, _lo, _hi, label in VERDICT_BINS})
+    df = df.sort_values("bin").reset_index(drop=True)
+    df["trials_raw"] = df["trials"]
+    return shown(df, ["trials"])
 
 
 @cached
 def median_months_to_verdict(f: Filters) -> float | None:
-    row = area_indicators.uncached(f)
-    value = row["months_to_verdict"].iloc[0]
-    return None if pd.isna(value) else float(value)
+    """Grouped median of months from FIR to verdict, interpolated within the released bins.
+
+    None when the released trials with a known time number fewer than the minimum base for a rate.
+    """
+    try:
+        bins = verdict_time.uncached(f)
+    except Unanswerable:
+        return None
+    if bins.empty or bins["trials_raw"].isna().all():
+        return None
+    counts = bins["trials_raw"].clip(lower=0).to_numpy(dtype=float)
+    total = counts.sum()
+    if total < privacy.RATE_MIN_BASE:
+        return None
+    cumulative = 0.0
+    for (_code, lo, hi, _label), n in zip(VERDICT_BINS, counts, strict=True):
+        if cumulative + n >= total / 2 and n > 0:
+            return round(lo + (total / 2 - cumulative) / n * (hi - lo), 1)
+        cumulative += n
+    return None
 
 
 # District scorecard ---------------------------------------------------------------------------------------------
@@ -725,20 +746,13 @@ INSUFFICIENT = "Insufficient data"
 
 @cached
 def scorecard_inputs(f: Filters) -> pd.DataFrame:
-    """Per district: protected counts and the transparent indicators the scorecard scores."""
-    where, params = where_sql(f, "c")
-    area, area_params = _district_area(f)
-    sql = f"""
-        WITH counts AS (
-            SELECT c.district_id, {count_items(INDICATOR_COUNTS, alias='c')},
-                   median(c.months_fir_to_verdict) FILTER (WHERE c.is_trial_concluded) AS months_to_verdict
-            FROM cases c WHERE {where} AND c.district_id IS NOT NULL GROUP BY ALL
-        )
-        SELECT d.district_id, d.name, d.province, d.lat, d.lon, counts.* EXCLUDE (district_id)
-        FROM districts d LEFT JOIN counts USING (district_id) WHERE {area} ORDER BY d.province, d.name"""
-    df = add_rates(privacy.protect(_df(sql, params | area_params)))
-    df.loc[df["trials"].isna() | (df["trials"] == 0), "months_to_verdict"] = np.nan
-    return df
+    """Per district: released counts and the indicators the scorecard scores (what districts are released with)."""
+    wanted = [m for m in INDICATOR_COUNTS if m in catalogue.TABLES["district_year"].measures]
+    df = add_rates(released(f, wanted, by=("district_id",)))
+    df = _in_area(_gazetteer().merge(df, on="district_id", how="left"), f)
+    for missing in ("victims_referred", "referral_rate", "months_to_verdict"):
+        df[missing] = np.nan  # not released per district
+    return shown(df, wanted).sort_values(["province", "name"]).reset_index(drop=True)
 
 
 def score_districts(inputs: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
@@ -770,69 +784,18 @@ def _band(score: float) -> str:
     return next(name for floor, name in BANDS if score >= floor)
 
 
-# Explore -------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Answerable:
+    """Whether the filters can be answered for a measure, and if not, why (for the pages and sidebar)."""
 
-CASE_DIMENSIONS = {
-    "year": "c.report_year",
-    "month": "strftime(c.report_month, '%Y-%m')",
-    "province": "coalesce(c.province, 'Province not recorded')",
-    "district": "coalesce(d.name || ' (' || d.province || ')', 'District not recorded')",
-    "offence": "CASE WHEN c.is_smuggling THEN 'migrant_smuggling' ELSE coalesce(c.offence, 'not_recorded') END",
-    "agency": "c.agency",
-    "stage": "c.stage",
-    "outcome": "coalesce(c.outcome, 'not_recorded')",
-}
-VICTIM_DIMENSIONS = {"sex": "v.sex", "age_band": "coalesce(v.age_band, 'not recorded')"}
-CASE_MEASURES = [*CASE_COUNTS, *RATES, "attrition"]
-VICTIM_MEASURES = ["victims", "victims_referred"]
-EXPLORE_ROW_LIMIT = 20_000
+    ok: bool
+    reason: str = ""
 
 
-def explore_grain(dimensions: Sequence[str]) -> str:
-    """'victims' when a victim dimension is chosen (then only victim measures apply), else 'cases'."""
-    return "victims" if any(d in VICTIM_DIMENSIONS for d in dimensions) else "cases"
+def answerable(f: Filters, measure: str = "cases", by: Sequence[str] = ()) -> Answerable:
+    try:
+        choose_table(measure, filter_dims(f) | set(by))
+    except Unanswerable as exc:
+        return Answerable(False, str(exc))
+    return Answerable(True)
 
-
-def explore_sql(f: Filters, dimensions: Sequence[str], measures: Sequence[str]) -> tuple[str, dict, list[str]]:
-    """The parametrised SQL (shown on the page), its parameters and the counts it selects."""
-    dims = [d for d in dimensions if d in CASE_DIMENSIONS or d in VICTIM_DIMENSIONS]
-    grain = explore_grain(dims)
-    select_dims = [f"{CASE_DIMENSIONS.get(d) or VICTIM_DIMENSIONS[d]} AS {d}" for d in dims]
-    if grain == "victims":
-        counts = [m for m in VICTIM_MEASURES if m in measures or (m == "victims" and "referral_rate" in measures)]
-        counts = counts or ["victims"]
-        if "referral_rate" in measures and "victims_referred" not in counts:
-            counts.append("victims_referred")
-        where, params = where_sql(f, "c", victim_alias="v")
-        items = [privacy.count_sql("victims", key="v.ckey")]
-        if "victims_referred" in counts:
-            items.append(privacy.count_sql("victims_referred", "v.is_referred", key="v.ckey"))
-        source = "victims v JOIN cases c USING (case_id)"
-    else:
-        counts = [m for m in CASE_COUNTS if m in measures]
-        for rate in (m for m in measures if m in RATES or m == "attrition"):
-            counts += [c for c in (RATES.get(rate) or ("convictions", "cases")) if c not in counts]
-        counts = counts or ["cases"]
-        where, params = where_sql(f, "c")
-        items = [count_items(counts, alias="c")]
-        source = "cases c"
-    if "district" in dims:
-        source += " LEFT JOIN districts d ON d.district_id = c.district_id"
-    group = "GROUP BY ALL ORDER BY ALL" if dims else ""
-    sql = (f"SELECT {', '.join(select_dims + items)}\nFROM {source}\nWHERE {where}\n{group}\n"
-           f"LIMIT {EXPLORE_ROW_LIMIT + 1}")
-    return sql, params, counts
-
-
-@cached
-def explore(f: Filters, dimensions: tuple[str, ...], measures: tuple[str, ...]) -> pd.DataFrame:
-    """The table a user asked for: protected counts (and rates from them) by the chosen dimensions."""
-    sql, params, _ = explore_sql(f, dimensions, measures)
-    df = add_rates(privacy.protect(_df(sql, params)))
-    keep = [d for d in dimensions if d in df] + [m for m in measures if m in df]
-    df = df[keep]
-    for dim, labels in (("offence", text.offence), ("sex", lambda v: text.SEXES.get(v, v)),
-                        ("stage", lambda v: text.STAGES.get(v, v)), ("outcome", lambda v: text.OUTCOMES.get(v, v))):
-        if dim in df:
-            df[dim] = df[dim].map(labels)
-    return df

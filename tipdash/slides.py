@@ -248,7 +248,7 @@ def sources_block(status: Mapping, period: str, citation: str) -> str:
 
 def footer(scope: Scope, filters_text: str, number: int) -> str:
     left = f"{scope.label} · {filters_text}"
-    right = f"Counts 1–{privacy.SUPPRESS_BELOW - 1} shown as “{text.SUPPRESSED}” · slide {number} of {len(SLIDES)}"
+    right = f"Counts 1–{privacy.SHOW_BELOW - 1} shown as “{text.SUPPRESSED}” · slide {number} of {len(SLIDES)}"
     return f'<div class="pr-slide pr-footer"><span>{esc(left)}</span><span>{esc(right)}</span></div>'
 
 
@@ -379,7 +379,7 @@ def hotspot_map(df: pd.DataFrame, districts_geo: Mapping | None, provinces_geo: 
             trace.line.color = theme.fg
             trace.line.width = 5
         if trace.type == "choroplethmap" and trace.name and trace.name.startswith("Not available"):
-            trace.name = f"Fewer than {privacy.SUPPRESS_BELOW} ({text.SUPPRESSED})"
+            trace.name = f"Fewer than {privacy.SHOW_BELOW} ({text.SUPPRESSED})"
     fig.update_layout(margin=dict(l=0, r=0, b=0))
     return fig
 
@@ -397,7 +397,7 @@ def funnel_figure(df: pd.DataFrame, period: str, area: str, theme: Theme, is_dem
         lost = "" if i == 0 or text.is_missing(row.share_lost) else f"  (−{float(row.share_lost):.0f}% lost)"
         labels.append(text.count(row.value) + lost)
     bar.text = labels
-    top = max([float(v) for v in df["value"] if not text.is_missing(v)] + [float(privacy.SUPPRESS_BELOW)])
+    top = max([float(v) for v in df["value"] if not text.is_missing(v)] + [float(privacy.SHOW_BELOW)])
     fig.update_xaxes(range=[0, top * 1.75])
     bar.marker.color = [theme.stages.get(s, theme.accent) for s in df["stage"]]
     bar.marker.pattern.fgcolor = theme.fg

@@ -29,8 +29,13 @@ DEMO_NOTE = "Synthetic demo data: invented records, not real cases. Do not cite 
 CENSUS_SOURCE = "Pakistan Bureau of Statistics, Census 2023"
 PER_100K = "per 100,000 people"
 SUPPRESSION_NOTE = (
-    f"Counts from 1 to {privacy.SUPPRESS_BELOW - 1} are shown as “{SUPPRESSED}”, and other counts are randomly "
-    f"rounded to a multiple of {privacy.ROUNDING_BASE}, to protect victims' privacy."
+    f"Every count carries random noise added once for privacy (± shows its 95% margin); counts under "
+    f"{privacy.SHOW_BELOW} are shown as “{SUPPRESSED}”."
+)
+PRIVACY_GUARANTEE = (
+    "**What is guaranteed.** No one can learn from this dashboard whether any one person's case is in it, beyond "
+    "a small, stated margin: every number shown is computed from a public release protected once with "
+    "differential privacy, so no page, filter, download or number of visits can single out a case."
 )
 COHORT_NOTE = (
     "Stages are counted for the cases reported in the period, whenever the later stage happened: a case reported "
@@ -236,7 +241,7 @@ def count(value) -> str:
 
 def count_words(value) -> str:
     """A protected count inside a sentence: 'fewer than 10' when suppressed."""
-    return f"fewer than {privacy.SUPPRESS_BELOW}" if is_missing(value) else count(value)
+    return f"fewer than {privacy.SHOW_BELOW}" if is_missing(value) else count(value)
 
 
 def funnel_lead(funnel: pd.DataFrame, period: str | None = None) -> str:
