@@ -74,5 +74,5 @@ as_of = s["last_month"].strftime("%B %Y") if s["last_month"] is not None else "n
 finished = pd.Timestamp(s["finished_at"]).strftime("%d %b %Y %H:%M") if s.get("finished_at") is not None \
     and not pd.isna(s["finished_at"]) else "unknown time"
 st.caption(f"**Data as of {as_of}** (latest month reported) · ETL run `{s.get('run_id') or 'unknown'}` finished "
-           f"{finished} · warehouse version `{s.get('warehouse_version') or 'unknown'}`"
+           f"{finished} · release `{s.get('release_id') or 'unknown'}`"
            + (" · synthetic demo data" if s["is_demo"] else ""))

@@ -188,7 +188,7 @@ def slide_sources() -> None:
     _html(slides.heading(f"{scope.label} · {f.period}", "Sources, data version and what to take away"))
     left, right = st.columns([3, 2], gap="large")
     with left:
-        citation = text.citation(status.get("warehouse_version"), time.strftime("%Y-%m-%d"), is_demo=is_demo)
+        citation = text.citation(status.get("release_id"), time.strftime("%Y-%m-%d"), is_demo=is_demo)
         _html(slides.sources_block(status, f.period, citation))
     with right:
         _html(slides.panel("Take it away", [

@@ -1,37 +1,44 @@
-"""privacy.protect over whole columns equals the per-cell rule, and nothing of a true count or a key survives it."""
+"""The display rule and margins applied to released values (post-processing only)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
-from hypothesis import given, settings
-from hypothesis import strategies as hst
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tipdash import privacy
 
-counts = hst.one_of(hst.none(), hst.integers(min_value=-3, max_value=200_000))
-keys = hst.integers(min_value=0, max_value=255)
+
+@given(st.lists(st.floats(-50, 5000, allow_nan=False), min_size=1, max_size=50))
+def test_shown_values_are_whole_and_never_below_the_threshold(values):
+    out = privacy.shown(pd.Series(values))
+    kept = out.dropna()
+    assert (kept >= privacy.SHOW_BELOW).all()
+    hidden = out.isna()
+    assert (pd.Series(values)[hidden].round() < privacy.SHOW_BELOW).all()
+    assert (kept == pd.Series(values)[~hidden].round()).all()
 
 
-@settings(max_examples=300, deadline=None)
-@given(hst.lists(hst.tuples(counts, keys, hst.integers(0, 60), keys), max_size=40))
-def test_protect_equals_the_per_cell_rule(rows):
-    df = pd.DataFrame({
-        "label": [f"r{i}" for i in range(len(rows))],
-        "cases": pd.array([r[0] for r in rows], dtype="Int64"),
-        "cases__ckey": [r[1] for r in rows],
-        "victims": pd.array([r[2] for r in rows], dtype="Int64"),
-        "victims__ckey": [r[3] for r in rows],
-    }, index=[10 + 2 * i for i in range(len(rows))])
-    out = privacy.protect(df)
-    assert list(out.columns) == ["label", "cases", "victims"] and out.index.equals(df.index)
-    for col, n_at, key_at in (("cases", 0, 1), ("victims", 2, 3)):
-        assert str(out[col].dtype) == "Int64"
-        expected = [privacy.protected_value(r[n_at] or 0, r[key_at]) for r in rows]
-        assert [None if pd.isna(v) else int(v) for v in out[col]] == expected
+def test_formatting_of_small_and_missing_counts():
+    assert privacy.format_count(pd.NA) == privacy.SUPPRESSED_LABEL
+    assert privacy.format_count(3) == privacy.SUPPRESSED_LABEL
+    assert privacy.format_count(12345) == "12,345"
+    assert privacy.format_margin(7.6) == "± 8" and privacy.format_margin(np.nan) == ""
 
 
-def test_suppressed_cells_are_missing_and_the_rest_multiples_of_the_base():
-    df = pd.DataFrame({"cases": [0, 1, 9, 10, 11, 14, 1234], "cases__ckey": [0, 255, 3, 17, 200, 128, 64]})
-    out = privacy.protect(df)["cases"]
-    assert out.isna().tolist() == [False, True, True, False, False, False, False]
-    assert out.iloc[0] == 0 and all(v % privacy.ROUNDING_BASE == 0 and v >= 10 for v in out.dropna().iloc[1:])
+def test_margin_of_a_sum_grows_with_the_root_of_its_cells():
+    one = privacy.margin(10.0, 1)
+    assert one == privacy.Z95 * 10.0
+    assert privacy.margin(10.0, 16) == 4 * one
+
+
+def test_the_rate_margin_matches_a_simulation():
+    """The delta-method margin of a/b against 20,000 draws of Gaussian noise on both counts."""
+    rng = np.random.default_rng(1)
+    sigma, a, b = 5.0, 40.0, 200.0
+    draws = (a + rng.normal(0, sigma, 20_000)) / (b + rng.normal(0, sigma, 20_000)) * 100
+    moe = privacy.rate_margin(pd.Series([a]), pd.Series([b]), pd.Series([privacy.margin(sigma, 1)]),
+                              pd.Series([privacy.margin(sigma, 1)])).iloc[0]
+    simulated = (np.quantile(draws, 0.975) - np.quantile(draws, 0.025)) / 2
+    assert abs(moe - simulated) / simulated < 0.1

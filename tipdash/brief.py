@@ -438,7 +438,7 @@ def render(data: BriefData, map_part: tuple[str, list[float]] = ("", [])) -> str
     title = f"{data.scope.label}: trafficking in persons and bonded labour, {data.period}"
     last = s.get("last_month")
     as_of = pd.Timestamp(last).strftime("%B %Y") if last is not None and not pd.isna(last) else "unknown"
-    version = s.get("warehouse_version") or "unknown"
+    version = s.get("release_id") or "unknown"
     generated = data.generated.isoformat()
     demo = (f'<div class="demo">{esc(text.DEMO_NOTE)} Every number below is invented to show how the brief '
             "works.</div>") if is_demo else ""

@@ -238,7 +238,7 @@ def sources_block(status: Mapping, period: str, citation: str) -> str:
     last = status.get("last_month")
     as_of = pd.Timestamp(last).strftime("%B %Y") if last is not None and not pd.isna(last) else "unknown"
     items = "".join(f"<li>{esc(s)}</li>" for s in brief.SOURCES)
-    version = status.get("warehouse_version") or "unknown"
+    version = status.get("release_id") or "unknown"
     return (f'<div class="pr-slide pr-panel"><h3>Sources</h3><ul class="pr-sources">{items}</ul>'
             f'<div class="pr-small"><b>Data version:</b> warehouse {esc(version)}, ETL run '
             f'{esc(status.get("run_id") or "unknown")}, data to {esc(as_of)}; cases reported in {esc(period)}.</div>'

@@ -191,12 +191,6 @@ GOV_INDICATORS = {
 }
 
 # Explore page dimensions: key -> label (the SQL behind each lives in queries.py).
-DIMENSIONS = {
-    "year": "Year reported", "month": "Month reported", "province": "Province", "district": "District",
-    "offence": "Offence", "sex": "Victim sex", "age_band": "Victim age band", "agency": "Agency",
-    "stage": "Furthest stage reached", "outcome": "Outcome",
-}
-
 # Funnel stages in order: measure key of each.
 FUNNEL = ["cases", "firs", "charge_sheets", "trials", "convictions"]
 

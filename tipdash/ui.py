@@ -286,9 +286,9 @@ class DownloadNotes:
         out = [text.DEMO_NOTE] if self.is_demo else []
         out += [
             f"{self.title}. Filters: {self.filters}.",
-            f"Counts: {text.SUPPRESSED} = fewer than {text.SUPPRESSED[1:]} (suppressed); other counts randomly "
-            "rounded to a multiple of 5.",
-            f"Warehouse version {self.version or 'unknown'}, ETL run {self.run_id or 'unknown'}.",
+            f"Counts are released values with differential-privacy noise; columns ending _moe hold each value's 95% "
+            f"margin. {text.SUPPRESSED} = fewer than {text.SUPPRESSED[1:]}.",
+            f"Release {self.version or 'unknown'}, ETL run {self.run_id or 'unknown'}.",
             "Cite as: " + text.citation(self.version, today, is_demo=self.is_demo),
         ]
         return out
@@ -297,7 +297,7 @@ class DownloadNotes:
 def notes_for(title: str, f: Filters | None) -> DownloadNotes:
     s = status()
     return DownloadNotes(title=title, filters=f.describe(options()) if f else "none", is_demo=s["is_demo"],
-                         version=s.get("warehouse_version"), run_id=s.get("run_id"))
+                         version=s.get("release_id"), run_id=s.get("run_id"))
 
 
 def safe_cell(value):
