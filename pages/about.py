@@ -1,6 +1,5 @@
 """About and methods: sources and licences, definitions, the privacy method, limitations, ETL run history."""
 
-import re
 
 import streamlit as st
 

@@ -236,7 +236,6 @@ def test_downloads_are_formula_safe_and_free_of_ids_and_keys(warehouse, monkeypa
         assert not any(i.encode() in body for i in itertools.islice(ids, 2000)), f"{name}: a case id"
         if name.endswith(".csv"):
             cells = csv_cells(body)
-            header, rows = cells[0], cells[1:]
             assert not [c for row in cells for c in row if c.startswith(FORMULA_START)], name
             tables += 1
         elif name.endswith(".xlsx"):
