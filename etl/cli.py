@@ -51,6 +51,9 @@ def _print_summary(summary: dict) -> None:
         table.add_row(label, value)
     console.print(table)
     console.print(f"Report (rejected rows, district matches): {summary['report_dir']}")
+    from etl.release import summary_line  # here: OpenDP loads only after a build
+
+    console.print(summary_line(summary.get("release")))
     skipped = [f for f in summary["input_files"] if not f["loaded"]]
     if skipped:
         console.print(f"[yellow]{len(skipped)} file(s) skipped; reasons in rejected_rows.csv[/]")

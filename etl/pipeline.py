@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import anonymise, standardise
+from etl import anonymise, release, standardise
 from etl.districts import DistrictMatcher
 from etl.extract import EXCEL_SUFFIXES, Extracted, extract_file, input_files, read_workbook
 from etl.issues import spreadsheet_safe
@@ -437,5 +437,6 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
         summary["report_dir"] = str(report_dir)
     except OSError as exc:  # the new warehouse is in place; only the data officer's report is missing
         summary["report_dir"] = f"not written ({exc.strerror or type(exc).__name__})"
+    summary["release"] = release.publish_after_build(target, progress)  # the public release (issue #11)
     progress("Done", 1.0)
     return summary
