@@ -85,7 +85,10 @@ def choose_table(measure: str, dims: set[str]) -> catalogue.Table:
     fits = [t for t in catalogue.TABLES.values() if measure in t.measures and all(_serves(t, d) for d in dims)]
     if not fits:
         raise Unanswerable(unanswerable_reason(measure, dims))
-    return min(fits, key=lambda t: (LEVELS[t.level], len(t.keys)))
+    # Coarsest level first; then a table holding the dimensions as keys (not through the month or the district);
+    # then the fewest keys, so the fewest noisy cells are summed.
+    return min(fits, key=lambda t: (LEVELS[t.level], sum(d not in t.keys and d != "kind" for d in dims),
+                                   len(t.keys)))
 
 
 DIM_WORDS = {"offence": "offence", "scope": "scope", "agency_type": "type of agency", "sex": "victim sex",
@@ -283,7 +286,7 @@ def data_status() -> dict:
         "release_id": status.get("release_id", pkg.get("version")),
         "finished_at": status.get("created", pkg.get("created")),
         "rho": pkg.get("privacy", {}).get("rho_per_year"),
-        "epsilon": pkg.get("privacy", {}).get("epsilon"),
+        "epsilon": pkg.get("privacy", {}).get("epsilon_per_year"),
         "delta": pkg.get("privacy", {}).get("delta"),
     }
 
@@ -408,9 +411,8 @@ def _gazetteer() -> pd.DataFrame:
 @cached
 def smuggling_cases(f: Filters) -> object:
     """Released count of smuggling-of-migrants cases under the other filters (shown apart, never mixed in)."""
-    g = replace(f, offences=(catalogue.SMUGGLING,), include_smuggling=True)
-    df = released(g, ["cases"])
-    return privacy.shown(df["cases"]).iloc[0]
+    df = released(replace(f, offences=(), include_smuggling=True), ["cases"], by=("kind",))
+    return privacy.shown(df.loc[df["kind"] == "smuggling", "cases"]).iloc[0]
 
 
 # TIP report tiers and government figures (published facts, copied into the release as they are) ---------------
