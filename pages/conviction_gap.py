@@ -6,6 +6,7 @@ from tipdash import charts, filters, maps, queries, text, ui
 
 f = ui.current_filters()
 ui.page_header("Conviction gap", f)
+ui.stop_if_unanswerable(f)
 
 stages = queries.funnel(f)
 if text.is_zero(stages["value"].iloc[0]):

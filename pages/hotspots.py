@@ -16,6 +16,7 @@ o = ui.options()
 ui.page_header("District hotspots", f, "Where cases are reported. Click a district on the map, or pick it below "
                "the map, to open its profile. High numbers can mean more trafficking or better reporting.")
 
+ui.stop_if_unanswerable(f, by=("district_id",))
 districts = queries.district_measures(f)
 if districts.empty or districts["cases"].fillna(10).sum() == 0:
     ui.nothing_to_show(f)

@@ -7,6 +7,7 @@ from tipdash import charts, queries, text, ui
 
 f = ui.current_filters()
 ui.page_header("Overview", f)
+ui.stop_if_unanswerable(f)
 
 head = queries.headline(f).set_index("measure")
 if text.is_zero(head.loc["cases", "value"]):

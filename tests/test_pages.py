@@ -88,15 +88,15 @@ def test_garbage_in_the_url_is_ignored(options):
     assert metrics(at)["Cases reported"] == text.count(default.loc["cases", "value"])
 
 
-def test_a_filter_that_matches_nothing_says_so(options):
+def test_filters_the_release_cannot_answer_say_why_instead_of_guessing(options):
     params = {"years": str(options.year_min), "age": "48+", "sex": "transgender", "scope": "transnational",
               "offence": "organ_removal", "province": "Gilgit-Baltistan"}
     f = Filters(options.year_min, options.year_min, offences=("organ_removal",), sexes=("transgender",),
                 age_bands=("48+",), scopes=("transnational",), provinces=("Gilgit-Baltistan",))
-    assert queries.headline(f).set_index("measure").loc["cases", "value"] == 0
-    for page in ("overview", "hotspots", "conviction_gap", "explore"):
+    assert not queries.answerable(f).ok
+    for page in ("overview", "hotspots", "conviction_gap"):
         at = open_page(page, params)
-        assert any("No cases match" in i.value for i in at.info), page
+        assert any("public release holds no table" in i.value for i in at.info), page
         assert not at.metric
 
 
@@ -161,24 +161,25 @@ def test_tier_ranking_weights_and_report_year(options):
     assert not at.exception
 
 
-def test_explore_table_sql_and_grain_switch(options):
+def test_explore_offers_the_release_catalogue_with_margins(options):
     at = open_page("explore")
-    assert len(at.dataframe) >= 2  # the table and the data dictionary
-    sql = next(c.value for c in at.code if "SELECT" in c.value)
-    assert "$y0" in sql and "FROM cases c" in sql
-    assert any("Warehouse version" in c.value for c in at.code)
-    at.multiselect(key="ex_dims").set_value(["sex", "age_band"]).run()
     assert not at.exception
-    assert at.multiselect(key="ex_measures").value == ["victims"]
-    assert any("victims v JOIN cases c" in c.value for c in at.code)
+    assert at.selectbox(key="ex_table_name").options  # every table of the release
+    table = at.dataframe[0].value
+    assert {"year", "kind", "cases", "cases_moe"} <= set(table.columns)
+    at.selectbox(key="ex_table_name").set_value("province_year_agency").run()
+    assert not at.exception
+    assert "agency_type" in at.dataframe[0].value.columns
+    assert any("Release" in c.value or "release" in c.value for c in at.code)
 
 
 def test_about_lists_sources_method_and_runs(options):
     at = open_page("about")
     body = page_text(at)
     assert "OpenStreetMap" in body and "Natural Earth" in body
-    assert "rounded" in body and "Reported cases are not prevalence" in body
-    assert len(at.dataframe) >= 2  # sources and the ETL run history
+    assert "differential privacy" in body and "Reported cases are not prevalence" in body
+    assert "OpenDP" in body
+    assert len(at.dataframe) >= 2  # sources and the privacy loss per year
 
 
 def test_first_start_builds_the_warehouse_with_progress(warehouse, tmp_path, monkeypatch):
@@ -205,10 +206,11 @@ def test_first_start_builds_the_warehouse_with_progress(warehouse, tmp_path, mon
     assert metrics(at)["Cases reported"]
 
 
-def test_a_damaged_warehouse_shows_a_message_not_a_traceback(tmp_path, monkeypatch):
-    bad = tmp_path / "warehouse.duckdb"
-    bad.write_bytes(b"garbage" * 5000)
-    monkeypatch.setenv("TIP_WAREHOUSE", str(bad))
+def test_a_damaged_release_shows_a_message_not_a_traceback(tmp_path, monkeypatch):
+    bad = tmp_path / "release"
+    bad.mkdir()
+    (bad / "datapackage.json").write_text('{"resources": [{"name": "x", "path": "missing.csv"}]}')
+    monkeypatch.setenv("TIP_RELEASE_DIR", str(bad))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception
     assert any("damaged" in e.value for e in at.error)

@@ -120,10 +120,10 @@ def _where(table: catalogue.Table, f: Filters, years: tuple[int, int] | None, al
         conds.append(f"{a}kind = 'trafficking'")
     for dim, values in (("scope", f.scopes), ("agency_type", f.agencies), ("sex", f.sexes),
                         ("age_band", f.age_bands), ("district_id", f.districts)):
-        if values:
+        if values and dim in table.keys:
             params[dim] = list(values)
             conds.append(f"list_contains(${dim}, {a}{dim})")
-    if f.provinces:
+    if f.provinces and _serves(table, "province"):
         params["provinces"] = list(f.provinces)
         conds.append(f"list_contains($provinces, {'g.' if 'province' not in table.keys else a}province)")
     return conds, params

@@ -304,6 +304,6 @@ def citation(version: str | None, accessed: str, url: str | None = None, is_demo
     where = f" {url}" if url else ""
     demo = " [synthetic demo data]" if is_demo else ""
     return (
-        f"{APP_TITLE}{demo}. Warehouse version {version or 'unknown'}. Accessed {accessed}.{where} "
+        f"{APP_TITLE}{demo}. Release {version or 'unknown'}. Accessed {accessed}.{where} "
         "Counts protected by suppression (<10) and random rounding."
     )

@@ -36,9 +36,9 @@ def _build_lock() -> threading.Lock:
 
 def ensure_warehouse() -> None:
     """Build the warehouse (with visible progress) when there is none; stop the page with a message if it fails."""
-    if not db.warehouse_file().exists:
+    if not db.release_file().exists:
         with _build_lock():  # one build, however many sessions arrive meanwhile
-            if not db.warehouse_file().exists:
+            if not db.release_file().exists:
                 _build_with_progress()
     problem = db.check()
     if problem:
@@ -53,7 +53,8 @@ def _prepare_cached_boundaries() -> bool:
     fetched earlier), prepare them. Nothing is downloaded here, so a hall without internet never waits on it; maps
     fall back to district bubbles and say how to fetch boundaries."""
     from etl import boundaries as etl_boundaries  # noqa: PLC0415 - only needed when layers are missing
-    from tipdash import boundaries, config  # noqa: PLC0415
+    from tipcore import config  # noqa: PLC0415
+    from tipdash import boundaries  # noqa: PLC0415
 
     cache = config.cache_dir() / "geo"
     sources = (etl_boundaries.PAKISTAN_SOURCE, etl_boundaries.WORLD_SOURCE)
@@ -132,6 +133,14 @@ def page_header(title: str, f: Filters | None = None, intro: str | None = None) 
         st.markdown(intro)
     if f is not None:
         st.caption(f"Showing {f.describe(options())}. {text.SUPPRESSION_NOTE}")
+
+
+def stop_if_unanswerable(f: Filters, measure: str = "cases", by: Sequence[str] = ()) -> None:
+    """Stop the page with the reason when the release holds no table for these filters (never a guess)."""
+    answer = queries.answerable(f, measure, by)
+    if not answer.ok:
+        st.info(answer.reason, icon=":material/filter_alt_off:")
+        st.stop()
 
 
 def nothing_to_show(f: Filters) -> None:
