@@ -642,9 +642,10 @@ PUNJAB_LABOUR = Layout(
              ("Father Name", "father_name"), ("CNIC", "cnic"), ("Mobile", "phone"), ("Address", "address"),
              ("Head of Family Gender", "victim_sex"), ("Head of Family Age", "victim_age"),
              ("Rehabilitation Referral", "victim_referred"), ("FIR No. (if lodged)", "fir_number"),
-             ("FIR Date", "fir_date"), ("Law Invoked", "law_sections"), ("Prosecution Status", "stage"),
-             ("Challan Date", "challan_date"), ("Decision Date", "verdict_date"), ("Court Decision", "outcome"),
-             ("Punishment", "sentence"), ("Remarks", "narrative"), (SYNTHETIC_HEADER, "synthetic")),
+             ("Police Station", "police_station"), ("FIR Date", "fir_date"), ("Law Invoked", "law_sections"),
+             ("Prosecution Status", "stage"), ("Challan Date", "challan_date"), ("Decision Date", "verdict_date"),
+             ("Court Decision", "outcome"), ("Punishment", "sentence"), ("Remarks", "narrative"),
+             (SYNTHETIC_HEADER, "synthetic")),
     codes={
         "offence": _variants({
             "bonded_labour/kiln": "Brick Kiln", "bonded_labour/agri": "Agriculture",
@@ -760,7 +761,17 @@ LAYOUTS: dict[str, Layout] = {lay.source_id: lay for lay in (
 OUTCOMES = ("convicted", "acquitted", "compromise", "discharged", "pending")
 COUNTRIES = ("", *COUNTRY_NAMES)          # ISO3 codes; "" = none
 STATION_NAMES = tuple(dict.fromkeys(STATIONS + SINDH_STATIONS))
+# FIA registers its FIRs at the police station of an Anti-Human Trafficking Circle: "AHTC Lahore".
+CIRCLE_NAMES = tuple(dict.fromkeys((*FIA_CIRCLES.values(), *FIA_PROVINCE_CIRCLES.values())))
+OFFICE_NAMES = STATION_NAMES + tuple(f"AHTC {c}" for c in CIRCLE_NAMES)
 SECTOR_NAMES = ("", *SECTORS)
+# Raids: a kiln raid logged by the NGO, or a group of labourers trafficked together that FIA registers, frees many
+# people at once, most of them men and boys of a few ages: many victims of one sex and age band in one case. Of
+# the NGO's bonded-labour cases and FIA's forced-labour cases, this share are raids of RAID_VICTIMS people.
+RAID_SHARE = {"ngo_haqdar": ("bonded_labour", 0.15), "fia": ("forced_labour", 0.15)}
+RAID_VICTIMS = (8, 40)
+RAID_AGES = (12, 45)
+RAID_MALE = 0.9
 
 
 @dataclass
@@ -906,8 +917,18 @@ def _laws(rng: np.random.Generator, offence: np.ndarray, reported: np.ndarray, t
     return mask
 
 
-def _victim_counts(rng: np.random.Generator, source: np.ndarray, offence: np.ndarray) -> np.ndarray:
-    """Mostly one victim; families at kilns and in sharecropping; small groups in smuggling cases."""
+def _raids(rng: np.random.Generator, source: np.ndarray, offence: np.ndarray) -> np.ndarray:
+    """Which cases are raids (RAID_SHARE); drawn from a stream of their own, so the other draws stay as they were."""
+    raid = np.zeros(source.size, bool)
+    u = rng.random(source.size)
+    for src, (off, share) in RAID_SHARE.items():
+        raid |= (source == SOURCES.index(src)) & (offence == OFFENCES.index(off)) & (u < share)
+    return raid
+
+
+def _victim_counts(rng: np.random.Generator, source: np.ndarray, offence: np.ndarray, raid: np.ndarray,
+                   raid_size: np.ndarray) -> np.ndarray:
+    """Mostly one victim; families at kilns and in sharecropping; small groups in smuggling cases; raids."""
     n = source.size
     ngo, fia = source == SOURCES.index("ngo_haqdar"), source == SOURCES.index("fia")
     bonded = offence == OFFENCES.index("bonded_labour")
@@ -922,12 +943,13 @@ def _victim_counts(rng: np.random.Generator, source: np.ndarray, offence: np.nda
     counts = np.where(smuggled, 2 + rng.poisson(2.0, n), counts)
     single = np.where(smuggled, rng.random(n) < 0.82, single)
     single = np.where(source == SOURCES.index("cpwb"), rng.random(n) < 0.9, single)
-    return np.where(single, 1, counts.clip(max=60))
+    return np.where(raid, raid_size, np.where(single, 1, counts.clip(max=60)))
 
 
 def _victims(rng: np.random.Generator, count: np.ndarray, offence: np.ndarray, source: np.ndarray,
-             nationality: np.ndarray) -> dict[str, np.ndarray]:
-    """One entry per victim; victim 0 of a bonded-labour family is usually its head, an adult man."""
+             nationality: np.ndarray, raid: np.ndarray, raid_rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """One entry per victim; victim 0 of a bonded-labour family is usually its head, an adult man. The people
+    freed in a raid are mostly men and boys of RAID_AGES, so many share a sex and an age band, some an age."""
     case = np.repeat(np.arange(count.size), count)
     victim_no = _rank_within(case)
     offence, source = offence[case], source[case]
@@ -940,14 +962,21 @@ def _victims(rng: np.random.Generator, count: np.ndarray, offence: np.ndarray, s
     child_age = np.where(married_young, 12 + rng.integers(0, 6, case.size), 5 + rng.integers(0, 13, case.size))
     adult_age = (18 + rng.gamma(2.0, 7.5, case.size)).astype(int).clip(max=75)
     referred = rng.random(case.size) < np.array([REFERRED[SOURCE_TYPE[s]] for s in SOURCES])[source]
-    return {"case": case, "victim_no": victim_no, "sex": sex, "age": np.where(child, child_age, adult_age),
+    in_raid = raid[case]
+    male = raid_rng.random(case.size) < RAID_MALE
+    sex = np.where(in_raid, np.where(male, SEXES.index("male"), SEXES.index("female")), sex)
+    age = np.where(in_raid, raid_rng.integers(RAID_AGES[0], RAID_AGES[1] + 1, case.size),
+                   np.where(child, child_age, adult_age))
+    return {"case": case, "victim_no": victim_no, "sex": sex, "age": age,
             "nationality": nationality[case], "referred": referred}
 
 
-def _fir_numbers(rng: np.random.Generator, district: np.ndarray, fir: np.ndarray) -> np.ndarray:
-    """FIR numbers unique within a district and year, so two agencies citing one FIR point at one case."""
+def _fir_numbers(rng: np.random.Generator, office: np.ndarray, fir: np.ndarray) -> np.ndarray:
+    """FIR numbers as police stations give them: from 1 every year at every station (``office``), so 45/2023 is
+    an FIR at many stations of a district and of other districts. Number, year, station and district together
+    point at one case, which two agencies citing it share."""
     has = ~np.isnat(fir)
-    key = np.where(has, district * 1000 + fir.astype("datetime64[Y]").astype(int), -1)
+    key = np.where(has, office * 1000 + fir.astype("datetime64[Y]").astype(int), -1)
     order = np.lexsort((fir, key))
     numbers = np.empty(key.size, int)
     numbers[order] = 1 + _rank_within(key[order]) * 3 + rng.integers(0, 3, key.size)
@@ -1023,15 +1052,25 @@ def simulate(cases: int, seed: int) -> Simulation:
     sector_mix = np.array([SECTOR_MIX.get(p, DEFAULT_SECTOR_MIX) for p in gaz["province"]])[district]
     sector = 1 + _categorical(rng, np.arange(cases), sector_mix)
     sector = np.where(offence == OFFENCES.index("bonded_labour"), sector, 0)
-    victim_count = _victim_counts(rng, source, offence)
+    raid_rng = _rng(seed, "raids")
+    raid = _raids(raid_rng, source, offence)
+    victim_count = _victim_counts(rng, source, offence, raid,
+                                  raid_rng.integers(RAID_VICTIMS[0], RAID_VICTIMS[1] + 1, cases))
     progress = _progress(rng, source, offence, reported)
-    victims = _victims(_rng(seed, "victims"), victim_count, offence, source, nationality)
+    victims = _victims(_rng(seed, "victims"), victim_count, offence, source, nationality, raid, raid_rng)
     first = np.r_[0, np.cumsum(victim_count)[:-1]]
     victim_sex, victim_age = victims["sex"][first], victims["age"][first]
     child_girl = (victim_age < 18) & (victim_sex == SEXES.index("female"))
     station = np.where(province == provinces.index(SINDH),
                        rng.choice([STATION_NAMES.index(s) for s in SINDH_STATIONS], cases),
                        rng.choice([STATION_NAMES.index(s) for s in STATIONS], cases))
+    # FIA's cases are registered at the circle that covers the district (victim's domicile).
+    circle = np.array([len(STATION_NAMES) + CIRCLE_NAMES.index(FIA_CIRCLES.get(d) or FIA_PROVINCE_CIRCLES[p])
+                       for d, p in zip(gaz["division"], gaz["province"], strict=True)])[district]
+    station = np.where(source == SOURCES.index("fia"), circle, station)
+    # The office that numbers the FIR: a police station of the district, or an FIA circle (several districts).
+    office = np.where(station < len(STATION_NAMES), district * len(OFFICE_NAMES) + station,
+                      len(gaz) * len(OFFICE_NAMES) + station)
     frame = pd.DataFrame({
         "source": _coded_column(source, SOURCES), "district": district,
         "district_name": _coded_column(district, gaz["name"]), "province": _coded_column(province, provinces),
@@ -1045,8 +1084,8 @@ def simulate(cases: int, seed: int) -> Simulation:
         "victim_sex": _coded_column(victim_sex, SEXES), "victim_age": victim_age,
         "victim_referred": victims["referred"][first],
         "law_mask": _laws(rng, offence, reported, transnational, child_girl, source),
-        "fir_no": _fir_numbers(rng, district, progress["fir_date"]),
-        "station": _coded_column(station, STATION_NAMES),
+        "fir_no": _fir_numbers(rng, office, progress["fir_date"]),
+        "station": _coded_column(station, OFFICE_NAMES),
     })
     victim_frame = pd.DataFrame({**victims, "sex": _coded_column(victims["sex"], SEXES),
                                  "nationality": _coded_column(victims["nationality"], COUNTRIES)})
@@ -1296,15 +1335,14 @@ def _places(rng: np.random.Generator, layout: Layout, column: pd.Series, table: 
     return np.where(np.isin(iso, list(table)), _pick(rng, iso, table), _lookup(column, COUNTRY_NAMES))
 
 
-def _fir_text(rng: np.random.Generator, layout: Layout, rows: pd.DataFrame, gaz: pd.DataFrame) -> np.ndarray:
+def _fir_text(rng: np.random.Generator, layout: Layout, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The FIR as the agency writes it, and its police station (for layouts with a column of its own)."""
     no = rows["fir_no"].to_numpy()
     year = rows["fir_date"].to_numpy().astype("datetime64[Y]").astype(int) + 1970
+    station = _lookup(rows["station"])
     if layout.source_id == "fia":
-        circles = [FIA_CIRCLES.get(d) or FIA_PROVINCE_CIRCLES[p]
-                   for d, p in zip(gaz["division"], gaz["province"], strict=True)]
-        station = np.array(circles, dtype=S)[rows["district"].to_numpy()]
+        station = np.strings.replace(station, "AHTC ", "")  # its own format names the circle after "AHTC"
     else:
-        station = _lookup(rows["station"])
         # Another agency citing the police FIR sometimes spells the station its own way.
         station = np.where(_some(rng, no.size, 0.1), np.strings.replace(station, "Saddar", "Sadar"), station)
     out = np.where(no > 0, layout.fir(np.where(no > 0, no, 0), np.where(no > 0, year, 2000), station), "")
@@ -1312,7 +1350,7 @@ def _fir_text(rng: np.random.Generator, layout: Layout, rows: pd.DataFrame, gaz:
     no_year = _some(rng, no.size, 0.005) & (no > 0)
     out[no_year] = _cat("FIR ", _num(no[no_year]))
     out[_some(rng, no.size, MISSING_OPTIONAL)] = ""
-    return out
+    return out, np.where(no > 0, station, "")
 
 
 def _export_rows(sim: Simulation, layout: Layout) -> pd.DataFrame:
@@ -1410,10 +1448,13 @@ def render(sim: Simulation, layout: Layout, seed: int) -> Export:
     count[_some(rng, n, MISSING_OPTIONAL)] = ""
     ref = layout.ref(rows["reported"].to_numpy().astype("datetime64[Y]").astype(int) + 1970, rows["seq"].to_numpy())
     ref[_some(rng, n, MISSING_REF)] = ""
+    district = _district_text(rng, layout, rows, gaz, personal["phone"], personal["complainant"])
+    fir_text, fir_station = _fir_text(rng, layout, rows)
     fields = {
         "case_ref": ref,
-        "district": _district_text(rng, layout, rows, gaz, personal["phone"], personal["complainant"]),
-        "fir_number": _fir_text(rng, layout, rows, gaz),
+        "district": district,
+        "fir_number": fir_text,
+        "police_station": fir_station,
         "offence": _coded(rng, layout, "offence", offence),
         "law_sections": _law_text(rng, layout, rows["law_mask"].to_numpy()),
         "scope": _coded(rng, layout, "scope", _lookup(rows["scope"])),

@@ -250,7 +250,17 @@ def _select_contract(source: str, plan: dict[str, int]) -> str:
     cols = [
         f"nullif(trim(c{plan[f]}), '') AS {f}" if f in plan else f"NULL::VARCHAR AS {f}" for f in CONTRACT_FIELDS
     ]
-    return f"SELECT _row, {', '.join(cols)} FROM {source}"
+    return f"SELECT _row, _raw_hash, {', '.join(cols)} FROM {source}"
+
+
+# Every row also carries _raw_hash, a hash of all its cells as read (personal and unknown columns included, which
+# are dropped): equal only for rows that repeat exactly, the one test of a row exported twice (cases.sql step 2).
+# It is compared only within its file and never leaves the build.
+HASH_MASK = (1 << 64) - 1
+
+
+def _raw_hash_sql(n_columns: int) -> str:
+    return f"hash({', '.join(f'c{i}' for i in range(n_columns))}) AS _raw_hash"
 
 
 # --- CSV --------------------------------------------------------------------------------------------------------
@@ -439,9 +449,10 @@ def _keep_plain(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: 
     if rejected:
         rows = _accepted_rows(n, [line for line, _ in rejected], first_line=2)
         con.register(f"{table}_rows", pd.DataFrame({"_rec": np.arange(n), "_row": rows}))
-        source = f"(SELECT * FROM (SELECT rowid AS _rec, * FROM {table}_csv) JOIN {table}_rows USING (_rec))"
+        source = (f"(SELECT * FROM (SELECT rowid AS _rec, {_raw_hash_sql(len(header))}, * FROM {table}_csv) "
+                  f"JOIN {table}_rows USING (_rec))")
     else:
-        source = f"(SELECT rowid + 2 AS _row, * FROM {table}_csv)"
+        source = f"(SELECT rowid + 2 AS _row, {_raw_hash_sql(len(header))}, * FROM {table}_csv)"
     con.execute(f"CREATE TEMP TABLE {table} AS " + _select_contract(f"{source} ORDER BY _row", plan))
     if rejected:
         con.unregister(f"{table}_rows")
@@ -555,7 +566,7 @@ def _read_scanned(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, tab
     try:
         with open(fd, "w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(["_row", *(f"c{i}" for i in keep)])
+            writer.writerow(["_row", "_raw_hash", *(f"c{i}" for i in keep)])
             for row, values, problem in _records(_decoded_lines(path, encoding, stats), delimiter, n_columns):
                 if row <= header_at + 1:
                     continue  # title rows and the header
@@ -567,9 +578,10 @@ def _read_scanned(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, tab
                     result.issues.append(Issue(path.name, row, None, problem, "row rejected"))
                     rejected += 1
                     continue
-                writer.writerow([row, *(_one_line(values[i]) if i < len(values) else "" for i in keep)])
+                writer.writerow([row, hash(tuple(values)) & HASH_MASK,
+                                 *(_one_line(values[i]) if i < len(values) else "" for i in keep)])
                 rows_map.append(row)
-        columns = "{'_row': 'BIGINT', " + ", ".join(f"'c{i}': 'VARCHAR'" for i in keep) + "}"
+        columns = "{'_row': 'BIGINT', '_raw_hash': 'UBIGINT', " + ", ".join(f"'c{i}': 'VARCHAR'" for i in keep) + "}"
         lost = _read_csv(con, copy, table, ",", columns, parallel=True)
     finally:
         copy.unlink(missing_ok=True)
@@ -700,13 +712,16 @@ def read_workbook(path: Path, layouts: list[Layout]) -> Workbook:
     _fill_merged(rows, merged, first_row, sheet.start[1], header_at, book.issues, path.name)
     data: dict[str, list] = {f"c{i}": [] for i in book.plan.values()}
     row_numbers: list[int] = []
+    row_hashes: list[int] = []
     for offset, values in enumerate(rows[header_at + 1:], start=header_at + 1):
         if all(v is None or str(v).strip() == "" for v in values):
             continue
         row_numbers.append(first_row + offset)
+        row_hashes.append(hash(tuple(values)) & HASH_MASK)
         for i in book.plan.values():
             data[f"c{i}"].append(_cell_text(values[i]) if i < len(values) else None)
     book.frame = pd.DataFrame({"_row": row_numbers, **data}, dtype=object)
+    book.frame["_raw_hash"] = np.array(row_hashes, dtype=np.uint64)
     book.frame["_row"] = book.frame["_row"].astype("int64")
     return book
 

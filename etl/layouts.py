@@ -15,7 +15,7 @@ from tipcore import config
 
 REQUIRED_FIELDS = ("case_ref", "district", "date_reported")
 OPTIONAL_FIELDS = (
-    "fir_number", "fir_date", "offence", "law_sections", "scope", "country", "investigation_date",
+    "fir_number", "police_station", "fir_date", "offence", "law_sections", "scope", "country", "investigation_date",
     "challan_date", "verdict_date", "stage", "outcome", "sentence", "victim_count", "victim_sex", "victim_age",
     "victim_nationality", "victim_referred", "synthetic",
 )
@@ -61,6 +61,9 @@ class Layout:
     date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
     sheet: str | None = None
     header_row: int = 1
+    # Whether a row repeated exactly (every cell of the export identical) is the same record exported twice.
+    # Default: yes for case grain, no for victim grain, where identical rows are usually different people.
+    rows_can_repeat: bool = True
 
     def matches_name(self, filename: str) -> bool:
         return any(fnmatch.fnmatch(filename.lower(), pattern.lower()) for pattern in self.files)
@@ -131,6 +134,9 @@ def parse_layout(path: Path) -> Layout:
     if overlap:
         raise _fail(path, f"columns {sorted(overlap)} are both mapped and listed as personal")
     formats = _string_list(path, src.get("date_formats", []), "date_formats") if src.get("date_formats") else ()
+    repeat = src.get("rows_can_repeat", src["grain"] == "case")
+    if not isinstance(repeat, bool):
+        raise _fail(path, "[source] rows_can_repeat must be true or false")
     return Layout(
         id=str(src["id"]),
         agency=str(src["agency"]),
@@ -145,6 +151,7 @@ def parse_layout(path: Path) -> Layout:
         date_formats=formats + tuple(f for f in DEFAULT_DATE_FORMATS if f not in formats),
         sheet=src.get("sheet"),
         header_row=int(src.get("header_row", 1)),
+        rows_can_repeat=repeat,
     )
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from etl.districts import DistrictMatcher
 from tipcore.config import reference_dir as default_reference_dir
-from tipdash.boundaries import ATTRIBUTIONS
+from tipcore.geo import ATTRIBUTIONS
 
 
 class ReferenceDataError(ValueError):

@@ -100,6 +100,30 @@ def _date_sql(field: str) -> str:
     return f"coalesce(CAST(try_strptime({raw}, $formats) AS DATE), {serial})"
 
 
+# An FIR is numbered anew every year at every police station: "45/2023" is only one case together with its police
+# station and district (cases.sql step 4). The station is the optional police_station column, else the words after
+# a station marker ("PS", "P.S.", "Police Station", "Thana") or after the number in the FIR text ("45/2023 PS Civil
+# Lines", "FIR No. 45/23 P.S. Saddar", "FIR No. 12/2021 AHTC Lahore"), up to a comma, bracket, "u/s" or date.
+STATION_MARKER = r"\bp\s*[./]?\s*s\b\.?|\bpolice\s+station\b|\bthana\b|تھانہ"
+STATION_END = r"(?i)\s*(?:[,;(]|\bu\s*/\s*s\b|\bdated\b|\bdt\b|\bfir\b|\bcr\b\.?\s*no\b|\d+\s*/\s*\d).*$"
+FIR_NO_YEAR = r"(\d+)\s*/\s*(\d{2,4})"
+
+
+def _station_words(sql: str) -> str:
+    """A station as letters and digits only, lower case, marker and trailing words removed ('' when none)."""
+    text = f"regexp_replace({sql}, '(?i)^[\\s:.\\-,;#]*(?:{STATION_MARKER})?[\\s:.\\-,;#]*', '')"
+    text = f"regexp_replace({text}, '{STATION_END}', '')"
+    return f"regexp_replace(lower({text}), '[^\\p{{L}}\\p{{N}}]+', '', 'g')"
+
+
+def _station_sql(fir_text: str, column: str) -> str:
+    """The police station as written (before letters repeated in a row are collapsed), or NULL."""
+    after = (f"CASE WHEN regexp_matches({fir_text}, '(?i){STATION_MARKER}') "
+             f"THEN regexp_extract({fir_text}, '(?i)(?:{STATION_MARKER})(.*)$', 1) "
+             f"ELSE regexp_extract({fir_text}, '{FIR_NO_YEAR}(.*)$', 3) END")
+    return f"coalesce(nullif({_station_words(column)}, ''), nullif({_station_words(after)}, ''))"
+
+
 def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_id: int, today: dt.date) -> None:
     """Append the typed rows of one extracted file to stg_rows (created on first use)."""
     layout = extracted.layout
@@ -112,7 +136,13 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
     )
     parse_dates = ", ".join(f"{_date_sql(f)} AS {f}" for f in DATE_FIELDS)
     parsed_sql = f"""
-            SELECT r._row, r.case_ref, r.fir_number, r.district AS district_raw,
+            SELECT r._row, r._raw_hash, r.case_ref, r.district AS district_raw,
+                   translate(r.fir_number, '{EASTERN_DIGITS[0]}', '{EASTERN_DIGITS[1]}') AS fir_text,
+                   regexp_extract(fir_text, '{FIR_NO_YEAR}', ['no', 'yr']) AS fir_parts,
+                   nullif(ltrim(fir_parts['no'], '0'), '') AS fir_no,
+                   CASE length(fir_parts['yr']) WHEN 2 THEN '20' || fir_parts['yr'] WHEN 4 THEN fir_parts['yr']
+                        END AS fir_year,
+                   {_station_sql("fir_text", "r.police_station")} AS station_text,
                    dm.district_id, coalesce(dm.province, $province) AS province, dm.method AS district_match,
                    {parse_dates},
                    {", ".join(f"c_{f}.value AS {f}" for f in CODED)},
@@ -211,8 +241,14 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
                        fir_ok AS fir_v,
                        CASE WHEN inv_ok >= fir_ok OR fir_ok IS NULL THEN inv_ok END AS inv_v,
                        CASE WHEN challan_ok >= fir_ok OR fir_ok IS NULL THEN challan_ok END AS challan_v
-                FROM checked)
-            SELECT $file_id AS file_id, $sid AS source_id, $grain AS grain, _row, case_ref, fir_number, district_raw,
+                FROM checked),
+            s AS (SELECT *, string_split(station_text, '') AS station_chars FROM d)
+            SELECT $file_id AS file_id, $sid AS source_id, $grain AS grain, _row, _raw_hash AS raw_hash,
+                   $repeat AS rows_can_repeat, case_ref, district_raw,
+                   fir_no, fir_year,
+                   -- Letters doubled in one spelling and not in another (Saddar, Sadar) are one letter.
+                   array_to_string(list_filter(station_chars, lambda c, i: i = 1 OR c <> station_chars[i - 1]), '')
+                       AS police_station,
                    district_id, province, district_match,
                    date_reported,
                    fir_v AS fir_date, inv_v AS investigation_date, challan_v AS challan_date,
@@ -227,9 +263,9 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
                    synthetic,
                    CASE stage {rank_case} END AS stage_code_rank,
                    problems
-            FROM d""",
-        {"file_id": file_id, "sid": layout.id, "grain": layout.grain, "formats": list(layout.date_formats),
-         "province": layout.province, "earliest": EARLIEST, "today": today},
+            FROM s""",
+        {"file_id": file_id, "sid": layout.id, "grain": layout.grain, "repeat": layout.rows_can_repeat,
+         "formats": list(layout.date_formats), "province": layout.province, "earliest": EARLIEST, "today": today},
     )
 
 

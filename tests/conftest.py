@@ -1,4 +1,4 @@
-"""Shared fixtures: a small warehouse built by the real ETL from demo data, boundaries from the offline copies.
+"""Shared fixtures: a small warehouse built by the real ETL from demo data, and the committed boundary layers.
 
 Every path the code uses is pointed into a temporary folder before any test runs, so the suite never touches
 data/ or .streamlit/secrets.toml in the working tree.
@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_GEO = REPO.parent / "shared" / "geo"
 TEST_ROOT = Path(tempfile.mkdtemp(prefix="tipdash-tests-"))
 DEMO_CASES = 3000
 DEMO_SEED = 7
@@ -27,7 +26,8 @@ os.environ.update({
     "TIP_RAW_DIR": str(TEST_ROOT / "data" / "raw"),
     "TIP_SECRETS_FILE": str(TEST_ROOT / "secrets.toml"),
     "TIP_PSEUDONYM_KEY": "test-key-not-secret-0123456789abcdef",
-    "TIP_BOUNDARIES_DIR": str(TEST_ROOT / "data" / "boundaries"),
+    # A copy of the committed layers (data/geo/), so no test can change the committed files.
+    "TIP_GEO_DIR": str(shutil.copytree(REPO / "data" / "geo", TEST_ROOT / "geo")),
 })
 
 
@@ -59,21 +59,14 @@ def warehouse(build_summary) -> Path:
 
 
 @pytest.fixture(scope="session")
-def boundaries(warehouse) -> Path | None:
-    """Web-ready boundaries built from the offline copies in ../shared/geo (None when they are absent)."""
-    if not SHARED_GEO.is_dir():
-        return None
-    from etl.boundaries import build_boundaries
+def boundaries() -> Path:
+    """The committed web-ready boundary layers (data/geo/), as the dashboard under test reads them."""
+    from tipcore.geo import LAYER_FILES, METADATA_FILE
 
-    out = Path(os.environ["TIP_BOUNDARIES_DIR"])
-    build_boundaries(
-        districts_src=str(SHARED_GEO / "pak_districts_2023_osm.geojson"),
-        provinces_src=str(SHARED_GEO / "pak_provinces_osm.geojson"),
-        world_src=str(SHARED_GEO / "world_countries_ne50m_simplified.geojson"),
-        out_dir=out,
-        log=lambda *a, **k: None,
-    )
-    return out
+    folder = Path(os.environ["TIP_GEO_DIR"])
+    missing = [name for name in (*LAYER_FILES.values(), METADATA_FILE) if not (folder / name).is_file()]
+    assert not missing, f"committed boundary layers missing from data/geo/: {missing}"
+    return folder
 
 
 @pytest.fixture

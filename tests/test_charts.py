@@ -205,9 +205,14 @@ def test_export_config_and_demo_stamp():
     config = charts.plotly_config("cases")
     assert config["toImageButtonOptions"]["scale"] >= 2 and config["toImageButtonOptions"]["width"] >= 1600
     assert config["scrollZoom"] is False  # scrolling down a page must not zoom the map under the pointer
-    fig = charts.mark_demo(charts.base_layout(go.Figure(), "Cases, 2023"))
-    assert fig.layout.title.subtitle.text == charts.DEMO_MARK
-    assert charts.mark_demo(fig).layout.margin.t == fig.layout.margin.t  # stamping twice changes nothing
+    plain = charts.base_layout(go.Figure(), "Cases, 2023")
+    # mark_demo changes its figure in place and returns it: stamp copies to compare before and after.
+    once = charts.mark_demo(go.Figure(plain))
+    assert plain.layout.title.subtitle.text is None
+    assert once.layout.title.subtitle.text == charts.DEMO_MARK
+    assert once.layout.margin.t > (plain.layout.margin.t or 0)  # room under the title for the stamp
+    twice = charts.mark_demo(go.Figure(once))
+    assert twice.to_dict() == once.to_dict()  # stamping twice changes nothing
 
 
 def test_long_titles_wrap_and_empty_figures_explain():

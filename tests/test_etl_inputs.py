@@ -111,7 +111,8 @@ def test_exact_duplicates_and_updates_are_merged(build):
 def test_same_fir_from_two_agencies_is_one_case(build):
     ngo = ("Ref,District,Date,FIR,Type,Gender,Age,Referred,Name,Phone\n"
            "N1,لاہور,2020-02-10,12/20 PS Saddar,bonded_labour,female,16,yes,علی,03001234567\n")
-    _, con = build({"police_a.csv": police(GOOD), "ngo.csv": ngo})
+    # FIR numbers restart at every police station: both name theirs (Saddar and Sadar are one spelling).
+    _, con = build({"police_a.csv": police(GOOD.replace("FIR 12/2020", "FIR 12/2020 P.S. Sadar")), "ngo.csv": ngo})
     assert con.execute("SELECT count(*), max(reported_by), max(source_id) FROM cases").fetchall() == [
         (1, 2, "test_police")]
 

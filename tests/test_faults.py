@@ -15,13 +15,14 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.pipeline import BuildError, build_warehouse
+from etl.pipeline import BuildError, build_warehouse, remove_stale_builds
 from tests.reliability import (
     ANCHOR,
     ANCHOR_CASES,
@@ -107,6 +108,69 @@ def test_build_killed_at_each_point(point, raws, good, layouts, monkeypatch, tmp
     assert summary["cases_loaded"] == ANCHOR_CASES + NEW_CASES
     assert not leftovers(tmp_path)
     assert serving(monkeypatch, target) == (None, ANCHOR_CASES + NEW_CASES)
+
+
+def wait_until(condition, what: str, timeout: float = 60) -> None:
+    """Wait for ``condition`` (an event of the system, not a time: the timeout only stops a hung test)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:.0f} s for {what}")
+        time.sleep(0.05)
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def test_build_of_the_demo_exports_killed_while_workbooks_are_read_ahead(demo_raw, warehouse, monkeypatch, tmp_path):
+    """The real agency layouts over the demo exports, where workbooks are read ahead in worker processes: killed
+    after its first file, the build leaves the previous warehouse served as it was, no worker outlives it, and what
+    it left behind is cleared before the next build (tests/test_pipeline.py once killed it after a sleep)."""
+    target = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(warehouse, target)
+    before, cases = table_digest(target), case_count(target)
+    marker = tmp_path / "paused"
+    env = build_env(TIP_ETL_PAUSE_AT="extract", TIP_ETL_PAUSE_MARKER=str(marker),
+                    TIP_REPORTS_DIR=str(tmp_path / "reports"))
+    env.pop("TIP_SOURCES_DIR")  # the real agency layouts
+    proc = start_build(demo_raw, target, env)
+    workers: set[int] = set()
+    try:
+        wait_for(marker, proc, timeout=180)
+        workers = _children(proc.pid)
+        assert serving(monkeypatch, target) == (None, cases)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()  # not communicate(): a surviving worker would hold the output pipes open
+        assert workers, "no workbook was being read in a worker process"
+        wait_until(lambda: not any(_running(pid) for pid in workers), "the workers to end with the killed build",
+                   timeout=30)
+    finally:
+        for pid in [proc.pid, *workers]:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+    assert table_digest(target) == before and serving(monkeypatch, target) == (None, cases)
+    assert leftovers(tmp_path)
+    assert remove_stale_builds(target) and not leftovers(tmp_path)  # what the next build does first
 
 
 def test_a_second_build_while_one_runs_is_refused(raws, good, layouts, tmp_path):

@@ -1,48 +1,49 @@
-"""What a fresh clone does on `streamlit run dashboard.py`: maps prepared from the download cache, never fetched."""
+"""What a fresh clone does on `streamlit run dashboard.py`: maps drawn from the committed layers, nothing fetched."""
 
 from __future__ import annotations
 
-import shutil
+import json
+import urllib.request
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import REPO, SHARED_GEO
+from tests.conftest import REPO
 
 APP = str(REPO / "dashboard.py")
 
 
 @pytest.fixture
-def empty_boundaries(tmp_path, monkeypatch, warehouse):
-    out = tmp_path / "boundaries"
-    monkeypatch.setenv("TIP_BOUNDARIES_DIR", str(out))
-    monkeypatch.setenv("TIP_CACHE_DIR", str(tmp_path / "cache"))
-    return out
-
-
-@pytest.mark.skipif(not SHARED_GEO.is_dir(), reason="offline boundary copies (../shared/geo) not present")
-def test_cached_downloads_become_map_layers_on_first_start(empty_boundaries, tmp_path):
-    cache = tmp_path / "cache" / "geo"
-    cache.mkdir(parents=True)
-    for name in ("pak_admin_2023_osm.topo.json", "world_countries_ne50m.geojson"):
-        shutil.copy(SHARED_GEO / name, cache / name)
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    assert not at.exception
-    assert {p.name for p in empty_boundaries.iterdir()} >= {"districts.geojson", "provinces.geojson",
-                                                             "countries.geojson", "boundaries.json"}
-
-
-def test_without_cache_nothing_is_fetched_and_the_map_page_explains(empty_boundaries, monkeypatch):
-    from etl import boundaries
-
+def offline(monkeypatch, warehouse):
     def no_network(*_args, **_kwargs):
         raise AssertionError("the dashboard must not download on its own")
 
-    monkeypatch.setattr(boundaries, "download", no_network)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+
+
+def _hotspots() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page("pages/hotspots.py").run()
     assert not at.exception
-    page_text = " ".join(str(e.value) for e in at.markdown) + " ".join(str(e.value) for e in at.info) + " ".join(
-        str(e.value) for e in at.warning)
-    assert "python -m etl boundaries" in page_text
-    assert not empty_boundaries.exists() or not any(empty_boundaries.iterdir())
+    return at
+
+
+def _page_text(at: AppTest) -> str:
+    return " ".join(str(e.value) for kind in (at.markdown, at.info, at.warning, at.caption) for e in kind)
+
+
+def test_first_start_draws_district_polygons_from_the_committed_layers(offline):
+    at = _hotspots()
+    traces = [trace for chart in at.get("plotly_chart") for trace in json.loads(chart.proto.spec)["data"]]
+    polygons = [t for t in traces if t["type"] == "choroplethmap"]
+    assert polygons, [t["type"] for t in traces]
+    assert sum(len(t["geojson"]["features"]) for t in polygons) >= 150
+    assert "circle at its centre" not in _page_text(at)
+
+
+def test_without_layers_the_map_falls_back_and_tells_no_developer_instructions(offline, monkeypatch, tmp_path):
+    monkeypatch.setenv("TIP_GEO_DIR", str(tmp_path / "no-layers"))
+    at = _hotspots()
+    text = _page_text(at)
+    assert "circle at its centre" in text
+    assert "python -m" not in text and "etl" not in text

@@ -47,9 +47,9 @@ def cache_dir() -> Path:
     return _path("TIP_CACHE_DIR", data_dir() / "cache")
 
 
-def boundaries_dir() -> Path:
-    """Web-ready boundaries live beside the warehouse they belong to."""
-    return _path("TIP_BOUNDARIES_DIR", warehouse_path().parent / "boundaries")
+def geo_dir() -> Path:
+    """The web-ready boundary layers the maps draw: committed in data/geo/, rebuilt by `python -m etl boundaries`."""
+    return _path("TIP_GEO_DIR", REPO_ROOT / "data" / "geo")
 
 
 def reports_dir(warehouse: Path | None = None) -> Path:

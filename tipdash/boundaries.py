@@ -1,10 +1,10 @@
-"""Read the web-ready boundary files written by ``python -m etl boundaries`` (plain functions, no Streamlit).
+"""Read the web-ready boundary layers the map pages draw (plain functions, no Streamlit).
 
-The files live in ``tipcore.config.boundaries_dir()``: ``districts.geojson`` (properties district_id, name,
-province), ``provinces.geojson`` (province), ``countries.geojson`` (iso3, name) and ``boundaries.json`` (source,
-licence, attribution and counts of each layer). They are build outputs, never committed: on a fresh machine they
-may be absent, and every reader here then returns None so the map pages can fall back to bubbles placed at the
-gazetteer's representative points.
+The layers are committed in ``data/geo/`` (``tipcore.config.geo_dir()``, overridable with ``TIP_GEO_DIR``), so a
+fresh clone draws district maps on its first start without any download. File names and attributions are shared
+with the ETL through ``tipcore.geo``. If a layer is absent or unreadable (a deployment pointing ``TIP_GEO_DIR`` at
+an incomplete folder), every reader here returns None and the map pages fall back to bubbles at the gazetteer's
+representative points.
 """
 
 from __future__ import annotations
@@ -12,31 +12,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tipcore.config import boundaries_dir
+from tipcore.config import geo_dir
+from tipcore.geo import ATTRIBUTIONS, LAYER_FILES, METADATA_FILE
 
-# Attribution strings the About page and map captions show, keyed by source: the default boundary sources, the
-# census behind the per-capita rates and the TIP Reports behind the tiers. A build from another boundary source
-# records that source's attribution in boundaries.json ("attributions").
-ATTRIBUTIONS: dict[str, str] = {
-    "openstreetmap": "© OpenStreetMap contributors, ODbL",
-    "natural_earth": "Made with Natural Earth",
-    "census": "Pakistan Bureau of Statistics, Census 2023",
-    "tip_report": "US State Department TIP Reports",
-}
-
-LAYER_FILES: dict[str, str] = {
-    "districts": "districts.geojson",
-    "provinces": "provinces.geojson",
-    "countries": "countries.geojson",
-}
-METADATA_FILE = "boundaries.json"
+__all__ = ["ATTRIBUTIONS", "LAYER_FILES", "METADATA_FILE", "boundaries_metadata", "load_layer", "missing_layers",
+           "missing_boundaries_message"]
 
 
 def load_layer(name: str, directory: Path | None = None) -> dict | None:
     """The layer as a GeoJSON FeatureCollection dict, or None when it is absent or unreadable."""
     if name not in LAYER_FILES:
         raise ValueError(f"unknown boundary layer {name!r}; expected one of {', '.join(LAYER_FILES)}")
-    data = _read_json(Path(directory or boundaries_dir()) / LAYER_FILES[name])
+    data = _read_json(Path(directory or geo_dir()) / LAYER_FILES[name])
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not data.get("features"):
         return None
     return data
@@ -44,7 +31,7 @@ def load_layer(name: str, directory: Path | None = None) -> dict | None:
 
 def boundaries_metadata(directory: Path | None = None) -> dict | None:
     """Contents of boundaries.json (per layer: source, licence, attribution, counts), or None."""
-    data = _read_json(Path(directory or boundaries_dir()) / METADATA_FILE)
+    data = _read_json(Path(directory or geo_dir()) / METADATA_FILE)
     return data if isinstance(data, dict) else None
 
 
@@ -54,16 +41,10 @@ def missing_layers(directory: Path | None = None) -> list[str]:
 
 
 def missing_boundaries_message(directory: Path | None = None) -> str:
-    """What is missing and how to fetch it, for the map pages' fallback notice."""
+    """What a reader of the map page is told when outlines are missing (no commands: readers are not operators)."""
     missing = missing_layers(directory) or list(LAYER_FILES)
-    return (
-        f"Map boundaries are not installed (missing: {', '.join(missing)}), so districts are shown as bubbles at "
-        "their gazetteer points. To add the boundaries, run `python -m etl boundaries` on a machine with internet "
-        "access (it downloads OpenStreetMap district and province outlines and Natural Earth country outlines, "
-        "and caches them for later runs), or point it at a local file: `python -m etl boundaries --from PATH` "
-        "(any GeoJSON, GeoPackage or shapefile with a district name column; `--provinces PATH` and "
-        "`--world PATH` do the same for provinces and countries)."
-    )
+    return (f"The map outlines could not be loaded ({', '.join(missing)}), so each district is shown as a circle at "
+            "its centre. The figures are not affected.")
 
 
 def _read_json(path: Path) -> object | None:

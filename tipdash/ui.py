@@ -20,7 +20,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import streamlit as st
 
-from tipdash import charts, db, queries, text
+from tipcore.geo import ATTRIBUTIONS
+from tipdash import boundaries, charts, db, queries, text
 from tipdash.filters import FilterOptions, Filters
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -44,28 +45,7 @@ def ensure_warehouse() -> None:
     if problem:
         st.error(problem, icon=":material/database:")
         st.stop()
-    _prepare_cached_boundaries()
 
-
-@st.cache_resource(show_spinner=False)
-def _prepare_cached_boundaries() -> bool:
-    """Once per process: when the map layers are missing but their downloads sit in the cache (copied there, or
-    fetched earlier), prepare them. Nothing is downloaded here, so a hall without internet never waits on it; maps
-    fall back to district bubbles and say how to fetch boundaries."""
-    from etl import boundaries as etl_boundaries  # noqa: PLC0415 - only needed when layers are missing
-    from tipcore import config  # noqa: PLC0415
-    from tipdash import boundaries  # noqa: PLC0415
-
-    cache = config.cache_dir() / "geo"
-    sources = (etl_boundaries.PAKISTAN_SOURCE, etl_boundaries.WORLD_SOURCE)
-    if not boundaries.missing_layers() or not all((cache / s.file).exists() for s in sources):
-        return False
-    with st.spinner("Preparing map boundaries from the local cache…"):
-        try:
-            etl_boundaries.build_boundaries(log=lambda *_: None)
-        except (etl_boundaries.BoundaryError, OSError, ValueError):
-            return False
-    return True
 
 
 def _build_with_progress() -> None:
@@ -197,11 +177,8 @@ def plot(fig, key: str | None = None, filename: str = "tip-dashboard-chart", on_
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _layer(name: str, version: str) -> Layer | None:
-    # version (the warehouse file's identity) only keys the cache: boundaries are rebuilt with the warehouse.
-    try:
-        from tipdash import boundaries  # noqa: PLC0415 - optional until boundary files are built
-    except ImportError:
-        return None
+    # The committed layers (tipcore.config.geo_dir()) are read once per process; version (the warehouse file's
+    # identity) is part of the key so figure caches keyed by it stay consistent.
     try:
         data = boundaries.load_layer(name)
     except Exception:  # a damaged boundary file must not break the page: the map falls back to points
@@ -218,23 +195,11 @@ def missing_boundaries_notice(short: bool = False) -> None:
     if short:
         st.caption("Boundary files are not available: districts are drawn as points at their centres.")
         return
-    try:
-        from tipdash import boundaries  # noqa: PLC0415
-
-        message = boundaries.missing_boundaries_message()
-    except (ImportError, AttributeError):
-        message = "Boundary files are not available, so districts are drawn as points at their centres."
-    st.info(message, icon=":material/map:")
+    st.info(boundaries.missing_boundaries_message(), icon=":material/map:")
 
 
 def attributions() -> list[str]:
-    try:
-        from tipdash import boundaries  # noqa: PLC0415
-
-        return list(boundaries.ATTRIBUTIONS.values()) if isinstance(boundaries.ATTRIBUTIONS, dict) \
-            else list(boundaries.ATTRIBUTIONS)
-    except (ImportError, AttributeError):
-        return ["© OpenStreetMap contributors, ODbL", "Made with Natural Earth"]
+    return list(ATTRIBUTIONS.values())
 
 
 def metric(label: str, value: str, delta: str | None = None, help: str | None = None,

@@ -4,7 +4,7 @@
 -- Output: out.cases, out.victims (created by schema.sql), and temp table merged_rows (rows folded into another, for the report).
 -- Parameters: $hmac_ipad, $hmac_opad (etl.anonymise.hmac_params).
 
--- 1. Rows that were not rejected, with the stage each reached and a hash of all their fields.
+-- 1. Rows that were not rejected, with the stage each reached.
 CREATE TEMP TABLE rows_ok AS
 WITH kept AS (
     SELECT * FROM stg_rows
@@ -22,16 +22,18 @@ SELECT
     ) AS stage_rank
 FROM kept;
 
--- 2. Exact repeats of a row in the same file are one row.
+-- 2. A row that repeats another row of its file exactly (raw_hash: every cell as read, personal columns
+--    included, so the raw age and not its band) is that row exported twice, in layouts whose rows can repeat
+--    (rows_can_repeat: by default case grain). In victim-grain layouts rows are people: two men of one age band,
+--    or even of one age, in one raid are two victims, so there nothing is merged unless the layout says so.
 --    Grouping keeps only the repeated groups, where a window over the same columns would sort every row.
 CREATE TEMP TABLE merged_rows AS
 SELECT file_id, _row, first_row, 'exact duplicate of row ' || first_row AS reason
 FROM (
     SELECT file_id, min(_row) AS first_row, list(_row) AS repeats
     FROM rows_ok
-    GROUP BY file_id, case_ref, fir_number, district_raw, date_reported, fir_date, investigation_date, challan_date,
-             verdict_date, offence, scope, stage, outcome, victim_sex, victim_referred, law_codes, country_iso3,
-             nationality_iso3, sentence_months, victim_count, age_band
+    WHERE rows_can_repeat
+    GROUP BY file_id, case_ref, raw_hash
     HAVING count(*) > 1
 ), unnest(repeats) AS r(_row)
 WHERE _row <> first_row;
@@ -53,10 +55,7 @@ SELECT
     -- One HMAC per record: its first 64 bits are the public pseudonym; the other 192 stay secret and seed the
     -- record keys used for small-cell protection.
     {{hmac:source_id || chr(31) || case_ref}} AS record_mac,
-    substr(record_mac, 1, 16) AS record_id,
-    regexp_extract(fir_number, '(\d+)\s*/\s*(\d{2,4})', ['no', 'yr']) AS fir_parts,
-    fir_parts['no'] AS fir_no,
-    CASE WHEN length(fir_parts['yr']) = 2 THEN '20' || fir_parts['yr'] ELSE fir_parts['yr'] END AS fir_year
+    substr(record_mac, 1, 16) AS record_id
 FROM ranked
 WHERE pick = 1;
 
@@ -70,16 +69,19 @@ WHERE pick > 1 AND grain = 'case';
 
 -- 4. The same FIR reported by several agencies is one case: the record that got furthest is kept, then the
 --    agency closest to the FIR (police before FIA before prosecution before labour, child protection,
---    social welfare and NGOs).
+--    social welfare and NGOs). FIR numbers restart every year at every police station, so the same FIR is the
+--    same number and year at the same police station in the same matched district. A station missing on one
+--    record and written on the other is not the same station: "45/2023" could be any station's 45th FIR.
 CREATE TEMP TABLE case_groups AS
 SELECT record_id,
-       CASE WHEN fir_no <> '' AND fir_year <> '' AND district_id IS NOT NULL
+       CASE WHEN fir_no IS NOT NULL AND fir_year IS NOT NULL AND district_id IS NOT NULL
             THEN first_value(record_id) OVER w ELSE record_id END AS case_id,
-       CASE WHEN fir_no <> '' AND fir_year <> '' AND district_id IS NOT NULL
-            THEN count(DISTINCT source_id) OVER (PARTITION BY fir_no, fir_year, district_id) ELSE 1 END
-           AS reported_by
+       CASE WHEN fir_no IS NOT NULL AND fir_year IS NOT NULL AND district_id IS NOT NULL
+            THEN count(DISTINCT source_id) OVER (PARTITION BY fir_no, fir_year, police_station, district_id)
+            ELSE 1 END AS reported_by
 FROM records
-WINDOW w AS (PARTITION BY fir_no, fir_year, district_id ORDER BY stage_rank DESC, priority, record_id);
+WINDOW w AS (PARTITION BY fir_no, fir_year, police_station, district_id
+             ORDER BY stage_rank DESC, priority, record_id);
 
 -- 5. Victims of the kept records: one per victim-grain row; for case grain, the described victim plus
 --    victim_count - 1 victims whose sex, age and nationality are unknown.
@@ -179,7 +181,12 @@ JOIN victim_summary v ON v.case_id = k.record_id
 LEFT JOIN out.districts d ON d.district_id = k.district_id
 ORDER BY case_id;
 
--- 7. Records folded into another agency's record of the same FIR.
+-- 7. Records folded into another record of the same FIR.
 INSERT INTO merged_rows
-SELECT r.file_id, r._row, NULL, 'same FIR as a case reported by another agency; merged into it'
-FROM records r JOIN case_groups g ON g.record_id = r.record_id AND g.case_id <> r.record_id;
+SELECT r.file_id, r._row, NULL,
+       'same FIR (number, year, police station and district) as a case '
+       || CASE WHEN k.source_id = r.source_id THEN 'with another reference in the same agency''s records'
+               ELSE 'reported by another agency' END || '; merged into it'
+FROM records r
+JOIN case_groups g ON g.record_id = r.record_id AND g.case_id <> r.record_id
+JOIN records k ON k.record_id = g.case_id;
