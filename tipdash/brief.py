@@ -125,7 +125,7 @@ def dropoff_finding(funnel: pd.DataFrame) -> Finding:
     if best is None:
         return Finding("Where cases are lost cannot be shown",
                        f"The later stages have fewer than {privacy.SHOW_BELOW} cases each, so their counts are "
-                       "suppressed and no share lost can be computed.", "dropoff")
+                       "too small to compute a share lost.", "dropoff")
     stage, before = rows.loc[best, "stage"], rows.loc[best - 1]
     noun, what = LOSSES.get(stage, (text.label(before["stage"]), f"did not reach {text.label(stage)}"))
     lost = float(rows.loc[best, "share_lost"])
@@ -322,7 +322,7 @@ def map_legend(breaks: Sequence[float], scope: Scope, zeros: bool = False) -> st
         rng = f"{int(lo):,}–{int(b):,}" if int(b) != int(lo) else f"{int(b):,}"
         items.append(f'<span><i style="background:{CLASS_COLOURS[i + offset]}"></i>{rng}</span>')
         lo = b + 1
-    items.append(f'<span><i style="background:{SUPPRESSED_FILL}"></i>{text.SUPPRESSED} (suppressed)</span>')
+    items.append(f'<span><i style="background:{SUPPRESSED_FILL}"></i>fewer than {privacy.SHOW_BELOW}</span>')
     if zeros:
         items.append('<span><i style="background:#ffffff"></i>none recorded</span>')
     if scope.kind in ("division", "region"):
@@ -478,10 +478,10 @@ def render(data: BriefData, map_part: tuple[str, list[float]] = ("", [])) -> str
 <ol class="findings">{items}</ol>
 <footer>
 <p><b>How to read the numbers.</b> {esc(text.SUPPRESSION_NOTE)} Rates and changes are computed from the published
-numbers; “not available” means a number they need is suppressed. Reported cases are not prevalence: more cases can
+numbers; “not available” means a number they need is too small. Reported cases are not prevalence: more cases can
 mean better reporting.</p>
 <p><b>Sources.</b></p><ul>{sources}</ul>
-<p><b>Data version.</b> Warehouse {esc(version)}, ETL run {esc(str(s.get("run_id") or "unknown"))}, data to
+<p><b>Data version.</b> Release {esc(version)}, ETL run {esc(str(s.get("run_id") or "unknown"))}, data to
 {esc(as_of)}.{" Synthetic demo data." if is_demo else ""}</p>
 <p><b>Cite as.</b> {esc(citation)}</p>
 </footer>

@@ -18,6 +18,7 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from tipdash import privacy, text
+from tipdash.privacy import MOE_SUFFIX
 
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
 CATEGORICAL = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -27,7 +28,7 @@ SUPPRESSED_COLOUR = "#BDBDBD"
 TEXT_COLOUR = "#262730"
 FONT = dict(family="Source Sans Pro, Segoe UI, Helvetica, Arial, sans-serif", size=14, color=TEXT_COLOUR)
 THRESHOLD = privacy.SHOW_BELOW
-SUPPRESSED_HOVER = f"fewer than {THRESHOLD}: suppressed to protect privacy"
+SUPPRESSED_HOVER = f"fewer than {THRESHOLD} (a small released value, shown without its number)"
 DEMO_MARK = "Synthetic demo data"
 TIP_REPORTS = "Source: US Department of State, Trafficking in Persons Reports"
 
@@ -148,6 +149,17 @@ def count_labels(values: pd.Series) -> list[str]:
     return [text.count(v) for v in values]
 
 
+def _margins(df: pd.DataFrame, key: str, shown: list) -> tuple[dict | None, list[str]]:
+    """Error bars (95% margins of the release's noise) for the plotted points, and "± n" for their hovers."""
+    col = key + MOE_SUFFIX
+    if col not in df:
+        return None, [""] * len(df)
+    moe = [None if _missing(m) or v is None else float(m) for m, v in zip(df[col], shown, strict=True)]
+    hover = ["" if m is None else f" (± {m:,.0f})" for m in moe]
+    bars = dict(type="data", array=[m or 0 for m in moe], visible=True, thickness=1.2, width=3)
+    return bars, hover
+
+
 def _split(values: pd.Series) -> tuple[list, list]:
     """Plot values (None where suppressed) and the suppressed stub heights (threshold where suppressed)."""
     shown = [None if _missing(v) else float(v) for v in values]
@@ -189,12 +201,13 @@ def trend_lines(df: pd.DataFrame, measures: Sequence[str], grain: str, period: s
         colour = MEASURE_COLOURS.get(key, CATEGORICAL[i % len(CATEGORICAL)])
         shown, stubs = _split(df[key])
         top = max(top, _top(shown, stubs))
-        labels = count_labels(df[key])
+        bars, plus_minus = _margins(df, key, shown)
+        labels = [f"{c}{pm}" for c, pm in zip(count_labels(df[key]), plus_minus, strict=True)]
         fig.add_scatter(
             x=x, y=shown, name=text.title(key), mode="lines+markers", line=dict(color=colour, width=2.5),
             marker=dict(size=6 if grain == "month" else 8), customdata=list(zip(x_hover, labels, strict=True)),
             hovertemplate=f"%{{customdata[0]}}: %{{customdata[1]}} {text.label(key)}<extra></extra>",
-            connectgaps=False,
+            connectgaps=False, error_y=bars if grain == "year" else None,  # monthly bars would smear the line
         )
         if any(s is not None for s in stubs):
             fig.add_scatter(
@@ -224,18 +237,22 @@ def ranked_bars(df: pd.DataFrame, value: str, label: str, title: str, value_name
         values = [None if _missing(v) else float(v) for v in df[value]]
         texts = [text.percent(v, missing="not available") for v in df[value]]
         stubs = [None] * len(df)
+        bars, hovers = None, texts
     else:
         values, stubs = _split(df[value])
         texts = count_labels(df[value])
+        bars, plus_minus = _margins(df, value, values)
+        hovers = [f"{t}{pm}" for t, pm in zip(texts, plus_minus, strict=True)]
     fig = go.Figure()
     fig.add_bar(
         y=labels, x=values, orientation="h", marker_color=colour, name=value_name,
         text=[t if v is not None else "" for t, v in zip(texts, values, strict=True)], textposition="outside",
-        cliponaxis=False, customdata=texts, hovertemplate=f"%{{y}}: %{{customdata}} {value_name}<extra></extra>",
+        cliponaxis=False, customdata=hovers, hovertemplate=f"%{{y}}: %{{customdata}} {value_name}<extra></extra>",
+        error_x=bars,
     )
     if any(s is not None for s in stubs):
         fig.add_bar(
-            y=labels, x=stubs, orientation="h", name=f"Fewer than {THRESHOLD} (suppressed)",
+            y=labels, x=stubs, orientation="h", name=f"Fewer than {THRESHOLD}",
             marker=dict(color=SUPPRESSED_COLOUR, pattern=dict(shape="/")), text=[
                 text.SUPPRESSED if s else "" for s in stubs], textposition="outside", cliponaxis=False,
             hovertemplate=f"%{{y}}: {value_name} {SUPPRESSED_HOVER}<extra></extra>",
@@ -288,7 +305,7 @@ def count_columns(df: pd.DataFrame, category: str, value: str, title: str, value
                 textposition="outside", cliponaxis=False, customdata=labels,
                 hovertemplate=f"%{{x}}: %{{customdata}} {value_name}<extra></extra>")
     if any(s is not None for s in stubs):
-        fig.add_bar(x=categories, y=stubs, name=f"Fewer than {THRESHOLD} (suppressed)",
+        fig.add_bar(x=categories, y=stubs, name=f"Fewer than {THRESHOLD}",
                     marker=dict(color=SUPPRESSED_COLOUR, pattern=dict(shape="/")),
                     text=[text.SUPPRESSED if s else "" for s in stubs], textposition="outside", cliponaxis=False,
                     hovertemplate=f"%{{x}}: {value_name} {SUPPRESSED_HOVER}<extra></extra>")

@@ -94,7 +94,7 @@ _MEASURES = [
             "Not available for AJK and Gilgit-Baltistan.", "rate"),
     Measure("change", "change vs previous period",
             "Change against the previous period of equal length (for 2022–2023: 2020–2021), in per cent of the "
-            "previous value. Computed from published (protected) numbers; not shown when either is suppressed.",
+            "previous value. Computed from released numbers; not shown when the previous value is below 20.",
             "percent"),
     Measure("months_to_verdict", "months from FIR to verdict",
             "Whole months from the FIR to the verdict, for concluded trials. The median is the middle case.",
@@ -206,8 +206,8 @@ LIMITATIONS = [
      "Jammu & Kashmir and Gilgit-Baltistan, so their rates are not available."),
     ("**Districts.** Agencies' district names are matched to the 2023 gazetteer; a case whose district is unknown "
      "counts in its province and in Pakistan, not in any district."),
-    ("**Small numbers are protected.** Published counts are rounded and small ones suppressed, so parts may not "
-     "add up exactly to totals."),
+    ("**Every number carries noise added for privacy.** Each table of the release has its own noise, so parts "
+     "may not add up exactly to totals; the ± beside a number is its 95% margin."),
 ]
 
 
@@ -219,7 +219,7 @@ def is_missing(value) -> bool:
 
 
 def is_zero(value) -> bool:
-    """A published count that is a true 0 (a suppressed one, 1 to 9, is not)."""
+    """A shown count of exactly 0 (one under 10 is shown as "<10", not as 0)."""
     return not is_missing(value) and value == 0
 
 
