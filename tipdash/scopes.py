@@ -2,8 +2,8 @@
 
 The shared :class:`~tipdash.filters.Filters` already express any set of provinces or districts, so an area here is
 only a *name* for such a set: a division or a region is the list of its districts, and its counts are computed by
-the ordinary query functions over that list. Each count of an area is therefore one protected cell (a SQL aggregate
-over all its cases, suppressed and rounded once), never a sum of protected district counts.
+the ordinary query functions over that list: a province from the province tables, a division or region as the sum
+of its districts' released cells (post-processing of the release, with the margin of that many cells).
 
 Divisions come from the district gazetteer (``data/reference/districts.csv``, column ``division``). Regions that
 are not administrative units are data, in :data:`REGIONS` below: add one by adding a line.
