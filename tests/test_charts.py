@@ -61,8 +61,8 @@ def test_ranked_bars_show_under_10_as_a_labelled_stub():
     main, stub = fig.data
     assert list(main.x) == [1500.0, None, 30.0]
     assert list(main.text) == ["1,500", "", "30"]
-    assert list(stub.x) == [None, privacy.SUPPRESS_BELOW, None] and stub.text[1] == text.SUPPRESSED
-    assert "suppressed" in stub.name.lower()
+    assert list(stub.x) == [None, privacy.SHOW_BELOW, None] and stub.text[1] == text.SUPPRESSED
+    assert stub.name == f"Fewer than {privacy.SHOW_BELOW}"
 
 
 def test_percent_bars_say_not_available():
@@ -81,7 +81,7 @@ def test_funnel_has_five_stages_with_share_lost():
     df["share_of_reported"] = privacy.rate(df["value"], pd.Series([1000] * 5, dtype="Int64"))
     fig = charts.funnel(df, "2023")
     bar = fig.data[0]
-    assert len(bar.y) == 5 and bar.x[-1] == privacy.SUPPRESS_BELOW
+    assert len(bar.y) == 5 and bar.x[-1] == privacy.SHOW_BELOW
     assert bar.text[0] == "1,000" and "30.0% lost" in bar.text[1]
     assert bar.text[-1].startswith(text.SUPPRESSED)
     assert "2023" in fig.layout.title.text

@@ -12,7 +12,10 @@ interaction after a rebuild reads the new release without a restart.
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +26,7 @@ import streamlit as st
 from tipcore import config
 
 PACKAGE = "datapackage.json"
+SCHEMA = "rel"
 # Frictionless field types -> DuckDB column types.
 TYPES = {"integer": "BIGINT", "number": "DOUBLE", "string": "VARCHAR", "date": "DATE", "boolean": "BOOLEAN",
          "year": "INTEGER", "datetime": "TIMESTAMP"}
@@ -77,18 +81,25 @@ def _load(path: str, inode: int, mtime_ns: int) -> Release:
     except (OSError, ValueError):
         raise ReleaseUnavailable("The release's datapackage.json cannot be read. Rebuild it with "
                                  "`python -m etl build`.") from None
-    con = duckdb.connect(":memory:")
+    # The tables go into a DuckDB file of this process's own, which is then attached read-only: no statement can
+    # change what other sessions read.
+    scratch = Path(tempfile.mkdtemp(prefix="tip-release-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    copy = scratch / "release.duckdb"
     try:
-        for res in package.get("resources", []):
-            fields = res.get("schema", {}).get("fields", [])
-            columns = {f["name"]: TYPES.get(f.get("type", "string"), "VARCHAR") for f in fields}
-            con.execute(f'CREATE TABLE "{res["name"]}" AS SELECT * FROM read_csv(?, header = true, columns = ?)',
-                        [str(folder / res["path"]), columns])
-        # Defence in depth: after loading, no query may read or write any file.
+        with duckdb.connect(str(copy)) as writer:
+            for res in package.get("resources", []):
+                fields = res.get("schema", {}).get("fields", [])
+                columns = {f["name"]: TYPES.get(f.get("type", "string"), "VARCHAR") for f in fields}
+                writer.execute(f'CREATE TABLE "{res["name"]}" AS SELECT * FROM read_csv(?, header = true, '
+                               "columns = ?)", [str(folder / res["path"]), columns])
+        con = duckdb.connect(":memory:")
+        con.execute(f"ATTACH ? AS {SCHEMA} (READ_ONLY)", [str(copy)])
+        con.execute(f"USE {SCHEMA}")
+        # Defence in depth: no query may read or write any other file.
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
     except (duckdb.Error, KeyError) as exc:
-        con.close()
         raise ReleaseUnavailable(f"The release is damaged ({type(exc).__name__}). Rebuild it with "
                                  "`python -m etl build`.") from None
     return Release(con, package)
@@ -110,6 +121,7 @@ def package() -> dict:
 def fetch_df(sql: str, params: dict | list | None = None) -> pd.DataFrame:
     """Run one query on a cursor of its own: the cached connection is shared between sessions' threads."""
     cur = release().con.cursor()
+    cur.execute(f"USE {SCHEMA}")
     try:
         return cur.execute(sql, params or {}).df() if params else cur.execute(sql).df()
     finally:

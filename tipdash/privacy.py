@@ -63,7 +63,7 @@ def format_count(value) -> str:
     """A released count as shown to people: thousands separators, "<10" below the display threshold."""
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return SUPPRESSED_LABEL
-    if int(value) < SHOW_BELOW:
+    if 0 < int(value) < SHOW_BELOW or int(value) < 0:  # an empty selection is a true 0
         return SUPPRESSED_LABEL
     return f"{int(value):,}"
 

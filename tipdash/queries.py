@@ -396,7 +396,7 @@ def top_districts(f: Filters, n: int = 10, measure: str = "cases") -> pd.DataFra
 
 
 def _with_names(df: pd.DataFrame) -> pd.DataFrame:
-    names = _gazetteer()
+    names = gazetteer()
     attrs = df.attrs
     out = df.merge(names, on="district_id", how="left")
     out.attrs = attrs
@@ -404,7 +404,7 @@ def _with_names(df: pd.DataFrame) -> pd.DataFrame:
 
 
 @cached
-def _gazetteer() -> pd.DataFrame:
+def gazetteer() -> pd.DataFrame:
     return _df(f"SELECT district_id, name, province, lat, lon, population_2023 AS population FROM {GAZETTEER}")
 
 
@@ -412,7 +412,8 @@ def _gazetteer() -> pd.DataFrame:
 def smuggling_cases(f: Filters) -> object:
     """Released count of smuggling-of-migrants cases under the other filters (shown apart, never mixed in)."""
     df = released(replace(f, offences=(), include_smuggling=True), ["cases"], by=("kind",))
-    return privacy.shown(df.loc[df["kind"] == "smuggling", "cases"]).iloc[0]
+    smuggling = privacy.shown(df.loc[df["kind"] == "smuggling", "cases"])
+    return smuggling.iloc[0] if len(smuggling) else None  # None: the release holds no table for these filters
 
 
 # TIP report tiers and government figures (published facts, copied into the release as they are) ---------------
@@ -545,7 +546,7 @@ def district_measures(f: Filters) -> pd.DataFrame:
     prev = f.previous()
     cur = released(f, ["cases", "victims"], by=("district_id",))
     before = released(f, ["cases"], by=("district_id",), years=(prev.year_from, prev.year_to))
-    df = _gazetteer().merge(cur, on="district_id", how="left").merge(
+    df = gazetteer().merge(cur, on="district_id", how="left").merge(
         before.rename(columns={"cases": "cases_prev", "cases" + MOE: "cases_prev" + MOE}), on="district_id",
         how="left")
     df = _in_area(df, f)
@@ -574,7 +575,7 @@ def area_indicators(f: Filters, label: str = "") -> pd.DataFrame:
 
 def _population(f: Filters) -> float | None:
     """2023 census population of the area: None when any part of it has no census figure (AJK, GB)."""
-    g = _in_area(_gazetteer(), f)
+    g = _in_area(gazetteer(), f)
     pop = pd.to_numeric(g["population"], errors="coerce")
     if f.districts or f.provinces:
         return float(pop.sum()) if len(pop) and pop.notna().all() else None
@@ -646,7 +647,7 @@ def attrition_by_area(f: Filters, level: str = "province") -> pd.DataFrame:
     col = AREA_LEVELS[level]
     df = add_rates(released(f, STAGE_COUNTS, by=(col,)))
     if level == "district":
-        df = _in_area(_gazetteer().merge(df, on="district_id", how="left"), f)
+        df = _in_area(gazetteer().merge(df, on="district_id", how="left"), f)
     else:
         df = df[df["province"] != catalogue.NO_PROVINCE] if not f.provinces else df
         if f.provinces:
@@ -751,7 +752,7 @@ def scorecard_inputs(f: Filters) -> pd.DataFrame:
     """Per district: released counts and the indicators the scorecard scores (what districts are released with)."""
     wanted = [m for m in INDICATOR_COUNTS if m in catalogue.TABLES["district_year"].measures]
     df = add_rates(released(f, wanted, by=("district_id",)))
-    df = _in_area(_gazetteer().merge(df, on="district_id", how="left"), f)
+    df = _in_area(gazetteer().merge(df, on="district_id", how="left"), f)
     for missing in ("victims_referred", "referral_rate", "months_to_verdict"):
         df[missing] = np.nan  # not released per district
     return shown(df, wanted).sort_values(["province", "name"]).reset_index(drop=True)

@@ -131,6 +131,8 @@ def nothing_to_show(f: Filters) -> None:
 def smuggling_note(f: Filters) -> None:
     """Smuggling of migrants is always shown apart from trafficking."""
     n = queries.smuggling_cases(f)
+    if n is None:  # the release holds no smuggling count for these filters
+        return
     if f.include_smuggling:
         st.caption(f"Smuggling of migrants is included in these numbers ({text.count(n)} cases). "
                    f"{text.SMUGGLING_EXPLAINED}")
