@@ -53,6 +53,7 @@ class DefaultSource:
     file: str          # name in the download cache
     description: str
     flag: str          # the option that gives this layer from a file instead
+    columns: str       # what such a file needs
 
 
 # OpenStreetMap admin boundaries, 2023-census district set (post-census districts folded into their parents),
@@ -60,12 +61,13 @@ class DefaultSource:
 PAKISTAN_SOURCE = DefaultSource(
     "https://raw.githubusercontent.com/AbuBakrCh/pakistan-map/c004fc69bae6f67ea94b3117d9ba61a0c04e8b83/"
     "data/bundle/geography.topojson.json",
-    "pak_admin_2023_osm.topo.json", "district and province boundaries (OpenStreetMap)", "--from")
+    "pak_admin_2023_osm.topo.json", "district and province boundaries (OpenStreetMap)", "--from", "a name column")
 # Natural Earth 1:50m admin-0: unlike 1:110m it has the small states the TIP Report ranks (Bahrain, Singapore...).
 WORLD_SOURCE = DefaultSource(
     "https://raw.githubusercontent.com/nvkelso/natural-earth-vector/709ffdf7e55f73a0d81dd1adcb4a1032a38e3730/"
     "geojson/ne_50m_admin_0_countries.geojson",
-    "world_countries_ne50m.geojson", "country boundaries (Natural Earth)", "--world")
+    "world_countries_ne50m.geojson", "country boundaries (Natural Earth)", "--world",
+    "a name and an ISO3 code column")
 
 
 @dataclass(frozen=True)
@@ -316,7 +318,7 @@ def _local_file(src: str | None, default: DefaultSource, cache: Path, log: Calla
             f"Missing: {default.description}. The download from {url} failed ({exc}).\n"
             f"Fix: run `python -m etl boundaries` again with internet access; or copy the file to {dest} "
             f"(it is then reused); or use a local file: `python -m etl boundaries {flag} PATH` "
-            "(GeoJSON, GeoPackage or shapefile with a name column)."
+            f"(GeoJSON, GeoPackage or shapefile with {default.columns})."
         ) from None
     return dest
 
@@ -344,8 +346,8 @@ def _not_given(default: DefaultSource, layers: list[str], out_dir: Path, cached:
     return (f"Missing: {default.description}. A source was given for another layer, so nothing is downloaded; "
             f"and there is no {files} in {out_dir}, no committed copy in {geo_dir()} and no earlier download "
             f"{cached}.\nFix: give the file: `python -m etl boundaries {default.flag} PATH` (GeoJSON, GeoPackage or "
-            "shapefile with a name column); or run `python -m etl boundaries` with no source options where there "
-            "is internet access.")
+            f"shapefile with {default.columns}); or run `python -m etl boundaries` with no source options where "
+            "there is internet access.")
 
 
 def _is_url(src: str) -> bool:
@@ -479,9 +481,10 @@ def simplify_coverage(geoms: np.ndarray, how: Simplification) -> np.ndarray:
 
     The borders are snapped to a grid of ``how.decimals`` places (snap-rounding, so no two borders cross) and split
     into arcs between the points where three or more polygons (or the outside) meet. Each arc is simplified
-    (Douglas-Peucker, end points fixed) with the tolerance of the smallest polygon it bounds (see
-    :class:`Simplification`) and rounded; an arc that then crosses itself or another arc is redone with half the
-    tolerance. The polygons are rebuilt from the arcs' faces. Islands smaller than their tolerance vanish.
+    (Douglas-Peucker, topology-preserving, end points fixed) with the tolerance of the smallest polygon it bounds
+    (see :class:`Simplification`) and rounded. Arcs that then cross each other are simplified again, together, and
+    if need be with less tolerance (see below). The polygons are rebuilt from the faces the arcs enclose, each face
+    going to the input polygon it overlaps most. Islands smaller than their tolerance vanish.
     """
     geoms = np.asarray(geoms, dtype=object)
     if not len(geoms):
@@ -523,6 +526,8 @@ def simplify_coverage(geoms: np.ndarray, how: Simplification) -> np.ndarray:
             tolerance[members] = tolerance[members].min() / (2 if strikes[members].min() > 2 else 1)
             lines = [arcs[members[0]]] if len(members) == 1 else shapely.get_parts(shapely.simplify(
                 shapely.multilinestrings(arcs[members]), tolerance[members[0]], preserve_topology=True))
+            if len(lines) != len(members):  # (never seen: the simplifier keeps every part)
+                lines, tolerance[members] = arcs[members], 0.0
             for i, line in zip(members, lines, strict=True):
                 simplified[i] = _simplified_arc(line, tolerance[i] if len(members) == 1 else 0.0, how.decimals,
                                                 how.decimals)

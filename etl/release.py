@@ -764,7 +764,6 @@ def _manifest(dom: Domain, vector_plan: dict[tuple[str, str], VectorPlan], years
         "synthetic": dom.is_demo,
         "tables": tables,
         "years": {str(y): {"rho": year_rho,
-                           "spent_in_this_release": s.spent,
                            "cumulative_rho": s.cumulative,
                            "cumulative_epsilon": epsilon(s.cumulative),
                            "releases": s.releases,

@@ -116,12 +116,23 @@ def _station_words(sql: str) -> str:
     return f"regexp_replace(lower({text}), '[^\\p{{L}}\\p{{N}}]+', '', 'g')"
 
 
-def _station_sql(fir_text: str, column: str) -> str:
-    """The police station as written (before letters repeated in a row are collapsed), or NULL."""
-    after = (f"CASE WHEN regexp_matches({fir_text}, '(?i){STATION_MARKER}') "
-             f"THEN regexp_extract({fir_text}, '(?i)(?:{STATION_MARKER})(.*)$', 1) "
-             f"ELSE regexp_extract({fir_text}, '{FIR_NO_YEAR}(.*)$', 3) END")
-    return f"coalesce(nullif({_station_words(column)}, ''), nullif({_station_words(after)}, ''))"
+def _fir_tail_sql(fir_text: str) -> str:
+    """The part of an FIR text that may name the station: after a station marker, else after the number."""
+    after_marker = f"nullif(regexp_extract({fir_text}, '(?i)(?:{STATION_MARKER})(.*)$', 1), '')"
+    return f"coalesce({after_marker}, regexp_extract({fir_text}, '{FIR_NO_YEAR}(.*)$', 3))"
+
+
+def _stations_sql(source: str) -> str:
+    """The police station compared between records, for each distinct (station_raw, fir_tail) of ``source``: the
+    column's, else the FIR text's, as letters and digits with a letter repeated in a row written once (Saddar,
+    Sadar); NULL when neither names one."""
+    words = f"coalesce(nullif({_station_words('station_raw')}, ''), nullif({_station_words('fir_tail')}, ''))"
+    return f"""
+            SELECT station_raw, fir_tail,
+                   nullif(array_to_string(list_filter(chars, lambda ch, n: n = 1 OR ch <> chars[n - 1]), ''), '')
+                       AS police_station
+            FROM (SELECT station_raw, fir_tail, string_split({words}, '') AS chars
+                  FROM (SELECT DISTINCT station_raw, fir_tail FROM {source}))"""
 
 
 def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_id: int, today: dt.date) -> None:
@@ -142,7 +153,7 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
                    nullif(ltrim(fir_parts['no'], '0'), '') AS fir_no,
                    CASE length(fir_parts['yr']) WHEN 2 THEN '20' || fir_parts['yr'] WHEN 4 THEN fir_parts['yr']
                         END AS fir_year,
-                   {_station_sql("fir_text", "r.police_station")} AS station_text,
+                   r.police_station AS station_raw, {_fir_tail_sql("fir_text")} AS fir_tail,
                    dm.district_id, coalesce(dm.province, $province) AS province, dm.method AS district_match,
                    {parse_dates},
                    {", ".join(f"c_{f}.value AS {f}" for f in CODED)},
@@ -242,13 +253,13 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
                        CASE WHEN inv_ok >= fir_ok OR fir_ok IS NULL THEN inv_ok END AS inv_v,
                        CASE WHEN challan_ok >= fir_ok OR fir_ok IS NULL THEN challan_ok END AS challan_v
                 FROM checked),
-            s AS (SELECT *, string_split(station_text, '') AS station_chars FROM d)
+            -- Few distinct station spellings: each is read once, not once a row.
+            stations AS ({_stations_sql("d")}),
+            s AS (SELECT d.*, st.police_station FROM d LEFT JOIN stations st
+                  ON st.station_raw IS NOT DISTINCT FROM d.station_raw AND st.fir_tail IS NOT DISTINCT FROM d.fir_tail)
             SELECT $file_id AS file_id, $sid AS source_id, $grain AS grain, _row, _raw_hash AS raw_hash,
                    $repeat AS rows_can_repeat, case_ref, district_raw,
-                   fir_no, fir_year,
-                   -- Letters doubled in one spelling and not in another (Saddar, Sadar) are one letter.
-                   array_to_string(list_filter(station_chars, lambda c, i: i = 1 OR c <> station_chars[i - 1]), '')
-                       AS police_station,
+                   fir_no, fir_year, police_station,
                    district_id, province, district_match,
                    date_reported,
                    fir_v AS fir_date, inv_v AS investigation_date, challan_v AS challan_date,

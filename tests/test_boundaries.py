@@ -311,6 +311,7 @@ def test_from_file_with_nothing_to_reuse_says_what_is_missing(tmp_path, monkeypa
                                  log=quiet)
     message = str(error.value)
     assert "country boundaries" in message and "nothing is downloaded" in message and "--world PATH" in message
+    assert "ISO3" in message
     assert downloads == []
     assert (tmp_path / "out" / "districts.geojson").is_file()  # what could be built was written
     assert not (tmp_path / "out" / "countries.geojson").exists()

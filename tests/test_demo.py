@@ -229,6 +229,33 @@ def test_victim_rows_repeat_their_case(sim):
         assert (rows.groupby("_case")[case_columns].nunique(dropna=False) == 1).all().all(), layout.source_id
 
 
+def test_victim_grain_files_hold_raids_of_many_victims_of_one_sex_and_age_band(sim):
+    """Many men and boys freed in one raid: distinct victims whose sex and age band, some even whose age, repeat."""
+    for layout in (demo.NGO, demo.FIA):
+        export = demo.render(sim, layout, SEED)
+        rows = pd.DataFrame(export.columns).assign(_case=export.case)
+        age = pd.to_numeric(rows[layout.headers_for("victim_age")[0]], errors="coerce")
+        band = pd.cut(age, [-1, 8, 17, 20, 23, 26, 29, 38, 47, 200]).astype(str)
+        same = rows.assign(_band=band).groupby(["_case", layout.headers_for("victim_sex")[0], "_band"]).size()
+        assert (same >= 6).sum() >= 10, layout.source_id
+        # Rows alike in every mapped column, told apart by the personal ones only (names, CNIC).
+        mapped = [h for h, what in layout.columns if what not in demo.PERSONAL]
+        alike = rows.duplicated(mapped, keep=False) & ~rows.duplicated(keep=False)
+        assert alike.sum() >= 20, layout.source_id
+
+
+def test_fir_numbers_restart_at_every_police_station(sim):
+    """45/2023 is an FIR at several stations of one district, and at a station of the same name elsewhere."""
+    export = demo.render(sim, demo.PUNJAB_POLICE, SEED)
+    rows = pd.DataFrame(export.columns)
+    fir = rows["FIR No./P.S."].str.extract(r"^(\d+)/(\d{4}) PS (.+)$").dropna()
+    fir = fir.assign(district=rows.loc[fir.index, "District"])
+    stations = fir.groupby(["district", 0, 1])[2].nunique()
+    assert (stations >= 2).sum() >= 100
+    districts = fir.groupby([0, 1, 2])["district"].nunique()
+    assert (districts >= 2).sum() >= 100
+
+
 # --- shape of the truth ----------------------------------------------------------------------------------------------
 
 def test_province_shares_follow_the_reported_figures(sim):
