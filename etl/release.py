@@ -851,4 +851,5 @@ def summary_line(result: dict | None) -> str:
         parts.append("FROZEN (budget spent): " + ", ".join(map(str, result["frozen_years"])))
     if result["cases_outside_years"]:
         parts.append(f"{result['cases_outside_years']:,} cases outside the years left out")
-    return f"Public release {result['release_id']}: {'; '.join(parts)} ({result['seconds']:.1f} s)"
+    parts.append(f"{result['seconds']:.1f} s")
+    return f"Public release {result['release_id']}: {'; '.join(parts)}: {result['release_dir']}"
