@@ -33,6 +33,7 @@ import math
 import os
 import re
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -418,8 +419,6 @@ def _reference(con: duckdb.DuckDBPyConnection) -> list[tuple[dict, bytes]]:
 
 def _duck_csv(con: duckdb.DuckDBPyConnection, query: str) -> bytes:
     """A query's result as CSV bytes, written by DuckDB's CSV writer (into a private temporary file)."""
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="tip-release-") as tmp:
         target = Path(tmp) / "out.csv"
         con.execute(f"COPY ({query}) TO '{_sql_text(str(target))}' (HEADER, DELIMITER ',')")
@@ -852,4 +851,5 @@ def summary_line(result: dict | None) -> str:
         parts.append("FROZEN (budget spent): " + ", ".join(map(str, result["frozen_years"])))
     if result["cases_outside_years"]:
         parts.append(f"{result['cases_outside_years']:,} cases outside the years left out")
-    return f"Public release {result['release_id']}: {'; '.join(parts)} ({result['seconds']:.1f} s)"
+    parts.append(f"{result['seconds']:.1f} s")
+    return f"Public release {result['release_id']}: {'; '.join(parts)}: {result['release_dir']}"
