@@ -58,7 +58,8 @@ def reports_dir(warehouse: Path | None = None) -> Path:
 
 
 def secrets_file() -> Path:
-    return _path("TIP_SECRETS_FILE", REPO_ROOT / ".streamlit" / "secrets.toml")
+    """The ETL's pseudonym key: in the private folder, never where Streamlit would load it into the web process."""
+    return _path("TIP_SECRETS_FILE", private_dir() / "secrets.toml")
 
 
 # Small-cell protection: counts from 1 to SUPPRESS_BELOW - 1 are shown as "<10".
