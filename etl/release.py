@@ -299,6 +299,7 @@ def _warehouse(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         raise ReleaseError(f"no warehouse at {Path(warehouse).name}; build it first (python -m etl build)")
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")  # the build prints its own progress
         con.execute(f"ATTACH '{_sql_text(str(warehouse))}' AS wh (READ_ONLY)")
         yield con
     finally:
