@@ -1,4 +1,4 @@
-"""Entry point: page config, the warehouse guard, the demo banner, the shared filters and the page table."""
+"""Entry point: page config, the release guard, the demo banner, the shared filters and the page table."""
 
 from pathlib import Path
 
@@ -11,7 +11,7 @@ PAGES = Path(__file__).parent / "pages"
 st.set_page_config(page_title=text.APP_SHORT, page_icon="⚖️", layout="wide",
                    initial_sidebar_state="expanded")
 
-ui.ensure_warehouse()
+ui.ensure_release()
 
 page = st.navigation({
     "Dashboard": [

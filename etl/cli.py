@@ -1,6 +1,7 @@
 """Command line: `python -m etl build`, `python -m etl demo`, `python -m etl boundaries`.
 
 Users see a progress bar, a one-screen summary and plain messages; a stack trace goes to a log file only.
+Messages are printed as Rich Text, never as markup: "[columns] must map ..." keeps its brackets.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from tipcore import config
 
@@ -27,8 +29,14 @@ commands:
 `python -m etl COMMAND --help` shows a command's options."""
 
 
+def say(message: str, lead: str = "", style: str = "") -> None:
+    """Print ``lead`` (in ``style``) and ``message`` as plain text: brackets and paths are shown as they are."""
+    console.print(Text.assemble((lead, style), message) if lead else Text(message, style=style))
+
+
 def _print_summary(summary: dict) -> None:
-    table = Table(title=f"ETL run {summary['run_id']}" + (" — SYNTHETIC DEMO DATA" if summary["is_demo"] else ""),
+    table = Table(title=Text(f"ETL run {summary['run_id']}"
+                             + (" — SYNTHETIC DEMO DATA" if summary["is_demo"] else "")),
                   show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column(justify="right")
@@ -48,15 +56,19 @@ def _print_summary(summary: dict) -> None:
         ("Warehouse version", summary["warehouse_version"]),
         ("Time", f"{sum(summary['timings'].values()):.1f} s"),
     ):
-        table.add_row(label, value)
+        table.add_row(Text(label), Text(str(value)))
     console.print(table)
-    console.print(f"Report (rejected rows, district matches): {summary['report_dir']}")
+    say(f"Report (rejected rows, district matches): {summary['report_dir']}")
     from etl.release import summary_line  # here: OpenDP loads only after a build
 
-    console.print(summary_line(summary.get("release")))
+    result = summary.get("release")
+    if result and not result.get("ok", True):  # summary_line writes this case as markup; the error is plain text
+        say(str(result.get("error")), lead="Public release not updated (the previous one stays): ", style="red")
+    else:
+        say(summary_line(result))
     skipped = [f for f in summary["input_files"] if not f["loaded"]]
     if skipped:
-        console.print(f"[yellow]{len(skipped)} file(s) skipped; reasons in rejected_rows.csv[/]")
+        say(f"{len(skipped)} file(s) skipped; reasons in rejected_rows.csv", style="yellow")
 
 
 def build(argv: list[str]) -> int:
@@ -72,22 +84,22 @@ def build(argv: list[str]) -> int:
         if args.quiet:
             summary = build_warehouse(args.raw, args.warehouse)
         else:
-            with Progress(TextColumn("{task.description:<60}"), BarColumn(), TimeElapsedColumn(),
+            with Progress(TextColumn("{task.description:<60}", markup=False), BarColumn(), TimeElapsedColumn(),
                           console=console, transient=True) as bar:
                 task = bar.add_task("Starting", total=1.0)
                 summary = build_warehouse(
                     args.raw, args.warehouse,
                     progress=lambda msg, frac: bar.update(task, description=msg[:60], completed=frac))
     except BuildError as exc:
-        console.print(f"[red]Build stopped:[/] {exc}")
-        console.print("The previous warehouse, if any, is unchanged.")
+        say(str(exc), lead="Build stopped: ", style="red")
+        say("The previous warehouse, if any, is unchanged.")
         return 2
     except Exception as exc:  # noqa: BLE001 - the user gets a message, the trace goes to a log file
         log = config.reports_dir() / f"crash-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(traceback.format_exc(), encoding="utf-8")
-        console.print(f"[red]Build failed unexpectedly:[/] {type(exc).__name__}. The previous warehouse, if any, is "
-                      f"unchanged. Details for a developer: {log}")
+        say(f"{type(exc).__name__}. The previous warehouse, if any, is unchanged. Details for a developer: {log}",
+            lead="Build failed unexpectedly: ", style="red")
         return 1
     _print_summary(summary)
     return 0

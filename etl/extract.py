@@ -710,7 +710,9 @@ def read_workbook(path: Path, layouts: list[Layout]) -> Workbook:
         book.problem = str(problem)
         return book
     _fill_merged(rows, merged, first_row, sheet.start[1], header_at, book.issues, path.name)
-    data: dict[str, list] = {f"c{i}": [] for i in book.plan.values()}
+    # Each column once, however many fields read it (case_ref and fir_number may both be the FIR column).
+    kept = sorted(set(book.plan.values()))
+    data: dict[str, list] = {f"c{i}": [] for i in kept}
     row_numbers: list[int] = []
     row_hashes: list[int] = []
     for offset, values in enumerate(rows[header_at + 1:], start=header_at + 1):
@@ -718,7 +720,7 @@ def read_workbook(path: Path, layouts: list[Layout]) -> Workbook:
             continue
         row_numbers.append(first_row + offset)
         row_hashes.append(hash(tuple(values)) & HASH_MASK)
-        for i in book.plan.values():
+        for i in kept:
             data[f"c{i}"].append(_cell_text(values[i]) if i < len(values) else None)
     book.frame = pd.DataFrame({"_row": row_numbers, **data}, dtype=object)
     book.frame["_raw_hash"] = np.array(row_hashes, dtype=np.uint64)

@@ -279,6 +279,10 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
         timings[name] = round(now - clock, 3)
         clock = now
 
+    try:  # checked before anything is generated or read: a bad key is a plain message, not a crash
+        key = anonymise.pseudonym_key()
+    except anonymise.PseudonymKeyError as exc:
+        raise BuildError(str(exc)) from None
     demo_manifest = _ensure_input(raw, progress)
     step("demo")
     try:
@@ -287,16 +291,16 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
         raise BuildError(str(exc)) from None
     if not layouts:
         raise BuildError(f"no source layouts in {config.sources_dir().name}/; add one (see data/README.md)")
-    key = anonymise.pseudonym_key()
     paths = input_files(raw)
     building = target.parent / f".{target.name}.building-{os.getpid()}"
     workdir = target.parent / f".{target.name}.building-{os.getpid()}.tmp"
     workdir.mkdir(exist_ok=True)
     con = duckdb.connect()
     try:
-        con.execute(f"SET temp_directory = '{workdir}'")
+        # Paths are bound, never pasted into the SQL: a folder may be called "o'brien data" or "ڈیٹا فولڈر".
+        con.execute("SET temp_directory = ?", [str(workdir)])
         building.unlink(missing_ok=True)
-        con.execute(f"ATTACH '{building}' AS out")
+        con.execute("ATTACH ? AS out", [str(building)])
         con.execute("USE out")
         load_reference(con)
         con.execute("USE memory")

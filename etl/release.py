@@ -299,6 +299,7 @@ def _warehouse(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         raise ReleaseError(f"no warehouse at {Path(warehouse).name}; build it first (python -m etl build)")
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")  # the build prints its own progress
         con.execute(f"ATTACH '{_sql_text(str(warehouse))}' AS wh (READ_ONLY)")
         yield con
     finally:
@@ -839,11 +840,11 @@ def publish_after_build(warehouse: Path, progress: Progress | None = None) -> di
 
 
 def summary_line(result: dict | None) -> str:
-    """One line for the build summary printed by `python -m etl build`."""
+    """One line (plain text, no markup) for the build summary printed by `python -m etl build`."""
     if not result:
         return "Public release: not built"
     if not result.get("ok", True):
-        return f"[red]Public release not updated (the previous one stays):[/] {result.get('error')}"
+        return f"Public release not updated (the previous one stays): {result.get('error')}"
     parts = [f"{result['tables']} tables, years {result['years']}"]
     parts.append(f"rho spent on {len(result['rho_spent'])} year(s)" if result["rho_spent"]
                  else "nothing spent (same data as the last release)")

@@ -31,6 +31,16 @@ os.environ.update({
 })
 
 
+E2E = Path(__file__).resolve().parent / "e2e"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every browser test (tests/e2e) is slow: `pytest -m "not slow"` leaves them out of the quick subset."""
+    for item in items:
+        if E2E in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(TEST_ROOT, ignore_errors=True)
 

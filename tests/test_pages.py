@@ -182,30 +182,6 @@ def test_about_lists_sources_method_and_runs(options):
     assert len(at.dataframe) >= 2  # sources and the privacy loss per year
 
 
-def test_first_start_builds_the_warehouse_with_progress(warehouse, tmp_path, monkeypatch):
-    """No warehouse: the app calls the ETL with a progress callback, then shows the pages."""
-    import shutil
-
-    import etl.pipeline
-
-    target = tmp_path / "warehouse.duckdb"
-    monkeypatch.setenv("TIP_WAREHOUSE", str(target))
-    messages = []
-
-    def fake_build(raw_dir=None, warehouse_path=None, progress=None):
-        for i, step in enumerate(["Reading agency files", "Loading"]):
-            progress(step, i / 2)
-            messages.append(step)
-        shutil.copy(warehouse, target)
-        return {}
-
-    monkeypatch.setattr(etl.pipeline, "build_warehouse", fake_build)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert not at.exception
-    assert messages == ["Reading agency files", "Loading"] and target.exists()
-    assert metrics(at)["Cases reported"]
-
-
 def test_a_damaged_release_shows_a_message_not_a_traceback(tmp_path, monkeypatch):
     bad = tmp_path / "release"
     bad.mkdir()

@@ -45,8 +45,8 @@ def test_filter_options_come_from_the_release(con, options):
 @pytest.mark.parametrize(("change", "table"), [
     ({}, "national_year"),
     ({"offences": ("bonded_labour",)}, "national_year_offence"),
-    ({"provinces": ("Punjab",)}, "province_year"),
-    ({"districts": ("lahore",)}, "district_year"),
+    ({"provinces": ("Punjab",)}, "province_year_total"),
+    ({"districts": ("lahore",)}, "district_year_total"),
     ({"offences": ("bonded_labour",), "districts": ("lahore",)}, "district_year_offence"),
     ({"agencies": ("fia",)}, "province_year_agency"),
 ])

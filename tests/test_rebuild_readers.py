@@ -40,7 +40,67 @@ def count_cases() -> int:
     return int(db.fetch_df("SELECT count(*) AS n FROM cases")["n"].iloc[0])
 
 
+class Readers:
+    """Reader threads that query the warehouse in a loop. The test announces a phase and what a query may answer
+    in it (``expect``), and waits until each reader has answered a query started in it (``wait_for_all``): no
+    sleeps, so each reader is seen answering in every phase however busy the machine is. A query that spans
+    several phases (its thread paused between them) may answer what any of them allows."""
+
+    def __init__(self, n: int, *allowed: int):
+        self.condition = threading.Condition()
+        self.allowed = [frozenset(allowed)]  # what a query may answer, by phase
+        self.answered = [-1] * n  # the last phase each reader answered in
+        self.answers: list[tuple[int, int]] = []  # (phase, cases)
+        self.wrong: list[tuple[int, int, frozenset]] = []
+        self.errors: list[BaseException] = []
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self._read, args=(i,), daemon=True) for i in range(n)]
+
+    def _read(self, i: int) -> None:
+        while not self.stop.is_set():
+            with self.condition:
+                phase = len(self.allowed) - 1
+            try:
+                n = count_cases()
+            except BaseException as exc:  # noqa: BLE001 - every failure is a finding
+                n = None
+                self.errors.append(exc)
+            with self.condition:
+                allowed = frozenset().union(*self.allowed[phase:])
+                if n is not None:
+                    self.answers.append((phase, n))
+                    if n not in allowed:
+                        self.wrong.append((phase, n, allowed))
+                self.answered[i] = max(self.answered[i], phase)
+                self.condition.notify_all()
+
+    def expect(self, *allowed: int) -> int:
+        with self.condition:
+            self.allowed.append(frozenset(allowed))
+            return len(self.allowed) - 1
+
+    def wait_for_all(self, phase: int, timeout: float = 120) -> None:
+        """Until every reader has answered a query started in ``phase`` (the timeout only stops a hung test)."""
+        with self.condition:
+            if not self.condition.wait_for(lambda: min(self.answered) >= phase or self.errors, timeout):
+                raise AssertionError(f"the readers did not answer in phase {phase} within {timeout:.0f} s")
+
+    def __enter__(self) -> Readers:
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=60)
+
+
+@pytest.mark.slow
 def test_readers_keep_answering_while_builds_swap_warehouses_in(monkeypatch, tmp_path):
+    """Each build stops just before its swap (TIP_ETL_PAUSE_AT=swap, as in tests/test_faults.py): every reader
+    answers from the last good warehouse then, either warehouse during the swap, and the new one once the build
+    returns."""
     monkeypatch.setenv("TIP_SOURCES_DIR", str(BAD_LAYOUTS))
     monkeypatch.setenv("TIP_REPORTS_DIR", str(tmp_path / "reports"))
     small, large = tmp_path / "small", tmp_path / "large"
@@ -52,36 +112,48 @@ def test_readers_keep_answering_while_builds_swap_warehouses_in(monkeypatch, tmp
     target = tmp_path / "warehouse.duckdb"
     monkeypatch.setenv("TIP_WAREHOUSE", str(target))
     build_warehouse(small, target, today=TODAY)
-    allowed = {ANCHOR_CASES, ANCHOR_CASES + 4}
-    stop = threading.Event()
-    answers: list[int] = []
-    errors: list[BaseException] = []
-
-    def reader() -> None:
-        while not stop.is_set():
-            try:
-                answers.append(count_cases())
-            except BaseException as exc:  # noqa: BLE001 - every failure is a finding
-                errors.append(exc)
-
-    threads = [threading.Thread(target=reader) for _ in range(READERS)]
-    for t in threads:
-        t.start()
-    try:
+    marker = tmp_path / "paused"
+    monkeypatch.setenv("TIP_ETL_PAUSE_AT", "swap")
+    monkeypatch.setenv("TIP_ETL_PAUSE_MARKER", str(marker))
+    with Readers(READERS, ANCHOR_CASES) as readers:
+        readers.wait_for_all(0)
         for i in range(BUILDS):
-            time.sleep(0.2)
-            build_warehouse(large if i % 2 == 0 else small, target, today=TODAY)
-            # The session's next query after a swap sees the new data: no restart, no stale connection.
-            assert count_cases() == (ANCHOR_CASES + 4 if i % 2 == 0 else ANCHOR_CASES)
-        time.sleep(0.2)
-    finally:
-        stop.set()
-        for t in threads:
-            t.join(timeout=30)
-    record("readers", f"{READERS} reader threads through {BUILDS} builds", queries=len(answers), errors=len(errors),
-           builds=BUILDS)
-    assert not errors, errors[:3]
-    assert len(answers) > 100 and set(answers) <= allowed and set(answers) == allowed
+            old, new = (ANCHOR_CASES, ANCHOR_CASES + 4) if i % 2 == 0 else (ANCHOR_CASES + 4, ANCHOR_CASES)
+            failures: list[BaseException] = []
+            builder = threading.Thread(target=build_into, args=(large if i % 2 == 0 else small, target, failures))
+            builder.start()
+            try:
+                wait_for_marker(marker, builder)
+                # The new warehouse is written and about to be swapped in: every reader answers, from the old one.
+                readers.wait_for_all(readers.expect(old))
+                readers.expect(old, new)  # the swap: either answer
+            finally:
+                marker.unlink(missing_ok=True)
+                builder.join(timeout=120)
+            assert not builder.is_alive() and not failures, failures
+            # The next query after a swap sees the new data: no restart, no stale connection.
+            readers.wait_for_all(readers.expect(new))
+            assert count_cases() == new
+    record("readers", f"{READERS} reader threads through {BUILDS} builds", queries=len(readers.answers),
+           errors=len(readers.errors), builds=BUILDS)
+    assert not readers.errors, readers.errors[:3]
+    assert not readers.wrong, readers.wrong[:3]
+    assert {n for _, n in readers.answers} == {ANCHOR_CASES, ANCHOR_CASES + 4}
+
+
+def build_into(raw: Path, target: Path, failures: list[BaseException]) -> None:
+    try:
+        build_warehouse(raw, target, today=TODAY)
+    except BaseException as exc:  # noqa: BLE001 - the test reports it
+        failures.append(exc)
+
+
+def wait_for_marker(marker: Path, builder: threading.Thread, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not marker.exists():
+        assert builder.is_alive(), "the build ended before reaching the pause"
+        assert time.monotonic() < deadline, "the build did not reach the pause"
+        time.sleep(0.01)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Shared page helpers: the warehouse guard, demo banner, headers, charts, tables and downloads.
+"""Shared page helpers: the release guard, demo banner, headers, charts, tables and downloads.
 
 The byte builders for downloads (``csv_bytes``, ``excel_bytes``, ``parquet_bytes``) and the table formatter are
 plain functions so they can be tested without Streamlit.
@@ -9,10 +9,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
+import subprocess
 import sys
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import IO
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -20,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import streamlit as st
 
+from tipcore import config
 from tipcore.geo import ATTRIBUTIONS
 from tipdash import boundaries, charts, db, queries, text
 from tipdash.filters import FilterOptions, Filters
@@ -27,45 +33,83 @@ from tipdash.filters import FilterOptions, Filters
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-# Warehouse guard --------------------------------------------------------------------------------------------
+# Release guard ----------------------------------------------------------------------------------------------
+
+
+# The first build runs as a command of its own, never inside the server: the dashboard does not import the ETL
+# (tests/test_architecture.py), and the ETL's worker processes then start from `python -m etl`, not from
+# dashboard.py. Same interpreter, same environment (TIP_* settings), run from the repository.
+BUILD_COMMAND = (sys.executable, "-m", "etl", "build", "--quiet")
+BUILD_POLL_SECONDS = 0.5
+
+
+@dataclass
+class _FirstBuild:
+    """The one build process of this server, shared by every session that arrives while it runs."""
+    lock: threading.Lock
+    process: subprocess.Popen | None = None
+    output: IO[bytes] | None = None
 
 
 @st.cache_resource(show_spinner=False)
-def _build_lock() -> threading.Lock:
-    return threading.Lock()
+def _first_build() -> _FirstBuild:
+    return _FirstBuild(threading.Lock())
 
 
-def ensure_warehouse() -> None:
-    """Build the warehouse (with visible progress) when there is none; stop the page with a message if it fails."""
+def ensure_release() -> None:
+    """Build the demo warehouse and its release (with visible progress) when there is no release; stop the page
+    with a message if that fails."""
     if not db.release_file().exists:
-        with _build_lock():  # one build, however many sessions arrive meanwhile
-            if not db.release_file().exists:
-                _build_with_progress()
+        _build_with_progress()
     problem = db.check()
     if problem:
         st.error(problem, icon=":material/database:")
         st.stop()
 
 
+def _start_or_join_build() -> subprocess.Popen:
+    """The running build, or a new one: one build, however many sessions arrive meanwhile; after a failed build
+    the next visit tries again."""
+    state = _first_build()
+    with state.lock:
+        if state.process is None or (state.process.poll() is not None and not db.release_file().exists):
+            if state.output is not None:
+                state.output.close()
+            state.output = tempfile.TemporaryFile()  # noqa: SIM115 - kept open for the sessions that wait
+            state.process = subprocess.Popen(BUILD_COMMAND, cwd=config.REPO_ROOT, env=dict(os.environ),
+                                             stdin=subprocess.DEVNULL, stdout=state.output, stderr=subprocess.STDOUT)
+        return state.process
+
+
+def _build_output(limit: int = 4000) -> str:
+    """What the build command printed (its last ``limit`` characters): a plain message, never a traceback."""
+    state = _first_build()
+    with state.lock:
+        if state.output is None:
+            return ""
+        data = os.pread(state.output.fileno(), 1 << 20, 0)
+    return data.decode("utf-8", errors="replace").strip()[-limit:]
+
 
 def _build_with_progress() -> None:
-    with st.status("No warehouse yet: building it now (synthetic demo data when no agency files are present)…",
+    with st.status("No data release yet: building it now (synthetic demo data when no agency files are present)…",
                    expanded=True) as box:
-        bar = st.progress(0.0, text="Starting")
-
-        def progress(message: str, fraction: float) -> None:
-            bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
-
-        try:
-            from etl.pipeline import build_warehouse  # noqa: PLC0415 - only needed on first start
-
-            build_warehouse(progress=progress)
-        except Exception as exc:  # the ETL reports its own problems; the page only says what to do
-            box.update(label="The warehouse could not be built", state="error", expanded=True)
-            st.error(f"Building the warehouse failed ({type(exc).__name__}: {exc}). Run `python -m etl build` "
-                     "in a terminal to see the full report.")
+        st.caption("The first start builds the data once; later starts open it at once. This page continues "
+                   "by itself when the build is done.")
+        clock = st.empty()
+        started = time.monotonic()
+        process = _start_or_join_build()
+        while process.poll() is None:
+            clock.caption(f"Working… {time.monotonic() - started:.0f} s")
+            time.sleep(BUILD_POLL_SECONDS)
+        clock.empty()
+        if process.returncode != 0 or not db.release_file().exists:
+            box.update(label="The data could not be built", state="error", expanded=True)
+            st.error("Building the data failed. The build said:", icon=":material/database:")
+            st.text(_build_output() or f"(no message; exit code {process.returncode})")
+            st.caption("Fix what it names and reload this page, or run `python -m etl build` in a terminal.")
             st.stop()
-        box.update(label="Warehouse built", state="complete", expanded=False)
+        box.update(label="Data built", state="complete", expanded=False)
 
 
 # Page furniture ---------------------------------------------------------------------------------------------
