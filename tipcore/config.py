@@ -88,8 +88,8 @@ def ledger_path(warehouse: Path | None = None) -> Path:
 
 
 # Privacy-loss budget of one release, in rho of zero-concentrated differential privacy (zCDP), per report year:
-# a case belongs to one report year, so the years' tables compose in parallel. 0.25 is epsilon 3.54 at
-# delta 1e-6 (OpenDP's conversion) (tighter than the US Census Bureau's 2020 redistricting data, rho 2.63 for persons). See docs/privacy.md.
+# a case belongs to one report year, so the years' tables compose in parallel. 0.25 is epsilon 3.54 at delta 1e-6
+# (OpenDP's conversion); the US Census Bureau's 2020 redistricting data spent rho 2.63 on persons. See docs/privacy.md.
 PRIVACY_RHO = float(os.environ.get("TIP_PRIVACY_RHO", "0.25"))
 # The most a report year may spend over all releases; once spent, the year's released values are frozen.
 PRIVACY_RHO_CAP = float(os.environ.get("TIP_PRIVACY_RHO_CAP", "1.0"))
