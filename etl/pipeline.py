@@ -441,6 +441,6 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
         summary["report_dir"] = str(report_dir)
     except OSError as exc:  # the new warehouse is in place; only the data officer's report is missing
         summary["report_dir"] = f"not written ({exc.strerror or type(exc).__name__})"
-    summary["release"] = release.publish_after_build(target, progress)  # the public release (issue #11)
+    summary["release"] = release.publish_after_build(target, raw, progress)  # the public release
     progress("Done", 1.0)
     return summary

@@ -810,28 +810,30 @@ def _descriptor(dom: Domain, release_id: str, created: str, manifest: dict, stat
 # -- after a build ------------------------------------------------------------------------------------------------
 
 
-def secure_private(warehouse: Path) -> None:
-    """The private folder 0700; the warehouse, the ledger and the run report 0600 (record-level or raw values)."""
+def secure_private(warehouse: Path, raw: Path | None = None) -> None:
+    """Folders 0700 and files 0600 for everything record-level: the private folder, the warehouse, the ledger, the
+    pseudonym key, the run reports (they quote raw values) and the agency exports themselves."""
     private = config.private_dir()
     if private.is_dir():
         os.chmod(private, 0o700)
-    for path in (warehouse, warehouse.with_name(warehouse.name + ".wal"), config.ledger_path(warehouse)):
+    for path in (warehouse, warehouse.with_name(warehouse.name + ".wal"), config.ledger_path(warehouse),
+                 config.secrets_file()):
         with contextlib.suppress(FileNotFoundError):
             os.chmod(path, 0o600)
-    reports = config.reports_dir(warehouse)
-    if reports.is_dir():  # run reports quote raw values
-        os.chmod(reports, 0o700)
-        for path in reports.rglob("*"):
-            if not path.is_symlink():
-                os.chmod(path, 0o700 if path.is_dir() else 0o600)
+    for folder in (config.reports_dir(warehouse), raw):
+        if folder is not None and folder.is_dir():
+            os.chmod(folder, 0o700)
+            for path in folder.rglob("*"):
+                if not path.is_symlink():
+                    os.chmod(path, 0o700 if path.is_dir() else 0o600)
 
 
-def publish_after_build(warehouse: Path, progress: Progress | None = None) -> dict:
+def publish_after_build(warehouse: Path, raw: Path | None = None, progress: Progress | None = None) -> dict:
     """The build's last step: the release from the new warehouse, and permissions. Never raises: the warehouse is
     already in place, so a failed release is reported (the previous release stays as it was)."""
     progress = progress or _quiet
     try:
-        secure_private(warehouse)
+        secure_private(warehouse, raw)
         progress("Building the public release", 0.98)
         result = build_release(warehouse, progress=lambda msg, frac: progress(msg, 0.98 + 0.02 * frac))
         return {"ok": True, **result}
