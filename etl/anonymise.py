@@ -18,17 +18,14 @@ from pathlib import Path
 
 import duckdb
 
-from tipcore import config
+from tipcore import config, vocab
 
 KEY_ENV = "TIP_PSEUDONYM_KEY"
 KEY_NAME = "pseudonym_key"
 
-# CTDC's age bands (Counter Trafficking Data Collaborative, global data set codebook).
-AGE_BANDS = (
-    (0, 8, "0-8"), (9, 17, "9-17"), (18, 20, "18-20"), (21, 23, "21-23"), (24, 26, "24-26"), (27, 29, "27-29"),
-    (30, 38, "30-38"), (39, 47, "39-47"), (48, 200, "48+"),
-)
-CHILD_BANDS = ("0-8", "9-17")
+# CTDC's age bands (first age, last age, code), declared in tipcore.vocab.
+AGE_BANDS = vocab.AGE_BAND_RANGES
+CHILD_BANDS = vocab.CHILD_BANDS
 QUASI_IDENTIFIERS = ("district_id", "report_month", "sex", "age_band", "nationality_iso3", "offence")
 
 

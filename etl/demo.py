@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tipcore import vocab
+
 S = np.dtypes.StringDType()
 SYNTHETIC_HEADER = "Synthetic Record"
 SYNTHETIC_VALUE = "SYNTHETIC DEMO DATA"
@@ -36,11 +38,11 @@ MANIFEST_NAME = "DEMO_MANIFEST.json"
 
 # --- contract vocabularies (data/README.md) ---------------------------------------------------------------------
 
-OFFENCES = ("sexual_exploitation", "forced_labour", "bonded_labour", "domestic_servitude", "forced_begging",
-            "organ_removal", "forced_marriage", "other", "migrant_smuggling")
-STAGES = ("complaint", "fir_registered", "investigation_completed", "charge_sheet_submitted", "trial_concluded")
-SEXES = ("female", "male", "transgender", "unknown")
-LAWS = ("PTPA", "PPC366A", "PPC370", "PPC371A", "PPC371B", "PPC374", "BLSA", "PSMA")
+# Declared in tipcore.vocab; the demo's mixes below (OFFENCE_MIX, TRANSNATIONAL, SEX_MIX) follow their order.
+OFFENCES = vocab.OFFENCE_CODES
+STAGES = vocab.STAGE_CODES
+SEXES = vocab.SEX_CODES
+LAWS = tuple(code for code in vocab.LAW_CODES if code != vocab.OTHER_LAW)  # the contract's named sections
 # Laws agencies also cite that are not contract codes; the ETL reports them as unknown sections.
 # 365-B kidnapping for marriage, 420 cheating, Emigration Ordinance 1979, PACHTO 2002 (repealed by the PTPA),
 # Transplantation of Human Organs and Tissues Act 2010, child marriage restraint acts, Punjab Prohibition of Child

@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tipcore import config
+from tipcore import config, vocab
 
 REQUIRED_FIELDS = ("case_ref", "district", "date_reported")
 OPTIONAL_FIELDS = (
@@ -20,23 +20,13 @@ OPTIONAL_FIELDS = (
     "victim_nationality", "victim_referred", "synthetic",
 )
 CONTRACT_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
-CODED_FIELDS = ("offence", "scope", "stage", "outcome", "victim_sex", "victim_referred", "law_sections")
-AGENCY_TYPES = ("police", "fia", "labour", "social_welfare", "child_protection", "prosecution", "ngo")
+CODED_FIELDS = tuple(vocab.CONTRACT_CODES)
+AGENCY_TYPES = vocab.AGENCY_TYPE_CODES
 GRAINS = ("case", "victim")
 
-# Contract vocabularies (data/README.md). Values already in the contract need no code entry.
-CONTRACT_CODES: dict[str, tuple[str, ...]] = {
-    "offence": (
-        "sexual_exploitation", "forced_labour", "bonded_labour", "domestic_servitude", "forced_begging",
-        "organ_removal", "forced_marriage", "other", "migrant_smuggling",
-    ),
-    "scope": ("internal", "transnational"),
-    "stage": ("complaint", "fir_registered", "investigation_completed", "charge_sheet_submitted", "trial_concluded"),
-    "outcome": ("convicted", "acquitted", "compromise", "discharged", "pending"),
-    "victim_sex": ("female", "male", "transgender", "unknown"),
-    "victim_referred": ("yes", "no"),
-    "law_sections": ("PTPA", "PPC366A", "PPC370", "PPC371A", "PPC371B", "PPC374", "BLSA", "PSMA", "OTHER"),
-}
+# Contract vocabularies (data/README.md, declared in tipcore.vocab). Values already in the contract need no code
+# entry.
+CONTRACT_CODES: dict[str, tuple[str, ...]] = vocab.CONTRACT_CODES
 
 # ISO dates are always tried after a source's own formats.
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d")

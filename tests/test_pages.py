@@ -182,6 +182,25 @@ def test_about_lists_sources_method_and_runs(options):
     assert len(at.dataframe) >= 2  # sources and the privacy loss per year
 
 
+def test_first_start_builds_the_data_with_progress(warehouse, tmp_path, monkeypatch):
+    """No release: the app runs the build command (here a stand-in that copies the session's release), then shows
+    the pages. The real command is tested in tests/test_first_run.py."""
+    import sys
+
+    from tipcore import config
+    from tipdash import ui
+
+    target = tmp_path / "release"
+    monkeypatch.setattr(ui, "BUILD_COMMAND", (sys.executable, "-c",
+                                              "import shutil, sys; shutil.copytree(*sys.argv[1:])",
+                                              str(config.release_dir()), str(target)))
+    monkeypatch.setenv("TIP_RELEASE_DIR", str(target))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert (target / "datapackage.json").exists()
+    assert metrics(at)["Cases reported"]
+
+
 def test_a_damaged_release_shows_a_message_not_a_traceback(tmp_path, monkeypatch):
     bad = tmp_path / "release"
     bad.mkdir()

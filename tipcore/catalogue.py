@@ -18,19 +18,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tipcore import vocab
+
 # Victims counted per case in every victim measure. Demo and reported data: most cases have 1-3 victims; raids
 # with more are counted as VICTIM_CLIP (the bias is stated beside every victim figure).
 VICTIM_CLIP = 5
 
-OFFENCES = ("sexual_exploitation", "forced_labour", "bonded_labour", "domestic_servitude", "forced_begging",
-            "organ_removal", "forced_marriage", "other", "migrant_smuggling", "not_recorded")
-SMUGGLING = "migrant_smuggling"
+# The contract's codes (tipcore.vocab), with "not recorded" as a key value of its own: a release row for it.
+OFFENCES = (*vocab.OFFENCE_CODES, vocab.NOT_RECORDED)
+SMUGGLING = vocab.SMUGGLING
 KINDS = ("trafficking", "smuggling")  # smuggling of migrants is not trafficking: always apart
-SCOPES = ("internal", "transnational", "not_recorded")
-AGENCY_TYPES = ("police", "fia", "labour", "social_welfare", "child_protection", "prosecution", "ngo")
-SEXES = ("female", "male", "transgender", "unknown")
-AGE_BANDS = ("0-8", "9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47", "48+", "not_recorded")
-LAW_GROUPS = ("PTPA 2018", "BLSA 1992", "PSMA 2018", "PPC only", "Other law", "Not recorded")
+SCOPES = (*vocab.SCOPE_CODES, vocab.NOT_RECORDED)
+AGENCY_TYPES = vocab.AGENCY_TYPE_CODES
+SEXES = vocab.SEX_CODES
+AGE_BANDS = (*vocab.AGE_BAND_CODES, vocab.NOT_RECORDED)
+LAW_GROUPS = tuple(vocab.LAW_GROUPS)
 # Whole months from FIR to verdict, for concluded trials: [low, high) bins, the last open.
 VERDICT_BINS = ("0-5", "6-11", "12-23", "24-35", "36+", "not_recorded")
 NO_PROVINCE = "Not recorded"  # cases whose district and province could not be matched

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from tipcore import vocab
 from tipdash import privacy
 
 APP_TITLE = "Trafficking in persons and bonded labour in Pakistan"
@@ -18,7 +19,7 @@ APP_SHORT = "TIP dashboard"
 
 SUPPRESSED = privacy.SUPPRESSED_LABEL  # "<10"
 NOT_AVAILABLE = "not available"
-NOT_RECORDED = "not recorded"
+NOT_RECORDED = vocab.NOT_RECORDED_TEXT  # "not recorded"
 
 DEMO_BANNER = (
     "**Synthetic demo data.** Every case on this dashboard is invented by a random generator to show how the "
@@ -131,58 +132,24 @@ def title(key: str) -> str:
     return MEASURES[key].title
 
 
-# Code lists (data/README.md). Keys are the warehouse codes; values are what people read.
-OFFENCES = {
-    "sexual_exploitation": "Sexual exploitation",
-    "forced_labour": "Forced labour",
-    "bonded_labour": "Bonded labour (debt bondage)",
-    "domestic_servitude": "Domestic servitude",
-    "forced_begging": "Forced begging",
-    "organ_removal": "Organ removal",
-    "forced_marriage": "Forced or child marriage",
-    "other": "Other trafficking",
-    "not_recorded": "Offence not recorded",
-}
-SMUGGLING = "migrant_smuggling"
-SMUGGLING_LABEL = "Smuggling of migrants (not trafficking)"
+# Code lists (data/README.md, declared in tipcore.vocab). Keys are the warehouse codes (NOT_RECORDED where the
+# warehouse has NULL); values are what people read.
+OFFENCES = {**vocab.OFFENCES, vocab.NOT_RECORDED: vocab.not_recorded("Offence")}
+SMUGGLING = vocab.SMUGGLING
+SMUGGLING_LABEL = vocab.SMUGGLING_LABEL
 SMUGGLING_EXPLAINED = (
     "Smuggling of migrants (Prevention of Smuggling of Migrants Act 2018) is not trafficking: the person "
     "smuggled consents to crossing a border. It is left out of every number unless you include it in the sidebar, "
     "and then it is counted apart."
 )
-SEXES = {"female": "Female", "male": "Male", "transgender": "Transgender", "unknown": "Sex not recorded"}
-AGE_BANDS = {b: b for b in ["0-8", "9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47", "48+"]}
-AGE_BANDS_LABELS = {b: (f"{b} years" if b != "48+" else "48 years or older") for b in AGE_BANDS}
-SCOPES = {
-    "internal": "Internal (within Pakistan)", "transnational": "Transnational", "not_recorded": "Scope not recorded",
-}
-STAGES = {
-    "complaint": "Complaint received",
-    "fir_registered": "FIR registered",
-    "investigation_completed": "Investigation completed",
-    "charge_sheet_submitted": "Charge sheet submitted",
-    "trial_concluded": "Trial concluded",
-}
-OUTCOMES = {
-    "convicted": "Convicted",
-    "acquitted": "Acquitted",
-    "compromise": "Compromise or victim withdrew",
-    "discharged": "Discharged before trial",
-    "pending": "Pending",
-    "not_recorded": "Outcome not recorded",
-}
-LAW_GROUPS = {
-    "PTPA 2018": "Prevention of Trafficking in Persons Act 2018",
-    "PPC only": "Pakistan Penal Code only",
-    "BLSA 1992": "Bonded Labour System (Abolition) Act 1992",
-    "PSMA 2018": "Prevention of Smuggling of Migrants Act 2018",
-    "Not recorded": "Law not recorded",
-}
-AGENCY_TYPES = {
-    "police": "Police", "fia": "Federal Investigation Agency", "labour": "Labour department",
-    "social_welfare": "Social welfare department", "child_protection": "Child protection",
-    "prosecution": "Prosecution", "ngo": "NGO",
-}
+SEXES = dict(vocab.SEXES)
+AGE_BANDS = {b: b for b in vocab.AGE_BAND_CODES}
+AGE_BANDS_LABELS = dict(vocab.AGE_BANDS)
+SCOPES = {**vocab.SCOPES, vocab.NOT_RECORDED: vocab.not_recorded("Scope")}
+STAGES = dict(vocab.STAGES)
+OUTCOMES = {**vocab.OUTCOMES, vocab.NOT_RECORDED: vocab.not_recorded("Outcome")}
+LAW_GROUPS = dict(vocab.LAW_GROUPS)
+AGENCY_TYPES = dict(vocab.AGENCY_TYPES)
 GOV_INDICATORS = {
     "investigations": "Investigations",
     "prosecutions": "Prosecutions",
