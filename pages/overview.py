@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from tipdash import charts, queries, text, ui
+from tipdash import charts, privacy, queries, text, ui
 
 f = ui.current_filters()
 ui.page_header("Overview", f)
@@ -20,15 +20,18 @@ GOOD_WHEN_UP = {"firs", "charge_sheets", "convictions", "conviction_rate"}  # mo
 tiles = [c for _ in range(2) for c in st.columns(3)]
 for col, (key, row) in zip(tiles, head.iterrows(), strict=True):
     if row["change_unit"] == "pp":
-        value, delta = text.percent(row["value"]), text.change_points(row["change"], missing="", minus="-")
+        value = text.with_margin(text.percent(row["value"]), row["moe"], " pp")
+        delta = text.change_points(row["change"], missing="", minus="-")
     else:
-        value, delta = text.count(row["value"]), text.change_percent(row["change"], missing="", minus="-")
+        value = text.with_margin(text.count(row["value"]), row["moe"])
+        delta = text.change_percent(row["change"], missing="", minus="-")
     with col:
         ui.metric(text.short(key), value, delta or None, help=f"{text.measure(key).definition} "
-                  f"Change is against {previous} (in per cent; percentage points for the rate).",
+                  f"Change is against {previous} (in per cent; percentage points for the rate). ± is the 95% "
+                  "margin of the privacy noise.",
                   delta_color="normal" if key in GOOD_WHEN_UP else "off", delta_description=f"vs {previous}")
-st.caption(f"Change against the previous period of equal length ({previous}); “not shown” when either number is "
-           f"suppressed. {text.COHORT_NOTE}")
+st.caption(f"Change against the previous period of equal length ({previous}); “not shown” when the earlier "
+           f"number is under {privacy.RATE_MIN_BASE}. {text.COHORT_NOTE}")
 ui.smuggling_note(f)
 
 left, right = st.columns([3, 2], gap="large")

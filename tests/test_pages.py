@@ -25,7 +25,8 @@ TIMEOUT = 60
 
 
 def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    """Tile values without their margins ("914 ± 24" -> "914")."""
+    return {m.label: m.value.split(" ± ")[0] for m in at.metric}
 
 
 def page_text(at: AppTest) -> str:
@@ -52,6 +53,10 @@ def test_overview_metrics_are_the_headline_query(options):
     assert shown["Cases reported"] == text.count(head.loc["cases", "value"])
     assert shown["Convictions"] == text.count(head.loc["convictions", "value"])
     assert shown["Conviction rate"] == text.percent(head.loc["conviction_rate", "value"])
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Cases reported"] == text.with_margin(text.count(head.loc["cases", "value"]),
+                                                       head.loc["cases", "moe"])
+    assert " ± " in tiles["Cases reported"]
     assert any(label.startswith("Tier in the") for label in shown)
     assert "Data as of" in page_text(at)
 

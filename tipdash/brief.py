@@ -241,7 +241,7 @@ def map_svg(geojson: Mapping | None, values: Mapping[str, object], frame: Iterab
     """A small choropleth as inline SVG (and its class breaks): districts of ``frame`` drawn, those in
     ``coloured`` filled by value.
 
-    ``values`` maps district id -> protected count (NA = suppressed). Lon/lat are projected equirectangularly
+    ``values`` maps district id -> released count (NA = under 10). Lon/lat are projected equirectangularly
     (scaled by the cosine of the middle latitude), which is accurate enough at Pakistan's size. Without
     boundaries, districts are dots at ``points`` (lat, lon).
     """

@@ -3,7 +3,8 @@
 Conventions every builder keeps:
 * colour-blind-safe colours (Okabe–Ito for categories, ColorBrewer sequential/diverging scales);
 * thousands separators, the unit and the period in every title, hover text in plain words;
-* a suppressed count is never drawn as 0: it is a hatched stub at the suppression threshold labelled "<10"
+* a small released count is never drawn as 0 or as its noisy value: it is a hatched stub at the display threshold
+  labelled "<10"
   (bars) or a hollow marker labelled "<10" (lines), and its hover says why.
 """
 
@@ -161,7 +162,7 @@ def _margins(df: pd.DataFrame, key: str, shown: list) -> tuple[dict | None, list
 
 
 def _split(values: pd.Series) -> tuple[list, list]:
-    """Plot values (None where suppressed) and the suppressed stub heights (threshold where suppressed)."""
+    """Plot values (None where under the threshold) and the stub heights (the threshold there)."""
     shown = [None if _missing(v) else float(v) for v in values]
     stubs = [THRESHOLD if _missing(v) else None for v in values]
     return shown, stubs
@@ -190,7 +191,7 @@ def _top(*series: Sequence) -> float:
 
 
 def trend_lines(df: pd.DataFrame, measures: Sequence[str], grain: str, period: str) -> go.Figure:
-    """Protected counts over time, one line per measure; suppressed points are hollow markers at "<10"."""
+    """Released counts over time with their margins, one line per measure; small ones are hollow markers at "<10"."""
     fig = go.Figure()
     x = df["period"]
     x_hover = x.dt.strftime("%Y" if grain == "year" else "%B %Y")

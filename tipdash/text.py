@@ -196,12 +196,12 @@ def period(year_from: int, year_to: int) -> str:
 
 
 def count(value) -> str:
-    """A protected count: thousands separators, '<10' when suppressed."""
+    """A released count: thousands separators, '<10' below the display threshold."""
     return privacy.format_count(value)
 
 
 def count_words(value) -> str:
-    """A protected count inside a sentence: 'fewer than 10' when suppressed."""
+    """A released count inside a sentence: 'fewer than 10' below the display threshold."""
     return f"fewer than {privacy.SHOW_BELOW}" if is_missing(value) else count(value)
 
 
@@ -212,6 +212,14 @@ def funnel_lead(funnel: pd.DataFrame, period: str | None = None) -> str:
     when = f" in {period}" if period else ""
     return (f"Of {count_words(reported)} cases reported{when}, {count_words(convicted)} ended in conviction"
             + ("." if is_missing(share) else f" ({percent(share)})."))
+
+
+def with_margin(shown: str, moe, unit: str = "") -> str:
+    """A shown value with its 95% margin: "914 ± 24", "12.5% ± 3.1 pp"; the value alone when it has none (or
+    is not shown)."""
+    if is_missing(moe) or shown in (SUPPRESSED, NOT_AVAILABLE):
+        return shown
+    return f"{shown} ± {float(moe):,.{1 if unit else 0}f}{unit}"
 
 
 def percent(value, missing: str = NOT_AVAILABLE) -> str:
@@ -272,5 +280,5 @@ def citation(version: str | None, accessed: str, url: str | None = None, is_demo
     demo = " [synthetic demo data]" if is_demo else ""
     return (
         f"{APP_TITLE}{demo}. Release {version or 'unknown'}. Accessed {accessed}.{where} "
-        "Counts protected by suppression (<10) and random rounding."
+        "Counts protected with differential privacy (OpenDP); each value carries a stated 95% margin."
     )

@@ -271,7 +271,7 @@ FORMATTERS: dict[str, Callable] = {
 
 
 def format_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
-    """Strings as people read them: "<10" for suppressed counts, "not available" for missing rates.
+    """Strings as people read them: "<10" for small counts, "not available" for missing rates.
 
     ``columns`` maps a column to (kind, header); kinds are the keys of FORMATTERS.
     """
@@ -366,7 +366,7 @@ def parquet_bytes(df: pd.DataFrame, notes: DownloadNotes) -> bytes:
     table = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
     meta = dict(table.schema.metadata or {})
     meta[b"tipdash.notes"] = "\n".join(notes.lines()).encode()
-    meta[b"tipdash.null_means"] = f"suppressed (fewer than {text.SUPPRESSED[1:]}) or not available".encode()
+    meta[b"tipdash.null_means"] = f"fewer than {text.SUPPRESSED[1:]}, or not available".encode()
     meta[b"tipdash.is_demo"] = str(notes.is_demo).lower().encode()
     buf = io.BytesIO()
     pq.write_table(table.replace_schema_metadata(meta), buf)
