@@ -340,3 +340,18 @@ def test_a_damaged_or_missing_release_gives_a_message(tmp_path, monkeypatch):
 def test_no_query_can_read_a_file(warehouse):
     with pytest.raises(duckdb.Error):
         db.fetch_df("SELECT * FROM read_csv($p)", {"p": str(config.release_dir() / "datapackage.json")})
+
+
+def test_ranks_are_shown_only_where_the_margins_separate_them():
+    values = pd.Series([100.0, 60.0, 55.0, 10.0, None])
+    margins = pd.Series([5.0, 4.0, 4.0, 4.0, 4.0])
+    assert queries.rank_labels(values, margins).tolist() == ["1", "2–3", "2–3", "4", ""]
+    tight = queries.rank_labels(values, pd.Series([1.0] * 5))
+    assert tight.tolist() == ["1", "2", "3", "4", ""]
+
+
+def test_a_shown_number_carries_its_margin():
+    assert text.with_margin("914", 23.6) == "914 ± 24"
+    assert text.with_margin("12.5%", 3.14, " pp") == "12.5% ± 3.1 pp"
+    assert text.with_margin(text.SUPPRESSED, 12.0) == text.SUPPRESSED
+    assert text.with_margin("914", float("nan")) == "914"

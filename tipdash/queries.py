@@ -237,11 +237,12 @@ def change_percent(current: pd.Series, previous: pd.Series) -> pd.Series:
     return ((cur - prev) / prev.where(prev >= privacy.RATE_MIN_BASE) * 100).round(1)
 
 
-def per_100k(counts: pd.Series, population: pd.Series, years: int) -> pd.Series:
-    """Yearly rate per 100,000 people; NA where the population is unknown (AJK, GB) or the count is small."""
+def per_100k(counts: pd.Series, population: pd.Series, years: int, floor: float = privacy.SHOW_BELOW) -> pd.Series:
+    """Yearly rate per 100,000 people; NA where the population is unknown (AJK, GB) or the count is below
+    ``floor`` (a margin is converted with floor 0)."""
     pop = pd.to_numeric(population, errors="coerce").astype("Float64") * years
     num = pd.to_numeric(counts, errors="coerce").astype("Float64")
-    return (num.where(num >= privacy.SHOW_BELOW) / pop.where(pop > 0) * POP_PER).round(1)
+    return (num.where(num >= floor) / pop.where(pop > 0) * POP_PER).round(1)
 
 
 # Release facts ------------------------------------------------------------------------------------------------
@@ -553,9 +554,26 @@ def district_measures(f: Filters) -> pd.DataFrame:
     df["change"] = change_percent(df["cases"], df["cases_prev"])
     df = shown(df, ["cases", "victims"])
     df["cases_per_100k"] = per_100k(df["cases"], df["population"], f.years)
+    df["cases_per_100k" + MOE] = per_100k(df["cases" + MOE].where(df["cases"].notna()), df["population"], f.years,
+                                          floor=0)
     df["victims_per_100k"] = per_100k(df["victims"], df["population"], f.years)
     return df.drop(columns=["cases_prev", "cases_prev" + MOE]).sort_values(["province", "name"]) \
         .reset_index(drop=True)
+
+
+def rank_labels(values: pd.Series, margins: pd.Series) -> pd.Series:
+    """The ranks the noise allows: "1" when the 95% intervals separate a value from every other, else the range of
+    ranks it could hold, "2–7" (best: one more than the values surely above it; worst: how many values could be
+    at least as large). Missing values get no rank."""
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    m = pd.to_numeric(margins, errors="coerce").astype(float).fillna(0.0)
+    known = v.notna()
+    lower, upper = (v - m)[known].to_numpy(), (v + m)[known].to_numpy()
+    best = 1 + (lower[None, :] > upper[:, None]).sum(axis=1)
+    worst = (upper[None, :] >= lower[:, None]).sum(axis=1)
+    labels = pd.Series("", index=values.index, dtype=object)
+    labels[known] = [str(b) if b == w else f"{b}–{w}" for b, w in zip(best, worst, strict=True)]
+    return labels
 
 
 INDICATOR_COUNTS = ["cases", "victims", "firs", "charge_sheets", "trials", "convictions", "victims_referred"]
