@@ -25,7 +25,8 @@ with right:
     ui.table(stages, {"label": ("text", "Stage"), "value": ("count", "Cases"),
                       "share_lost": ("share", "Lost here"), "share_of_previous": ("share", "Kept"),
                       "share_of_reported": ("share", "Of reported")}, key="gap_stage_table")
-    st.caption("Shares are computed from the published (rounded) counts; a stage with fewer than 10 cases shows "
+    st.caption("Shares are computed from the released counts (each with its privacy noise; ± in the chart's "
+               "hover); a stage with fewer than 10 cases shows "
                f"“{text.SUPPRESSED}” and no share.")
 
 st.subheader("Conviction rate and attrition by area")

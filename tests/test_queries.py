@@ -129,7 +129,9 @@ def test_no_shown_count_lies_between_1_and_9(every_year, options):
 def test_rates_need_a_minimum_base(every_year):
     small = pd.Series([5.0]), pd.Series([float(privacy.RATE_MIN_BASE - 1)])
     assert privacy.rate(*small).isna().all()
-    assert privacy.rate(pd.Series([5.0]), pd.Series([float(privacy.RATE_MIN_BASE)])).iloc[0] == 25.0
+    assert privacy.rate(pd.Series([10.0]), pd.Series([40.0])).iloc[0] == 25.0
+    assert privacy.rate(pd.Series([9.0]), pd.Series([40.0])).isna().all()  # a share of "<10" is not shown
+    assert privacy.rate(pd.Series([10.0]), pd.Series([float(privacy.RATE_MIN_BASE)])).iloc[0] == 50.0
     assert privacy.rate(pd.Series([30.0]), pd.Series([25.0])).iloc[0] == 100.0  # noise can exceed the base
 
 

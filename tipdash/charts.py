@@ -347,6 +347,8 @@ def funnel(df: pd.DataFrame, period: str, height: int = 360) -> go.Figure:
     """Reported -> convicted as left-aligned bars: the protected count at each stage and the share lost there."""
     values = [THRESHOLD if _missing(v) else float(v) for v in df["value"]]
     counts = count_labels(df["value"])
+    bars, plus_minus = _margins(df.rename(columns={"moe": "value" + MOE_SUFFIX}), "value",
+                                [None if _missing(v) else v for v in df["value"]])
     labels = []
     for i, row in enumerate(df.itertuples()):
         lost = "" if i == 0 else (f"  ({text.percent(row.share_lost, 'n/a')} lost)" if not _missing(row.share_lost)
@@ -355,15 +357,16 @@ def funnel(df: pd.DataFrame, period: str, height: int = 360) -> go.Figure:
     hover = []
     for i, row in enumerate(df.itertuples()):
         if i == 0:
-            hover.append(f"{counts[i]} {text.label(row.stage)}")
+            hover.append(f"{counts[i]}{plus_minus[i]} {text.label(row.stage)}")
         else:
-            hover.append(f"{counts[i]} {text.label(row.stage)}: {text.percent(row.share_of_previous, 'n/a')} of the "
-                         f"previous stage, {text.percent(row.share_of_reported, 'n/a')} of cases reported")
+            hover.append(f"{counts[i]}{plus_minus[i]} {text.label(row.stage)}: "
+                         f"{text.percent(row.share_of_previous, 'n/a')} of the previous stage, "
+                         f"{text.percent(row.share_of_reported, 'n/a')} of cases reported")
     fig = go.Figure(go.Bar(
         y=df["label"], x=values, orientation="h", text=labels, textposition="outside", cliponaxis=False,
         marker=dict(color=[MEASURE_COLOURS.get(s, CATEGORICAL[0]) for s in df["stage"]],
                     pattern=dict(shape=["/" if _missing(v) else "" for v in df["value"]])),
-        customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+        customdata=hover, hovertemplate="%{customdata}<extra></extra>", error_x=bars,
     ))
     base_layout(fig, f"From report to conviction: cases reported in {period}", height=height, legend=False,
                 title_chars=56)

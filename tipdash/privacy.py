@@ -38,13 +38,14 @@ def shown(values: pd.Series) -> pd.Series:
 
 
 def rate(numerator: pd.Series, denominator: pd.Series, per: float = 100.0) -> pd.Series:
-    """numerator / denominator × per from released values; NA when the base is below RATE_MIN_BASE.
+    """numerator / denominator × per from released values; NA when the base is below RATE_MIN_BASE or the
+    numerator is shown as "<10" (a share of a number too small to show would read as exact).
 
-    Noise can push a released numerator above its denominator or below zero: the rate is clipped to [0, per].
+    Noise can push a released numerator above its denominator: the rate is clipped to [0, per].
     """
     num = pd.to_numeric(numerator, errors="coerce").astype("Float64")
     den = pd.to_numeric(denominator, errors="coerce").astype("Float64")
-    out = (num / den.where(den >= RATE_MIN_BASE) * per).clip(0, per)
+    out = (num.where(num.round() >= SHOW_BELOW) / den.where(den >= RATE_MIN_BASE) * per).clip(0, per)
     return out.round(1)
 
 
