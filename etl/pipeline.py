@@ -350,7 +350,6 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
                     "district_id::VARCHAR AS district_id, province::VARCHAR AS province, method::VARCHAR AS method, "
                     "score::DOUBLE AS score, note::VARCHAR AS note, rows::BIGINT AS rows FROM matches_df")
         con.execute("USE out")
-        run_sql_file(con, "aggregates")
         kanon = anonymise.k_anonymity(con, config.K_ANONYMITY)
         step("load")
 

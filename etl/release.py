@@ -540,7 +540,7 @@ def build_release(warehouse: Path | None = None, release_dir: Path | None = None
     """Build the public release from the warehouse; return a summary for the (private) build report."""
     started = time.perf_counter()
     warehouse = Path(warehouse or config.warehouse_path())
-    target = Path(release_dir or config.release_dir())
+    target = Path(release_dir or config.release_dir(warehouse))
     ledger = Path(ledger or config.ledger_path(warehouse))
     rho = config.PRIVACY_RHO if rho is None else rho
     cap = config.PRIVACY_RHO_CAP if rho_cap is None else rho_cap

@@ -18,9 +18,7 @@ import subprocess
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from etl.pipeline import BuildError, build_warehouse, remove_stale_builds
 from tests.reliability import (
@@ -38,6 +36,7 @@ from tests.reliability import (
     table_digest,
     wait_for,
 )
+from tipcore import config
 from tipdash import db
 
 TODAY = dt.date(2026, 11, 1)
@@ -74,28 +73,38 @@ def good(raws, tmp_path_factory) -> Path:
     return target
 
 
-def serving(monkeypatch, warehouse: Path) -> tuple[str | None, int | None]:
-    """What the dashboard's data layer says about ``warehouse``: its message, and the cases it serves."""
-    monkeypatch.setenv("TIP_WAREHOUSE", str(warehouse))
+def copy_build(warehouse: Path, folder: Path) -> Path:
+    """A copy of a build in ``folder``: the warehouse, its privacy ledger and its release (they go together)."""
+    target = folder / "warehouse.duckdb"
+    shutil.copyfile(warehouse, target)
+    shutil.copyfile(config.ledger_path(warehouse), config.ledger_path(target))
+    shutil.copytree(config.release_dir(warehouse), config.release_dir(target))
+    return target
+
+
+def serving(monkeypatch, warehouse: Path) -> tuple[str | None, str | None]:
+    """What the dashboard's data layer says about the release of ``warehouse``: its message, or the release id."""
+    monkeypatch.setenv("TIP_RELEASE_DIR", str(config.release_dir(warehouse)))
     problem = db.check()
     if problem:
         return problem, None
-    return None, int(db.fetch_df("SELECT count(*) AS n FROM cases")["n"].iloc[0])
+    return None, db.package()["version"]
 
 
 @pytest.mark.parametrize("point", ["extract", "load", "swap", "swapped"])
 def test_build_killed_at_each_point(point, raws, good, layouts, monkeypatch, tmp_path):
-    target = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(good, target)
+    target = copy_build(good, tmp_path)
     before = table_digest(target)
+    release_before = serving(monkeypatch, target)
+    assert release_before[0] is None
     marker = tmp_path / "paused"
     proc = start_build(raws[1], target, build_env(TIP_ETL_PAUSE_AT=point, TIP_ETL_PAUSE_MARKER=str(marker),
                                                   TIP_REPORTS_DIR=str(tmp_path / "reports")))
     try:
         wait_for(marker, proc)
-        # While the build is stopped half way, readers get the last good warehouse (or, once swapped, the new one).
-        expected = ANCHOR_CASES + NEW_CASES if point == "swapped" else ANCHOR_CASES
-        assert serving(monkeypatch, target) == (None, expected)
+        # While the build is stopped half way, the dashboard serves the last good release (the release is made
+        # after the warehouse is swapped in, so also at "swapped").
+        assert serving(monkeypatch, target) == release_before
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
@@ -107,7 +116,8 @@ def test_build_killed_at_each_point(point, raws, good, layouts, monkeypatch, tmp
     assert kept and served
     assert summary["cases_loaded"] == ANCHOR_CASES + NEW_CASES
     assert not leftovers(tmp_path)
-    assert serving(monkeypatch, target) == (None, ANCHOR_CASES + NEW_CASES)
+    after = serving(monkeypatch, target)
+    assert after[0] is None and after != release_before  # the new data's release
 
 
 def wait_until(condition, what: str, timeout: float = 60) -> None:
@@ -143,9 +153,8 @@ def test_build_of_the_demo_exports_killed_while_workbooks_are_read_ahead(demo_ra
     """The real agency layouts over the demo exports, where workbooks are read ahead in worker processes: killed
     after its first file, the build leaves the previous warehouse served as it was, no worker outlives it, and what
     it left behind is cleared before the next build (tests/test_pipeline.py once killed it after a sleep)."""
-    target = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(warehouse, target)
-    before, cases = table_digest(target), case_count(target)
+    target = copy_build(warehouse, tmp_path)
+    before, served = table_digest(target), serving(monkeypatch, target)
     marker = tmp_path / "paused"
     env = build_env(TIP_ETL_PAUSE_AT="extract", TIP_ETL_PAUSE_MARKER=str(marker),
                     TIP_REPORTS_DIR=str(tmp_path / "reports"))
@@ -155,7 +164,7 @@ def test_build_of_the_demo_exports_killed_while_workbooks_are_read_ahead(demo_ra
     try:
         wait_for(marker, proc, timeout=180)
         workers = _children(proc.pid)
-        assert serving(monkeypatch, target) == (None, cases)
+        assert serving(monkeypatch, target) == served
         proc.send_signal(signal.SIGKILL)
         proc.wait()  # not communicate(): a surviving worker would hold the output pipes open
         assert workers, "no workbook was being read in a worker process"
@@ -168,7 +177,7 @@ def test_build_of_the_demo_exports_killed_while_workbooks_are_read_ahead(demo_ra
         proc.wait()
         proc.stdout.close()
         proc.stderr.close()
-    assert table_digest(target) == before and serving(monkeypatch, target) == (None, cases)
+    assert table_digest(target) == before and serving(monkeypatch, target) == served
     assert leftovers(tmp_path)
     assert remove_stale_builds(target) and not leftovers(tmp_path)  # what the next build does first
 
@@ -224,9 +233,8 @@ def fill(directory: Path, leave: int) -> Path:
 @pytest.mark.parametrize("reports_on_full_disk", [False, True])
 def test_full_disk_stops_the_build_with_a_message_and_keeps_the_warehouse(reports_on_full_disk, small_disk, raws,
                                                                            good, monkeypatch, tmp_path):
-    target = small_disk / "warehouse.duckdb"
-    shutil.copyfile(good, target)
-    before = table_digest(target)
+    target = copy_build(good, small_disk)
+    before, served = table_digest(target), serving(monkeypatch, target)
     reports = small_disk / "reports" if reports_on_full_disk else tmp_path / "reports"
     filler = fill(small_disk, leave=64 * 1024)
     env = build_env(TIP_REPORTS_DIR=str(reports))
@@ -240,7 +248,7 @@ def test_full_disk_stops_the_build_with_a_message_and_keeps_the_warehouse(report
     assert "no space left" in output.lower() and "Traceback" not in output
     assert table_digest(target) == before
     assert not leftovers(small_disk)
-    assert serving(monkeypatch, target) == (None, ANCHOR_CASES)
+    assert serving(monkeypatch, target) == served
     filler.unlink()  # space freed: the next build works
     monkeypatch.setenv("TIP_SOURCES_DIR", str(BAD_LAYOUTS))
     monkeypatch.setenv("TIP_REPORTS_DIR", str(reports))
@@ -269,78 +277,36 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
-def test_a_damaged_warehouse_is_reported_plainly_and_the_next_build_replaces_it(damage, raws, good, layouts,
-                                                                               monkeypatch, tmp_path):
-    target = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(good, target)
+def test_a_damaged_warehouse_never_reaches_the_dashboard_and_the_next_build_replaces_it(damage, raws, good, layouts,
+                                                                                       monkeypatch, tmp_path):
+    target = copy_build(good, tmp_path)
+    served = serving(monkeypatch, target)
     DAMAGE[damage](target)
-    problem, _ = serving(monkeypatch, target)
-    record("faults", f"damaged warehouse: {damage}", plain_message=bool(problem and "Traceback" not in problem))
-    assert problem and "Traceback" not in problem and "python -m etl build" in problem
+    assert serving(monkeypatch, target) == served  # the dashboard reads the release, never the warehouse
     if target.is_dir():
         target.rmdir()  # a folder in its place is the one thing a build cannot replace by itself
-    build_warehouse(raws[1], target, today=TODAY)
-    assert serving(monkeypatch, target) == (None, ANCHOR_CASES + NEW_CASES)
+    summary = build_warehouse(raws[1], target, today=TODAY)
+    record("faults", f"damaged warehouse: {damage}", replaced=summary["cases_loaded"] == ANCHOR_CASES + NEW_CASES)
+    assert case_count(target) == ANCHOR_CASES + NEW_CASES
+    assert serving(monkeypatch, target)[0] is None
     assert not leftovers(tmp_path)
 
 
-def test_no_warehouse_at_all_is_said_plainly(monkeypatch, tmp_path):
+def test_no_release_at_all_is_said_plainly(monkeypatch, tmp_path):
     problem, _ = serving(monkeypatch, tmp_path / "none.duckdb")
-    assert problem.startswith("No warehouse is available yet")
+    assert problem.startswith("No data release is available yet")
 
 
-def test_a_warehouse_of_another_program_is_refused(monkeypatch, tmp_path):
-    other = tmp_path / "other.duckdb"
-    with duckdb.connect(str(other)) as con:
-        con.execute("CREATE TABLE t AS SELECT 1 AS x")
-    problem, _ = serving(monkeypatch, other)
-    assert "no `cases` table" in problem
-
-
-def _opens_but_a_scan_fails(path: Path) -> bool:
-    """The damage is past what opening checks (the catalog, a count of cases) but hit by reading every table."""
-    try:
-        with duckdb.connect(str(path), read_only=True) as con:
-            con.execute("SELECT count(*) FROM cases").fetchall()
-    except duckdb.Error:
-        return False
-    try:
-        with duckdb.connect(str(path), read_only=True) as con:
-            for (table,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall():
-                con.execute(f'SELECT * FROM "{table}"').fetchall()
-    except duckdb.Error:
-        return True
-    return False
-
-
-@pytest.fixture
-def damaged_block(good, tmp_path) -> Path:
-    """A copy of the good warehouse with one data block damaged: it opens, and a full scan fails its checksum."""
-    target = tmp_path / "warehouse.duckdb"
-    block, first = 256 * 1024, 3 * 4096  # DuckDB's block size, and the file headers before the first block
-    for offset in range(first, good.stat().st_size, block):
-        shutil.copyfile(good, target)
-        _flip(target, offset)
-        if _opens_but_a_scan_fails(target):
-            return target
-    pytest.skip("no data block of this small warehouse is read by a full scan")
-
-
-def test_damage_inside_a_data_block_is_reported_plainly_when_read(damaged_block, monkeypatch):
-    monkeypatch.setenv("TIP_WAREHOUSE", str(damaged_block))
-    with pytest.raises(db.WarehouseUnavailable, match="damaged"):
-        for table in db.fetch_df("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'")["table_name"]:
-            db.fetch_df(f'SELECT * FROM "{table}"')
-
-
-@pytest.mark.parametrize("page", ["overview", "hotspots", "conviction_gap", "tier_ranking", "present", "explore",
-                                  "about"])
-def test_every_page_over_a_damaged_block_answers_or_says_so(damaged_block, monkeypatch, page):
-    monkeypatch.setenv("TIP_WAREHOUSE", str(damaged_block))
-    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60).run()
-    if page != "overview" and not at.error:
-        at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, "\n".join("\n".join(e.stack_trace) for e in at.exception)
-    errors = [e.value for e in at.error]
-    record("faults", f"damaged data block, {page} page", handled=not at.exception, damage_reported=bool(errors))
-    assert all("damaged" in e for e in errors), errors
+@pytest.mark.parametrize("damage", ["garbage table", "missing table", "package not json"])
+def test_a_damaged_release_is_reported_plainly(damage, good, monkeypatch, tmp_path):
+    target = copy_build(good, tmp_path)
+    release = config.release_dir(target)
+    if damage == "garbage table":
+        (release / "data" / "national_year.csv").write_bytes(b"\x00\xff" * 5000)
+    elif damage == "missing table":
+        (release / "data" / "national_year.csv").unlink()
+    else:
+        (release / "datapackage.json").write_text("{ not json")
+    problem, _ = serving(monkeypatch, target)
+    record("faults", f"damaged release: {damage}", plain_message=bool(problem and "Traceback" not in problem))
+    assert problem and "Traceback" not in problem and "python -m etl build" in problem

@@ -77,8 +77,14 @@ DEMO_SEED = int(os.environ.get("TIP_DEMO_SEED", "2026"))
 # The public release ------------------------------------------------------------------------------------------
 
 
-def release_dir() -> Path:
-    """The public release (a Frictionless Data Package): all the dashboard reads, all a web server gets."""
+def release_dir(warehouse: Path | None = None) -> Path:
+    """The public release (a Frictionless Data Package): all the dashboard reads, all a web server gets.
+
+    A warehouse built anywhere but the configured place publishes beside itself, as its privacy ledger lives
+    beside it: a release and the ledger that accounts for its privacy loss always go together.
+    """
+    if warehouse is not None and Path(warehouse).resolve() != warehouse_path().resolve():
+        return Path(warehouse).parent / "release"
     return _path("TIP_RELEASE_DIR", data_dir() / "release")
 
 

@@ -52,10 +52,8 @@ WITH ranked AS (
 )
 SELECT
     ranked.* EXCLUDE (pick),
-    -- One HMAC per record: its first 64 bits are the public pseudonym; the other 192 stay secret and seed the
-    -- record keys used for small-cell protection.
-    {{hmac:source_id || chr(31) || case_ref}} AS record_mac,
-    substr(record_mac, 1, 16) AS record_id
+    -- One keyed HMAC per record: its first 64 bits are the pseudonym.
+    substr({{hmac:source_id || chr(31) || case_ref}}, 1, 16) AS record_id
 FROM ranked
 WHERE pick = 1;
 
@@ -90,28 +88,25 @@ WITH kept_records AS (
     SELECT r.* FROM records r JOIN case_groups g ON g.record_id = r.record_id AND g.case_id = r.record_id
 ),
 victim_rows AS (
-    SELECT k.record_id AS case_id, k.record_mac, u.file_id, u._row, 1 AS part, u.victim_sex, u.age_band,
+    SELECT k.record_id AS case_id, u.file_id, u._row, 1 AS part, u.victim_sex, u.age_band,
            u.nationality_iso3, u.victim_referred
     FROM kept_records k JOIN rows_unique u ON u.source_id = k.source_id AND u.case_ref = k.case_ref
     WHERE k.grain = 'victim'
     UNION ALL
-    SELECT record_id, record_mac, file_id, _row, 1, victim_sex, age_band, nationality_iso3, victim_referred
+    SELECT record_id, file_id, _row, 1, victim_sex, age_band, nationality_iso3, victim_referred
     FROM kept_records WHERE grain = 'case'
     UNION ALL
-    SELECT record_id, record_mac, file_id, _row, 1 + extra.generate_series, 'unknown', NULL, NULL, NULL
+    SELECT record_id, file_id, _row, 1 + extra.generate_series, 'unknown', NULL, NULL, NULL
     FROM kept_records, generate_series(1, coalesce(victim_count, 1) - 1) AS extra
     WHERE grain = 'case'
 )
-SELECT case_id, record_mac,
+SELECT case_id,
        row_number() OVER (PARTITION BY case_id ORDER BY file_id, _row, part)::USMALLINT AS victim_no,
        victim_sex AS sex, age_band, nationality_iso3, victim_referred AS is_referred
 FROM victim_rows;
 
 INSERT INTO out.victims BY NAME
-SELECT case_id, victim_no,
-       -- Keyed by the secret part of the record's HMAC, so no one without the key can predict it.
-       (hash(substr(record_mac, 19), victim_no) % 256)::USMALLINT AS ckey,
-       sex, age_band, nationality_iso3, is_referred
+SELECT case_id, victim_no, sex, age_band, nationality_iso3, is_referred
 FROM victims_stage
 ORDER BY case_id, victim_no;
 
@@ -129,13 +124,11 @@ victim_summary AS (
            count(*) FILTER (WHERE age_band IN ('0-8', '9-17'))::USMALLINT AS victims_child,
            count(*) FILTER (WHERE is_referred)::USMALLINT AS victims_referred,
            list_sort(list_distinct(list(sex))) AS victim_sexes,
-           list_sort(list_distinct(list(coalesce(age_band, 'unknown')))) AS victim_age_bands,
-           (sum(ckey) % 256)::USMALLINT AS victim_ckey
+           list_sort(list_distinct(list(coalesce(age_band, 'unknown')))) AS victim_age_bands
     FROM out.victims GROUP BY case_id
 )
 SELECT
     k.record_id AS case_id,
-    (('0x' || substr(k.record_mac, 17, 2))::INTEGER)::USMALLINT AS ckey,
     k.source_id, s.agency, s.agency_type,
     k.reported_by::USMALLINT AS reported_by,
     k.district_id,
@@ -173,7 +166,7 @@ SELECT
     k.scope,
     CASE WHEN k.scope = 'transnational' THEN k.country_iso3 END AS country_iso3,
     v.victim_count, v.victims_female, v.victims_male, v.victims_child, v.victims_referred,
-    v.victim_sexes, v.victim_age_bands, v.victim_ckey,
+    v.victim_sexes, v.victim_age_bands,
     k.synthetic AS is_demo
 FROM kept_records k
 JOIN sources s USING (source_id)

@@ -1,11 +1,10 @@
--- Final tables of the warehouse: what the dashboard may read. Built by etl.load only.
+-- Final tables of the private warehouse. Built by the ETL only; the public release (etl/release.py) is made from them.
 -- Months are DATEs on the first of the month (dates are coarsened for privacy).
 -- NULL means "not recorded" everywhere; it is never zero.
 -- No key constraints: uniqueness is checked by the tests, and an index would only slow the load.
 
 CREATE TABLE cases (
     case_id              VARCHAR NOT NULL,     -- unique; HMAC-SHA256 pseudonym of agency + reference (16 hex chars)
-    ckey                 USMALLINT NOT NULL,   -- 0..255, secret-keyed record key for cell-key perturbation
     source_id            VARCHAR NOT NULL,     -- source layout id of the record kept (etl/sources/<id>.toml)
     agency               VARCHAR NOT NULL,     -- agency display name
     agency_type          VARCHAR NOT NULL,     -- police | fia | labour | social_welfare | child_protection | prosecution | ngo
@@ -42,14 +41,12 @@ CREATE TABLE cases (
     victims_referred     USMALLINT NOT NULL,
     victim_sexes         VARCHAR[] NOT NULL,   -- distinct sexes of the case's victims (for "any victim" filters)
     victim_age_bands     VARCHAR[] NOT NULL,   -- distinct age bands of the case's victims
-    victim_ckey          USMALLINT NOT NULL,   -- sum of the victims' record keys mod 256
     is_demo              BOOLEAN NOT NULL
 );
 
 CREATE TABLE victims (
     case_id              VARCHAR NOT NULL,
     victim_no            USMALLINT NOT NULL,
-    ckey                 USMALLINT NOT NULL,
     sex                  VARCHAR NOT NULL,     -- female | male | transgender | unknown
     age_band             VARCHAR,              -- CTDC bands; NULL = not recorded
     nationality_iso3     VARCHAR,
