@@ -1,13 +1,15 @@
-"""`python -m benchmarks`: the ETL, every page's queries and every page, at growing sizes, beside the usual
-alternatives, in one run. Writes docs/benchmarks.md and the raw figures (docs/benchmarks.json).
+"""`python -m benchmarks`: the ETL (warehouse and public release), every page's queries against the release, and
+every page, at growing sizes, in one run. Writes docs/benchmarks.md and the raw figures (docs/benchmarks.json).
 
     python -m benchmarks                          # 10k, 100k and 1M cases
     python -m benchmarks --sizes 10000,100000     # quicker
     python -m benchmarks --big                    # adds 5M cases
-    python -m benchmarks --skip-etl               # reuse (or build once) the warehouses; measure queries and pages
+    python -m benchmarks --skip-etl               # reuse (or build once) the releases; measure queries and pages
+    python -m benchmarks --wait-for-load 1.0      # before each measurement, wait for a quieter machine
     python -m benchmarks --report-only            # rewrite docs/benchmarks.md from docs/benchmarks.json
 
-Demo data and warehouses are cached under data/cache/bench/ (git-ignored); a second run regenerates nothing.
+Demo data, warehouses and releases are cached under data/cache/bench/<cases>/ (git-ignored); a second run
+regenerates no data. The dashboard's processes get the release folder only (benchmarks.common.dashboard_env).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import time
 from pathlib import Path
 
 from benchmarks import datasets, etl_bench, report
-from benchmarks.common import REPO, env_for, log, machine, run_json
+from benchmarks.common import REPO, dashboard_env, load_average, log, machine, run_json, wait_for_load
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 BIG = 5_000_000
@@ -42,13 +44,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sizes", type=_sizes, default=list(DEFAULT_SIZES),
                         help="numbers of cases, comma-separated (default 10000,100000,1000000)")
     parser.add_argument("--big", action="store_true", help="also 5,000,000 cases (slow: ~15 min more)")
-    parser.add_argument("--skip-etl", action="store_true", help="do not measure the ETL and its alternatives")
+    parser.add_argument("--skip-etl", action="store_true", help="do not measure the ETL (build what is missing)")
     parser.add_argument("--skip-pages", action="store_true", help="do not measure pages through AppTest")
     parser.add_argument("--skip-browser", action="store_true", help="do not measure the cold start in Chromium")
     parser.add_argument("--repeat", type=int, default=5, help="repetitions of each query and page measurement")
     parser.add_argument("--etl-repeat", type=int, default=2, help="repetitions of each ETL pipeline (default 2)")
     parser.add_argument("--sessions", type=int, default=24, help="concurrent sessions in the load test (0: skip)")
     parser.add_argument("--seed", type=int, default=2026, help="demo data seed")
+    parser.add_argument("--wait-for-load", type=float, default=None, metavar="LOAD",
+                        help="before each measurement wait until the 1-minute load average is at most LOAD")
+    parser.add_argument("--wait-most", type=float, default=900, metavar="SECONDS",
+                        help="the longest such a wait may last (default 900); the load is recorded either way")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md", help="markdown report")
     parser.add_argument("--json", type=Path, default=None, help="raw figures (default: --out with .json)")
     parser.add_argument("--report-only", action="store_true",
@@ -74,13 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {
         "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "argv": argv,
         "args": {"sizes": args.sizes, "repeat": args.repeat, "etl_repeat": args.etl_repeat,
-                 "sessions": args.sessions, "seed": args.seed},
+                 "sessions": args.sessions, "seed": args.seed, "wait_for_load": args.wait_for_load},
         "machine": machine(), "json_name": os.path.relpath(args.json, args.out.parent), "sizes": {},
     }
 
     def save() -> None:
         results["duration_s"] = round(time.perf_counter() - started, 1)
-        results["load_average_end"] = list(os.getloadavg())
+        results["load_average_end"] = load_average()
         results["goals"] = report.goals(results)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         # No machine paths in a committed file (they can only appear in an error message).
@@ -88,30 +94,39 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(text, encoding="utf-8")
         report.write(results, args.out)
 
+    def calm(entry: dict, what: str) -> None:
+        waited = wait_for_load(args.wait_for_load, args.wait_most)
+        if waited:
+            entry.setdefault("waits", {})[what] = waited
+
     for cases in args.sizes:
-        entry: dict = {"load_average_start": list(os.getloadavg())}
+        entry: dict = {"load_average_start": load_average()}
         results["sizes"][str(cases)] = entry
         log(f"{cases:,} cases: demo data")
         entry["dataset"] = datasets.ensure_raw(cases, args.seed)
         if args.skip_etl:
-            datasets.ensure_warehouse(cases)
+            datasets.ensure_built(cases)
         else:
+            calm(entry, "etl")
             entry["etl"] = etl_bench.run(cases, args.etl_repeat)
-        env = env_for(cases)
+        env = dashboard_env(cases)
         log(f"{cases:,} cases: queries (repeat {args.repeat}, {args.sessions} concurrent sessions)")
+        calm(entry, "queries")
         entry["queries"], _ = run_json("benchmarks.query_bench", ["--repeat", str(args.repeat), "--sessions",
                                                                  str(args.sessions), "--workers",
                                                                  str(max(1, args.sessions))], env)
         if not args.skip_pages:
             log(f"{cases:,} cases: pages through AppTest")
+            calm(entry, "pages")
             entry["pages"], _ = run_json("benchmarks.page_bench", ["--repeat", str(args.repeat)], env)
         if not args.skip_browser:
             log(f"{cases:,} cases: cold start in Chromium")
+            calm(entry, "coldstart")
             try:
                 entry["coldstart"], _ = run_json("benchmarks.coldstart", [], env, timeout=900)
             except RuntimeError as exc:
                 entry["coldstart"] = {"error": str(exc)[-2000:]}
-        entry["load_average_end"] = list(os.getloadavg())
+        entry["load_average_end"] = load_average()
         save()
     save()
     log(f"done in {(time.perf_counter() - started) / 60:.1f} min: {args.out}, {args.json}")

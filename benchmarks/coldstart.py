@@ -1,4 +1,4 @@
-"""Cold start in a real browser: ``streamlit run dashboard.py`` on an existing warehouse, headless Chromium, the
+"""Cold start in a real browser: ``streamlit run dashboard.py`` on an existing release, headless Chromium, the
 clock running from the moment the server process is started until the overview's first chart is drawn.
 
 Chromium is launched before the server (a user's browser is already open). Requests to anything but the app are
@@ -6,7 +6,7 @@ aborted, as on a network without internet. After the first chart, every page is 
 present page, which hides the sidebar, last, by its address) and the server's resident memory is read: the
 dashboard process as it runs in production, one session open.
 
-``python -m benchmarks.coldstart --json-out FILE`` (the warehouse comes from TIP_WAREHOUSE).
+``python -m benchmarks.coldstart --json-out FILE`` (the release comes from TIP_RELEASE_DIR).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import proc_status
+from benchmarks.common import load_average, proc_status
 from benchmarks.query_bench import dashboard_pages
 from tipdash import local_server
 
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     timeout_ms = args.timeout * 1000
-    result: dict = {"pages": {}, "errors": []}
+    result: dict = {"pages": {}, "errors": [], "load_average": [load_average()]}
     with sync_playwright() as p, tempfile.TemporaryFile("w+") as log:
         browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1366, "height": 900})
@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             status = proc_status(server.pid)
             result["rss_after_all_pages"] = status.get("VmRSS")
             result["peak_rss"] = status.get("VmHWM")
+            result["load_average"].append(load_average())
         finally:
             local_server.stop(server)
             with contextlib.suppress(Exception):

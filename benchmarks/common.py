@@ -1,8 +1,11 @@
-"""Shared by the benchmark modules: paths, the environment every measured process gets, timing statistics, and a
-subprocess runner that reports wall time and peak resident memory of exactly the process it started.
+"""Shared by the benchmark modules: paths, the environments of the measured processes, timing statistics, load
+averages, and a subprocess runner that reports wall time and peak resident memory of exactly the process it started.
 
 Every measured thing runs in a fresh process, so the figures of one size never carry the caches, memory or
-imports of another.
+imports of another. Each size has a folder of its own under data/cache/bench/ (git-ignored) laid out like data/:
+``raw/`` (demo exports), ``private/`` (warehouse, privacy ledger, reports, key file) and ``release/`` (the public
+release). The ETL's processes get all of it; the dashboard's processes get the release folder only, as a web
+server does.
 """
 
 from __future__ import annotations
@@ -24,10 +27,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO / "data" / "cache" / "bench"  # git-ignored (data/cache/)
-# A fixed, public key: the benchmarks build synthetic data only and must never touch .streamlit/secrets.toml.
+# A fixed, public key: the benchmarks build synthetic data only and must never touch the real key file.
 BENCH_KEY = "benchmark-key-not-secret-0123456789abcdef"
-PACKAGES = ("streamlit", "plotly", "duckdb", "pandas", "numpy", "pyarrow", "python-calamine", "rapidfuzz",
+PACKAGES = ("streamlit", "plotly", "duckdb", "pandas", "numpy", "pyarrow", "opendp", "python-calamine",
             "playwright")
+# Settings that point at data: cleared from the inherited environment, so a measured process can only see the
+# size's own folders (never the working tree's data/ or another engineer's build).
+PATH_SETTINGS = ("TIP_DATA_DIR", "TIP_RAW_DIR", "TIP_PRIVATE_DIR", "TIP_WAREHOUSE", "TIP_RELEASE_DIR",
+                 "TIP_SECRETS_FILE", "TIP_LEDGER", "TIP_REPORTS_DIR", "TIP_PSEUDONYM_KEY")
 
 
 def size_dir(cases: int) -> Path:
@@ -38,28 +45,76 @@ def raw_dir(cases: int) -> Path:
     return size_dir(cases) / "raw"
 
 
+def private_dir(cases: int) -> Path:
+    return size_dir(cases) / "private"
+
+
 def warehouse_path(cases: int) -> Path:
-    return size_dir(cases) / "warehouse.duckdb"
+    return private_dir(cases) / "warehouse.duckdb"
 
 
-def env_for(cases: int | None = None, **extra: str) -> dict[str, str]:
-    """The environment of a measured process: the size's warehouse and raw folder, a fixed pseudonym key."""
-    env = os.environ.copy()
+def ledger_path(cases: int) -> Path:
+    return private_dir(cases) / "privacy_ledger.duckdb"
+
+
+def release_dir(cases: int) -> Path:
+    return size_dir(cases) / "release"
+
+
+def _base_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in PATH_SETTINGS}
     env.update({
-        "TIP_PSEUDONYM_KEY": BENCH_KEY,
-        "TIP_SECRETS_FILE": str(BENCH_DIR / "secrets.toml"),
         "PYTHONPATH": os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])]),
         "PYTHONHASHSEED": "0",
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     })
-    if cases is not None:
-        env.update({
-            "TIP_WAREHOUSE": str(warehouse_path(cases)),
-            "TIP_RAW_DIR": str(raw_dir(cases)),
-            "TIP_REPORTS_DIR": str(size_dir(cases) / "reports"),
-        })
-    env.update(extra)
     return env
+
+
+def env_for(cases: int) -> dict[str, str]:
+    """The ETL's environment for ``cases``: the size's raw, private and release folders and a fixed key."""
+    env = _base_env()
+    private = private_dir(cases)
+    env.update({
+        "TIP_DATA_DIR": str(size_dir(cases)),
+        "TIP_RAW_DIR": str(raw_dir(cases)),
+        "TIP_PRIVATE_DIR": str(private),
+        "TIP_WAREHOUSE": str(warehouse_path(cases)),
+        "TIP_LEDGER": str(ledger_path(cases)),
+        "TIP_REPORTS_DIR": str(private / "reports"),
+        "TIP_SECRETS_FILE": str(private / "secrets.toml"),
+        "TIP_RELEASE_DIR": str(release_dir(cases)),
+        "TIP_PSEUDONYM_KEY": BENCH_KEY,
+    })
+    return env
+
+
+def dashboard_env(cases: int) -> dict[str, str]:
+    """The dashboard's environment for ``cases``: the release folder and nothing private. The data and private
+    settings point at a folder that does not exist, so a query that tried to read a record would fail."""
+    env = _base_env()
+    absent = size_dir(cases) / "no-private-data-here"
+    env.update({"TIP_RELEASE_DIR": str(release_dir(cases)), "TIP_DATA_DIR": str(absent),
+                "TIP_PRIVATE_DIR": str(absent)})
+    return env
+
+
+def load_average() -> list[float]:
+    """1, 5 and 15 minute load averages, rounded (the machine's, other jobs included)."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def wait_for_load(limit: float | None, most_s: float) -> dict | None:
+    """Wait (at most ``most_s``) until the 1-minute load average is at or below ``limit``; say how long it took."""
+    if limit is None:
+        return None
+    start = time.perf_counter()
+    while os.getloadavg()[0] > limit and time.perf_counter() - start < most_s:
+        time.sleep(5)
+    waited = time.perf_counter() - start
+    if waited >= 5:
+        log(f"  waited {waited:.0f} s for the load average to fall to {limit} (now {os.getloadavg()[0]:.2f})")
+    return {"limit": limit, "waited_s": round(waited, 1), "reached": os.getloadavg()[0] <= limit}
 
 
 # Statistics ----------------------------------------------------------------------------------------------------
@@ -82,12 +137,6 @@ def stats(values: list[float]) -> dict:
             "values": [round(v, 6) for v in values]}
 
 
-def ratio(a: float | None, b: float | None) -> float | None:
-    if a is None or b is None or b == 0 or a != a or b != b:
-        return None
-    return a / b
-
-
 # Memory ----------------------------------------------------------------------------------------------------------
 
 
@@ -100,10 +149,6 @@ def proc_status(pid: int | str = "self") -> dict[str, int]:
             if key in ("VmRSS", "VmHWM"):
                 out[key] = int(value.split()[0]) * 1024
     return out
-
-
-def rss_bytes(pid: int | str = "self") -> int | None:
-    return proc_status(pid).get("VmRSS")
 
 
 # Subprocesses ----------------------------------------------------------------------------------------------------
@@ -208,7 +253,7 @@ def machine() -> dict:
         "chromium": _chromium_version(),
         "git_commit": _git("rev-parse", "--short", "HEAD"),
         "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
-        "load_average_start": list(os.getloadavg()),
+        "load_average_start": load_average(),
     }
 
 

@@ -2,6 +2,7 @@
 
 The cache is reused while the generator, the layouts and the gazetteer are unchanged (a fingerprint of those
 files and the seed is kept beside the data), so a second run of the benchmark measures, and does not regenerate.
+The warehouse and the release built from it are cached beside it (``private/``, ``release/``).
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ import hashlib
 import json
 import shutil
 import sys
-from pathlib import Path
 
-from benchmarks.common import REPO, env_for, log, raw_dir, run_measured, warehouse_path
+from benchmarks.common import REPO, env_for, log, private_dir, raw_dir, release_dir, run_measured, warehouse_path
 
 MARKER = ".bench-dataset.json"  # a dot file: etl.extract.input_files skips it
 
@@ -43,8 +43,9 @@ def ensure_raw(cases: int, seed: int) -> dict:
     if raw.exists():
         shutil.rmtree(raw)
     raw.parent.mkdir(parents=True, exist_ok=True)
-    # A new data set invalidates the warehouse built from the old one.
-    warehouse_path(cases).unlink(missing_ok=True)
+    # A new data set invalidates the warehouse, ledger and release built from the old one.
+    shutil.rmtree(private_dir(cases), ignore_errors=True)
+    shutil.rmtree(release_dir(cases), ignore_errors=True)
     run = run_measured([sys.executable, "-m", "etl", "demo", "--cases", str(cases), "--seed", str(seed),
                         "--out", str(raw)], env_for(cases), timeout=7200)
     if run.returncode != 0:
@@ -61,20 +62,11 @@ def ensure_raw(cases: int, seed: int) -> dict:
     return {"cases": cases, "generated": True, **info}
 
 
-def ensure_warehouse(cases: int) -> Path:
-    """The warehouse for ``cases``, built by the real ETL if it is missing (used with --skip-etl)."""
-    target = warehouse_path(cases)
-    if not target.exists():
-        log(f"building the {cases:,}-case warehouse (missing)")
-        run = run_measured([sys.executable, "-m", "etl", "build", "--quiet", "--raw", str(raw_dir(cases)),
-                            "--warehouse", str(target)], env_for(cases), timeout=7200)
-        if run.returncode != 0:
-            raise RuntimeError(f"ETL build failed:\n{(run.stderr or run.stdout)[-3000:]}")
-    return target
-
-
-def row_counts(raw: Path) -> dict:
-    manifest = raw / "DEMO_MANIFEST.json"
-    if not manifest.exists():
-        return {}
-    return {f["name"]: f["rows"] for f in json.loads(manifest.read_text(encoding="utf-8"))["files"]}
+def ensure_built(cases: int) -> None:
+    """The warehouse and release for ``cases``, built by the real ETL if either is missing (used with --skip-etl)."""
+    if warehouse_path(cases).exists() and (release_dir(cases) / "datapackage.json").exists():
+        return
+    log(f"building the {cases:,}-case warehouse and release (missing)")
+    run = run_measured([sys.executable, "-m", "etl", "build", "--quiet"], env_for(cases), timeout=7200)
+    if run.returncode != 0 or not (release_dir(cases) / "datapackage.json").exists():
+        raise RuntimeError(f"ETL build failed:\n{(run.stderr or run.stdout)[-3000:]}")

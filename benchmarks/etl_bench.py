@@ -1,52 +1,81 @@
-"""The ETL (``python -m etl build``) beside DuckDB's bare ingest of the same files and a pandas + SQLite pipeline.
+"""The ETL by size: the private warehouse and, separately, the public release built after it.
 
-Each runs as its own process (interpreter start-up included for all three), measured for wall time, CPU time and
-peak resident memory. The three are interleaved in every repetition, so a burst of load from elsewhere on the
-machine falls on all of them alike. The last ETL build is the warehouse the query and page benchmarks then read.
+Each build is a process of its own (``python -m benchmarks.etl_bench --json-out FILE``, interpreter start-up
+included), measured for wall time, CPU time and peak resident memory. Inside it, ``etl.pipeline.build_warehouse``
+is timed and its summary kept: the warehouse's steps (``summary["timings"]``) and the release step
+(``summary["release"]["seconds"]``, of which ``seconds_counting`` reads the warehouse). The warehouse part is the
+call's time minus the release's.
+
+The privacy ledger is removed before every build, so each one is a first release: every vector of every year is
+drawn (what a build with changed data costs; an unchanged year would only be republished). The last build is the
+release the query and page benchmarks then read.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
+import os
+import time
+from pathlib import Path
 
-import duckdb
-
-from benchmarks.common import env_for, log, raw_dir, size_dir, stats, warehouse_path
-from benchmarks.common import run_json as _run_json
-from benchmarks.common import run_measured as _run_measured
+from benchmarks.common import env_for, ledger_path, load_average, log, release_dir, run_json, stats, warehouse_path
 
 
-def _etl(cases: int) -> dict:
-    target = warehouse_path(cases)
-    run = _run_measured([sys.executable, "-m", "etl", "build", "--quiet", "--raw", str(raw_dir(cases)),
-                         "--warehouse", str(target)], env_for(cases), timeout=7200)
-    if run.returncode != 0:
-        raise RuntimeError(f"ETL build failed ({run.returncode}):\n{(run.stderr or run.stdout)[-3000:]}")
-    with duckdb.connect(str(target), read_only=True) as con:
-        row = con.execute("SELECT timings, cases_loaded, victims_loaded, rows_read, rows_rejected, rows_merged "
-                          "FROM etl_runs ORDER BY started_at DESC LIMIT 1").fetchall()[0]
-    return {**run.as_dict(), "steps": json.loads(row[0]), "cases_loaded": row[1], "victims_loaded": row[2],
-            "rows_read": row[3], "rows_rejected": row[4], "rows_merged": row[5],
-            "warehouse_bytes": target.stat().st_size}
-
-
-def _alternative(pipeline: str, cases: int) -> dict:
-    out = size_dir(cases) / ("floor.duckdb" if pipeline == "floor" else "pandas.sqlite")
-    inner, run = _run_json("benchmarks.alternatives", [pipeline, str(raw_dir(cases)), str(out)], env_for(cases),
-                           timeout=7200)
-    result = {**run.as_dict(), **inner}
-    out.unlink(missing_ok=True)
-    return result
+def _build_once(cases: int) -> dict:
+    for path in (ledger_path(cases), ledger_path(cases).with_name(ledger_path(cases).name + ".wal")):
+        path.unlink(missing_ok=True)
+    load_before = load_average()
+    inner, run = run_json("benchmarks.etl_bench", [], env_for(cases), timeout=7200)
+    files = [p for p in release_dir(cases).rglob("*") if p.is_file()]
+    return {**run.as_dict(), **inner, "load_average": [load_before, load_average()],
+            "warehouse_bytes": warehouse_path(cases).stat().st_size,
+            "release_bytes": sum(p.stat().st_size for p in files), "release_files": len(files)}
 
 
 def run(cases: int, repeat: int) -> dict:
-    runs: dict[str, list[dict]] = {"floor": [], "etl": [], "pandas": []}
+    runs = []
     for rep in range(repeat):
-        for name in ("floor", "etl", "pandas"):
-            log(f"  ETL {cases:,}: {name} (run {rep + 1}/{repeat})")
-            runs[name].append(_etl(cases) if name == "etl" else _alternative(name, cases))
-    summary = {name: {"wall_s": stats([r["wall_s"] for r in rs]),
-                      "cpu_s": stats([r["cpu_user_s"] + r["cpu_sys_s"] for r in rs]),
-                      "peak_rss_bytes": max(r["peak_rss_bytes"] for r in rs)} for name, rs in runs.items()}
+        log(f"  ETL {cases:,}: build {rep + 1}/{repeat}")
+        runs.append(_build_once(cases))
+    summary = {
+        "process_s": stats([r["wall_s"] for r in runs]),
+        "build_s": stats([r["build_s"] for r in runs]),
+        "warehouse_s": stats([r["warehouse_s"] for r in runs]),
+        "release_s": stats([r["release"]["seconds"] for r in runs]),
+        "release_counting_s": stats([r["release"]["seconds_counting"] for r in runs]),
+        "release_share": stats([r["release"]["seconds"] / r["warehouse_s"] for r in runs]),
+        "cpu_s": stats([r["cpu_user_s"] + r["cpu_sys_s"] for r in runs]),
+        "peak_rss_bytes": max(r["peak_rss_bytes"] for r in runs),
+    }
     return {"runs": runs, "summary": summary}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """One build in this process (paths from the TIP_* environment); the figures go to --json-out."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.etl_bench")
+    parser.add_argument("--json-out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    from etl.pipeline import build_warehouse
+
+    start = time.perf_counter()
+    summary = build_warehouse()
+    build_s = time.perf_counter() - start
+    release = summary["release"]
+    if not release.get("ok"):
+        raise SystemExit(f"the release was not built: {release.get('error')}")
+    result = {
+        "build_s": round(build_s, 3), "warehouse_s": round(build_s - release["seconds"], 3),
+        "steps": summary["timings"],
+        "release": {k: release[k] for k in ("seconds", "seconds_counting", "tables", "years", "years_redrawn",
+                                            "frozen_years")},
+        "cases_loaded": summary["cases_loaded"], "victims_loaded": summary["victims_loaded"],
+        "rows_read": summary["rows_read"], "rows_rejected": summary["rows_rejected"],
+        "rows_merged": summary["rows_merged"], "cpus": os.cpu_count(),
+    }
+    args.json_out.write_text(json.dumps(result, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,13 +1,13 @@
 """Every page through Streamlit's AppTest in one fresh process: time per run, and resident memory after all pages.
 
-* *first visit*: the page's first run in the session (its queries miss the cache; the connection is open);
+* *first visit*: the page's first run in the session (its queries miss the cache; the release is loaded);
 * *rerun*: the same page run again (what every widget change that does not change a query costs);
 * the very first run of the app (connection opened, overview drawn) is reported apart as *app start*.
 
 The process's resident memory (VmRSS) is read before the app starts and after every page has been visited, so the
-growth is the dashboard's own: query results, caches, DuckDB's buffer pool, the figures.
+growth is the dashboard's own: the release loaded into DuckDB, query results, caches, the figures.
 
-``python -m benchmarks.page_bench --repeat N --json-out FILE`` (the warehouse comes from TIP_WAREHOUSE).
+``python -m benchmarks.page_bench --repeat N --json-out FILE`` (the release comes from TIP_RELEASE_DIR).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import json
 import time
 from pathlib import Path
 
-from benchmarks.common import REPO, proc_status, stats
+from benchmarks.common import REPO, load_average, proc_status, stats
 from benchmarks.query_bench import HOTSPOT_PROFILE, _busiest_district, _quiet, dashboard_pages
 
 
@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json-out", type=Path, required=True)
     args = parser.parse_args(argv)
     _quiet()
+    load_start = load_average()
     baseline = proc_status()
     start = time.perf_counter()
     from streamlit.testing.v1 import AppTest
@@ -73,9 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     after_gc = proc_status()
     result = {
         "import_s": round(import_s, 3), "app_start_s": round(app_start, 4), "pages": pages, "titles": titles,
-        "errors": errors, "rss": {"baseline": baseline.get("VmRSS"), "after_app_start": after_start.get("VmRSS"),
-                                  "after_all_pages": after_pages.get("VmRSS"), "after_gc": after_gc.get("VmRSS"),
-                                  "peak": after_gc.get("VmHWM")},
+        "errors": errors, "load_average": [load_start, load_average()],
+        "rss": {"baseline": baseline.get("VmRSS"), "after_app_start": after_start.get("VmRSS"),
+                "after_all_pages": after_pages.get("VmRSS"), "after_gc": after_gc.get("VmRSS"),
+                "peak": after_gc.get("VmHWM")},
     }
     args.json_out.write_text(json.dumps(result, default=str), encoding="utf-8")
     return 0

@@ -1,19 +1,26 @@
-"""Each page's query set, cold and warm, against the pandas-rerun approach, in one fresh process per warehouse.
+"""Each page's query set against the public release, cold, warm and uncached, in one fresh process per size.
 
 1. **Record** the query set of every page: the dashboard runs through AppTest, page by page, with every cached
    function of ``tipdash.queries`` wrapped to note its name and arguments (top-level calls only; a query that
    calls another counts once). So the set is what the pages really ask, with their default filters, and it follows
    the pages when they change. The hotspots page is also recorded with a district profile open.
 2. **Replay** each set, interleaved in every repetition so that noise falls on all of them alike:
-   * *cold*: Streamlit's caches cleared and a fresh DuckDB connection (the OS file cache stays warm);
+   * *cold*: Streamlit's caches cleared (``st.cache_data`` and ``st.cache_resource``), so the release is loaded
+     again from its CSV files and every question computed: what the first visitor after a start or a new release
+     waits for (the release load alone is timed too);
    * *warm*: the same calls again, answered by ``st.cache_data`` (what a rerun of the page costs);
-   * *warm uncached*: the SQL itself with the connection open (``fn.uncached``), what any new filter costs;
-   * *pandas rerun*: :class:`benchmarks.alternatives.PandasApp` answering the same questions from DataFrames
-     loaded once (its load time and memory are reported apart).
-3. **Concurrency**: many sessions at once, each with its own filters (so every query misses the cache), running
+   * *uncached*: each question's own function (``fn.uncached``) with the release loaded: what any new filter
+     costs. The 1-minute load average is read at every repetition.
+3. **Where the time goes**: the uncached set once more per repetition with ``db.fetch_df`` and
+   ``queries.released`` wrapped: time in DuckDB (statement and conversion to a DataFrame), in ``released``
+   beyond its SQL (table choice, margins, merges), and in the rest (rates, display rule, names, reshaping).
+   The same pass checks that the set **reads the release only**: the process has no private folder (see
+   ``benchmarks.common.dashboard_env``), no ETL module is loaded, every statement runs on the release's
+   connection, and every table it names is one of the release's.
+4. **Concurrency**: many sessions at once, each with its own filters (so every query misses the cache), running
    every page's query set on a thread pool against the shared connection, as Streamlit's server would.
 
-``python -m benchmarks.query_bench --repeat N --json-out FILE`` (the warehouse comes from TIP_WAREHOUSE).
+``python -m benchmarks.query_bench --repeat N --json-out FILE`` (the release comes from TIP_RELEASE_DIR).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import json
 import logging
 import os
 import re
+import sys
 import threading
 import time
 import warnings
@@ -31,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
 
-from benchmarks.common import REPO, proc_status, stats
+from benchmarks.common import REPO, load_average, proc_status, stats
 
 HOTSPOT_PROFILE = "pages/hotspots.py#profile"
 # What dashboard.py asks on every run before the page (the demo banner's data status, the sidebar's options).
@@ -158,72 +166,151 @@ def _timed(fn, *args, **kwargs) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
-def _count_columns(df) -> dict[str, int]:
-    """Sum of every published count column (None for suppressed), to compare two answers to one question."""
-    import pandas as pd
-
-    from tipdash import queries
-
-    if not isinstance(df, pd.DataFrame):
-        if df is None or df is pd.NA or isinstance(df, (int, float)):
-            return {"cases": None if df is None or df is pd.NA else int(df)}
-        return {}
-    names = set(queries.CASE_COUNTS) | {"victims"}
-    return {c: int(pd.to_numeric(df[c], errors="coerce").fillna(-1).sum()) for c in df.columns if c in names}
-
-
-def _compare(duck, panda) -> str:
-    a, b = _count_columns(duck), _count_columns(panda)
-    common = sorted(set(a) & set(b))
-    if not common:
-        return "not comparable"
-    return "equal" if all(a[c] == b[c] for c in common) else f"DIFFERENT {[(c, a[c], b[c]) for c in common]}"
-
-
-def replay(sets: dict[str, list], repeat: int, app) -> dict:
+def _clear_caches() -> None:
     import streamlit as st
 
-    from tipdash import queries
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    gc.collect()
+
+
+def replay(sets: dict[str, list], repeat: int) -> tuple[dict, dict]:
+    """Cold, warm and uncached time of every page's set; and the release's load time, with the load averages."""
+    from tipdash import db, queries
 
     fns = {name: getattr(queries, name) for name in {c[0] for calls in sets.values() for c in calls}}
     results: dict[str, dict] = {
-        page: {"cold": [], "warm": [], "uncached": [], "uncached_comparable": [], "pandas": [],
-               "per_call": {describe_call(*c): {"uncached": [], "pandas": []} for c in calls},
-               "pandas_missing": sorted({c[0] for c in calls if not hasattr(app, c[0])}), "checks": {}}
+        page: {"cold": [], "warm": [], "uncached": [], "per_call": {describe_call(*c): [] for c in calls}}
         for page, calls in sets.items()
     }
-    for rep in range(repeat):
+    release_load, loads = [], []
+    for _ in range(repeat):
+        loads.append(load_average()[0])
+        _clear_caches()
+        release_load.append(_timed(db.release)[0])
         for page, calls in sets.items():
             res = results[page]
-            st.cache_data.clear()
-            st.cache_resource.clear()
-            gc.collect()
+            _clear_caches()
             res["cold"].append(sum(_timed(fns[n], *a, **k)[0] for n, a, k in calls))
             res["warm"].append(sum(_timed(fns[n], *a, **k)[0] for n, a, k in calls))
-            total = comparable = panda_total = 0.0
+            total = 0.0
             for n, a, k in calls:
-                label = describe_call(n, a, k)
-                took, duck = _timed(fns[n].uncached, *a, **k)
+                took = _timed(fns[n].uncached, *a, **k)[0]
+                res["per_call"][describe_call(n, a, k)].append(took)
                 total += took
-                res["per_call"][label]["uncached"].append(took)
-                if hasattr(app, n):
-                    comparable += took
-                    took_pd, panda = _timed(getattr(app, n), *a, **k)
-                    panda_total += took_pd
-                    res["per_call"][label]["pandas"].append(took_pd)
-                    if rep == 0:
-                        res["checks"][label] = _compare(duck, panda)
             res["uncached"].append(total)
-            res["uncached_comparable"].append(comparable)
-            res["pandas"].append(panda_total)
-    out = {}
-    for page, res in results.items():
-        out[page] = {key: stats(res[key]) for key in ("cold", "warm", "uncached", "uncached_comparable", "pandas")}
-        out[page]["per_call"] = {label: {k: stats(v) for k, v in d.items() if v}
-                                 for label, d in res["per_call"].items()}
-        out[page]["pandas_missing"] = res["pandas_missing"]
-        out[page]["checks"] = res["checks"]
-    return out
+    loads.append(load_average()[0])
+    out = {page: {**{key: stats(res[key]) for key in ("cold", "warm", "uncached")},
+                  "per_call": {label: stats(v) for label, v in res["per_call"].items()}}
+           for page, res in results.items()}
+    return out, {"release_load": stats(release_load), "load_average_1min": loads}
+
+
+# Where the time goes, and what is read -----------------------------------------------------------------------
+
+_TABLE_NAMES = re.compile(r'\b(?:FROM|JOIN)\s+"?([A-Za-z_][A-Za-z0-9_]*)"?', re.IGNORECASE)
+
+
+class Tracer:
+    """Wraps ``db.fetch_df`` and ``queries.released`` to time them (outermost calls only) and note the SQL."""
+
+    def __init__(self):
+        from tipdash import db, queries
+
+        self.db, self.queries = db, queries
+        self.fetch_df, self.released = db.fetch_df, queries.released
+        self._depth = threading.local()
+        self.take()
+
+    def _enter(self, name: str) -> int:
+        depth = getattr(self._depth, name, 0)
+        setattr(self._depth, name, depth + 1)
+        return depth
+
+    def _leave(self, name: str) -> None:
+        setattr(self._depth, name, getattr(self._depth, name) - 1)
+
+    def install(self) -> None:
+        def fetch_df(sql, params=None):
+            outer = self._enter("sql") == 0
+            inside_released = getattr(self._depth, "released", 0) > 0
+            start = time.perf_counter()
+            try:
+                return self.fetch_df(sql, params)
+            finally:
+                if outer:
+                    took = time.perf_counter() - start
+                    self.sql_s += took
+                    self.sql_in_released_s += took if inside_released else 0.0
+                    self.statements += 1
+                    self.tables |= set(_TABLE_NAMES.findall(sql))
+                self._leave("sql")
+
+        def released(*args, **kwargs):
+            outer = self._enter("released") == 0
+            start = time.perf_counter()
+            try:
+                return self.released(*args, **kwargs)
+            finally:
+                if outer:
+                    self.released_s += time.perf_counter() - start
+                    self.released_calls += 1
+                self._leave("released")
+
+        self.db.fetch_df, self.queries.released = fetch_df, released
+
+    def uninstall(self) -> None:
+        self.db.fetch_df, self.queries.released = self.fetch_df, self.released
+
+    def take(self) -> dict:
+        out = {k: getattr(self, k, 0) for k in ("sql_s", "sql_in_released_s", "released_s", "statements",
+                                                 "released_calls")}
+        out["tables"] = sorted(getattr(self, "tables", set()))
+        self.sql_s = self.sql_in_released_s = self.released_s = 0.0
+        self.statements = self.released_calls = 0
+        self.tables: set[str] = set()
+        return out
+
+
+def breakdown(sets: dict[str, list], repeat: int) -> dict:
+    """Per page: uncached time split into SQL, the rest of ``released``, and everything else; what it reads."""
+    from tipdash import db, queries
+
+    fns = {name: getattr(queries, name) for name in {c[0] for calls in sets.values() for c in calls}}
+    release = db.release()
+    release_tables = set(release.tables)
+    databases = [tuple(r) for r in release.con.execute(
+        "SELECT database_name, readonly FROM duckdb_databases() WHERE NOT internal").fetchall()]
+    tracer = Tracer()
+    parts: dict[str, dict[str, list]] = {p: {"total": [], "sql": [], "released_other": [], "other": []}
+                                         for p in sets}
+    reads: dict[str, dict] = {}
+    tracer.install()
+    try:
+        for _ in range(repeat):
+            for page, calls in sets.items():
+                tracer.take()
+                total = sum(_timed(fns[n].uncached, *a, **k)[0] for n, a, k in calls)
+                t = tracer.take()
+                parts[page]["total"].append(total)
+                parts[page]["sql"].append(t["sql_s"])
+                parts[page]["released_other"].append(t["released_s"] - t["sql_in_released_s"])
+                parts[page]["other"].append(total - t["released_s"] - (t["sql_s"] - t["sql_in_released_s"]))
+                reads[page] = {"statements": t["statements"], "released_calls": t["released_calls"],
+                               "tables": t["tables"], "not_in_release": sorted(set(t["tables"]) - release_tables)}
+    finally:
+        tracer.uninstall()
+    from tipcore import config
+
+    process = {"etl_loaded": any(m == "etl" or m.startswith("etl.") for m in sys.modules),
+               "private_folder_exists": config.private_dir().exists(),
+               "warehouse_exists": config.warehouse_path().exists(),
+               "databases": databases}
+    only = (not process["etl_loaded"] and not process["warehouse_exists"]
+            and not process["private_folder_exists"] and all(not r["not_in_release"] for r in reads.values())
+            and all(db_name in ("memory", db.SCHEMA) for db_name, _ in databases))
+    return {"pages": {p: {**{k: stats(v) for k, v in d.items()}, **reads[p]} for p, d in parts.items()},
+            "process": process, "release_only": only}
 
 
 # Concurrency -------------------------------------------------------------------------------------------------
@@ -282,30 +369,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json-out", type=Path, required=True)
     args = parser.parse_args(argv)
     _quiet()
-    import duckdb
-
-    from benchmarks.alternatives import PandasApp
-    from tipcore import config
+    from tipdash import db
 
     started = time.perf_counter()
     sets, titles, errors = record_page_sets(args.timeout)
     record_s = time.perf_counter() - started
-    with duckdb.connect(str(config.warehouse_path()), read_only=True) as con:
-        cases = con.execute("SELECT count(*) FROM cases").fetchall()[0][0]
-        rss_before = proc_status().get("VmRSS")
-        app = PandasApp(con)
-        rss_after = proc_status().get("VmRSS")
-    pages = replay(sets, args.repeat, app)
-    pandas_load = {"cases_s": round(app.load_cases_s, 3), "victims_s": round(app.load_victims_s, 3),
-                   "frame_bytes": app.memory_bytes(), "rss_growth_bytes": (rss_after or 0) - (rss_before or 0)}
-    del app
-    gc.collect()
+    release = db.release()
+    rows = {t: release.con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in sorted(release.tables)}
+    load_start = load_average()
+    pages, replayed = replay(sets, args.repeat)
+    split = breakdown(sets, args.repeat)
     conc = concurrency(sets, args.sessions, args.workers) if args.sessions else None
     result = {
-        "cases": cases, "repeat": args.repeat, "record_s": round(record_s, 2), "errors": errors,
-        "titles": titles, "calls": {p: [describe_call(*c) for c in calls] for p, calls in sets.items()},
-        "pages": pages, "pandas_load": pandas_load, "concurrency": conc, "process": proc_status(),
-        "threads_duckdb": os.cpu_count(),
+        "repeat": args.repeat, "record_s": round(record_s, 2), "errors": errors, "titles": titles,
+        "calls": {p: [describe_call(*c) for c in calls] for p, calls in sets.items()},
+        "release_rows": rows, "pages": pages, **replayed, "breakdown": split, "concurrency": conc,
+        "load_average": [load_start, load_average()], "process": proc_status(), "cpus": os.cpu_count(),
     }
     args.json_out.write_text(json.dumps(result, default=str), encoding="utf-8")
     return 0

@@ -143,7 +143,13 @@ def _select_dim(table: catalogue.Table, dim: str) -> str:
 
 def sigma(table: str, measure: str) -> float:
     """The noise scale of one released cell of ``measure`` in ``table`` (from the release's privacy manifest)."""
-    return float(db.package()["privacy"]["tables"][table]["measures"][measure]["sigma"])
+    return _sigmas(table, [measure])[measure]
+
+
+def _sigmas(table: str, measures: Sequence[str]) -> dict[str, float]:
+    """:func:`sigma` of several measures of one table, reading the manifest once."""
+    spec = db.package()["privacy"]["tables"][table]["measures"]
+    return {m: float(spec[m]["sigma"]) for m in measures}
 
 
 def _released_from(table: catalogue.Table, measures: Sequence[str], f: Filters, by: Sequence[str],
@@ -157,11 +163,16 @@ def _released_from(table: catalogue.Table, measures: Sequence[str], f: Filters, 
     sql = (f"SELECT {', '.join(dims + sums + ['count(*) AS cells'])} FROM {source} WHERE {' AND '.join(conds)}"
            + (" GROUP BY ALL" if by else ""))
     df = _df(sql, params)
-    for m in measures:
-        df[m + MOE] = privacy.margin(sigma(table.name, m), df["cells"].astype(float))
-        df.loc[df["cells"] == 0, m] = 0.0  # an empty selection (no cell) sums to nothing
+    cells = df.pop("cells")
+    empty = (cells == 0).to_numpy()
+    if empty.any():
+        df.loc[empty, list(measures)] = 0.0  # an empty selection (no cell) sums to nothing
+    sigmas = _sigmas(table.name, measures)
+    spread = cells.astype(float)
+    margins = pd.DataFrame({m + MOE: privacy.margin(sigmas[m], spread) for m in measures}, index=df.index)
+    df = pd.concat([df, margins], axis=1)  # one concat, not a column insert per measure
     df.attrs["tables"] = {m: table.name for m in measures}
-    return df.drop(columns="cells")
+    return df
 
 
 def released(f: Filters, measures: Sequence[str], by: Sequence[str] = (),
@@ -196,12 +207,26 @@ def released(f: Filters, measures: Sequence[str], by: Sequence[str] = (),
     return out
 
 
+def _stacked(columns: list[pd.Series]) -> pd.Series | None:
+    """The columns end to end, when they are all float64 (so an elementwise rule gives the same values on the stack
+    as on each column: one call of the rule instead of one per column); else None."""
+    if not columns or any(c.dtype != np.float64 for c in columns):
+        return None
+    return pd.concat(columns, ignore_index=True)
+
+
 def shown(df: pd.DataFrame, measures: Sequence[str]) -> pd.DataFrame:
     """The display rule over the count columns (after rates were computed from the raw released sums)."""
     out = df.copy()
-    for m in measures:
-        if m in out:
+    present = list(dict.fromkeys(m for m in measures if m in out))
+    stack = _stacked([out[m] for m in present]) if len(present) > 1 else None
+    if stack is None:
+        for m in present:
             out[m] = privacy.shown(out[m])
+        return out
+    values, n = privacy.shown(stack).array, len(out)
+    for i, m in enumerate(present):
+        out[m] = values[i * n:(i + 1) * n]
     return out
 
 
@@ -218,15 +243,37 @@ RATES: dict[str, tuple[str, str]] = {  # rate -> (numerator, denominator), all i
 
 
 def add_rates(df: pd.DataFrame, suffix: str = "") -> pd.DataFrame:
-    """Rates and their margins from released sums; attrition = share of cases reported not convicted."""
+    """Rates and their margins from released sums; attrition = share of cases reported not convicted.
+
+    The rules of :mod:`tipdash.privacy` are elementwise, so all rates are computed in one call on the columns
+    stacked end to end (the same values as one call per rate, in a fraction of pandas' per-call time).
+    """
     out = df.copy()
-    for rate, (num, den) in RATES.items():
-        n, d = f"{num}{suffix}", f"{den}{suffix}"
-        if n in out and d in out:
-            out[f"{rate}{suffix}"] = privacy.rate(out[n], out[d])
-            out[f"{rate}{suffix}{MOE}"] = privacy.rate_margin(out[n], out[d], out[n + MOE], out[d + MOE])
-    if f"convictions{suffix}" in out and f"cases{suffix}" in out:
-        out[f"attrition{suffix}"] = (100 - privacy.rate(out[f"convictions{suffix}"], out[f"cases{suffix}"])).round(1)
+    pairs = [(f"{rate}{suffix}", f"{num}{suffix}", f"{den}{suffix}") for rate, (num, den) in RATES.items()
+             if f"{num}{suffix}" in out and f"{den}{suffix}" in out]
+    attrition = f"convictions{suffix}" in out and f"cases{suffix}" in out
+    rate_pairs = [(n, d) for _r, n, d in pairs] + ([(f"convictions{suffix}", f"cases{suffix}")] if attrition else [])
+    nums = _stacked([out[n] for n, _d in rate_pairs])
+    dens = _stacked([out[d] for _n, d in rate_pairs])
+    num_moes = _stacked([out[n + MOE] for _r, n, _d in pairs])
+    den_moes = _stacked([out[d + MOE] for _r, _n, d in pairs])
+    if nums is None or dens is None or (pairs and (num_moes is None or den_moes is None)):
+        for rate, n, d in pairs:
+            out[rate] = privacy.rate(out[n], out[d])
+            out[rate + MOE] = privacy.rate_margin(out[n], out[d], out[n + MOE], out[d + MOE])
+        if attrition:
+            out[f"attrition{suffix}"] = (100 - privacy.rate(out[f"convictions{suffix}"],
+                                                            out[f"cases{suffix}"])).round(1)
+        return out
+    size, k = len(out), len(pairs)
+    rates = privacy.rate(nums, dens).array
+    if pairs:
+        margins = privacy.rate_margin(nums.iloc[:k * size], dens.iloc[:k * size], num_moes, den_moes).array
+    for i, (rate, _n, _d) in enumerate(pairs):
+        out[rate] = rates[i * size:(i + 1) * size]
+        out[rate + MOE] = margins[i * size:(i + 1) * size]
+    if attrition:
+        out[f"attrition{suffix}"] = (100 - pd.Series(rates[k * size:], index=out.index)).round(1)
     return out
 
 
