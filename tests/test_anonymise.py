@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import string
+import tomllib
 from pathlib import Path
 
 import duckdb
@@ -72,6 +73,7 @@ addresses = st.builds(lambda house, street, town: f"House {house}, Street {stree
                       st.integers(1, 999), st.integers(1, 99), st.sampled_from(["Kot Lakhpat", "Gulberg", "Saddar"]))
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=names, cnic=cnics, phone=phones, address=addresses)
 def test_generated_identifiers_never_reach_any_table(tmp_path_factory, monkeypatch, name, cnic, phone, address):
@@ -117,3 +119,124 @@ def test_pseudonyms_are_stable_and_keyed(con, warehouse):
     ids = con.execute("SELECT case_id FROM cases ORDER BY case_id LIMIT 5").fetchall()
     assert all(len(i[0]) == 16 and set(i[0]) <= set("0123456789abcdef") for i in ids)
     assert Path(warehouse).exists()
+
+
+# --- unit tests of each helper (fast; what the mutation run in docs/testing.md measures) -------------------------
+
+@pytest.mark.parametrize("length", [1, 63, 64, 65, 100])
+def test_hmac_params_match_python_hmac_for_every_key_length(length):
+    """RFC 2104: keys longer than the 64-byte block are hashed first, shorter ones padded with zeros."""
+    key = bytes(range(1, length + 1))
+    params = anonymise.hmac_params(key)
+    got = duckdb.connect().execute(f"SELECT {anonymise.hmac_sql('$m')}", {"m": "case-7", **params}).fetchall()[0][0]
+    assert got == hmac.new(key, b"case-7", hashlib.sha256).hexdigest()
+    assert len(bytes.fromhex(params["hmac_ipad"])) == len(bytes.fromhex(params["hmac_opad"])) == 64
+
+
+def test_key_is_read_from_the_secrets_file(tmp_path, monkeypatch):
+    monkeypatch.delenv(anonymise.KEY_ENV, raising=False)
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('other = 1\npseudonym_key = "kept-in-the-secrets-file"\n', encoding="utf-8")
+    assert anonymise.pseudonym_key(secrets) == b"kept-in-the-secrets-file"
+    assert secrets.read_text(encoding="utf-8") == 'other = 1\npseudonym_key = "kept-in-the-secrets-file"\n'
+
+
+def test_environment_key_wins_over_the_secrets_file(tmp_path, monkeypatch):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('pseudonym_key = "kept-in-the-secrets-file"\n', encoding="utf-8")
+    monkeypatch.setenv(anonymise.KEY_ENV, "from-the-environment-123")
+    assert anonymise.pseudonym_key(secrets) == b"from-the-environment-123"
+
+
+@pytest.mark.parametrize("existing", ["other = 1", "other = 1\n"])
+def test_generated_key_is_added_to_existing_secrets(tmp_path, monkeypatch, existing):
+    """Other settings in the file are kept, on their own line; the key is 64 hex digits with a comment above it."""
+    monkeypatch.delenv(anonymise.KEY_ENV, raising=False)
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(existing, encoding="utf-8")  # with and without a newline at the end
+    key = anonymise.pseudonym_key(secrets)
+    lines = secrets.read_text(encoding="utf-8").split("\n")
+    assert lines[0] == "other = 1" and lines[1].startswith("# Secret key for case pseudonyms")
+    assert lines[2] == f'pseudonym_key = "{key.decode()}"' and lines[3:] == [""]
+    assert len(key) == 64 and set(key.decode()) <= set(string.hexdigits.lower())
+    assert tomllib.loads(secrets.read_text(encoding="utf-8")) == {"other": 1, "pseudonym_key": key.decode()}
+    assert secrets.stat().st_mode & 0o777 == 0o600
+
+
+def test_generated_key_in_a_new_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv(anonymise.KEY_ENV, raising=False)
+    secrets = tmp_path / "a" / "b" / "secrets.toml"
+    key = anonymise.pseudonym_key(secrets)
+    assert secrets.read_text(encoding="utf-8").startswith("# Secret key")
+    assert tomllib.loads(secrets.read_text(encoding="utf-8")) == {"pseudonym_key": key.decode()}
+
+
+def test_secrets_file_that_is_not_toml_is_named(tmp_path, monkeypatch):
+    monkeypatch.delenv(anonymise.KEY_ENV, raising=False)
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text("pseudonym_key = unquoted\n", encoding="utf-8")
+    with pytest.raises(anonymise.PseudonymKeyError, match=f"secrets.toml is not valid TOML.*{anonymise.KEY_ENV}"):
+        anonymise.pseudonym_key(secrets)
+
+
+@pytest.mark.parametrize(("key", "ok"), [("x" * 15, False), ("x" * 16, True)])
+def test_keys_need_16_characters(tmp_path, monkeypatch, key, ok):
+    monkeypatch.setenv(anonymise.KEY_ENV, key)
+    if ok:
+        assert anonymise.pseudonym_key(tmp_path / "none.toml") == key.encode()
+        return
+    with pytest.raises(anonymise.PseudonymKeyError, match=f"at least 16 characters.*{anonymise.KEY_ENV}"):
+        anonymise.pseudonym_key(tmp_path / "none.toml")
+
+
+def test_key_file_defaults_to_the_configured_secrets_file(tmp_path, monkeypatch):
+    monkeypatch.delenv(anonymise.KEY_ENV, raising=False)
+    secrets = tmp_path / "configured.toml"
+    secrets.write_text('pseudonym_key = "from-the-configured-file"\n', encoding="utf-8")
+    monkeypatch.setenv("TIP_SECRETS_FILE", str(secrets))
+    assert anonymise.pseudonym_key() == b"from-the-configured-file"
+
+
+def _kanon_tables(victims: list[tuple]) -> duckdb.DuckDBPyConnection:
+    """cases and victims holding one victim per entry: (district_id, report_month, sex, age_band, nationality_iso3,
+    offence), each in a case of its own."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE cases (case_id INTEGER, district_id VARCHAR, report_month DATE, offence VARCHAR)")
+    con.execute("CREATE TABLE victims (case_id INTEGER, sex VARCHAR, age_band VARCHAR, nationality_iso3 VARCHAR)")
+    for i, (district, month, sex, age, nationality, offence) in enumerate(victims):
+        con.execute("INSERT INTO cases VALUES (?, ?, ?, ?)", [i, district, month, offence])
+        con.execute("INSERT INTO victims VALUES (?, ?, ?, ?)", [i, sex, age, nationality])
+    return con
+
+
+def test_k_anonymity_counts_groups_and_records_below_k():
+    month = dt.date(2024, 3, 1)
+    lahore = ("lahore", month, "female", "18-20", "PAK", "sexual_exploitation")
+    multan = ("multan", month, "male", "9-17", "PAK", "forced_labour")
+    unknown = ("quetta", month, "male", None, None, "forced_labour")  # missing values group together
+    victims = [lahore] * 3 + [multan] * 2 + [unknown] * 2 + [("quetta", month, "male", None, "?", "forced_labour")]
+    result = anonymise.k_anonymity(_kanon_tables(victims), 3)
+    assert result == {"k": 3, "quasi_identifiers": list(anonymise.QUASI_IDENTIFIERS), "smallest_group": 2,
+                      "groups": 3, "groups_below_k": 1, "records_below_k": 2, "records": 8}
+    # A group of exactly k is not below k; k one higher puts it below.
+    assert anonymise.k_anonymity(_kanon_tables(victims), 2)["groups_below_k"] == 0
+    assert anonymise.k_anonymity(_kanon_tables(victims), 4) | {"quasi_identifiers": None} == {
+        "k": 4, "quasi_identifiers": None, "smallest_group": 2, "groups": 3, "groups_below_k": 3,
+        "records_below_k": 8, "records": 8}
+
+
+@pytest.mark.parametrize("column", anonymise.QUASI_IDENTIFIERS)
+def test_k_anonymity_splits_groups_on_every_quasi_identifier(column):
+    base = {"district_id": "lahore", "report_month": dt.date(2024, 3, 1), "sex": "female", "age_band": "18-20",
+            "nationality_iso3": "PAK", "offence": "forced_labour"}
+    other = base | {column: dt.date(2024, 4, 1) if column == "report_month" else "other"}
+    order = ("district_id", "report_month", "sex", "age_band", "nationality_iso3", "offence")
+    rows = [tuple(v[c] for c in order) for v in (base, base, other)]
+    result = anonymise.k_anonymity(_kanon_tables(rows), 2)
+    assert (result["groups"], result["smallest_group"], result["records_below_k"]) == (2, 1, 1)
+
+
+def test_k_anonymity_of_an_empty_warehouse():
+    result = anonymise.k_anonymity(_kanon_tables([]), 10)
+    assert (result["smallest_group"], result["groups"], result["records_below_k"], result["records"]) == (
+        None, 0, 0, 0)

@@ -10,9 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from etl.districts import (
+    FUZZY_MARGIN,
     FUZZY_THRESHOLD,
     PROVINCES,
+    DistrictMatch,
     DistrictMatcher,
+    _accepted,
     matches_frame,
     method_counts,
 )
@@ -26,8 +29,10 @@ def gazetteer() -> pd.DataFrame:
     return pd.read_csv(reference_dir() / "districts.csv", dtype=str, keep_default_na=False)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def matcher(gazetteer) -> DistrictMatcher:
+    """A fresh matcher per test (18 ms): a shared one would answer from what an earlier test matched (it memoises),
+    so a test would pass on another test's work, and mutation testing would credit the wrong test."""
     return DistrictMatcher(gazetteer)
 
 
@@ -190,3 +195,148 @@ def test_identifier_like_strings_never_match(raw):
 
 
 _MATCHER = DistrictMatcher.from_csv()
+
+
+# --- every level's full answer: the raw value kept, the province, the score and the note the data officer reads ---
+
+KP, AJK = "Khyber Pakhtunkhwa", "Azad Jammu & Kashmir"
+FUZZY_NOTE = "no match (best {}; needs 84 and a margin of 8 over the runner-up)"
+
+
+@pytest.mark.parametrize(("raw", "hint", "expected"), [
+    (None, None, ("", None, None, "unmatched", None, "empty")),
+    ("  ", None, ("  ", None, None, "unmatched", None, "empty")),
+    ("0300-1234567", None, ("0300-1234567", None, None, "unmatched", None, "looks like an identifier, not a place")),
+    ("  Lahore ", None, ("  Lahore ", "lahore", "Punjab", "exact", None, "gazetteer name")),
+    ("Kemari", None, ("Kemari", "keamari", "Sindh", "alias", None, "alias of Keamari")),
+    ("District", None, ("District", None, None, "unmatched", None,
+                        "no place name left after removing words such as 'district' or 'city'")),
+    ("LAHORE DISTRICT", None, ("LAHORE DISTRICT", "lahore", "Punjab", "normalised", None, "spelling of Lahore")),
+    ("Karachi Division", None, ("Karachi Division", None, "Sindh", "province", None,
+                                "a division covers several districts: assigned to Sindh only")),
+    ("Mirpur Division", "Sindh", ("Mirpur Division", None, AJK, "province", None,
+                                  f"a division covers several districts: assigned to {AJK} only")),
+    ("Karachi", None, ("Karachi", None, "Sindh", "province", None, "names several districts: assigned to Sindh only")),
+    ("Dir", None, ("Dir", None, KP, "province", None, f"names several districts: assigned to {KP} only")),
+    ("Tharparkar (Mithi)", None, ("Tharparkar (Mithi)", "tharparkar", "Sindh", "normalised", None,
+                                  "spelling of Tharparkar")),
+    ("Kech/Turbat", None, ("Kech/Turbat", "kech", "Balochistan", "normalised", None, "spelling of Kech")),
+    ("Lahore Pakistan", None, ("Lahore Pakistan", "lahore", "Punjab", "normalised", None, "spelling of Lahore")),
+    ("Lahore, Punjab, Pakistan", None, ("Lahore, Punjab, Pakistan", "lahore", "Punjab", "normalised", None,
+                                        "spelling of Lahore")),
+    ("Peshawar, Khyber Pakhtunkhwa", None, ("Peshawar, Khyber Pakhtunkhwa", "peshawar", KP, "normalised", None,
+                                            "spelling of Peshawar")),
+    ("Sindh Pakistan", None, ("Sindh Pakistan", None, "Sindh", "province", None,
+                              "names several districts: assigned to Sindh only")),
+    ("Xyzw", None, ("Xyzw", None, None, "unmatched", None, "no match (too short to compare fuzzily)")),
+    ("Lahor", None, ("Lahor", "lahore", "Punjab", "fuzzy", 88.9, "fuzzy 89 vs runner-up Karachi South 67")),
+    ("Peshawer", None, ("Peshawer", "peshawar", KP, "fuzzy", 85.7, "fuzzy 86 vs runner-up Lower Kohistan 53")),
+    # A confident match stays whatever the agency's province.
+    ("Faislabad", "Sindh", ("Faislabad", "faisalabad", "Punjab", "fuzzy", 94.7,
+                            "fuzzy 95 vs runner-up Islamabad 78")),
+    ("Dubai", None, ("Dubai", None, None, "unmatched", 66.7, FUZZY_NOTE.format("Duki 67"))),
+    ("Pakistan", None, ("Pakistan", None, None, "unmatched", 80.0, FUZZY_NOTE.format("kohistan 80"))),
+    ("Karachee", None, ("Karachee", None, "Sindh", "province", 100.0,
+                        "fuzzy 100 vs runner-up Kachhi (Bolan) 80: a name that covers several districts")),
+    # Each fold of the spelling skeleton: q/k, ph/f, ee/i, oo/u, y/i, a moved h, doubled letters; several words.
+    ("Qohat", None, ("Qohat", "kohat", KP, "fuzzy", 100.0, "fuzzy 100 vs runner-up Kotli 67")),
+    ("Phaisalabad", None, ("Phaisalabad", "faisalabad", "Punjab", "fuzzy", 100.0,
+                           "fuzzy 100 vs runner-up Korangi 78")),
+    ("Seealkot", None, ("Seealkot", "sialkot", "Punjab", "fuzzy", 100.0,
+                        "fuzzy 100 vs runner-up Kambar Shahdadkot 67")),
+    ("Mooltan", None, ("Mooltan", "multan", "Punjab", "fuzzy", 100.0, "fuzzy 100 vs runner-up Lasbela 60")),
+    ("Myanwali", None, ("Myanwali", "mianwali", "Punjab", "fuzzy", 100.0,
+                        "fuzzy 100 vs runner-up North Waziristan 67")),
+    ("Jehlum", None, ("Jehlum", "jhelum", "Punjab", "fuzzy", 100.0, "fuzzy 100 vs runner-up Jhelum Valley 67")),
+    ("Swatt", None, ("Swatt", "swat", KP, "fuzzy", 100.0, "fuzzy 100 vs runner-up Swabi 67")),
+    ("Dera Gazi Khan", None, ("Dera Gazi Khan", "dera-ghazi-khan", "Punjab", "fuzzy", 100.0,
+                              "fuzzy 100 vs runner-up Dera Ismail Khan 75")),
+])
+def test_full_answer_of_each_level(matcher, raw, hint, expected):
+    assert matcher.match(raw, province_hint=hint) == DistrictMatch(*expected)
+
+
+@pytest.fixture
+def toy() -> DistrictMatcher:
+    """A small gazetteer with the ambiguities the real one has few of: one stem in two provinces (Rampur), two
+    districts of one province under one stem (Kotli), a division across two provinces (Gamma), empty cells."""
+    return DistrictMatcher(pd.DataFrame({
+        "district_id": ["rampur-city", "rampur", "kotli-city", "kotli-town", "zafarwal", "zandpur", "newtown-east",
+                        "newtown-west"],
+        "name": ["Rampur City", "Rampur", "Kotli City", "Kotli Town", "Zafarwal", "Zandpur", "Newtown East",
+                 "Newtown West"],
+        "division": ["Alpha", "Beta", "Alpha", "Alpha", "Gamma", "Gamma", "Alpha", None],
+        "province": ["Punjab", "Sindh", "Punjab", "Punjab", "Punjab", "Sindh", "Punjab", "Sindh"],
+        "aliases": [None, "", "", "", "Zafarwal Tehsil|", "", "", None],
+    }))
+
+
+@pytest.mark.parametrize(("raw", "hint", "expected"), [
+    ("rampur district", None, (None, None, "unmatched", "could be any of Rampur, Rampur City, in more than one "
+                                                       "province (Punjab, Sindh)")),
+    ("rampur district", "Punjab", ("rampur-city", "Punjab", "normalised",
+                                   "spelling of Rampur City (chosen by the agency's province)")),
+    ("rampur district, Punjab", None, ("rampur-city", "Punjab", "normalised",
+                                       "spelling of Rampur City (chosen by the agency's province)")),
+    ("Rampur (Rampur City)", "Sindh", ("rampur", "Sindh", "normalised", "spelling of Rampur")),  # in parts
+    ("kotli", None, (None, "Punjab", "province", "could be any of Kotli City, Kotli Town: assigned to Punjab only")),
+    ("Gamma Division", None, (None, None, "unmatched",
+                              "a division covers several districts, in more than one province (Punjab, Sindh)")),
+    ("Gamma Division", "Sindh", (None, "Sindh", "province", "a division covers several districts: assigned to Sindh "
+                                                            "only (the agency's province)")),
+    ("Gamma", "Punjab", (None, "Punjab", "province",
+                         "names several districts: assigned to Punjab only (the agency's province)")),
+    ("Zafarwal Division", None, (None, "Punjab", "province",
+                                 "a division covers several districts: assigned to Punjab only")),
+    ("Zafarwal Tehsil", None, ("zafarwal", "Punjab", "alias", "alias of Zafarwal")),
+    ("Newtown", None, (None, None, "unmatched", "names several districts, in more than one province (Punjab, Sindh)")),
+])
+def test_ambiguous_names_and_the_agency_province(toy, raw, hint, expected):
+    match = toy.match(raw, province_hint=hint)
+    assert (match.raw, match.district_id, match.province, match.method, match.note) == (raw, *expected)
+
+
+def test_empty_gazetteer_cells_are_no_spelling(toy):
+    assert toy.match("None").method == toy.match("nan").method == "unmatched"
+    assert toy.gazetteer.loc["newtown-west"].to_dict() == {"name": "Newtown West", "division": "",
+                                                           "province": "Sindh"}
+
+
+def test_gazetteer_and_province_names(matcher):
+    assert list(matcher.gazetteer.columns) == ["name", "division", "province"]
+    assert matcher.gazetteer.loc["multan"].to_dict() == {"name": "Multan", "division": "Multan",
+                                                         "province": "Punjab"}
+    assert matcher.province_of("Azad Kashmir") == AJK and matcher.province_of("K.P.K") == KP
+    assert matcher.province_of("Lahore") is None and matcher.province_of("  ") is None
+
+
+def test_match_many_passes_the_province_hint(toy):
+    assert [m.district_id for m in toy.match_many(["rampur district", "Zandpur"], province_hint="Punjab")] == [
+        "rampur-city", "zandpur"]
+
+
+def test_from_csv_reads_a_given_file_as_text(tmp_path):
+    """Every cell is text: a district id such as "001" keeps its zeros, and "NA" is a name, not a missing value."""
+    path = tmp_path / "gazetteer.csv"
+    path.write_text("district_id,name,division,province,aliases\n001,NA,North,Punjab,\n", encoding="utf-8")
+    match = DistrictMatcher.from_csv(path).match("NA")
+    assert (match.district_id, match.method) == ("001", "exact")
+
+
+@pytest.mark.parametrize(("ranked", "accepted"), [
+    ([], False),
+    ([(FUZZY_THRESHOLD, "a", "a")], True),  # alone, at the threshold
+    ([(FUZZY_THRESHOLD - 0.1, "a", "a")], False),
+    ([(90.0, "a", "a"), (90.0 - FUZZY_MARGIN, "b", "b")], True),  # exactly the margin
+    ([(90.0, "a", "a"), (90.1 - FUZZY_MARGIN, "b", "b")], False),
+])
+def test_fuzzy_acceptance_threshold_and_margin(ranked, accepted):
+    assert _accepted(ranked) == (ranked[0] if accepted else None)
+
+
+def test_review_list_columns_order_and_index(matcher):
+    assert list(matches_frame([]).columns) == ["raw", "district_id", "province", "method", "score", "note"]
+    frame = matches_frame(matcher.match_many(["Multan", "Karachi", "Lahore", "Faislabad", "Multan"]))
+    assert list(frame.columns) == ["raw", "district_id", "province", "method", "score", "note"]
+    assert list(frame["raw"]) == ["Lahore", "Multan", "Faislabad", "Karachi"]  # by level, then by name
+    assert list(frame.index) == [0, 1, 2, 3]

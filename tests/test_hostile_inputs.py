@@ -98,6 +98,13 @@ def assert_clear(found: list[tuple], file: str) -> None:
         assert len(reason) > 15 and not any(bad in reason for bad in NOT_CLEAR), (file, row, reason)
 
 
+def some_quick(names: list[str], quick: set[str]) -> list:
+    """Parameters for every file, all but ``quick`` marked slow: `pytest -m "not slow"` builds a few, beside the
+    whole corpus in one build (test_whole_corpus_in_one_command_line_build); the full suite builds each."""
+    assert quick <= set(names)
+    return [pytest.param(n, marks=() if n in quick else pytest.mark.slow) for n in names]
+
+
 # --- the corpus itself ----------------------------------------------------------------------------------------
 
 def test_corpus_is_what_the_generator_writes(tmp_path):
@@ -111,7 +118,8 @@ def test_corpus_is_what_the_generator_writes(tmp_path):
 
 # --- each file beside good data, and alone ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", some_quick(sorted(EXPECTED), {"utf16le_bom_urdu.csv", "labour_register.xlsx",
+                                                                "formula_injection.csv"}))
 def test_hostile_file_beside_good_data(name, env, tmp_path):
     """The file's good rows and every anchor row load, exactly; each problem has a message naming it."""
     entry = EXPECTED[name]
@@ -152,7 +160,7 @@ ALONE = sorted(n for n, e in EXPECTED.items()
                if e["cases"] == 0 or {"districts", "report_months", "age_bands", "law_codes", "stage"} & set(e))
 
 
-@pytest.mark.parametrize("name", ALONE)
+@pytest.mark.parametrize("name", some_quick(ALONE, {"empty.csv", "urdu_districts.csv"}))
 def test_hostile_file_alone(name, env, previous, tmp_path):
     """Alone, a file that yields no case stops the build with a message and leaves the previous warehouse as it
     was; one that does yields exactly its good rows, in the right districts, months and bands."""

@@ -1,5 +1,5 @@
-"""Readers during a rebuild: while builds swap new warehouses in, sessions that are reading keep answering, and each
-picks up the new data on its next interaction, without a restart.
+"""Readers during a rebuild: while builds swap new warehouses and releases in, sessions that are reading keep
+answering, and each picks up the new release on its next interaction, without a restart.
 
 (tests/test_queries.py checks one swap through the query cache; here many readers query through tipdash.db while
 real builds run and swap, and a dashboard session is followed across a rebuild of its warehouse.)
@@ -19,7 +19,6 @@ from streamlit.testing.v1 import AppTest
 from etl.pipeline import build_warehouse
 from tests.reliability import (
     ANCHOR,
-    ANCHOR_CASES,
     BAD_LAYOUTS,
     REPO,
     anchor_bytes,
@@ -28,6 +27,7 @@ from tests.reliability import (
     start_build,
     wait_for,
 )
+from tipcore import config
 from tipdash import db, queries, text
 from tipdash.filters import Filters
 
@@ -36,8 +36,11 @@ READERS = 8
 BUILDS = 6
 
 
-def count_cases() -> int:
-    return int(db.fetch_df("SELECT count(*) AS n FROM cases")["n"].iloc[0])
+def served() -> str:
+    """The release the dashboard's data layer answers from, after a query on one of its tables."""
+    table = sorted(db.release().tables)[0]
+    assert len(db.fetch_df(f'SELECT * FROM "{table}" LIMIT 5')) > 0
+    return db.package()["version"]
 
 
 class Readers:
@@ -46,12 +49,12 @@ class Readers:
     sleeps, so each reader is seen answering in every phase however busy the machine is. A query that spans
     several phases (its thread paused between them) may answer what any of them allows."""
 
-    def __init__(self, n: int, *allowed: int):
+    def __init__(self, n: int, *allowed: str):
         self.condition = threading.Condition()
         self.allowed = [frozenset(allowed)]  # what a query may answer, by phase
         self.answered = [-1] * n  # the last phase each reader answered in
-        self.answers: list[tuple[int, int]] = []  # (phase, cases)
-        self.wrong: list[tuple[int, int, frozenset]] = []
+        self.answers: list[tuple[int, str]] = []  # (phase, release)
+        self.wrong: list[tuple[int, str, frozenset]] = []
         self.errors: list[BaseException] = []
         self.stop = threading.Event()
         self.threads = [threading.Thread(target=self._read, args=(i,), daemon=True) for i in range(n)]
@@ -61,7 +64,7 @@ class Readers:
             with self.condition:
                 phase = len(self.allowed) - 1
             try:
-                n = count_cases()
+                n = served()
             except BaseException as exc:  # noqa: BLE001 - every failure is a finding
                 n = None
                 self.errors.append(exc)
@@ -74,7 +77,7 @@ class Readers:
                 self.answered[i] = max(self.answered[i], phase)
                 self.condition.notify_all()
 
-    def expect(self, *allowed: int) -> int:
+    def expect(self, *allowed: str) -> int:
         with self.condition:
             self.allowed.append(frozenset(allowed))
             return len(self.allowed) - 1
@@ -99,7 +102,7 @@ class Readers:
 @pytest.mark.slow
 def test_readers_keep_answering_while_builds_swap_warehouses_in(monkeypatch, tmp_path):
     """Each build stops just before its swap (TIP_ETL_PAUSE_AT=swap, as in tests/test_faults.py): every reader
-    answers from the last good warehouse then, either warehouse during the swap, and the new one once the build
+    answers from the last good release then, from either during the swap, and from the new one once the build
     returns."""
     monkeypatch.setenv("TIP_SOURCES_DIR", str(BAD_LAYOUTS))
     monkeypatch.setenv("TIP_REPORTS_DIR", str(tmp_path / "reports"))
@@ -111,34 +114,40 @@ def test_readers_keep_answering_while_builds_swap_warehouses_in(monkeypatch, tmp
             (raw / "police_more.csv").write_bytes(anchor_bytes("MORE", extra, 2021))
     target = tmp_path / "warehouse.duckdb"
     monkeypatch.setenv("TIP_WAREHOUSE", str(target))
+    monkeypatch.setenv("TIP_RELEASE_DIR", str(tmp_path / "release"))  # not the session's
+    build_warehouse(large, target, today=TODAY)
+    releases = {"large": served()}
     build_warehouse(small, target, today=TODAY)
+    releases["small"] = served()
+    assert releases["small"] != releases["large"]
     marker = tmp_path / "paused"
     monkeypatch.setenv("TIP_ETL_PAUSE_AT", "swap")
     monkeypatch.setenv("TIP_ETL_PAUSE_MARKER", str(marker))
-    with Readers(READERS, ANCHOR_CASES) as readers:
+    with Readers(READERS, releases["small"]) as readers:
         readers.wait_for_all(0)
         for i in range(BUILDS):
-            old, new = (ANCHOR_CASES, ANCHOR_CASES + 4) if i % 2 == 0 else (ANCHOR_CASES + 4, ANCHOR_CASES)
+            raw = large if i % 2 == 0 else small
+            old, new = releases[small.name if raw is large else large.name], releases[raw.name]
             failures: list[BaseException] = []
-            builder = threading.Thread(target=build_into, args=(large if i % 2 == 0 else small, target, failures))
+            builder = threading.Thread(target=build_into, args=(raw, target, failures))
             builder.start()
             try:
                 wait_for_marker(marker, builder)
-                # The new warehouse is written and about to be swapped in: every reader answers, from the old one.
+                # The new warehouse is written and about to be swapped in: every reader answers, from the old release.
                 readers.wait_for_all(readers.expect(old))
-                readers.expect(old, new)  # the swap: either answer
+                readers.expect(old, new)  # the swaps: either answer
             finally:
                 marker.unlink(missing_ok=True)
                 builder.join(timeout=120)
             assert not builder.is_alive() and not failures, failures
-            # The next query after a swap sees the new data: no restart, no stale connection.
+            # The next query after a swap reads the new release: no restart, no stale connection.
             readers.wait_for_all(readers.expect(new))
-            assert count_cases() == new
+            assert served() == new
     record("readers", f"{READERS} reader threads through {BUILDS} builds", queries=len(readers.answers),
            errors=len(readers.errors), builds=BUILDS)
     assert not readers.errors, readers.errors[:3]
     assert not readers.wrong, readers.wrong[:3]
-    assert {n for _, n in readers.answers} == {ANCHOR_CASES, ANCHOR_CASES + 4}
+    assert {n for _, n in readers.answers} == set(releases.values())
 
 
 def build_into(raw: Path, target: Path, failures: list[BaseException]) -> None:
@@ -158,10 +167,14 @@ def wait_for_marker(marker: Path, builder: threading.Thread, timeout: float = 12
 
 @pytest.fixture
 def session_warehouse(warehouse, tmp_path, monkeypatch) -> Path:
-    """A copy of the session's demo warehouse for a dashboard session to read (the shared one stays as it is)."""
+    """A copy of the session's demo build, its warehouse, privacy ledger and release, for a dashboard session to read
+    and a build to replace (the shared ones stay as they are)."""
     path = tmp_path / "warehouse.duckdb"
     shutil.copyfile(warehouse, path)
+    shutil.copyfile(config.ledger_path(warehouse), config.ledger_path(path))
+    shutil.copytree(config.release_dir(warehouse), tmp_path / "release")
     monkeypatch.setenv("TIP_WAREHOUSE", str(path))
+    monkeypatch.setenv("TIP_RELEASE_DIR", str(tmp_path / "release"))
     monkeypatch.setenv("TIP_REPORTS_DIR", str(tmp_path / "reports"))
     return path
 
@@ -175,6 +188,7 @@ def cases_expected() -> str:
     return text.count(queries.headline(f).set_index("measure").loc["cases", "value"])
 
 
+@pytest.mark.slow
 def test_an_open_dashboard_session_answers_during_a_rebuild_and_shows_the_new_data_next(session_warehouse,
                                                                                     demo_raw, tmp_path):
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
