@@ -82,6 +82,12 @@ def copy_build(warehouse: Path, folder: Path) -> Path:
     return target
 
 
+def some_quick(values: list, quick: set) -> list:
+    """Parameters with all but ``quick`` marked slow: `pytest -m "not slow"` tries one of each kind."""
+    assert quick <= set(values)
+    return [pytest.param(v, marks=() if v in quick else pytest.mark.slow) for v in values]
+
+
 def serving(monkeypatch, warehouse: Path) -> tuple[str | None, str | None]:
     """What the dashboard's data layer says about the release of ``warehouse``: its message, or the release id."""
     monkeypatch.setenv("TIP_RELEASE_DIR", str(config.release_dir(warehouse)))
@@ -91,7 +97,7 @@ def serving(monkeypatch, warehouse: Path) -> tuple[str | None, str | None]:
     return None, db.package()["version"]
 
 
-@pytest.mark.parametrize("point", ["extract", "load", "swap", "swapped"])
+@pytest.mark.parametrize("point", some_quick(["extract", "load", "swap", "swapped"], {"swap"}))
 def test_build_killed_at_each_point(point, raws, good, layouts, monkeypatch, tmp_path):
     target = copy_build(good, tmp_path)
     before = table_digest(target)
@@ -149,6 +155,7 @@ def _running(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_build_of_the_demo_exports_killed_while_workbooks_are_read_ahead(demo_raw, warehouse, monkeypatch, tmp_path):
     """The real agency layouts over the demo exports, where workbooks are read ahead in worker processes: killed
     after its first file, the build leaves the previous warehouse served as it was, no worker outlives it, and what
@@ -230,6 +237,7 @@ def fill(directory: Path, leave: int) -> Path:
     return filler
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reports_on_full_disk", [False, True])
 def test_full_disk_stops_the_build_with_a_message_and_keeps_the_warehouse(reports_on_full_disk, small_disk, raws,
                                                                            good, monkeypatch, tmp_path):
@@ -276,7 +284,7 @@ DAMAGE = {
 }
 
 
-@pytest.mark.parametrize("damage", list(DAMAGE))
+@pytest.mark.parametrize("damage", some_quick(list(DAMAGE), {"header overwritten"}))
 def test_a_damaged_warehouse_never_reaches_the_dashboard_and_the_next_build_replaces_it(damage, raws, good, layouts,
                                                                                        monkeypatch, tmp_path):
     target = copy_build(good, tmp_path)
