@@ -32,12 +32,28 @@ os.environ.update({
 
 
 E2E = Path(__file__).resolve().parent / "e2e"
+# Slow tests of modules that do not mark their own (tests/test_x.py -> test names, or name[parameters]): each
+# builds warehouses or starts processes for 10 s or more. Modules may also mark tests with @pytest.mark.slow.
+SLOW = {
+    "test_dedup.py": {"test_demo_build_merges_only_what_the_generator_repeated",
+                      "test_the_same_fir_reported_by_police_and_fia_is_one_case"},
+    "test_first_run.py": {"test_first_start_builds_the_warehouse_in_a_process_of_its_own",
+                          "test_first_start_draws_district_polygons_from_the_committed_layers"},
+    "test_injection.py": {"test_sql_text_never_depends_on_filter_values",
+                          "test_every_page_runs_with_hostile_values_in_every_url_key[5]"},
+    "test_privacy_attacks.py": {"test_identifiers_in_every_format_and_place_never_reach_any_table",
+                                "test_the_pseudonym_key_never_appears_in_logs_reports_tables_pages_or_downloads"},
+    "test_release.py": {"test_changing_one_year_renoises_only_that_year_and_adds_its_rho",
+                        "test_a_year_at_its_cap_keeps_its_values_frozen",
+                        "test_a_rebuild_from_the_same_data_republishes_and_spends_nothing"},
+}
 
 
 def pytest_collection_modifyitems(config, items):
-    """Every browser test (tests/e2e) is slow: `pytest -m "not slow"` leaves them out of the quick subset."""
+    """The quick subset, `pytest -m "not slow"`, leaves out every browser test (tests/e2e) and the tests in SLOW."""
     for item in items:
-        if E2E in Path(str(item.path)).resolve().parents:
+        path = Path(str(item.path)).resolve()
+        if E2E in path.parents or {item.name, item.originalname} & SLOW.get(path.name, set()):
             item.add_marker(pytest.mark.slow)
 
 
