@@ -218,7 +218,7 @@ def test_whole_corpus_in_one_command_line_build(env, tmp_path):
     reports = tmp_path / "reports"
     target = tmp_path / "wh.duckdb"
     run_env = {**os.environ, "TIP_SOURCES_DIR": str(LAYOUTS), "TIP_REPORTS_DIR": str(reports),
-               "TIP_WAREHOUSE": str(target), "TIP_RAW_DIR": str(raw)}
+               "TIP_WAREHOUSE": str(target), "TIP_RAW_DIR": str(raw), "TIP_RELEASE_DIR": str(tmp_path / "release")}
     result = subprocess.run([sys.executable, "-m", "etl", "build", "--quiet"], cwd=REPO, env=run_env,
                             capture_output=True, text=True, timeout=300)
     output = result.stdout + result.stderr

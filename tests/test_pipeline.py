@@ -133,7 +133,7 @@ def test_cli_prints_a_summary_and_no_traceback_on_bad_layout(tmp_path):
     layouts.mkdir()
     (layouts / "broken.toml").write_text("[source]\nid = 'x'\n", encoding="utf-8")
     env = {**os.environ, "TIP_SOURCES_DIR": str(layouts), "TIP_WAREHOUSE": str(tmp_path / "w.duckdb"),
-           "TIP_RAW_DIR": str(tmp_path / "raw")}
+           "TIP_RAW_DIR": str(tmp_path / "raw"), "TIP_RELEASE_DIR": str(tmp_path / "release")}
     (tmp_path / "raw").mkdir()
     (tmp_path / "raw" / "a.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "etl", "build"], cwd=REPO, env=env, capture_output=True,

@@ -317,7 +317,7 @@ def test_the_pseudonym_key_never_appears_in_logs_reports_tables_pages_or_downloa
     (raw / "junk.csv").write_bytes(b"\x00\xff" * 100)
     target = tmp_path / "wh.duckdb"
     env = {"TIP_PSEUDONYM_KEY": key, "TIP_SOURCES_DIR": str(BAD_LAYOUTS), "TIP_REPORTS_DIR": str(tmp_path / "reports"),
-           "TIP_WAREHOUSE": str(target), "TIP_RAW_DIR": str(raw)}
+           "TIP_WAREHOUSE": str(target), "TIP_RAW_DIR": str(raw), "TIP_RELEASE_DIR": str(tmp_path / "release")}
     result = subprocess.run([sys.executable, "-m", "etl", "build"], cwd=REPO, env={**os.environ, **env},
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
