@@ -226,3 +226,11 @@ def test_number_formats():
     assert text.percent(None) == "not available"
     assert text.change_percent(-3.25) == "−3.2%" and text.change_points(1.0) == "+1.0 pp"
     assert text.period(2019, 2024) == "2019–2024" and text.period(2023, 2023) == "2023"
+
+
+def test_map_hovers_carry_the_margin_of_each_value():
+    from tipdash import maps
+
+    df = pd.DataFrame({"cases": pd.array([120, NA], dtype="Int64"), "cases_moe": [15.6, 15.6],
+                       "population": [1e6, 1e6]})
+    assert maps.value_labels(df, "cases", "count") == ["120 (± 16)", text.SUPPRESSED]

@@ -30,6 +30,7 @@ from tipdash.charts import (
     mark_source,
     top_margin,
 )
+from tipdash.privacy import MOE_SUFFIX
 
 MAP_STYLE = "white-bg"
 NA_COLOUR = "#D9D9D9"
@@ -57,9 +58,10 @@ def value_labels(df: pd.DataFrame, value: str, kind: str) -> list[str]:
     out = []
     pops = df["population"] if "population" in df else pd.Series([1] * len(df), index=df.index)
     cases = df["cases"] if "cases" in df else pd.Series([1] * len(df), index=df.index)
-    for v, pop, n in zip(df[value], pops, cases, strict=True):
+    margins = df[value + MOE_SUFFIX] if value + MOE_SUFFIX in df else pd.Series([None] * len(df), index=df.index)
+    for v, pop, n, moe in zip(df[value], pops, cases, margins, strict=True):
         if not _missing(v):
-            out.append(fmt(v))
+            out.append(fmt(v) + ("" if _missing(moe) else f" (± {float(moe):,.{1 if kind == 'rate' else 0}f})"))
         elif kind == "count":
             out.append(text.SUPPRESSED)
         elif kind == "rate" and _missing(pop):
