@@ -229,8 +229,6 @@ def test_number_formats():
 
 
 def test_map_hovers_carry_the_margin_of_each_value():
-    from tipdash import maps
-
     df = pd.DataFrame({"cases": pd.array([120, NA], dtype="Int64"), "cases_moe": [15.6, 15.6],
                        "population": [1e6, 1e6]})
     assert maps.value_labels(df, "cases", "count") == ["120 (± 16)", text.SUPPRESSED]
