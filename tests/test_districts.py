@@ -16,8 +16,10 @@ from etl.districts import (
     DistrictMatch,
     DistrictMatcher,
     _accepted,
+    looks_like_identifier,
     matches_frame,
     method_counts,
+    name_tokens,
 )
 from tipcore.config import reference_dir
 
@@ -226,6 +228,10 @@ FUZZY_NOTE = "no match (best {}; needs 84 and a margin of 8 over the runner-up)"
                                         "spelling of Lahore")),
     ("Peshawar, Khyber Pakhtunkhwa", None, ("Peshawar, Khyber Pakhtunkhwa", "peshawar", KP, "normalised", None,
                                             "spelling of Peshawar")),
+    ("Peshawar Khyber Pakhtunkhwa", None, ("Peshawar Khyber Pakhtunkhwa", "peshawar", KP, "normalised", None,
+                                           "spelling of Peshawar")),
+    ("Dera Ghazi Khan Pakistan", None, ("Dera Ghazi Khan Pakistan", "dera-ghazi-khan", "Punjab", "normalised", None,
+                                        "spelling of Dera Ghazi Khan")),
     ("Sindh Pakistan", None, ("Sindh Pakistan", None, "Sindh", "province", None,
                               "names several districts: assigned to Sindh only")),
     ("Xyzw", None, ("Xyzw", None, None, "unmatched", None, "no match (too short to compare fuzzily)")),
@@ -258,17 +264,22 @@ def test_full_answer_of_each_level(matcher, raw, hint, expected):
 
 @pytest.fixture
 def toy() -> DistrictMatcher:
-    """A small gazetteer with the ambiguities the real one has few of: one stem in two provinces (Rampur), two
-    districts of one province under one stem (Kotli), a division across two provinces (Gamma), empty cells."""
-    return DistrictMatcher(pd.DataFrame({
-        "district_id": ["rampur-city", "rampur", "kotli-city", "kotli-town", "zafarwal", "zandpur", "newtown-east",
-                        "newtown-west"],
-        "name": ["Rampur City", "Rampur", "Kotli City", "Kotli Town", "Zafarwal", "Zandpur", "Newtown East",
-                 "Newtown West"],
-        "division": ["Alpha", "Beta", "Alpha", "Alpha", "Gamma", "Gamma", "Alpha", None],
-        "province": ["Punjab", "Sindh", "Punjab", "Punjab", "Punjab", "Sindh", "Punjab", "Sindh"],
-        "aliases": [None, "", "", "", "Zafarwal Tehsil|", "", "", None],
-    }))
+    """A small gazetteer with the ambiguities the real one has few of: one stem in two provinces (Rampur), a stem
+    with two districts in one province and one in another (Kotli), a division across two provinces (Gamma), a
+    two-word stem (Kot Mir), a stem of one district only (Mozagarh), a division one letter from a district in
+    another province (Marwand, Marwant), empty cells."""
+    rows = [  # district_id, name, division, province, aliases
+        ("rampur-city", "Rampur City", "Alpha", "Punjab", None), ("rampur", "Rampur", "Beta", "Sindh", ""),
+        ("kotli-city", "Kotli City", "Alpha", "Punjab", ""), ("kotli-town", "Kotli Town", "Alpha", "Punjab", ""),
+        ("kotli-cantt", "Kotli Cantt", "Beta", "Sindh", ""),
+        ("zafarwal", "Zafarwal", "Gamma", "Punjab", "Zafarwal Tehsil|"), ("zandpur", "Zandpur", "Gamma", "Sindh", ""),
+        ("newtown-east", "Newtown East", "Alpha", "Punjab", ""), ("newtown-west", "Newtown West", None, "Sindh", None),
+        ("kot-mir-north", "Kot Mir North", "Alpha", "Punjab", ""),
+        ("kot-mir-south", "Kot Mir South", "Alpha", "Punjab", ""),
+        ("upper-mozagarh", "Upper Mozagarh", "Beta", "Sindh", ""), ("marwant", "Marwant", "Alpha", "Punjab", ""),
+        ("sar", "Sar", "Marwand", "Sindh", ""), ("bir", "Bir", "Marwand", "Sindh", ""),
+    ]
+    return DistrictMatcher(pd.DataFrame(rows, columns=["district_id", "name", "division", "province", "aliases"]))
 
 
 @pytest.mark.parametrize(("raw", "hint", "expected"), [
@@ -279,7 +290,17 @@ def toy() -> DistrictMatcher:
     ("rampur district, Punjab", None, ("rampur-city", "Punjab", "normalised",
                                        "spelling of Rampur City (chosen by the agency's province)")),
     ("Rampur (Rampur City)", "Sindh", ("rampur", "Sindh", "normalised", "spelling of Rampur")),  # in parts
-    ("kotli", None, (None, "Punjab", "province", "could be any of Kotli City, Kotli Town: assigned to Punjab only")),
+    ("kotli", None, (None, None, "unmatched", "could be any of Kotli Cantt, Kotli City, Kotli Town, in more than one "
+                                              "province (Punjab, Sindh)")),
+    ("kotli", "Punjab", (None, "Punjab", "province", "could be any of Kotli Cantt, Kotli City, Kotli Town: assigned "
+                                                     "to Punjab only (the agency's province)")),
+    ("Kot Mir", None, (None, "Punjab", "province", "names several districts: assigned to Punjab only")),
+    ("Rampur/Zandpur", "Punjab", ("rampur-city", "Punjab", "normalised",
+                                  "spelling of Rampur City (chosen by the agency's province)")),
+    # Too close to Marwant (Punjab) and to the Marwand division (Sindh) to choose, until the agency is in Sindh.
+    ("Marwanx", None, (None, None, "unmatched", FUZZY_NOTE.format("Marwant 86"))),
+    ("Marwanx", "Sindh", (None, "Sindh", "province",
+                          "fuzzy 86 vs runner-up Upper Mozagarh 33: a name that covers several districts")),
     ("Gamma Division", None, (None, None, "unmatched",
                               "a division covers several districts, in more than one province (Punjab, Sindh)")),
     ("Gamma Division", "Sindh", (None, "Sindh", "province", "a division covers several districts: assigned to Sindh "
@@ -296,6 +317,10 @@ def test_ambiguous_names_and_the_agency_province(toy, raw, hint, expected):
     assert (match.raw, match.district_id, match.province, match.method, match.note) == (raw, *expected)
 
 
+def test_a_stem_of_one_district_names_no_area(toy):
+    assert toy.match("Mozagarh").method != "province"  # only Upper Mozagarh has it
+
+
 def test_empty_gazetteer_cells_are_no_spelling(toy):
     assert toy.match("None").method == toy.match("nan").method == "unmatched"
     assert toy.gazetteer.loc["newtown-west"].to_dict() == {"name": "Newtown West", "division": "",
@@ -307,6 +332,7 @@ def test_gazetteer_and_province_names(matcher):
     assert matcher.gazetteer.loc["multan"].to_dict() == {"name": "Multan", "division": "Multan",
                                                          "province": "Punjab"}
     assert matcher.province_of("Azad Kashmir") == AJK and matcher.province_of("K.P.K") == KP
+    assert matcher.province_of("North-West Frontier Province") == KP  # words not in alphabetical order
     assert matcher.province_of("Lahore") is None and matcher.province_of("  ") is None
 
 
@@ -340,3 +366,21 @@ def test_review_list_columns_order_and_index(matcher):
     assert list(frame.columns) == ["raw", "district_id", "province", "method", "score", "note"]
     assert list(frame["raw"]) == ["Lahore", "Multan", "Faislabad", "Karachi"]  # by level, then by name
     assert list(frame.index) == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize(("text", "identifier"), [
+    ("Sector 1234", True), ("Sector 123", False), ("A1", True), ("7", True), ("Chak 5", False), ("--", False),
+    ("Lahore", False),
+])
+def test_what_looks_like_an_identifier(text, identifier):
+    """Four digits, or at least as many digits as letters (and one digit at least)."""
+    assert looks_like_identifier(text) is identifier
+
+
+@pytest.mark.parametrize(("text", "tokens"), [
+    ("D. G. Khan", ["dg", "khan"]), ("D G Khan", ["dg", "khan"]), ("Lahore D G", ["lahore", "dg"]),
+    ("A B C Lahore", ["abc", "lahore"]), ("Qila Saif Ullah", ["killa", "saif", "ullah"]),
+    ("Mohammad Pur", ["muhammad", "pur"]), ("ضلع لاہور", ["لاہور"]), ("Jhang Saddar City", ["jhang"]),
+])
+def test_name_tokens(text, tokens):
+    assert name_tokens(text) == tokens
