@@ -75,6 +75,8 @@ def test_folders_named_with_quotes_spaces_and_urdu_build(tmp_path, monkeypatch, 
     reports = tmp_path / reports_name
     monkeypatch.setenv("TIP_SOURCES_DIR", str(LAYOUTS))
     monkeypatch.setenv("TIP_REPORTS_DIR", str(reports))
+    # The configured warehouse publishes to the configured release folder (any other publishes beside itself).
+    monkeypatch.setenv("TIP_WAREHOUSE", str(target))
     monkeypatch.setenv("TIP_RELEASE_DIR", str(tmp_path / release_name))
     monkeypatch.setenv("TIP_LEDGER", str(tmp_path / warehouse_name / "privacy_ledger.duckdb"))
     code, output = run_cli("build", "--quiet", "--raw", str(raw), "--warehouse", str(target))
