@@ -267,7 +267,8 @@ def toy() -> DistrictMatcher:
     """A small gazetteer with the ambiguities the real one has few of: one stem in two provinces (Rampur), a stem
     with two districts in one province and one in another (Kotli), a division across two provinces (Gamma), a
     two-word stem (Kot Mir), a stem of one district only (Mozagarh), a division one letter from a district in
-    another province (Marwand, Marwant), empty cells."""
+    another province (Marwand, Marwant), a province with one district (Zorbaghan) or none (Balochistan), empty
+    cells."""
     rows = [  # district_id, name, division, province, aliases
         ("rampur-city", "Rampur City", "Alpha", "Punjab", None), ("rampur", "Rampur", "Beta", "Sindh", ""),
         ("kotli-city", "Kotli City", "Alpha", "Punjab", ""), ("kotli-town", "Kotli Town", "Alpha", "Punjab", ""),
@@ -278,6 +279,8 @@ def toy() -> DistrictMatcher:
         ("kot-mir-south", "Kot Mir South", "Alpha", "Punjab", ""),
         ("upper-mozagarh", "Upper Mozagarh", "Beta", "Sindh", ""), ("marwant", "Marwant", "Alpha", "Punjab", ""),
         ("sar", "Sar", "Marwand", "Sindh", ""), ("bir", "Bir", "Marwand", "Sindh", ""),
+        ("balochistana", "Balochistana", "Alpha", "Punjab", ""),  # one letter from a province with no districts here
+        ("zorbaghan", "Zorbaghan", "Delta", KP, ""), ("zorbagun", "Zorbagun", "Alpha", "Punjab", ""),
     ]
     return DistrictMatcher(pd.DataFrame(rows, columns=["district_id", "name", "division", "province", "aliases"]))
 
@@ -301,6 +304,13 @@ def toy() -> DistrictMatcher:
     ("Marwanx", None, (None, None, "unmatched", FUZZY_NOTE.format("Marwant 86"))),
     ("Marwanx", "Sindh", (None, "Sindh", "province",
                           "fuzzy 86 vs runner-up Upper Mozagarh 33: a name that covers several districts")),
+    # The agency's province holds one district, or only its own name: the runner-up is that name, or there is none.
+    ("Zorbagin", None, (None, None, "unmatched", FUZZY_NOTE.format("Zorbaghan 88"))),
+    ("Zorbagin", "KP", ("zorbaghan", KP, "fuzzy", "fuzzy 88 vs runner-up khyberpakhtunkhwa 27")),
+    ("Balochistanx", "Balochistan", (None, "Balochistan", "province",
+                                     "fuzzy 95: a name that covers several districts")),
+    # A district with no division does not make the word "Division" an area.
+    ("Division", None, (None, None, "unmatched", FUZZY_NOTE.format("sindh 50"))),
     ("Gamma Division", None, (None, None, "unmatched",
                               "a division covers several districts, in more than one province (Punjab, Sindh)")),
     ("Gamma Division", "Sindh", (None, "Sindh", "province", "a division covers several districts: assigned to Sindh "
