@@ -182,7 +182,8 @@ def _overview_numbers(page, app_url: str, query: str) -> dict[str, str]:
     out = {}
     for i in range(metrics.count()):
         label = metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip()
-        out[label] = metrics.nth(i).locator('[data-testid="stMetricValue"]').inner_text().strip()
+        # The brief shows the number; the page adds its 95% margin ("753 ± 24").
+        out[label] = metrics.nth(i).locator('[data-testid="stMetricValue"]').inner_text().strip().split(" ± ")[0]
     return out
 
 
