@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -394,3 +395,11 @@ def test_what_looks_like_an_identifier(text, identifier):
 ])
 def test_name_tokens(text, tokens):
     assert name_tokens(text) == tokens
+
+
+@pytest.mark.parametrize(("name", "district_id"), [("Toba Tek Singh", "toba-tek-singh"),
+                                                  ("Tando Muhammad Khan", "tando-mohammad-khan")])
+def test_a_name_in_any_word_order(matcher, name, district_id):
+    """Words in another order than the gazetteer's, alphabetical or not ("Tek Singh Toba"), find the district."""
+    for words in itertools.permutations(name.split()):
+        assert matcher.match(" ".join(words)).district_id == district_id, words
