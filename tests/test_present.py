@@ -116,16 +116,21 @@ def test_key_numbers_are_the_dashboards_numbers(options):
 
 
 def test_small_counts_are_suppressed_on_slides(options):
-    f = Filters(*options.default_years, districts=("multan",))
-    stages = queries.funnel(f)
-    assert stages["value"].isna().any(), "the test data should have a suppressed stage in Multan"
-    at = present({"slide": "funnel", "area": "district:multan"})
+    # The release's noise is drawn anew for each test session: take a district with a small stage and a small tile.
+    def small(d):
+        f = Filters(*options.default_years, districts=(d,))
+        head = queries.headline(f)
+        return queries.funnel(f)["value"].isna().any() and head[head["change_unit"] == "percent"]["value"].isna().any()
+
+    district = next(d for d in sorted(options.districts) if small(d))
+    stages = queries.funnel(Filters(*options.default_years, districts=(district,)))
+    at = present({"slide": "funnel", "area": f"district:{district}"})
     figure = next(iter(charts_of(at).values()))
     labels = figure["data"][0]["text"]
     for label, value in zip(labels, stages["value"], strict=True):
         assert label.startswith(text.count(value))
     assert any(label.startswith(text.SUPPRESSED) for label in labels)
-    at = present({"slide": "numbers", "area": "district:multan"})
+    at = present({"slide": "numbers", "area": f"district:{district}"})
     assert "&lt;10" in next(p for p in html_parts(at) if "pr-tiles" in p)
     at = present({"slide": "map", "area": "region:south-punjab"})
     ranking = next(p for p in html_parts(at) if "pr-rank" in p)
