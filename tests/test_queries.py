@@ -84,8 +84,10 @@ def test_released_counts_lie_near_the_truth_within_their_margins(con, every_year
                         {"none": catalogue.NO_PROVINCE}).df()
     both = df.merge(truth, on=["province", "year"], how="left").fillna({"n": 0})
     inside = ((both["cases"] - both["n"]).abs() <= both["cases" + queries.MOE]).mean()
-    assert inside >= 0.85
-    assert ((both["cases"] - both["n"]).abs() <= 2 * both["cases" + queries.MOE]).all()
+    # About 95% expected inside; the bounds leave room for chance (the noise is not seeded) but not for a wrong
+    # margin (half the true one puts about 68% inside) or a wrong table.
+    assert inside >= 0.8
+    assert ((both["cases"] - both["n"]).abs() <= 3 * both["cases" + queries.MOE]).all()
 
 
 def test_every_table_covers_its_full_domain(every_year):
