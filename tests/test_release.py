@@ -213,6 +213,7 @@ def test_a_rebuild_from_the_same_data_republishes_and_spends_nothing(published, 
     shutil.copy(config.ledger_path(warehouse), private / config.ledger_path(warehouse).name)
     monkeypatch.setenv("TIP_RELEASE_DIR", str(tmp_path / "release"))
     monkeypatch.setenv("TIP_PRIVATE_DIR", str(private))
+    monkeypatch.setenv("TIP_WAREHOUSE", str(private / "warehouse.duckdb"))  # the configured place: TIP_RELEASE_DIR
     summary = build_warehouse(demo_raw, private / "warehouse.duckdb")
     assert summary["release"]["ok"], summary["release"]
     assert summary["release"]["rho_spent"] == {} and summary["release"]["years_redrawn"] == []
