@@ -4,7 +4,7 @@
 import streamlit as st
 
 from tipcore import catalogue
-from tipdash import privacy, queries, text, ui
+from tipdash import privacy, queries, reference_facts, text, ui
 
 ui.current_filters()  # not used here, but routes a deep link through dashboard.py (see ui.current_filters)
 ui.page_header("About and methods", intro=(
@@ -25,7 +25,7 @@ STANDING = [
 st.dataframe([{"What": w, "Source": s, "Licence / terms": lic} for w, s, lic in STANDING], hide_index=True,
              key="about_standing_sources")
 st.markdown("**Attribution:** " + " · ".join(ui.attributions()))
-refs = queries.sources()
+refs = reference_facts.sources()
 if not refs.empty:
     st.markdown("**Reference tables in this warehouse**")
     config = {c: st.column_config.LinkColumn(c) for c in refs.columns if "url" in c.lower()}

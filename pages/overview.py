@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from tipdash import charts, privacy, queries, text, ui
+from tipdash import charts, privacy, queries, reference_facts, text, ui
 
 f = ui.current_filters()
 ui.page_header("Overview", f)
@@ -48,7 +48,7 @@ with right:
                                "cases reported", height=440), key="ov_top", filename="top-districts")
 
 st.subheader("Pakistan in the US Trafficking in Persons report")
-tiers = queries.tier_history("PAK")
+tiers = reference_facts.tier_history("PAK")
 tier_col, chart_col = st.columns([1, 3], gap="large")
 with tier_col:
     if tiers.empty:

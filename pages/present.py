@@ -11,7 +11,7 @@ import time
 
 import streamlit as st
 
-from tipdash import brief, charts, queries, scopes, share, slides, text, ui
+from tipdash import brief, charts, queries, reference_facts, scopes, share, slides, text, ui
 
 AUTO_CHOICES = [0, 10, 20, 30, 60]
 N = len(slides.SLIDES)
@@ -130,7 +130,7 @@ def slide_funnel() -> None:
 
 
 def slide_tiers() -> None:
-    tiers = queries.tier_history("PAK")
+    tiers = reference_facts.tier_history("PAK")
     latest = f" · {tiers.iloc[-1]['tier']} in the {int(tiers.iloc[-1]['report_year'])} report" if len(tiers) else ""
     _html(slides.heading(f"Pakistan · US Trafficking in Persons Report{latest}",
                          "Pakistan's TIP tier next to its law-enforcement figures"))
@@ -140,7 +140,7 @@ def slide_tiers() -> None:
         fig.update_layout(height=slides.CHART_HEIGHT - 60)
         _plot(fig, "pr_tiers", "pakistan-tip-tier")
     with right:
-        series = queries.government_series(queries.government_figures())
+        series = reference_facts.government_series(reference_facts.government_figures())
         fig = slides.government_figure(series, theme, is_demo=False)
         fig.update_layout(height=slides.CHART_HEIGHT - 60)
         _plot(fig, "pr_gov", "government-figures")

@@ -3,7 +3,7 @@ transparent district scorecard with adjustable weights."""
 
 import streamlit as st
 
-from tipdash import charts, filters, maps, queries, text, ui
+from tipdash import charts, filters, maps, queries, reference_facts, text, ui
 
 BAND_COLOURS = {"Band 1": "#009E73", "Band 2": "#56B4E9", "Band 2 watch list": "#E69F00", "Band 3": "#D55E00",
                 queries.INSUFFICIENT: maps.NA_COLOUR}
@@ -21,19 +21,19 @@ ui.page_header("Tier ranking", f, "How the US State Department ranks Pakistan ea
                "reported, and a district scorecard built from this dashboard's own numbers.")
 
 st.subheader("Pakistan's tier and the figures the government reported")
-tiers = queries.tier_history("PAK")
-figures = queries.government_figures()
+tiers = reference_facts.tier_history("PAK")
+figures = reference_facts.government_figures()
 left, right = st.columns(2, gap="large")
 with left:
     ui.plot(ui.chart(charts.tier_timeline, tiers), key="tier_timeline", filename="pakistan-tip-tier")
 with right:
-    ui.plot(ui.chart(charts.government_figures, queries.government_series(figures)), key="tier_gov",
+    ui.plot(ui.chart(charts.government_figures, reference_facts.government_series(figures)), key="tier_gov",
             filename="government-figures")
 
 if not figures.empty:
     first = int(figures["year"].min())
     years = sorted({int(y) for y in tiers["report_year"] if y >= first} | {int(y) for y in figures["year"].dropna()})
-    grid = queries.government_by_year(figures, years)
+    grid = reference_facts.government_by_year(figures, years)
     grid.insert(1, "tier", grid["year"].map(dict(zip(tiers["report_year"], tiers["tier"], strict=True)))
                 .fillna(text.NOT_AVAILABLE))
     st.dataframe(grid, hide_index=True, key="tier_gov_grid", column_config={
@@ -45,7 +45,7 @@ if not figures.empty:
                "are below with their sources.")
     with st.expander("Every figure with its source", expanded=False):
         st.dataframe(
-            queries.government_citations(figures),
+            reference_facts.government_citations(figures),
             hide_index=True, key="tier_gov_table",
             column_config={
                 "year": st.column_config.NumberColumn("TIP report", format="%d"),
@@ -55,7 +55,7 @@ if not figures.empty:
             })
 
 st.subheader("Tiers in South Asia and the Gulf")
-report_years = queries.tier_report_years()
+report_years = reference_facts.tier_report_years()
 if report_years:
     year = filters.page_choice("tier_year", report_years, report_years[-1], url_key="report_year", parse=int)
     year = st.select_slider("TIP report year", options=report_years, key="tier_year")
@@ -63,10 +63,10 @@ if report_years:
     countries = ui.boundary_layer("countries")
     if not countries:
         ui.missing_boundaries_notice()
-        ui.table(queries.country_tiers(year), {"country": ("text", "Country"), "tier": ("text", "Tier")},
+        ui.table(reference_facts.country_tiers(year), {"country": ("text", "Country"), "tier": ("text", "Tier")},
                  key="tier_country_table")
     else:
-        ui.plot(ui.chart(maps.country_tier_map, queries.country_tiers(year), countries, year), key="tier_map",
+        ui.plot(ui.chart(maps.country_tier_map, reference_facts.country_tiers(year), countries, year), key="tier_map",
                 filename=f"tip-tiers-{year}")
 else:
     st.info("The TIP report tiers are not in the warehouse yet.")

@@ -17,7 +17,7 @@ from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest import APP, open_page
-from tipdash import queries, text, ui
+from tipdash import queries, reference_facts, text, ui
 from tipdash.filters import Filters
 
 PAGES = ["overview", "hotspots", "conviction_gap", "tier_ranking", "explore", "about"]
@@ -161,7 +161,7 @@ def test_tier_ranking_weights_and_report_year(options):
     assert any("at least one indicator" in w.value for w in at.warning)
     at.slider(key="sc_w_conviction_rate").set_value(3).run()
     assert not at.exception and not any("at least one indicator" in w.value for w in at.warning)
-    years = queries.tier_report_years()
+    years = reference_facts.tier_report_years()
     at.select_slider(key="tier_year").set_value(years[0]).run()
     assert not at.exception
 

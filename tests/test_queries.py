@@ -280,19 +280,6 @@ def test_scorecard_bands_several_districts_at_once():
     assert list(out["band"]) == ["Band 1", "Band 2", "Band 2 watch list", "Band 3"]
 
 
-def test_reference_facts_unknown_is_not_available_never_zero(warehouse):
-    tiers = queries.tier_history("PAK")
-    assert not tiers.empty and tiers["report_year"].is_monotonic_increasing
-    figures = queries.government_figures()
-    if figures.empty:
-        pytest.skip("no government figures in the reference tables")
-    grid = queries.government_by_year(figures, range(int(figures["year"].min()), int(figures["year"].max()) + 1))
-    cells = grid.drop(columns="year").to_numpy().ravel()
-    assert text.NOT_AVAILABLE in cells
-    assert "0" not in cells
-    assert queries.country_tiers(int(tiers["report_year"].max()))["iso3"].is_unique
-
-
 def test_release_tables_are_offered_as_published_with_margins(every_year):
     cat = queries.release_catalogue()
     assert set(cat["table"]) == set(catalogue.TABLES)
