@@ -25,6 +25,9 @@ class ReferenceDataError(ValueError):
 
 
 TIER_RANK = {"Tier 1": 1.0, "Tier 2": 2.0, "Tier 2 Watch List": 2.5, "Tier 3": 3.0}
+SPECIAL_CASE = "Special Case"  # a country the report does not rank that year (2021: Libya, Somalia, Yemen): no rank
+# The State Department's own sites: a country narrative link must be on one of them.
+_STATE_GOV = re.compile(r"^https://(www\.|2017-2021\.|2009-2017\.)?state\.gov/")
 # Kosovo has no ISO 3166 code: sources write KOS (Heiss & Kelley, Natural Earth) or XKX (gvnet, the EU). One code.
 ISO3_ALIASES = {"KOS": "XKX"}
 
@@ -76,11 +79,13 @@ def _districts(raw: pd.DataFrame, file: str, _: DistrictMatcher) -> pd.DataFrame
 
 def _tip_tiers(raw: pd.DataFrame, file: str, _: DistrictMatcher) -> pd.DataFrame:
     for row, tier in zip(_rows(raw), raw["tier"], strict=True):
-        if tier not in TIER_RANK:
+        if tier not in TIER_RANK and tier != SPECIAL_CASE:
             raise ReferenceDataError(f"{file} row {row}: unknown tier {tier!r} "
-                                     f"(expected one of {', '.join(TIER_RANK)})")
+                                     f"(expected one of {', '.join([*TIER_RANK, SPECIAL_CASE])})")
     _require_source(raw, "source_url", file)
-    inferred = raw["evidence_type"].eq("inferred_absent_from_complete_WL_T3_list")
+    # Inferred placements (from absence on the complete Watch List / Tier 3 lists, or from a later report's
+    # "remained on Tier 2") are not the report's own words: maps draw them apart from reported ones.
+    inferred = raw["evidence_type"].str.startswith("inferred_")
     return pd.DataFrame({
         "report_year": _numbers(raw, "report_year", file),
         "country": raw["country"],
@@ -89,8 +94,23 @@ def _tip_tiers(raw: pd.DataFrame, file: str, _: DistrictMatcher) -> pd.DataFrame
         "tier_rank": raw["tier"].map(TIER_RANK),
         "evidence_type": raw["evidence_type"],
         "focus_country": raw["focus_country"].eq("yes"),
+        "inferred": inferred,
         "verified": ~inferred & ~_flagged(raw["source_note"]),
         "source_url": raw["source_url"],
+        "source_note": raw["source_note"],
+    })
+
+
+def _tip_narratives(raw: pd.DataFrame, file: str, _: DistrictMatcher) -> pd.DataFrame:
+    for row, url in zip(_rows(raw), raw["narrative_url"], strict=True):
+        if not _STATE_GOV.match(url):
+            raise ReferenceDataError(f"{file} row {row}: narrative_url {url!r} is not on state.gov: give the "
+                                     "State Department's own country page, or leave the row out")
+    _require_source(raw, "source_note", file)
+    return pd.DataFrame({
+        "report_year": _numbers(raw, "report_year", file),
+        "iso3": raw["iso3"].replace(ISO3_ALIASES),
+        "narrative_url": raw["narrative_url"],
         "source_note": raw["source_note"],
     })
 
@@ -213,7 +233,13 @@ TABLES = (
            f"{ATTRIBUTIONS['tip_report']}; Heiss & Kelley tier dataset; CIA World Factbook; per-row source_url",
            "Facts quoted from the cited sources", _tip_tiers,
            {"report_year": "SMALLINT", "country": "VARCHAR", "iso3": "VARCHAR", "tier": "VARCHAR",
-            "tier_rank": "DOUBLE", "evidence_type": "VARCHAR", "focus_country": "BOOLEAN", **_SOURCED}),
+            "tier_rank": "DOUBLE", "evidence_type": "VARCHAR", "focus_country": "BOOLEAN", "inferred": "BOOLEAN",
+            **_SOURCED}),
+    _Table("ref_tip_narratives", "tip_narratives.csv",
+           "The State Department's own page of a country's narrative in a TIP report, where the reference set "
+           "gives one", ATTRIBUTIONS["tip_report"], "Public domain (US government work); state.gov",
+           _tip_narratives,
+           {"report_year": "SMALLINT", "iso3": "VARCHAR", "narrative_url": "VARCHAR", "source_note": "VARCHAR"}),
     _Table("ref_law_enforcement", "pakistan_law_enforcement.csv",
            "Pakistan's national anti-trafficking law-enforcement counts as reported (TIP Report, FIA, Interior)",
            f"{ATTRIBUTIONS['tip_report']} as quoted in the press; Pakistani official figures as reported; "

@@ -169,3 +169,38 @@ def test_bad_number_and_missing_column_are_clear_errors(tmp_path):
     frame.drop(columns="value").to_csv(folder / "context_indicators.csv", index=False)
     with pytest.raises(ReferenceDataError, match=r"context_indicators.csv: missing column 'value'"):
         load_reference(duckdb.connect(), folder)
+
+
+def test_tier_file_is_the_revised_reference_set(con):
+    per_year = dict(con.execute("SELECT report_year, count(*) FROM ref_tip_tiers GROUP BY ALL").fetchall())
+    assert per_year[2021] == 188  # complete since the December 2026 revision (was Pakistan and comparators only)
+    assert all(per_year[y] >= 150 for y in (*range(2008, 2016), 2020, 2021, 2023))
+    assert all(per_year[y] < 150 for y in (2016, 2017, 2018, 2019, 2022, 2024, 2025))  # partial years
+
+
+def test_special_case_is_unranked_not_an_error(con):
+    rows = con.execute("SELECT iso3, tier_rank FROM ref_tip_tiers WHERE tier = 'Special Case'").fetchall()
+    assert {iso3 for iso3, _ in rows} == {"LBY", "SOM", "YEM"} and all(rank is None for _, rank in rows)
+
+
+def test_inferred_tiers_are_marked(con):
+    inferred = set(con.execute("SELECT iso3, report_year FROM ref_tip_tiers WHERE inferred").fetchall())
+    assert ("ARE", 2025) in inferred  # absent from the 2025 Watch List / Tier 3 lists: Tier 2 assumed
+    assert ("IND", 2021) in inferred  # from a later report's "remained on Tier 2"
+    assert ("PAK", 2024) not in inferred
+    assert con.execute("SELECT bool_or(verified) FROM ref_tip_tiers WHERE inferred").fetchone()[0] is False
+
+
+def test_narrative_links_are_the_state_departments_own(con):
+    rows = con.execute("SELECT report_year, iso3, narrative_url FROM ref_tip_narratives").fetchall()
+    assert (2025, "PAK", "https://www.state.gov/reports/2025-trafficking-in-persons-report/pakistan/") in rows
+    assert all("state.gov/reports/" in url for *_, url in rows)
+
+
+def test_narrative_link_off_state_gov_is_a_clear_error(tmp_path):
+    folder = _copy_reference(tmp_path)
+    frame = pd.read_csv(folder / "tip_narratives.csv", dtype=str, keep_default_na=False)
+    frame.loc[0, "narrative_url"] = "https://bahifazat.com/trafficking-in-persons-report-2025"
+    frame.to_csv(folder / "tip_narratives.csv", index=False)
+    with pytest.raises(ReferenceDataError, match=r"tip_narratives.csv row 2: narrative_url .* is not on state.gov"):
+        load_reference(duckdb.connect(), folder)
