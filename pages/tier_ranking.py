@@ -1,9 +1,9 @@
-"""Tier ranking: Pakistan's US TIP tier beside the government's own figures, a regional tier map, and a
-transparent district scorecard with adjustable weights."""
+"""Tier ranking: Pakistan's US TIP tier beside the published figures (each with its own source), estimated against
+identified victims, a regional tier map, and a transparent district scorecard with adjustable weights."""
 
 import streamlit as st
 
-from tipdash import charts, filters, maps, queries, reference_facts, text, ui
+from tipdash import filters, maps, published_charts, queries, reference_facts, tier_map, ui
 
 BAND_COLOURS = {"Band 1": "#009E73", "Band 2": "#56B4E9", "Band 2 watch list": "#E69F00", "Band 3": "#D55E00",
                 queries.INSUFFICIENT: maps.NA_COLOUR}
@@ -20,56 +20,100 @@ f = ui.current_filters()
 ui.page_header("Tier ranking", f, "How the US State Department ranks Pakistan each year, what the government "
                "reported, and a district scorecard built from this dashboard's own numbers.")
 
-st.subheader("Pakistan's tier and the figures the government reported")
+st.subheader("Pakistan's tier and the figures published about its response")
 tiers = reference_facts.tier_history("PAK")
-figures = reference_facts.government_figures()
+figures = reference_facts.published_figures()
 left, right = st.columns(2, gap="large")
 with left:
-    ui.plot(ui.chart(charts.tier_timeline, tiers), key="tier_timeline", filename="pakistan-tip-tier")
+    ui.plot(ui.chart(published_charts.tier_timeline, tiers), key="tier_timeline", filename="pakistan-tip-tier")
 with right:
-    ui.plot(ui.chart(charts.government_figures, reference_facts.government_series(figures)), key="tier_gov",
-            filename="government-figures")
+    ui.plot(ui.chart(published_charts.published_figures, figures), key="tier_gov", filename="published-figures")
+st.caption("Hollow markers: a placement inferred rather than stated, or a figure its source calls unverified. "
+           "Lines join only consecutive years of one definition (the same indicator counting the same thing): "
+           "a gap or a change of definition breaks the line. TIP Report figures (blue) are for the year before "
+           "each report; UNODC's (orange) are the official figures Pakistan reports to UNODC for its Global "
+           "Report on Trafficking in Persons: " + "; ".join(
+               f"**{d}**" for d in reference_facts.UNODC_DEFINITIONS.values()) + ".")
+
+with st.expander("Each year's tier, how it is known, and the State Department's narrative", expanded=False):
+    st.dataframe(tiers.sort_values("report_year", ascending=False), hide_index=True, key="tier_sources_table",
+                 column_order=["report_year", "tier", "inferred", "source", "narrative_url", "source_url"],
+                 column_config={
+                     "report_year": st.column_config.NumberColumn("TIP report", format="%d"), "tier": "Tier",
+                     "inferred": st.column_config.CheckboxColumn("Inferred"), "source": "How it is known",
+                     "narrative_url": st.column_config.LinkColumn("State Department narrative",
+                                                                  display_text="state.gov"),
+                     "source_url": st.column_config.LinkColumn("Source", display_text="open source")})
+    st.caption("A State Department narrative link appears only where the reference data gives the State "
+               "Department's own page; otherwise the source the placement was read from is linked.")
 
 if not figures.empty:
-    first = int(figures["year"].min())
-    years = sorted({int(y) for y in tiers["report_year"] if y >= first} | {int(y) for y in figures["year"].dropna()})
-    grid = reference_facts.government_by_year(figures, years)
-    grid.insert(1, "tier", grid["year"].map(dict(zip(tiers["report_year"], tiers["tier"], strict=True)))
-                .fillna(text.NOT_AVAILABLE))
+    tip_years = figures.loc[figures["source_family"].eq("US TIP Report"), "year"].dropna().astype(int)
+    grid = reference_facts.tip_figures_by_year(figures, range(int(tip_years.min()), int(tip_years.max()) + 1))
     st.dataframe(grid, hide_index=True, key="tier_gov_grid", column_config={
-        "year": st.column_config.NumberColumn("TIP report", format="%d"), "tier": "Tier",
-        **{k: v for k, v in text.GOV_INDICATORS.items()}})
-    st.caption("Each report gives the figures of the year before. “not available” means the report gives no "
-               "figure (never 0); “unverified” marks the government's own claims the report could not confirm. "
-               "Where a report gives several figures for one indicator, the chart shows the first listed; all "
-               "are below with their sources.")
+        "year": st.column_config.NumberColumn("Year counted", format="%d"),
+        **{k: v[0] for k, v in reference_facts.STAGES.items()}})
+    st.caption(f"TIP Report figures by the year they count. “{reference_facts.NOT_IN_DATA}”: the reference "
+               "tables hold no figure for that year. The report may give one; it was not found in the sources "
+               "read (never 0). “unverified”: the figure comes from a source that could not be checked against "
+               "the report itself (an op-ed, a letter to the editor, a software project's notes).")
     with st.expander("Every figure with its source", expanded=False):
         st.dataframe(
-            reference_facts.government_citations(figures),
+            reference_facts.figure_citations(figures),
             hide_index=True, key="tier_gov_table",
             column_config={
-                "year": st.column_config.NumberColumn("TIP report", format="%d"),
-                "indicator": "Indicator", "figure": "Figure", "status": "Verification", "breakdown": "What it counts",
-                "value_as_read": "As printed", "source_note": "Source",
+                "year": st.column_config.NumberColumn("Year counted", format="%d"), "stage": "Stage",
+                "figure": "Figure", "status": "Verification", "definition": "What it counts", "source": "Published by",
+                "report_year": st.column_config.NumberColumn("Report / release", format="%d"),
+                "value_as_read": "As printed", "source_note": "Note",
                 "source_url": st.column_config.LinkColumn("Link", display_text="open source"),
             })
 
+st.subheader("Estimated against identified victims")
+estimates = reference_facts.slavery_estimates()
+victims = figures[figures["stage"].eq("victims")] if not figures.empty else figures
+ui.plot(ui.chart(published_charts.estimated_against_reported, estimates, victims), key="tier_gap",
+        filename="estimated-against-identified")
+st.caption("Walk Free's Global Slavery Index estimates everyone in modern slavery on a given day (forced labour, "
+           "forced marriage and more: wider than trafficking); the other bars count the victims the authorities "
+           "identified in a year. The gap is an order of magnitude, not an exact share: most victims are never "
+           "identified. " + ("" if estimates.empty else "Earlier editions: " + "; ".join(
+               f"{r.edition}: {r.value:,.0f}" for r in estimates.iloc[:-1].itertuples()) + "."))
+
 st.subheader("Tiers in South Asia and the Gulf")
-report_years = reference_facts.tier_report_years()
-if report_years:
-    year = filters.page_choice("tier_year", report_years, report_years[-1], url_key="report_year", parse=int)
-    year = st.select_slider("TIP report year", options=report_years, key="tier_year")
-    filters.remember("tier_year", year, report_years[-1], url_key="report_year")
+coverage = reference_facts.tier_coverage()
+mapped = reference_facts.mapped_report_years()
+if mapped:
+    year = filters.page_choice("tier_year", mapped, mapped[-1], url_key="report_year", parse=int)
+    year = st.select_slider("TIP report year", options=mapped, key="tier_year")
+    filters.remember("tier_year", year, mapped[-1], url_key="report_year")
     countries = ui.boundary_layer("countries")
     if not countries:
         ui.missing_boundaries_notice()
         ui.table(reference_facts.country_tiers(year), {"country": ("text", "Country"), "tier": ("text", "Tier")},
                  key="tier_country_table")
     else:
-        ui.plot(ui.chart(maps.country_tier_map, reference_facts.country_tiers(year), countries, year), key="tier_map",
+        ui.plot(ui.chart(tier_map.tier_map, reference_facts.country_tiers(year), countries, year), key="tier_map",
                 filename=f"tip-tiers-{year}")
+    partial = coverage[~coverage["mapped"].astype(bool)]
+    st.caption(f"Mapped: report years whose data holds every ranked country ({reference_facts.MAP_MIN_COUNTRIES} "
+               "countries or more, or all from the Heiss & Kelley all-country dataset). "
+               + ("Not mapped, because the data holds only some countries: " + ", ".join(
+                   f"{int(r.report_year)} ({int(r.countries)})" for r in partial.itertuples())
+                  + "; their placements are listed below." if not partial.empty else ""))
+    if not partial.empty:
+        with st.expander("Placements in the years not mapped", expanded=False):
+            listed = int(st.selectbox("TIP report", partial["report_year"].astype(int).tolist()[::-1],
+                                      key="tier_partial_year"))
+            st.dataframe(reference_facts.country_tiers(listed), hide_index=True, key="tier_partial_table",
+                         column_order=["country", "tier", "inferred", "source", "source_url"],
+                         column_config={"country": "Country", "tier": "Tier",
+                                        "inferred": st.column_config.CheckboxColumn("Inferred"),
+                                        "source": "How it is known",
+                                        "source_url": st.column_config.LinkColumn("Source",
+                                                                                  display_text="open source")})
 else:
-    st.info("The TIP report tiers are not in the warehouse yet.")
+    st.info("The TIP report tiers are not in the release yet.")
 
 st.subheader("District scorecard")
 st.markdown(
@@ -107,7 +151,7 @@ map_col, table_col = st.columns([3, 2], gap="medium")
 with map_col:
     geo = ui.boundary_layer("districts")
     if not geo:
-        ui.missing_boundaries_notice(short=not ui.boundary_layer("countries") and bool(report_years))
+        ui.missing_boundaries_notice(short=not ui.boundary_layer("countries") and bool(mapped))
     ui.plot(ui.chart(maps.categorical_district_map, scored, "band", BAND_ORDER, BAND_COLOURS,
                      f"District scorecard bands, {f.period}", geo, ui.boundary_layer("provinces"),
                      hover=maps.scorecard_hover(scored)),

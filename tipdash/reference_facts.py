@@ -8,6 +8,7 @@ not protected: they are public facts, each row with its own source. Every functi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlparse
 
 import pandas as pd
 
@@ -20,110 +21,212 @@ def sources() -> pd.DataFrame:
     return db.fetch_df("SELECT * FROM ref_sources") if "ref_sources" in queries.tables() else pd.DataFrame()
 
 
+# Tier placements ------------------------------------------------------------------------------------------------
+
+# A report year is mapped when the data holds every country the report ranked: 150 countries or more, or a year whose
+# rows all come from the all-country Heiss & Kelley dataset (2001-2007, when the reports ranked fewer countries).
+# Other years hold a subset (comparators, Watch List / Tier 3 lists): a map of them would paint most of the world
+# "not in the data", so they are listed, not mapped.
+MAP_MIN_COUNTRIES = 150
+ALL_COUNTRY_DATASET = "dataset_heiss_kelley"
+# How a placement is known (evidence_type), in words: the hover and the table name it beside the source's site.
+EVIDENCE = {
+    "direct_statement": "a copy of the report, or a news report, naming the tier",
+    "dataset_heiss_kelley": "the Heiss & Kelley tier dataset",
+    "cia_factbook_world_list": "the CIA World Factbook's Watch List and Tier 3 list",
+    "complete_tier_list_page": "a complete copy of the tier lists",
+    "multi_year_summary_statement": "a report statement covering several years",
+    "presidential_determination": "the presidential determination on Tier 3",
+    "inferred_from_remained_or_downgraded_statement": "inferred from a later report's \"remained\" or "
+                                                      "\"downgraded\"",
+    "inferred_absent_from_complete_WL_T3_list": "inferred: absent from the complete Watch List and Tier 3 lists, "
+                                                "so Tier 2 assumed",
+}
+_TIER_COLUMNS = """t.report_year, t.country, t.iso3, t.tier, t.tier_rank, t.evidence_type, t.inferred, t.verified,
+                   t.source_url, t.source_note"""
+
+
+def _tier_select(where: str) -> str:
+    """Tier rows with the State Department's narrative link where the release has one (NULL otherwise)."""
+    if "ref_tip_narratives" in queries.tables():
+        return f"""SELECT {_TIER_COLUMNS}, n.narrative_url FROM ref_tip_tiers t
+                   LEFT JOIN ref_tip_narratives n USING (report_year, iso3) WHERE {where}"""
+    return f"SELECT {_TIER_COLUMNS}, NULL::VARCHAR AS narrative_url FROM ref_tip_tiers t WHERE {where}"
+
+
 @cached
 def tier_history(iso3: str = "PAK") -> pd.DataFrame:
+    """One country's tier in every report year the data holds, each with its evidence, source and narrative link."""
     if "ref_tip_tiers" not in queries.tables():
-        return pd.DataFrame(columns=["report_year", "tier", "tier_rank", "source_url"])
-    return db.fetch_df("""
-        SELECT report_year, country, tier, tier_rank, evidence_type, source_url, source_note
-        FROM ref_tip_tiers WHERE iso3 = $iso3 ORDER BY report_year""", {"iso3": iso3})
+        return pd.DataFrame(columns=["report_year", "tier", "tier_rank", "inferred", "verified", "source_url",
+                                     "narrative_url"])
+    return _with_sources(db.fetch_df(_tier_select("t.iso3 = $iso3") + " ORDER BY t.report_year", {"iso3": iso3}))
 
 
 @cached
-def tier_report_years() -> list[int]:
+def tier_coverage() -> pd.DataFrame:
+    """Countries in the data per report year, and whether the year is complete enough to map (the rule above)."""
     if "ref_tip_tiers" not in queries.tables():
-        return []
-    return db.fetch_df("SELECT DISTINCT report_year FROM ref_tip_tiers ORDER BY 1")["report_year"].astype(int).tolist()
+        return pd.DataFrame(columns=["report_year", "countries", "mapped"])
+    return db.fetch_df("""
+        SELECT report_year, count(*) AS countries,
+               count(*) >= $least OR bool_and(evidence_type = $dataset) AS mapped
+        FROM ref_tip_tiers GROUP BY report_year ORDER BY report_year""",
+                       {"least": MAP_MIN_COUNTRIES, "dataset": ALL_COUNTRY_DATASET})
+
+
+def tier_report_years() -> list[int]:
+    return tier_coverage()["report_year"].astype(int).tolist()
+
+
+def mapped_report_years() -> list[int]:
+    coverage = tier_coverage()
+    return coverage.loc[coverage["mapped"].astype(bool), "report_year"].astype(int).tolist()
 
 
 @cached
 def country_tiers(report_year: int) -> pd.DataFrame:
     if "ref_tip_tiers" not in queries.tables():
-        return pd.DataFrame(columns=["iso3", "country", "tier", "tier_rank"])
-    return db.fetch_df("""
-        SELECT iso3, country, tier, tier_rank, source_url
-        FROM ref_tip_tiers WHERE report_year = $year ORDER BY tier_rank, country""", {"year": int(report_year)})
+        return pd.DataFrame(columns=["iso3", "country", "tier", "tier_rank", "inferred", "verified", "source_url"])
+    return _with_sources(db.fetch_df(_tier_select("t.report_year = $year") + " ORDER BY t.tier_rank, t.country",
+                                     {"year": int(report_year)}))
 
 
-def _first_table(*names: str) -> str | None:
-    have = queries.tables()
-    return next((n for n in names if n in have), None)
+def _with_sources(tiers: pd.DataFrame) -> pd.DataFrame:
+    tiers["source"] = [f"{EVIDENCE.get(e, e)} ({_host(u)})" for e, u in zip(tiers["evidence_type"],
+                                                                            tiers["source_url"], strict=True)]
+    return tiers
+
+
+# Published law-enforcement figures: the TIP Reports (as quoted) and UNODC's GLOTIP data ----------------------------
+
+# Stage of the response -> the TIP Report indicators and the UNODC GLOTIP indicators that count it. Each indicator is
+# its own definition: they share a panel, never a line.
+STAGES = {
+    "investigations": ("Investigations / offences", ("investigations", "investigations_ptpa", "investigations_ppc"),
+                       ("unodc_offences",)),
+    "prosecutions": ("Prosecutions", ("prosecutions",), ("unodc_persons_prosecuted",)),
+    "convictions": ("Convictions", ("convictions",), ("unodc_persons_convicted",)),
+    "victims": ("Victims identified / detected", ("victims_identified",), ("unodc_victims_detected",)),
+}
+# UNODC's own terms for its GLOTIP indicators (the row names of the UNODC Data Portal file the data cites).
+UNODC_DEFINITIONS = {
+    "unodc_offences": "Offences of trafficking in persons recorded by Pakistan's authorities",
+    "unodc_persons_prosecuted": "Persons prosecuted for trafficking in persons",
+    "unodc_persons_convicted": "Persons convicted of trafficking in persons",
+    "unodc_victims_detected": "Detected trafficking victims (all ages and sexes)",
+}
+NOT_IN_DATA = "not in the data"
+UNODC_SOURCE = "UNODC, Global Report on Trafficking in Persons data (GLOTIP), Pakistan's official figures"
+# What kind of source a row is, from the tag its note starts with (first match wins), in words a reader can weigh.
+_SOURCE_KINDS = (
+    ("op-ed", "an op-ed paraphrasing the TIP Report"),
+    ("letter to the editor", "a letter to the editor citing the State Department"),
+    ("software project", "a software project's notes summarising the TIP Report"),
+    ("quoted by news", "a news report quoting the TIP Report"),
+    ("tip report text", "the TIP Report's own text"),
+    ("unodc", "UNODC GLOTIP data, a copy of the UNODC Data Portal file"),
+)
+
+
+def source_label(kind: object, url: object) -> str:
+    """Who published a figure, e.g. "an op-ed paraphrasing the TIP Report (sabahnews.net)"."""
+    tag = "" if text.is_missing(kind) else str(kind)
+    words = next((label for key, label in _SOURCE_KINDS if key in tag.lower()), tag or "source not named")
+    host = _host(url)
+    return f"{words} ({host})" if host else words
+
+
+def _host(url: object) -> str:
+    return urlparse(url).netloc.removeprefix("www.") if isinstance(url, str) else ""
 
 
 @cached
-def government_figures() -> pd.DataFrame:
-    """Figures the TIP reports give for Pakistan: one row per report year, indicator and breakdown.
+def published_figures() -> pd.DataFrame:
+    """Every national figure for Pakistan's response the reference tables hold: TIP Report figures (as quoted, with
+    who quoted them) and UNODC GLOTIP totals, one row per figure.
 
-    ``value`` is NA when the report gives no figure (shown as "not available", never 0); ``verified`` is False
-    when the source marks the figure unverified. Investigations, prosecutions, convictions and victims identified
-    are kept when the table has them; otherwise every indicator is.
+    ``year`` is the year the figure counts (not the report's year); ``series`` names one definition (indicator and
+    what it counts), so a chart joins only figures of the same series; ``value`` is NA when a source gives none.
     """
-    table = _first_table("ref_tip_stats", "ref_law_enforcement")
-    cols = ["year", "indicator", "value", "value_as_read", "breakdown", "verified", "source_url", "source_note"]
-    if not table:
+    cols = ["stage", "series", "source_family", "definition", "year", "report_year", "value", "value_as_read",
+            "verified", "source", "source_url", "source_note"]
+    if "ref_tip_stats" not in queries.tables():
         return pd.DataFrame(columns=cols)
-    df = db.fetch_df(f"SELECT * FROM {table}")
-    year_col = next((c for c in ("report_year", "year_reported", "year") if c in df), None)
-    if year_col is None or "indicator" not in df:
-        return pd.DataFrame(columns=cols)
-    df["year"] = pd.to_numeric(df[year_col], errors="coerce").astype("Int64")
-    df["value"] = pd.to_numeric(df.get("value"), errors="coerce").astype("Float64")
-    df["verified"] = _verified_flags(df)
-    for col in cols:
-        if col not in df:
-            df[col] = pd.NA
-    core = df["indicator"].isin(list(text.GOV_INDICATORS))
-    if core.any():
-        df = df[core]
-    order = {k: i for i, k in enumerate(text.GOV_INDICATORS)}
-    df = df.assign(_order=df["indicator"].map(order)).sort_values(["year", "_order"], kind="stable")
+    stage_of = {i: stage for stage, (_, tip, unodc) in STAGES.items() for i in (*tip, *unodc)}
+    df = db.fetch_df("""
+        SELECT report_year, period_covered, indicator, value, value_as_read, breakdown, series, source_kind,
+               verified, source_url, source_note
+        FROM ref_tip_stats
+        WHERE list_contains($indicators, indicator)
+          -- UNODC's totals only: its sex/age and form splits are parts of the total, not other definitions
+          AND (series <> 'unodc' OR breakdown LIKE 'all%')
+        ORDER BY indicator, breakdown, period_covered""", {"indicators": list(stage_of)})
+    df["stage"] = df["indicator"].map(stage_of)
+    df["year"] = pd.to_numeric(df["period_covered"].str.extract(r"(\d{4})", expand=False), errors="coerce") \
+        .astype("Int64")
+    unodc = df["series"].eq("unodc")
+    df["source_family"] = unodc.map({True: "UNODC GLOTIP", False: "US TIP Report"})
+    df["definition"] = [UNODC_DEFINITIONS[i] if u else f"{text.GOV_INDICATORS.get(i, i.replace('_', ' ')).lower()}"
+                        f"{'' if text.is_missing(b) else ': ' + b}"
+                        for i, b, u in zip(df["indicator"], df["breakdown"], unodc, strict=True)]
+    df["series"] = df["source_family"] + " · " + df["definition"]
+    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("Float64")
+    df["verified"] = df["verified"].astype(bool)
+    df["source"] = [source_label(k, u) for k, u in zip(df["source_kind"], df["source_url"], strict=True)]
     return df[cols].reset_index(drop=True)
 
 
-def government_citations(figures: pd.DataFrame) -> pd.DataFrame:
-    """Every figure as printed, with its verification and source link (the page's citation table)."""
-    out = figures.copy()
-    out["indicator"] = out["indicator"].map(lambda i: text.GOV_INDICATORS.get(i, str(i).replace("_", " ")))
+def figure_citations(figures: pd.DataFrame) -> pd.DataFrame:
+    """Every figure as printed, with who published it, whether it is verified, and the link (the page's table)."""
+    out = figures.sort_values(["stage", "year", "source_family"], kind="stable").copy()
+    out["stage"] = out["stage"].map({k: v[0] for k, v in STAGES.items()})
     out["figure"] = [text.NOT_AVAILABLE if text.is_missing(v) else f"{float(v):,.0f}" for v in out["value"]]
-    out["status"] = ["verified" if v else "unverified" for v in out["verified"]]
-    return out[["year", "indicator", "figure", "status", "breakdown", "value_as_read", "source_note", "source_url"]]
+    out["status"] = ["as published" if v else "unverified" for v in out["verified"]]
+    return out[["year", "stage", "figure", "status", "definition", "source", "report_year", "value_as_read",
+                "source_note", "source_url"]].reset_index(drop=True)
 
 
-def government_series(figures: pd.DataFrame) -> pd.DataFrame:
-    """One figure per report year and indicator for the chart: the first the table lists (its breakdown kept)."""
-    return figures.dropna(subset=["year"]).drop_duplicates(["year", "indicator"], keep="first") \
-        .reset_index(drop=True)
-
-
-def government_by_year(figures: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
-    """A report year × indicator grid: the figure, "not available" when the report gives none, "(unverified)"."""
-    series = government_series(figures).set_index(["year", "indicator"])
-    indicators = [i for i in text.GOV_INDICATORS if i in set(figures["indicator"])] or \
-        list(dict.fromkeys(figures["indicator"]))
+def tip_figures_by_year(figures: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
+    """A year × stage grid of the TIP Report figures: the figure ("unverified" when its source is), or "not in the
+    data" when the reference tables hold none for that year (the report may give one: it was not found)."""
+    tip = figures[figures["source_family"].eq("US TIP Report")]
     rows = []
     for year in sorted(set(years), reverse=True):
         row = {"year": int(year)}
-        for ind in indicators:
-            if (year, ind) in series.index:
-                hit = series.loc[(year, ind)]
-                value = hit["value"]
-                shown_value = text.NOT_AVAILABLE if text.is_missing(value) else f"{float(value):,.0f}"
-                if not text.is_missing(value) and not bool(hit["verified"]):
-                    shown_value += " (unverified)"
-            else:
-                shown_value = text.NOT_AVAILABLE
-            row[ind] = shown_value
+        for stage in STAGES:
+            hits = tip[(tip["year"] == year) & (tip["stage"] == stage) & tip["value"].notna()]
+            row[stage] = "; ".join(f"{float(v):,.0f}" + ("" if ok else " (unverified)")
+                                   for v, ok in zip(hits["value"], hits["verified"], strict=True)) or NOT_IN_DATA
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["year", *STAGES])
 
 
-def _verified_flags(df: pd.DataFrame) -> pd.Series:
-    """Read whichever verification column the reference table has (bool or words) as True/False."""
-    for col in ("verified", "verification", "is_verified", "verification_flag", "verification_status"):
-        if col in df:
-            raw = df[col]
-            if raw.dtype == bool:
-                return raw
-            words = raw.astype("string").str.lower().fillna("")
-            return ~words.str.contains("unverif|not verif|estimate|unconfirmed|false|^no$|^0$", regex=True)
-    return pd.Series(True, index=df.index)
+# Estimated against reported ---------------------------------------------------------------------------------------
+
+ESTIMATE_INDICATOR = "estimated number of people in modern slavery"
+
+
+@cached
+def slavery_estimates() -> pd.DataFrame:
+    """Walk Free's Global Slavery Index estimates of people in modern slavery in Pakistan, per edition, with any
+    range the data holds (none so far: ``low``/``high`` stay NA rather than being made up)."""
+    cols = ["edition", "value", "low", "high", "verified", "source", "source_url", "source_note"]
+    if "ref_context" not in queries.tables():
+        return pd.DataFrame(columns=cols)
+    df = db.fetch_df("""
+        SELECT edition_or_year AS edition, value, verified, source_url, source_note
+        FROM ref_context
+        WHERE source_org LIKE 'Walk Free%' AND indicator = $indicator AND geography = 'Pakistan'
+          AND value IS NOT NULL
+        ORDER BY edition_or_year""", {"indicator": ESTIMATE_INDICATOR})
+    bounds = db.fetch_df("""
+        SELECT edition_or_year AS edition,
+               max(value) FILTER (WHERE indicator ILIKE '%lower%') AS low,
+               max(value) FILTER (WHERE indicator ILIKE '%upper%') AS high
+        FROM ref_context WHERE source_org LIKE 'Walk Free%' AND indicator ILIKE '%modern slavery%'
+        GROUP BY ALL""")
+    df = df.merge(bounds, on="edition", how="left")
+    df["source"] = [f"Walk Free, Global Slavery Index {e} (as reported by {_host(u)})"
+                    for e, u in zip(df["edition"], df["source_url"], strict=True)]
+    return df[cols]

@@ -1,0 +1,123 @@
+"""The country tier map of one TIP report year: a DataFrame of placements and the country layer in, a plotly Figure
+out. No Streamlit here.
+
+Kept apart from :mod:`tipdash.maps` because it has rules of its own: only report years the data holds in full are
+mapped (``reference_facts.mapped_report_years``); a country missing from the data has its own legend entry; an
+inferred placement ("Tier 2 assumed") is drawn in a lighter shade, with its own legend entry, never as a fact.
+
+The world layer is drawn from a lighter copy: the regional view (zoom about 2, some 30 km a pixel) cannot show
+detail finer than a tenth of a degree, and the full layer's 20,000 points made the map appear seconds after the page.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from tipdash.charts import FONT, TIER_COLOURS, base_layout, empty_figure, mark_source, top_margin
+from tipdash.maps import MAP_STYLE, REGION_VIEW, outline_lines, region
+
+GRID = 0.1  # degrees: coordinates are snapped to this grid (finer than a pixel of the regional view)
+FINE_GRID = 0.01  # for small islands and states (Bahrain, Singapore) that the coarse grid would erase
+NOT_IN_DATA = "Not in the data for this year"
+NOT_IN_DATA_COLOUR = "#D9D9D9"
+INFERRED_SUFFIX = " (inferred, not stated)"
+SPECIAL_CASE = "Special Case"
+CATEGORIES = ["Tier 1", "Tier 2", "Tier 2 Watch List", "Tier 3"]
+SOURCE = "Tiers: US State Department TIP Reports, as recorded by the sources of each row (hover)"
+
+
+def _lighter(colour: str, amount: float = 0.6) -> str:
+    """The colour mixed with white: an inferred tier reads as the same tier, but not as a stated fact."""
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02X}" for c in rgb)
+
+
+def _snapped(ring: list, grid: float) -> list:
+    out: list = []
+    for lon, lat, *_ in ring:
+        point = [round(lon / grid) * grid, round(lat / grid) * grid]
+        if not out or point != out[-1]:
+            out.append(point)
+    return out
+
+
+def _light_polygon(polygon: list) -> list | None:
+    outer = _snapped(polygon[0], GRID)
+    if len(outer) < 4:
+        outer = _snapped(polygon[0], FINE_GRID)
+    if len(outer) < 4:
+        return None
+    holes = [h for h in (_snapped(ring, GRID) for ring in polygon[1:]) if len(h) >= 4]
+    return [outer, *holes]
+
+
+def light_layer(countries_geo: dict) -> dict:
+    """The countries of the regional view with coordinates snapped to a 0.1° grid (repeated points dropped)."""
+    features = []
+    for feature in region(countries_geo)["features"]:
+        geom = feature.get("geometry") or {}
+        polygons = [geom["coordinates"]] if geom.get("type") == "Polygon" else geom.get("coordinates", [])
+        kept = [p for p in (_light_polygon(poly) for poly in polygons) if p]
+        if kept:
+            features.append({"type": "Feature", "properties": feature.get("properties", {}),
+                             "geometry": {"type": "MultiPolygon", "coordinates": kept}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _subset(geo: dict, iso3s) -> dict:
+    wanted = set(iso3s)
+    return {"type": "FeatureCollection", "features": [f for f in geo["features"] if f["properties"].get("iso3")
+                                                      in wanted]}
+
+
+def _hover(row) -> str:
+    how = "inferred (not stated in a source read), check before citing" if row.inferred else \
+        "stated by the source" + ("" if row.verified else ", unverified")
+    return f"<b>{row.country}</b><br>{row.tier}: {how}<br>Source: {row.source}"
+
+
+def _area(fig: go.Figure, geo: dict, iso3s: list, colour: str, name: str, hover: list | None,
+          line: str = "white") -> None:
+    fig.add_trace(go.Choroplethmap(
+        geojson=_subset(geo, iso3s), featureidkey="properties.iso3", locations=iso3s, z=[1] * len(iso3s),
+        colorscale=[[0, colour], [1, colour]], showscale=False, name=name, showlegend=True,
+        marker=dict(line=dict(color=line, width=0.8)), customdata=hover or [name] * len(iso3s),
+        hovertemplate="%{customdata}<extra></extra>"))
+
+
+def tier_map(df: pd.DataFrame, countries_geo: dict | None, report_year: int, height: int = 520,
+             focus_iso3: str = "PAK") -> go.Figure:
+    """Countries coloured by their tier in ``report_year`` (South Asia and the Gulf in view). ``df`` needs iso3,
+    country, tier, inferred, verified and source (``reference_facts.country_tiers`` plus a source label)."""
+    if not countries_geo:
+        return empty_figure("Country boundaries are not available, so the tier map cannot be drawn")
+    if df.empty:
+        return empty_figure(f"No tiers recorded for the {report_year} report")
+    geo = light_layer(countries_geo)
+    fig = go.Figure()
+    missing = [f["properties"].get("iso3") for f in geo["features"] if f["properties"].get("iso3")
+               not in set(df["iso3"])]
+    # Always in the legend, even when every country in view is in the data: grey must never need guessing.
+    _area(fig, geo, missing, NOT_IN_DATA_COLOUR, NOT_IN_DATA, None)
+    inferred = df["inferred"].fillna(False).astype(bool)
+    for tier in [*CATEGORIES, SPECIAL_CASE]:
+        colour = TIER_COLOURS.get(tier, TIER_COLOURS["Special case"])
+        for is_inferred in (False, True):
+            part = df[(df["tier"] == tier) & (inferred == is_inferred)]
+            if part.empty:
+                continue
+            name = tier + (INFERRED_SUFFIX if is_inferred else "")
+            _area(fig, geo, part["iso3"].tolist(), _lighter(colour) if is_inferred else colour, name,
+                  [_hover(r) for r in part.itertuples()], line=colour if is_inferred else "white")
+    lons, lats = outline_lines(_subset(geo, [focus_iso3]))
+    if lons:
+        fig.add_trace(go.Scattermap(lon=lons, lat=lats, mode="lines", line=dict(color="#000000", width=2.5),
+                                    name=focus_iso3, hoverinfo="skip", showlegend=False))
+    base_layout(fig, f"Tier in the {report_year} US TIP report: South Asia and the Gulf", height=height,
+                title_chars=72)
+    fig.update_layout(map=dict(style=MAP_STYLE, **REGION_VIEW),
+                      legend=dict(orientation="v", y=0.02, x=0.01, yanchor="bottom", font=FONT,
+                                  bgcolor="rgba(255,255,255,0.85)", title_text=""))
+    fig.update_layout(margin=dict(l=0, r=0, b=0, t=top_margin(fig)))
+    return mark_source(fig, SOURCE)
