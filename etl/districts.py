@@ -6,7 +6,11 @@ Levels, tried in order (the level that matched is reported, so a data officer ca
 2. ``alias``: one of the gazetteer's aliases, as written.
 3. ``normalised``: name or alias after folding case, accents, punctuation, Urdu letter variants, initials
    ("D.G." = "DG"), word order ("East Karachi") and words such as "District" or "City".
-4. ``fuzzy``: closest spelling, accepted only above a threshold and with a margin over the runner-up.
+4. ``tehsil``: a tehsil town written instead of its district ("Jampur" for Rajanpur, "Chichawatni" for Sahiwal),
+   from the tehsil table (data/reference/tehsils.csv), folded as at level 3. A district's own name always wins
+   over a tehsil of the same name, and a town that is a tehsil in two provinces ("Khanpur") is chosen by the
+   agency's province or left unmatched.
+5. ``fuzzy``: closest spelling, accepted only above a threshold and with a margin over the runner-up.
 
 A name that covers several districts (a division such as "Karachi", "Hazara" or "Hyderabad Division", a
 shared stem such as "Kohistan" or "Dir", or a province) is assigned to its province only (method ``province``),
@@ -16,7 +20,6 @@ never guessed to one of its districts.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from etl.folding import folded
 from tipcore.config import reference_dir
 
 PROVINCES = ("Punjab", "Sindh", "Khyber Pakhtunkhwa", "Balochistan", "Islamabad Capital Territory",
@@ -47,7 +51,7 @@ PROVINCE_ALIASES = {
 # "Jhang Saddar", "Kurram Agency" for the tribal agencies that became districts in 2018), and the honorific of
 # shrine towns ("Taunsa Sharif", "Pakpattan Sharif").
 _DROP_WORDS = {"district", "distt", "dist", "city", "zila", "zilla", "zillah", "tehsil", "town", "saddar", "sadar",
-               "cantt", "cantonment", "agency", "sharif", "and", "ضلع", "شہر", "و"}
+               "cantt", "cantonment", "agency", "sharif", "and", "ضلع", "شہر", "تحصیل", "شریف", "و"}
 # Spellings of one word that transliteration varies ("Qila"/"Killa", "Mohammad"/"Muhammad").
 _SAME_WORD = {"qila": "killa", "qilla": "killa", "kila": "killa", "qilah": "killa", "mohammad": "muhammad",
               "mohammed": "muhammad", "muhammed": "muhammad", "muhamad": "muhammad", "mohd": "muhammad"}
@@ -56,11 +60,6 @@ _QUALIFIERS = {"upper", "lower", "north", "south", "east", "west", "central",
                "بالا", "زیریں", "شمالی", "جنوبی", "شرقی", "غربی", "وسطی"}
 _DIVISION_WORDS = {"division", "div", "ڈویژن"}
 _TRAILING_COUNTRY = {"pakistan", "پاکستان"}
-
-# Urdu is typed with Arabic or Persian code points for the same letter; fold to the Urdu ones.
-# Harakat, tatweel and zero-width joiners carry no spelling.
-_URDU_FOLD = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9", "\u0647": "\u06c1",
-                            "\u06c0": "\u06c1", "\u0640": None, "\u200c": None, "\u200d": None})
 
 # Fuzzy acceptance. Scores are rapidfuzz ratios (0-100) on a spelling skeleton. Agencies' misspellings of real
 # districts score 85+ ("Muzafargarh", "Shekhupura", "Sailkot"); different districts rarely come within 8 points of
@@ -72,7 +71,7 @@ FUZZY_MARGIN = 8.0
 FUZZY_MIN_LENGTH = 5
 _MIN_TARGET_SKELETON = 4
 
-_METHODS = ("exact", "alias", "normalised", "fuzzy", "province", "unmatched")
+_METHODS = ("exact", "alias", "normalised", "tehsil", "fuzzy", "province", "unmatched")
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ class DistrictMatch:
     raw: str
     district_id: str | None      # None unless matched to one district
     province: str | None          # set for district matches and for names assigned to a province only
-    method: str                   # exact | alias | normalised | fuzzy | province | unmatched
+    method: str                   # exact | alias | normalised | tehsil | fuzzy | province | unmatched
     score: float | None           # fuzzy score (0-100) where a fuzzy comparison was made
     note: str                     # human-readable reason
 
@@ -94,9 +93,7 @@ def looks_like_identifier(text: str) -> bool:
 
 def name_tokens(text: str) -> list[str]:
     """Fold a place name to comparable words: case, accents, punctuation, Urdu letter forms, initials."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_URDU_FOLD).casefold()
-    words = re.sub(r"[^\w]+|_", " ", text).split()
+    words = re.sub(r"[^\w]+|_", " ", folded(text)).split()
     # "D.G. Khan", "D G Khan" and "DG Khan" are one spelling: join runs of single Latin letters.
     merged: list[str] = []
     in_initials = False
@@ -128,7 +125,7 @@ def _skeleton(key: str) -> str:
 class DistrictMatcher:
     """Matches raw district names to gazetteer districts; see the module docstring for the levels."""
 
-    def __init__(self, gazetteer: pd.DataFrame):
+    def __init__(self, gazetteer: pd.DataFrame, tehsils: pd.DataFrame | None = None):
         rows = gazetteer[["district_id", "name", "division", "province", "aliases"]].fillna("").astype(str)
         self.gazetteer = rows.set_index("district_id")[["name", "division", "province"]]
         self._name = dict(zip(rows.district_id, rows.name, strict=True))
@@ -165,14 +162,18 @@ class DistrictMatcher:
                 for key in _keys(name_tokens(spelling)):
                     self._province_keys[key] = province
                     self._areas[key].add(province)
+        self._by_tehsil = _tehsil_index(tehsils)
         self._fuzzy_targets = self._fuzzy_choices()
         self._fuzzy_skeletons = [skeleton for skeleton, _, _ in self._fuzzy_targets]
         self._memo: dict[tuple[str | None, str | None], DistrictMatch] = {}
 
     @classmethod
-    def from_csv(cls, path: str | Path | None = None) -> DistrictMatcher:
+    def from_csv(cls, path: str | Path | None = None, tehsils: str | Path | None = None) -> DistrictMatcher:
+        """The matcher of a gazetteer file and its tehsil table (by default both from data/reference/)."""
         path = Path(path) if path else reference_dir() / "districts.csv"
-        return cls(pd.read_csv(path, dtype=str, keep_default_na=False))
+        tehsils = Path(tehsils) if tehsils else reference_dir() / "tehsils.csv"
+        return cls(pd.read_csv(path, dtype=str, keep_default_na=False),
+                   pd.read_csv(tehsils, dtype=str, keep_default_na=False))
 
     # -- public -------------------------------------------------------------------------------------------------
 
@@ -212,7 +213,7 @@ class DistrictMatcher:
             return DistrictMatch(raw, None, None, "unmatched", None, "no place name left after removing "
                                  "words such as 'district' or 'city'")
         return (self._normalised(raw, tokens, hint) or self._by_parts(raw, text, hint)
-                or self._fuzzy(raw, tokens, hint))
+                or self._tehsil(raw, tokens, hint) or self._fuzzy(raw, tokens, hint))
 
     def _normalised(self, raw: str, tokens: list[str], hint: str | None) -> DistrictMatch | None:
         if any(t in _DIVISION_WORDS for t in tokens):
@@ -239,6 +240,20 @@ class DistrictMatcher:
         found = [self._normalised(raw, tokens, hint) for tokens in parts if tokens]
         ids = {m.district_id for m in found if m and m.district_id}
         return self._one_of(raw, ids, hint) if len(found) > 1 and ids else None
+
+    def _tehsil(self, raw: str, tokens: list[str], hint: str | None) -> DistrictMatch | None:
+        """A tehsil town ("Jampur", "Tehsil Jampur", "Jampur, Punjab"): its district, if the town names one."""
+        stripped, named_province = self._strip_trailing_place(tokens)
+        ids = self._lookup(self._by_tehsil, tokens) or self._lookup(self._by_tehsil, stripped)
+        hint = hint or named_province
+        in_hint = {i for i in ids if self._province[i] == hint}
+        if len(ids) == 1 or len(in_hint) == 1:
+            (district_id,) = ids if len(ids) == 1 else in_hint
+            return self._district(raw, district_id, "tehsil", f"a tehsil of {self._name[district_id]}")
+        if not ids:
+            return None
+        names = ", ".join(sorted(self._name[i] for i in ids))
+        return self._area(raw, {self._province[i] for i in ids}, hint, f"a tehsil in each of {names}")
 
     def _one_of(self, raw: str, ids: set[str], hint: str | None) -> DistrictMatch:
         if len(ids) == 1:
@@ -332,6 +347,19 @@ class DistrictMatcher:
 
     def _target_province(self, target: str) -> str:
         return self._province.get(target) or target.removeprefix("province:")
+
+
+def _tehsil_index(tehsils: pd.DataFrame | None) -> dict[str, set[str]]:
+    """Lookup keys of every tehsil spelling (name and aliases), each with the districts it is a tehsil of."""
+    index: dict[str, set[str]] = defaultdict(set)
+    if tehsils is None:
+        return index
+    rows = tehsils[["tehsil", "district_id", "aliases"]].fillna("").astype(str)
+    for tehsil, district_id, aliases in zip(rows.tehsil, rows.district_id, rows.aliases, strict=True):
+        for spelling in [tehsil, *(a for a in aliases.split("|") if a.strip())]:
+            for key in _keys(name_tokens(spelling)):
+                index[key].add(district_id)
+    return index
 
 
 def _accepted(ranked: list[tuple[float, str, str]]) -> tuple[float, str, str] | None:

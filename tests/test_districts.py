@@ -32,11 +32,16 @@ def gazetteer() -> pd.DataFrame:
     return pd.read_csv(reference_dir() / "districts.csv", dtype=str, keep_default_na=False)
 
 
+@pytest.fixture(scope="module")
+def tehsils() -> pd.DataFrame:
+    return pd.read_csv(reference_dir() / "tehsils.csv", dtype=str, keep_default_na=False)
+
+
 @pytest.fixture
-def matcher(gazetteer) -> DistrictMatcher:
+def matcher(gazetteer, tehsils) -> DistrictMatcher:
     """A fresh matcher per test (18 ms): a shared one would answer from what an earlier test matched (it memoises),
     so a test would pass on another test's work, and mutation testing would credit the wrong test."""
-    return DistrictMatcher(gazetteer)
+    return DistrictMatcher(gazetteer, tehsils)
 
 
 def test_gazetteer_has_the_2023_district_set(gazetteer):
@@ -173,11 +178,11 @@ def test_real_world_spellings(matcher):
 
 
 def test_review_list_and_counts(matcher):
-    matches = matcher.match_many(["Lahore", "Lahore", "D.G. Khan", "Faislabad", "Karachi", "0300-1234567"])
+    matches = matcher.match_many(["Lahore", "Lahore", "D.G. Khan", "Jampur", "Faislabad", "Karachi", "0300-1234567"])
     counts = method_counts(matches)
-    assert counts == {"exact": 2, "alias": 1, "normalised": 0, "fuzzy": 1, "province": 1, "unmatched": 1}
+    assert counts == {"exact": 2, "alias": 1, "normalised": 0, "tehsil": 1, "fuzzy": 1, "province": 1, "unmatched": 1}
     frame = matches_frame(matches)
-    assert list(frame["raw"]) == ["Lahore", "D.G. Khan", "Faislabad", "Karachi", "0300-1234567"]
+    assert list(frame["raw"]) == ["Lahore", "D.G. Khan", "Jampur", "Faislabad", "Karachi", "0300-1234567"]
     assert frame.loc[frame["method"] == "fuzzy", "score"].iloc[0] >= FUZZY_THRESHOLD
 
 
@@ -403,3 +408,51 @@ def test_a_name_in_any_word_order(matcher, name, district_id):
     """Words in another order than the gazetteer's, alphabetical or not ("Tek Singh Toba"), find the district."""
     for words in itertools.permutations(name.split()):
         assert matcher.match(" ".join(words)).district_id == district_id, words
+
+
+# -- districts created in 2022-23, historic names and tehsil towns (issue 13) ---------------------------------------
+
+@pytest.mark.parametrize(("raw", "district_id"), [
+    ("کوٹ ادو", "muzaffargarh"), ("تونسہ", "dera-ghazi-khan"), ("تونسہ شریف", "dera-ghazi-khan"),
+    ("مری", "rawalpindi"), ("وزیر آباد", "gujranwala"), ("تلہ گنگ", "chakwal"), ("ڈی جی خان", "dera-ghazi-khan"),
+    ("ضلع ڈی جی خان", "dera-ghazi-khan"), ("Montgomery", "sahiwal"), ("Lyallpur", "faisalabad"),
+    ("Campbellpur", "attock"), ("وزير آباد", "gujranwala"),  # Arabic yeh typed for the Urdu one
+])
+def test_new_districts_in_urdu_and_historic_names(matcher, raw, district_id):
+    assert matcher.match(raw, province_hint="Punjab").district_id == district_id
+
+
+@pytest.mark.parametrize(("raw", "district_id"), [
+    ("Jampur", "rajanpur"), ("Chichawatni", "sahiwal"), ("Liaquatpur", "rahim-yar-khan"), ("Alipur", "muzaffargarh"),
+    ("Jatoi", "muzaffargarh"), ("Tehsil Jampur", "rajanpur"), ("جام پور", "rajanpur"), ("چیچہ وطنی", "sahiwal"),
+    ("تحصیل لیاقت پور", "rahim-yar-khan"), ("Sadiqabad, Punjab", "rahim-yar-khan"), ("Kotli Sattian", "rawalpindi"),
+])
+def test_tehsil_towns_match_their_district_via_the_tehsil_table(matcher, raw, district_id):
+    match = matcher.match(raw)
+    assert (match.district_id, match.method) == (district_id, "tehsil"), match
+    assert "tehsil" in match.note
+
+
+def test_a_tehsil_in_two_provinces_is_chosen_by_the_agencys_province_or_left_unmatched(matcher):
+    assert matcher.match("Khanpur", "Punjab").district_id == "rahim-yar-khan"
+    assert matcher.match("Khanpur", "KPK").district_id == "haripur"
+    unhinted = matcher.match("Khanpur")
+    assert (unhinted.district_id, unhinted.method) == (None, "unmatched")
+    assert "Haripur" in unhinted.note and "Rahim Yar Khan" in unhinted.note
+
+
+def test_a_district_name_wins_over_a_tehsil_and_no_tehsil_without_the_table(gazetteer):
+    same_name = pd.DataFrame({"tehsil": ["Sahiwal"], "district_id": ["sargodha"], "aliases": [""]})
+    assert DistrictMatcher(gazetteer, same_name).match("Sahiwal").district_id == "sahiwal"
+    assert DistrictMatcher(gazetteer).match("Jampur").method == "unmatched"
+
+
+def test_tehsil_table_rows_are_sourced_and_agree_with_the_gazetteer(gazetteer, tehsils, matcher):
+    districts = gazetteer.set_index("district_id")
+    assert tehsils["district_id"].isin(districts.index).all()
+    assert (tehsils["province"] == districts.loc[tehsils["district_id"], "province"].to_numpy()).all()
+    assert tehsils["source"].str.contains("Census").all() and tehsils["date_basis"].str.strip().astype(bool).all()
+    for row in tehsils.itertuples():
+        for spelling in [row.tehsil, *filter(None, row.aliases.split("|"))]:
+            match = matcher.match(spelling, province_hint=row.province)
+            assert match.district_id == row.district_id, (spelling, match)
