@@ -5,9 +5,11 @@ over the full public domain of its keys (zeros included, so an absent row tells 
 report year one vector released once with OpenDP's discrete Gaussian mechanism, plus the reference facts (published
 facts, not records) as they are. The dashboard reads this folder and nothing else.
 
-Privacy accounting (zero-concentrated differential privacy, rho per report year; docs/privacy.md):
+Privacy accounting (zero-concentrated differential privacy, rho per year; docs/privacy.md):
 
 * the unit is one case with all its victims; a case belongs to one report year, so the years compose in parallel;
+* the period tables (events by the year they happened) are charged to event years, with a budget of their own
+  (``config.PRIVACY_RHO_PERIOD``): a case moves each period measure by at most 1 in one event year;
 * a table gets ``rho * share`` of a year's budget, split evenly over its measures; sigma = sensitivity /
   sqrt(2 rho), and OpenDP's own privacy map is checked against that rho;
 * the private ledger (``config.ledger_path()``) keeps, per (table, measure, year), keyed HMACs of the true and the
@@ -86,20 +88,30 @@ class VectorPlan:
     sensitivity: int  # L2 distance one case can move the vector
     margin95: int  # 95% of a cell's noise is within +-margin95
     spent: float  # OpenDP's privacy map at `sensitivity`: the rho actually charged
+    basis: str = "report"  # the years it is charged to: report years (cohort tables) or event years (period)
 
     def measurement(self):
         return _space() >> dp.m.then_gaussian(scale=self.sigma)
 
 
-def plan(rho: float | None = None) -> dict[tuple[str, str], VectorPlan]:
+def budgets(rho: float | None = None, rho_period: float | None = None) -> dict[str, float]:
+    """The per-year budget of each basis: report years (cohort tables) and event years (period tables)."""
+    out = {"report": config.PRIVACY_RHO if rho is None else rho,
+           "event": config.PRIVACY_RHO_PERIOD if rho_period is None else rho_period}
+    for basis, value in out.items():
+        if not value > 0:
+            setting = "TIP_PRIVACY_RHO" if basis == "report" else "TIP_PRIVACY_RHO_PERIOD"
+            raise ReleaseError(f"the privacy budget must be positive ({setting} is {value})")
+    return out
+
+
+def plan(rho: float | None = None, rho_period: float | None = None) -> dict[tuple[str, str], VectorPlan]:
     """The noise of every (table, measure) vector of one year, checked against OpenDP's privacy map."""
-    rho = config.PRIVACY_RHO if rho is None else rho
-    if not rho > 0:
-        raise ReleaseError(f"the privacy budget must be positive (TIP_PRIVACY_RHO is {rho})")
+    budget = budgets(rho, rho_period)
     catalogue.budget_check()
     out = {}
     for table in catalogue.TABLES.values():
-        rho_tm = rho * table.share / len(table.measures)
+        rho_tm = budget[table.basis] * table.share / len(table.measures)
         for key in table.measures:
             sens = catalogue.MEASURES[key].sensitivity
             sigma = sens / math.sqrt(2 * rho_tm)
@@ -109,8 +121,13 @@ def plan(rho: float | None = None) -> dict[tuple[str, str], VectorPlan]:
                 raise ReleaseError(f"{table.name}.{key}: OpenDP's privacy map gives rho {spent}, above its share "
                                    f"{rho_tm}")
             margin = int(dp.discrete_gaussian_scale_to_accuracy(sigma, ALPHA))
-            out[(table.name, key)] = VectorPlan(table.name, key, rho_tm, sigma, sens, margin, spent)
+            out[(table.name, key)] = VectorPlan(table.name, key, rho_tm, sigma, sens, margin, spent, table.basis)
     return out
+
+
+def basis_rho(vector_plan: dict[tuple[str, str], VectorPlan], basis: str) -> float:
+    """What one release spends per year of a basis: the composition of that basis's vectors."""
+    return composed_rho([p.spent for p in vector_plan.values() if p.basis == basis])
 
 
 def composed_rho(rhos: list[float]) -> float:
@@ -248,6 +265,21 @@ def _prepare(con: duckdb.DuckDBPyConnection, dom: Domain) -> None:
                1 AS victims, coalesce(v.is_referred, false)::INTEGER AS victims_referred
         FROM rel_cases c JOIN wh.victims v USING (case_id)
         WHERE v.victim_no <= $clip""", {"clip": catalogue.VICTIM_CLIP})
+    # One row per event (FIR, charge sheet, verdict) in the release's years, whichever year its case was reported.
+    events = [("period_firs", "c.is_fir", "c.fir_month"),
+              ("period_charge_sheets", "c.is_charge_sheeted", "c.challan_month"),
+              ("period_trials", "c.is_trial_concluded", "c.verdict_month")]
+    selects = []
+    for measure, happened, month in events:
+        flags = ", ".join(f"{int(m == measure)} AS {m}" for m in catalogue.PERIOD if m != "period_convictions")
+        convicted = "c.is_convicted::INTEGER" if measure == "period_trials" else "0"
+        selects.append(f"""
+            SELECT year({month})::INTEGER AS year, coalesce(c.province, '{catalogue.NO_PROVINCE}') AS province,
+                   c.district_id, CASE WHEN c.is_smuggling THEN 'smuggling' ELSE 'trafficking' END AS kind,
+                   {flags}, {convicted} AS period_convictions
+            FROM wh.cases c WHERE {happened} AND year({month}) BETWEEN $first AND $last""")
+    con.execute("CREATE OR REPLACE TEMP TABLE rel_events AS " + " UNION ALL ".join(selects),
+                {"first": dom.years[0], "last": dom.years[-1]})
     for key in {k for t in catalogue.TABLES.values() for k in t.keys}:
         values = dom.values(key)
         frame = pd.DataFrame({key: values, f"{key}__ord": range(len(values))})
@@ -262,7 +294,7 @@ def true_table(con: duckdb.DuckDBPyConnection, table: catalogue.Table) -> tuple[
     """Dense true counts of one table (every key combination, zeros included), in domain order, with its year in
     ``_year``; and the number of cases (or victims) whose keys fall outside the domain (0 unless a code is new)."""
     keys = list(table.keys)
-    base = "rel_victims" if _VICTIM_KEYS & set(keys) else "rel_cases"
+    base = "rel_events" if table.basis == "event" else "rel_victims" if _VICTIM_KEYS & set(keys) else "rel_cases"
     where = ["district_id IS NOT NULL"] if "district_id" in keys else []  # counted in province and Pakistan only
     if "verdict_months" in keys:
         where.append("verdict_months IS NOT NULL")  # concluded trials only
@@ -325,6 +357,8 @@ CREATE TABLE IF NOT EXISTS draws (          -- every fresh draw ever made: the l
     release_id VARCHAR, table_name VARCHAR, measure VARCHAR, year INTEGER, rho DOUBLE, sigma DOUBLE,
     true_hmac VARCHAR, released_hmac VARCHAR, drawn_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS years (          -- per report year: cumulative loss and the releases that spent it
+    year INTEGER PRIMARY KEY, cumulative_rho DOUBLE, releases VARCHAR[], frozen BOOLEAN, updated_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS event_years (    -- the same per event year, for the period tables
     year INTEGER PRIMARY KEY, cumulative_rho DOUBLE, releases VARCHAR[], frozen BOOLEAN, updated_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS releases (
     release_id VARCHAR PRIMARY KEY, created TIMESTAMP, etl_run_id VARCHAR, rho_spent DOUBLE, years_drawn INTEGER[],
@@ -429,7 +463,8 @@ def _duck_csv(con: duckdb.DuckDBPyConnection, query: str) -> bytes:
 def _table_resource(table: catalogue.Table, dom: Domain) -> dict:
     fields = []
     for key in table.keys:
-        spec: dict = {"name": key, "description": catalogue.KEY_DESCRIPTIONS[key]}
+        spec: dict = {"name": key, "description": catalogue.year_meaning(table) if key == "year"
+                      else catalogue.KEY_DESCRIPTIONS[key]}
         if key == "year":
             spec.update(type="integer", constraints={"required": True, "minimum": dom.years[0],
                                                      "maximum": dom.years[-1]})
@@ -536,20 +571,24 @@ def _quiet(_message: str, _fraction: float) -> None:
 
 def build_release(warehouse: Path | None = None, release_dir: Path | None = None, ledger: Path | None = None, *,
                   rho: float | None = None, rho_cap: float | None = None, year_from: int | None = None,
+                  rho_period: float | None = None, rho_period_cap: float | None = None,
                   progress: Progress | None = None) -> dict:
     """Build the public release from the warehouse; return a summary for the (private) build report."""
     started = time.perf_counter()
     warehouse = Path(warehouse or config.warehouse_path())
     target = Path(release_dir or config.release_dir(warehouse))
     ledger = Path(ledger or config.ledger_path(warehouse))
-    rho = config.PRIVACY_RHO if rho is None else rho
-    cap = config.PRIVACY_RHO_CAP if rho_cap is None else rho_cap
+    caps = {"report": config.PRIVACY_RHO_CAP if rho_cap is None else rho_cap,
+            "event": config.PRIVACY_RHO_PERIOD_CAP if rho_period_cap is None else rho_period_cap}
     progress = progress or _quiet
-    vector_plan = plan(rho)
-    year_rho = composed_rho([p.spent for p in vector_plan.values()])
-    if year_rho > cap * (1 + TOLERANCE):
-        raise ReleaseError(f"one release costs rho {year_rho:g} per year, more than the cap {cap:g} "
-                           "(TIP_PRIVACY_RHO_CAP); lower TIP_PRIVACY_RHO or raise the cap")
+    vector_plan = plan(rho, rho_period)
+    for basis, cap in caps.items():
+        cost = basis_rho(vector_plan, basis)
+        if cost > cap * (1 + TOLERANCE):
+            names = ("TIP_PRIVACY_RHO", "TIP_PRIVACY_RHO_CAP") if basis == "report" else \
+                ("TIP_PRIVACY_RHO_PERIOD", "TIP_PRIVACY_RHO_PERIOD_CAP")
+            raise ReleaseError(f"one release costs rho {cost:g} per {basis} year, more than the cap {cap:g} "
+                               f"({names[1]}); lower {names[0]} or raise the cap")
 
     progress("Counting the release tables", 0.0)
     with _warehouse(warehouse) as con:
@@ -573,8 +612,8 @@ def build_release(warehouse: Path | None = None, release_dir: Path | None = None
             for statement in _LEDGER_SCHEMA.split(";"):
                 if statement.strip():
                     lcon.execute(statement)
-            result = _noise_and_account(lcon, key, truths, dom, vector_plan, cap, reference, progress)
-            years, release_id, created, files = result
+            result = _noise_and_account(lcon, key, truths, dom, vector_plan, caps, reference, progress)
+            partitions, release_id, created, files = result
             lcon.execute("CHECKPOINT")
         finally:
             lcon.close()
@@ -593,26 +632,36 @@ def build_release(warehouse: Path | None = None, release_dir: Path | None = None
         "years": f"{dom.years[0]}-{dom.years[-1]}",
         "cases_outside_years": dom.outside_years,
         "outside_domain": outside,
-        "rho_per_year": year_rho,
-        "rho_spent": {y: r.spent for y, r in years.items() if r.spent},
-        "cumulative_rho": {y: r.cumulative for y, r in years.items()},
-        "years_redrawn": [y for y, r in years.items() if r.drawn],
-        "frozen_years": [y for y, r in years.items() if r.frozen],
+        "rho_per_year": basis_rho(vector_plan, "report"),
+        "rho_period_per_year": basis_rho(vector_plan, "event"),
+        **_partition_summary(partitions["report"], ""),
+        **_partition_summary(partitions["event"], "period_"),
         "is_demo": dom.is_demo,
         "seconds": seconds,
         "seconds_counting": round(counted - started, 3),
     }
 
 
+def _partition_summary(years: dict[int, YearResult], prefix: str) -> dict:
+    return {f"{prefix}rho_spent": {y: r.spent for y, r in years.items() if r.spent},
+            f"{prefix}cumulative_rho": {y: r.cumulative for y, r in years.items()},
+            f"{prefix}years_redrawn": [y for y, r in years.items() if r.drawn],
+            f"{prefix}frozen_years": [y for y, r in years.items() if r.frozen]}
+
+
+# The ledger's table of cumulative loss per year of each basis.
+_YEARS_TABLE = {"report": "years", "event": "event_years"}
+_CAP_SETTING = {"report": "TIP_PRIVACY_RHO_CAP", "event": "TIP_PRIVACY_RHO_PERIOD_CAP"}
+
+
 def _noise_and_account(lcon: duckdb.DuckDBPyConnection, key: bytes, truths: dict[str, pd.DataFrame], dom: Domain,
-                       vector_plan: dict[tuple[str, str], VectorPlan], cap: float,
+                       vector_plan: dict[tuple[str, str], VectorPlan], caps: dict[str, float],
                        reference: list[tuple[dict, bytes]], progress: Progress):
-    """Decide per year: republish, draw fresh noise, or freeze; draw; compose the files; record in the ledger."""
+    """Decide per year of each basis: republish, draw fresh noise, or freeze; draw; compose the files; record in
+    the ledger."""
     previous = {(r[0], r[1], int(r[2])): r for r in lcon.execute(
         "SELECT table_name, measure, year, true_hmac, released, sigma, sensitivity, release_id FROM vectors"
     ).fetchall()}
-    past_years = {int(r[0]): (float(r[1]), list(r[2] or []), bool(r[3])) for r in lcon.execute(
-        "SELECT year, cumulative_rho, releases, frozen FROM years").fetchall()}
     # One year's slice of each table: its row positions and a digest of its keys (a new gazetteer is a change too).
     slices: dict[tuple[str, int], np.ndarray] = {}
     digests: dict[tuple[str, int], str] = {}
@@ -628,49 +677,26 @@ def _noise_and_account(lcon: duckdb.DuckDBPyConnection, key: bytes, truths: dict
     out_values = {k: v.copy() for k, v in true_values.items()}
 
     pending: list[tuple] = []  # (table, measure, year, true_hmac, values, plan) drawn in this build
-    years: dict[int, YearResult] = {}
-    for i, year in enumerate(dom.years):
-        progress(f"Adding noise to {year}", 0.1 + 0.7 * i / len(dom.years))
-        cumulative, releases, _was_frozen = past_years.get(year, (0.0, [], False))
-        state = YearResult(year, cumulative=cumulative, releases=list(releases))
-        vectors = []
-        for (name, measure), vp in vector_plan.items():
-            rows = slices[(name, year)]
-            truth = true_values[(name, measure)][rows].tolist()
-            true_hmac = _vector_hmac(key, name, measure, year, digests[(name, year)], truth)
-            vectors.append((name, measure, rows, truth, true_hmac, vp, previous.get((name, measure, year))))
-        # A change in the year's data re-noises every vector of the year: which of them changed is not published.
-        state.data_changed = any(prev is not None and prev[3] != th for *_, th, _vp, prev in vectors)
-        redraw = [v for v in vectors if state.data_changed or v[6] is None
-                  or (v[6][5], v[6][6]) != (v[5].sigma, v[5].sensitivity)]
-        need = composed_rho([v[5].spent for v in redraw])
-        if redraw and cumulative + need > cap * (1 + TOLERANCE):
-            missing = [f"{v[0]}.{v[1]}" for v in vectors if v[6] is None]
-            if missing:
-                raise ReleaseError(f"{year}: its privacy budget is spent (rho {cumulative:g} of the cap {cap:g}) "
-                                   f"and {', '.join(missing[:5])} were never released; raise TIP_PRIVACY_RHO_CAP or "
-                                   "release fewer tables")
-            state.frozen = True
-            redraw = []
-        drawing = {(v[0], v[1]) for v in redraw}
-        for name, measure, rows, truth, true_hmac, vp, prev in vectors:
-            if (name, measure) in drawing:
-                meas = vp.measurement()
-                if not float(meas.map(vp.sensitivity)) <= vp.rho * (1 + TOLERANCE):
-                    raise ReleaseError(f"{name}.{measure}: OpenDP's privacy map exceeds its rho")
-                values = [int(v) for v in meas(truth)]
-                pending.append((name, measure, year, true_hmac, values, vp))
-                state.drawn.append((name, measure))
-            else:
-                values = [int(v) for v in prev[4]]
-                if len(values) != len(rows):
-                    raise ReleaseError(f"{year}: the frozen values of {name}.{measure} do not fit the current "
-                                       "domain; raise TIP_PRIVACY_RHO_CAP to release the year again")
-            out_values[(name, measure)][rows] = values
-        if redraw:
-            state.spent = need
-            state.cumulative = composed_rho([cumulative, need]) if cumulative else need
-        years[year] = state
+    partitions: dict[str, dict[int, YearResult]] = {}
+    steps = len(catalogue.BASES) * len(dom.years)
+    for b, basis in enumerate(catalogue.BASES):
+        past_years = {int(r[0]): (float(r[1]), list(r[2] or [])) for r in lcon.execute(
+            f"SELECT year, cumulative_rho, releases FROM {_YEARS_TABLE[basis]}").fetchall()}
+        basis_plan = {k: vp for k, vp in vector_plan.items() if vp.basis == basis}
+        partitions[basis] = {}
+        for i, year in enumerate(dom.years):
+            progress(f"Adding noise to {year}", 0.1 + 0.7 * (b * len(dom.years) + i) / steps)
+            cumulative, releases = past_years.get(year, (0.0, []))
+            state = YearResult(year, cumulative=cumulative, releases=list(releases))
+            vectors = []
+            for (name, measure), vp in basis_plan.items():
+                rows = slices[(name, year)]
+                truth = true_values[(name, measure)][rows].tolist()
+                true_hmac = _vector_hmac(key, name, measure, year, digests[(name, year)], truth)
+                vectors.append((name, measure, rows, truth, true_hmac, vp, previous.get((name, measure, year))))
+            for name, measure, rows, values in _draw_year(state, vectors, caps[basis], basis, pending):
+                out_values[(name, measure)][rows] = values
+            partitions[basis][year] = state
 
     # The files (their hash names the release), then the ledger, then the swap.
     progress("Composing the data package", 0.85)
@@ -689,7 +715,8 @@ def _noise_and_account(lcon: duckdb.DuckDBPyConnection, key: bytes, truths: dict
     now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
     known = lcon.execute("SELECT created FROM releases WHERE release_id = ?", [release_id]).fetchone()
     created = (known[0] if known else now).strftime("%Y-%m-%dT%H:%M:%SZ")
-    for state in years.values():
+    every_year = [state for years in partitions.values() for state in years.values()]
+    for state in every_year:
         if state.drawn and release_id not in state.releases:
             state.releases.append(release_id)
 
@@ -709,52 +736,107 @@ def _noise_and_account(lcon: duckdb.DuckDBPyConnection, key: bytes, truths: dict
             lcon.execute("INSERT INTO draws SELECT release_id, table_name, measure, year::INTEGER, rho, sigma, "
                          "true_hmac, released_hmac, drawn_at FROM draws_df")
             lcon.unregister("draws_df")
-        for state in years.values():
-            lcon.execute("INSERT OR REPLACE INTO years VALUES (?, ?, ?, ?, ?)",
-                         [state.year, state.cumulative, state.releases, state.frozen, now])
-        spent = sum(s.spent for s in years.values())
-        if not known:
+        for basis, years in partitions.items():
+            for state in years.values():
+                lcon.execute(f"INSERT OR REPLACE INTO {_YEARS_TABLE[basis]} VALUES (?, ?, ?, ?, ?)",
+                             [state.year, state.cumulative, state.releases, state.frozen, now])
+        report = partitions["report"].values()
+        if not known:  # rho_spent: the loss one case can take in this release (its report year's + an event year's)
             lcon.execute("INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?)",
-                         [release_id, now, dom.etl_run_id, spent, [s.year for s in years.values() if s.drawn],
-                          [s.year for s in years.values() if s.frozen]])
+                         [release_id, now, dom.etl_run_id,
+                          max((s.spent for s in report), default=0.0)
+                          + max((s.spent for s in partitions["event"].values()), default=0.0),
+                          [s.year for s in report if s.drawn], [s.year for s in report if s.frozen]])
         lcon.execute("COMMIT")
     except BaseException:
         lcon.execute("ROLLBACK")
         raise
 
-    manifest = _manifest(dom, vector_plan, years, cap)
+    manifest = _manifest(dom, vector_plan, partitions, caps)
     status = {"release_id": release_id, "created": created, "data_as_of": dom.data_as_of, "is_demo": dom.is_demo,
               "etl_run_id": dom.etl_run_id}
     files.update({r["path"]: data for r, data in reference})
     descriptor = _descriptor(dom, release_id, created, manifest, status, reference)
     files["datapackage.json"] = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    return years, release_id, created, files
+    return partitions, release_id, created, files
 
 
-def _manifest(dom: Domain, vector_plan: dict[tuple[str, str], VectorPlan], years: dict[int, YearResult],
-              cap: float) -> dict:
+def _draw_year(state: YearResult, vectors: list[tuple], cap: float, basis: str, pending: list[tuple]) \
+        -> Iterator[tuple[str, str, np.ndarray, list[int]]]:
+    """One year of one basis: the values each vector publishes (republished, fresh, or frozen); fills ``state``."""
+    year, cumulative = state.year, state.cumulative
+    # A change in the year's data re-noises every vector of the year: which of them changed is not published.
+    state.data_changed = any(prev is not None and prev[3] != th for *_, th, _vp, prev in vectors)
+    redraw = [v for v in vectors if state.data_changed or v[6] is None
+              or (v[6][5], v[6][6]) != (v[5].sigma, v[5].sensitivity)]
+    need = composed_rho([v[5].spent for v in redraw])
+    if redraw and cumulative + need > cap * (1 + TOLERANCE):
+        missing = [f"{v[0]}.{v[1]}" for v in vectors if v[6] is None]
+        if missing:
+            raise ReleaseError(f"{year}: its privacy budget is spent (rho {cumulative:g} of the cap {cap:g}) "
+                               f"and {', '.join(missing[:5])} were never released; raise {_CAP_SETTING[basis]} or "
+                               "release fewer tables")
+        state.frozen = True
+        redraw = []
+    drawing = {(v[0], v[1]) for v in redraw}
+    for name, measure, rows, truth, true_hmac, vp, prev in vectors:
+        if (name, measure) in drawing:
+            meas = vp.measurement()
+            if not float(meas.map(vp.sensitivity)) <= vp.rho * (1 + TOLERANCE):
+                raise ReleaseError(f"{name}.{measure}: OpenDP's privacy map exceeds its rho")
+            values = [int(v) for v in meas(truth)]
+            pending.append((name, measure, year, true_hmac, values, vp))
+            state.drawn.append((name, measure))
+        else:
+            values = [int(v) for v in prev[4]]
+            if len(values) != len(rows):
+                raise ReleaseError(f"{year}: the frozen values of {name}.{measure} do not fit the current "
+                                   f"domain; raise {_CAP_SETTING[basis]} to release the year again")
+        yield name, measure, rows, values
+    if redraw:
+        state.spent = need
+        state.cumulative = composed_rho([cumulative, need]) if cumulative else need
+
+
+
+
+def _years_manifest(years: dict[int, YearResult], rho: float) -> dict:
+    return {str(y): {"rho": rho, "cumulative_rho": s.cumulative, "cumulative_epsilon": epsilon(s.cumulative),
+                     "releases": s.releases, "frozen": s.frozen} for y, s in years.items()}
+
+
+def _manifest(dom: Domain, vector_plan: dict[tuple[str, str], VectorPlan],
+              partitions: dict[str, dict[int, YearResult]], caps: dict[str, float]) -> dict:
     """The privacy property of the package: what is protected, how, and what each year has spent."""
-    year_rho = composed_rho([p.spent for p in vector_plan.values()])
+    year_rho, period_rho = basis_rho(vector_plan, "report"), basis_rho(vector_plan, "event")
     tables = {}
     for name, table in catalogue.TABLES.items():
         measures = {m: {"rho": vector_plan[(name, m)].spent, "sigma": vector_plan[(name, m)].sigma,
                         "sensitivity": vector_plan[(name, m)].sensitivity,
                         "margin95": vector_plan[(name, m)].margin95} for m in table.measures}
-        tables[name] = {"share": table.share,
+        tables[name] = {"share": table.share, "basis": table.basis,
                         "rho": composed_rho([vector_plan[(name, m)].spent for m in table.measures]),
                         "measures": measures}
     return {
         "unit": UNIT,
-        "guarantee": "zero-concentrated differential privacy (zCDP) per report year: a case belongs to one report "
-                     "year, so the years compose in parallel; the stated loss bounds what the whole release can "
-                     "reveal about whether any one case (with all its victims) is in the data",
-        "mechanism": "discrete Gaussian noise on each (table, measure, report year) vector of counts, "
+        "guarantee": "zero-concentrated differential privacy (zCDP). The cohort tables are charged to report years: "
+                     "a case belongs to one report year, so the years compose in parallel. The period tables are "
+                     "charged to event years: a case has at most one FIR, one charge sheet and one verdict, so it "
+                     "adds at most 1 to each period measure in one event year. One case's loss is at most its "
+                     "report year's cumulative rho plus the largest cumulative rho of the event years "
+                     "(case_rho_per_release per release); it bounds what the whole release can reveal about "
+                     "whether any one case (with all its victims) is in the data",
+        "mechanism": "discrete Gaussian noise on each (table, measure, year) vector of counts, "
                      "OpenDP 0.16 (make_gaussian on integer vectors with L2 sensitivity)",
         "library": "opendp 0.16.0",
         "rho_per_year": year_rho,
         "delta": DELTA,
         "epsilon_per_year": epsilon(year_rho),
-        "rho_cap_per_year": cap,
+        "rho_cap_per_year": caps["report"],
+        "period_rho_per_year": period_rho,
+        "period_rho_cap_per_year": caps["event"],
+        "case_rho_per_release": composed_rho([year_rho, period_rho]),
+        "case_epsilon_per_release": epsilon(composed_rho([year_rho, period_rho])),
         "victim_clip": catalogue.VICTIM_CLIP,
         "margin": "margin95: 95% of a cell's noise lies within plus or minus this many; a sum of n cells has "
                   "sigma times the square root of n",
@@ -763,12 +845,8 @@ def _manifest(dom: Domain, vector_plan: dict[tuple[str, str], VectorPlan], years
                                  f"{config.SHOW_BELOW}'; the files keep the noisy value (it can be below zero)"},
         "synthetic": dom.is_demo,
         "tables": tables,
-        "years": {str(y): {"rho": year_rho,
-                           "cumulative_rho": s.cumulative,
-                           "cumulative_epsilon": epsilon(s.cumulative),
-                           "releases": s.releases,
-                           "frozen": s.frozen}
-                  for y, s in years.items()},
+        "years": _years_manifest(partitions["report"], year_rho),
+        "event_years": _years_manifest(partitions["event"], period_rho),
         "frozen_note": "a frozen year's budget cap is reached: it keeps the values released before, which do not "
                        "reflect later corrections to that year's data",
     }

@@ -167,33 +167,69 @@ def test_released_values_carry_noise_of_the_stated_sigma(published, truths):
 
 def test_manifest_budget_is_the_shares_and_opendps_maps(published):
     manifest = package(published)["privacy"]
-    total_share = sum(t.share for t in catalogue.TABLES.values())
-    assert manifest["rho_per_year"] == pytest.approx(config.PRIVACY_RHO * total_share, rel=1e-9)
+    budget = {"report": config.PRIVACY_RHO, "event": config.PRIVACY_RHO_PERIOD}
+    assert manifest["rho_per_year"] == pytest.approx(config.PRIVACY_RHO, rel=1e-9)
+    assert manifest["period_rho_per_year"] == pytest.approx(config.PRIVACY_RHO_PERIOD, rel=1e-9)
+    assert manifest["case_rho_per_release"] == pytest.approx(config.PRIVACY_RHO + config.PRIVACY_RHO_PERIOD)
     assert manifest["unit"] == "one case with all its victims" and manifest["delta"] == 1e-6
     space = dp.vector_domain(dp.atom_domain(T=int)), dp.l2_distance(T=int)
-    rhos = []
+    rhos = {"report": [], "event": []}
     for name, table in catalogue.TABLES.items():
         entry = manifest["tables"][name]
-        assert entry["share"] == table.share
-        assert entry["rho"] == pytest.approx(config.PRIVACY_RHO * table.share, rel=1e-9)
+        assert entry["share"] == table.share and entry["basis"] == table.basis
+        assert entry["rho"] == pytest.approx(budget[table.basis] * table.share, rel=1e-9)
         for m in table.measures:
             got = entry["measures"][m]
-            rho_tm = config.PRIVACY_RHO * table.share / len(table.measures)
+            rho_tm = budget[table.basis] * table.share / len(table.measures)
             sens = catalogue.VICTIM_CLIP if m in ("victims", "victims_referred") else 1
             assert got["sensitivity"] == sens
             assert got["sigma"] == pytest.approx(sens / math.sqrt(2 * rho_tm), rel=1e-12)
             meas = space >> dp.m.then_gaussian(scale=got["sigma"])
             assert got["rho"] == meas.map(sens) == pytest.approx(rho_tm, rel=1e-9)
             assert got["margin95"] == dp.discrete_gaussian_scale_to_accuracy(got["sigma"], 0.05)
-            rhos.append(got["rho"])
-    assert sum(rhos) == pytest.approx(manifest["rho_per_year"], rel=1e-9)
+            rhos[table.basis].append(got["rho"])
+    assert sum(rhos["report"]) == pytest.approx(manifest["rho_per_year"], rel=1e-9)
+    assert sum(rhos["event"]) == pytest.approx(manifest["period_rho_per_year"], rel=1e-9)
     profile = dp.c.make_zCDP_to_approxDP(space >> dp.m.then_gaussian(scale=1 / math.sqrt(2 * config.PRIVACY_RHO)))
     assert manifest["epsilon_per_year"] == pytest.approx(profile.map(1).epsilon(1e-6), rel=1e-6)
-    assert 3 < manifest["epsilon_per_year"] < 5
-    for year in manifest["years"].values():
-        assert year["rho"] == pytest.approx(config.PRIVACY_RHO, rel=1e-9)
-        assert year["cumulative_rho"] == pytest.approx(config.PRIVACY_RHO, rel=1e-9)
-        assert len(year["releases"]) == 1 and not year["frozen"]
+    assert 3 < manifest["epsilon_per_year"] < manifest["case_epsilon_per_release"] < 5
+    for basis, key in (("report", "years"), ("event", "event_years")):
+        assert manifest[key]
+        for year in manifest[key].values():
+            assert year["rho"] == pytest.approx(budget[basis], rel=1e-9)
+            assert year["cumulative_rho"] == pytest.approx(budget[basis], rel=1e-9)
+            assert len(year["releases"]) == 1 and not year["frozen"]
+
+
+def test_period_tables_count_events_in_the_year_they_happened(published, warehouse):
+    """A verdict in 2023 of a case reported in 2019 is a 2023 trial in the period tables, a 2019 one in the cohort's."""
+    truths, dom = release.true_tables(warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        expected = con.execute("""
+            WITH events AS (
+                SELECT year(fir_month) AS year, 'period_firs' AS measure FROM cases WHERE is_fir
+                UNION ALL SELECT year(challan_month), 'period_charge_sheets' FROM cases WHERE is_charge_sheeted
+                UNION ALL SELECT year(verdict_month), 'period_trials' FROM cases WHERE is_trial_concluded
+                UNION ALL SELECT year(verdict_month), 'period_convictions' FROM cases WHERE is_convicted)
+            SELECT year, measure, count(*) AS n FROM events WHERE year BETWEEN ? AND ? GROUP BY ALL""",
+                               [dom.years[0], dom.years[-1]]).df()
+        late = con.execute("SELECT count(*) FROM cases WHERE is_trial_concluded "
+                           "AND year(verdict_month) > report_year").fetchone()[0]
+    assert late > 0  # the demo has verdicts in later years than the report: the two views differ
+    got = truths["national_period"].groupby("year")[list(catalogue.PERIOD)].sum()
+    want = expected.pivot(index="year", columns="measure", values="n").reindex(got.index).fillna(0).astype(int)
+    pd.testing.assert_frame_equal(got[list(catalogue.PERIOD)], want[list(catalogue.PERIOD)], check_names=False)
+    by_province = truths["province_period"].groupby("year")[list(catalogue.PERIOD)].sum()
+    pd.testing.assert_frame_equal(by_province, got)  # every event is in one province row, "Not recorded" included
+    cohort = truths["national_year"].groupby("year")["trials"].sum()
+    assert not cohort.equals(got["period_trials"])
+    # The released table is the truth plus noise of the stated scale.
+    margin = package(published)["privacy"]["tables"]["national_period"]["measures"]
+    noise = read(published, "national_period").set_index(["year", "kind"])[list(catalogue.PERIOD)] \
+        - truths["national_period"].set_index(["year", "kind"])[list(catalogue.PERIOD)]
+    for measure in catalogue.PERIOD:
+        assert noise[measure].abs().max() <= 3 * margin[measure]["margin95"], measure
+        assert noise[measure].abs().max() > 0, measure
 
 
 # -- the ledger across builds -------------------------------------------------------------------------------------
@@ -237,12 +273,16 @@ def _copy_warehouse(warehouse: Path, folder: Path) -> Path:
     return copy
 
 
-def _drop_one_case(warehouse: Path, year: int) -> None:
+def _drop_one_case(warehouse: Path, year: int) -> set[int]:
+    """Delete a case reported in ``year`` that went to trial; return the years of its FIR, charge sheet and verdict."""
     with duckdb.connect(str(warehouse)) as con:
-        case = con.execute("SELECT case_id FROM cases WHERE report_year = ? AND district_id IS NOT NULL "
-                           "ORDER BY case_id LIMIT 1", [year]).fetchone()[0]
+        case, *events = con.execute(
+            "SELECT case_id, year(fir_month), year(challan_month), year(verdict_month) FROM cases "
+            "WHERE report_year = ? AND district_id IS NOT NULL ORDER BY is_trial_concluded DESC, case_id LIMIT 1",
+            [year]).fetchone()
         con.execute("DELETE FROM victims WHERE case_id = ?", [case])
         con.execute("DELETE FROM cases WHERE case_id = ?", [case])
+    return {int(y) for y in events if y is not None}
 
 
 def _year_rows(frame: pd.DataFrame, year: int) -> pd.Series:
@@ -255,18 +295,21 @@ def test_changing_one_year_renoises_only_that_year_and_adds_its_rho(warehouse, c
     copy = _copy_warehouse(warehouse, tmp_path / "private")
     ledger = tmp_path / "private" / "ledger.duckdb"
     first = release.build_release(copy, tmp_path / "r1", ledger)
-    year = years_of(con)[-2]
-    _drop_one_case(copy, year)
+    year = years_of(con)[-4]
+    event_years = sorted(y for y in _drop_one_case(copy, year) if y in first["period_cumulative_rho"])
     second = release.build_release(copy, tmp_path / "r2", ledger)
     rho = config.PRIVACY_RHO
     assert second["years_redrawn"] == [year] and list(second["rho_spent"]) == [year]
+    assert event_years and second["period_years_redrawn"] == event_years  # the years its events happened in
+    assert all(second["period_cumulative_rho"][y] == pytest.approx(2 * config.PRIVACY_RHO_PERIOD, rel=1e-9)
+               for y in event_years)
     assert second["rho_spent"][year] == pytest.approx(rho, rel=1e-9)
     assert second["cumulative_rho"][year] == pytest.approx(2 * rho, rel=1e-9)
     assert all(v == pytest.approx(rho, rel=1e-9) for y, v in second["cumulative_rho"].items() if y != year)
     assert second["release_id"] != first["release_id"]
     for name, table in catalogue.TABLES.items():
         a, b = read(tmp_path / "r1", name), read(tmp_path / "r2", name)
-        in_year = _year_rows(a, year)
+        in_year = a["year"].isin(event_years) if table.basis == "event" else _year_rows(a, year)
         assert a[~in_year].equals(b[~in_year]), name
         for m in table.measures:  # every vector of the year is drawn again, changed or not
             assert not a.loc[in_year, m].equals(b.loc[in_year, m]), (name, m)
@@ -277,8 +320,10 @@ def test_changing_one_year_renoises_only_that_year_and_adds_its_rho(warehouse, c
     with duckdb.connect(str(ledger), read_only=True) as led:
         assert led.execute("SELECT cumulative_rho FROM years WHERE year = ?", [year]).fetchone()[0] == \
             pytest.approx(2 * rho, rel=1e-9)
-        n_vectors = sum(t.vectors for t in catalogue.TABLES.values())
-        assert led.execute("SELECT count(*) FROM draws WHERE year = ?", [year]).fetchone()[0] == 2 * n_vectors
+        cohort = [t.name for t in catalogue.tables_of("report")]
+        n_vectors = sum(t.vectors for t in catalogue.tables_of("report"))
+        assert led.execute("SELECT count(*) FROM draws WHERE year = ? AND list_contains(?, table_name)",
+                           [year, cohort]).fetchone()[0] == 2 * n_vectors
         stored = led.execute("SELECT released FROM vectors WHERE table_name = 'national_year' AND "
                              "measure = 'cases' AND year = ?", [year]).fetchone()[0]
         hmacs = led.execute("SELECT true_hmac, released_hmac FROM vectors LIMIT 1").fetchone()
@@ -294,12 +339,13 @@ def test_changing_one_year_renoises_only_that_year_and_adds_its_rho(warehouse, c
 def test_a_year_at_its_cap_keeps_its_values_frozen(warehouse, con, tmp_path):
     copy = _copy_warehouse(warehouse, tmp_path / "private")
     ledger = tmp_path / "private" / "ledger.duckdb"
-    cap = 1.5 * config.PRIVACY_RHO
-    release.build_release(copy, tmp_path / "r1", ledger, rho_cap=cap)
+    caps = {"rho_cap": 1.5 * config.PRIVACY_RHO, "rho_period_cap": 1.5 * config.PRIVACY_RHO_PERIOD}
+    first = release.build_release(copy, tmp_path / "r1", ledger, **caps)
     year = years_of(con)[-3]
-    _drop_one_case(copy, year)
-    frozen = release.build_release(copy, tmp_path / "r2", ledger, rho_cap=cap)
+    event_years = sorted(y for y in _drop_one_case(copy, year) if y in first["period_cumulative_rho"])
+    frozen = release.build_release(copy, tmp_path / "r2", ledger, **caps)
     assert frozen["frozen_years"] == [year] and frozen["rho_spent"] == {}
+    assert frozen["period_frozen_years"] == event_years and frozen["period_rho_spent"] == {}
     assert "FROZEN" in release.summary_line({"ok": True, **frozen})
     assert frozen["cumulative_rho"][year] == pytest.approx(config.PRIVACY_RHO, rel=1e-9)
     for name in catalogue.TABLES:
@@ -307,8 +353,10 @@ def test_a_year_at_its_cap_keeps_its_values_frozen(warehouse, con, tmp_path):
     years = package(tmp_path / "r2")["privacy"]["years"]
     assert years[str(year)]["frozen"] and not years[str(year + 1)]["frozen"]
     # With room under a higher cap the year is released again from its current data.
-    thawed = release.build_release(copy, tmp_path / "r3", ledger, rho_cap=4 * config.PRIVACY_RHO)
+    thawed = release.build_release(copy, tmp_path / "r3", ledger, rho_cap=4 * config.PRIVACY_RHO,
+                                   rho_period_cap=4 * config.PRIVACY_RHO_PERIOD)
     assert thawed["frozen_years"] == [] and thawed["years_redrawn"] == [year]
+    assert thawed["period_years_redrawn"] == event_years
     assert thawed["cumulative_rho"][year] == pytest.approx(2 * config.PRIVACY_RHO, rel=1e-9)
 
 

@@ -10,6 +10,13 @@ privacy budget and from how much one case can change it (its sensitivity).
 
 The privacy unit is one case: a case and all its victims. A case falls in exactly one key row of every table
 (its report year or month, district, offence, ...), so it changes each case measure of a table by at most 1.
+
+Two views of time (issue #12). The *cohort* tables (basis "report") follow the cases reported in a year: what became
+of them, however late. The *period* tables (basis "event") count what happened in a year: FIRs registered, charge
+sheets submitted, trials concluded and convictions in that year, whichever year the case was reported; this is what
+governments and the US TIP Report count. A case has one FIR, one charge sheet and one verdict at most, so it moves
+each period measure by at most 1 in one event year; the event years compose in parallel like the report years, with
+a budget of their own (config.PRIVACY_RHO_PERIOD): one case's loss is its report year's plus its event years' largest.
 Victim measures count at most ``VICTIM_CLIP`` victims per case (the first ones recorded), so a case with 40
 victims moves a victim count by at most ``VICTIM_CLIP``; the excess is not counted, which the methods page says.
 """
@@ -61,6 +68,10 @@ MEASURES = {m.key: m for m in (
     Measure("compromises", "of those, trials ended by compromise or the victim's withdrawal"),
     Measure("victims", f"victims in the cases (at most {VICTIM_CLIP} counted per case)", per="victim"),
     Measure("victims_referred", f"victims referred to services (at most {VICTIM_CLIP} per case)", per="victim"),
+    Measure("period_firs", "FIRs registered in the year, whichever year the case was reported"),
+    Measure("period_charge_sheets", "charge sheets (challans) submitted to court in the year"),
+    Measure("period_trials", "trials concluded in the year (convicted, acquitted or compromise)"),
+    Measure("period_convictions", "convictions in the year"),
 )}
 
 
@@ -70,8 +81,9 @@ class Table:
     title: str
     keys: tuple[str, ...]
     measures: tuple[str, ...]
-    share: float  # of the per-year privacy budget; the shares add up to 1
+    share: float  # of the per-year privacy budget of its basis; each basis's shares add up to 1
     level: str  # national | province | district: the coarsest table holding a question answers it
+    basis: str = "report"  # report: "year" is the year the case was reported; event: the year the event happened
 
     @property
     def vectors(self) -> int:
@@ -81,6 +93,8 @@ class Table:
 FUNNEL = ("cases", "firs", "investigations", "charge_sheets", "trials", "convictions", "acquittals", "compromises")
 
 STAGES = ("cases", "firs", "charge_sheets", "trials", "convictions")
+PERIOD = ("period_firs", "period_charge_sheets", "period_trials", "period_convictions")
+BASES = ("report", "event")
 VICTIMS = ("victims", "victims_referred")
 
 # Totals come from tables without breakdowns they do not need: a national yearly count is one released cell, not
@@ -116,6 +130,11 @@ TABLES = {t.name: t for t in (
           ("year", "offence", "sex", "age_band"), ("victims",), 0.03, "national"),
     Table("province_year_victims", "Provinces: victims by sex and age band",
           ("province", "year", "kind", "sex", "age_band"), ("victims",), 0.03, "province"),
+    # The period view: what happened in each year.
+    Table("national_period", "Pakistan: FIRs, charge sheets, concluded trials and convictions in each year",
+          ("year", "kind"), PERIOD, 0.4, "national", basis="event"),
+    Table("province_period", "Provinces: FIRs, charge sheets, concluded trials and convictions in each year",
+          ("province", "year", "kind"), PERIOD, 0.6, "province", basis="event"),
 )}
 
 KEY_DESCRIPTIONS = {
@@ -135,10 +154,21 @@ KEY_DESCRIPTIONS = {
 }
 
 
+def tables_of(basis: str) -> list[Table]:
+    return [t for t in TABLES.values() if t.basis == basis]
+
+
+def year_meaning(table: Table) -> str:
+    """What the key "year" of a table means: the report year (cohort) or the event's year (period)."""
+    return KEY_DESCRIPTIONS["year"] if table.basis == "report" else \
+        "year in which the FIR, charge sheet or verdict counted happened"
+
+
 def budget_check() -> None:
-    total = sum(t.share for t in TABLES.values())
-    if abs(total - 1) > 1e-9:
-        raise ValueError(f"release budget shares add up to {total}, not 1")
+    for basis in BASES:
+        total = sum(t.share for t in tables_of(basis))
+        if abs(total - 1) > 1e-9:
+            raise ValueError(f"release budget shares of the {basis} tables add up to {total}, not 1")
 
 
 budget_check()

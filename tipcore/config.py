@@ -99,7 +99,17 @@ def ledger_path(warehouse: Path | None = None) -> Path:
 PRIVACY_RHO = float(os.environ.get("TIP_PRIVACY_RHO", "0.25"))
 # The most a report year may spend over all releases; once spent, the year's released values are frozen.
 PRIVACY_RHO_CAP = float(os.environ.get("TIP_PRIVACY_RHO_CAP", "1.0"))
+# The period tables (what happened in each year: FIRs, charge sheets, verdicts, convictions; tipcore/catalogue.py)
+# have a budget of their own per event year. One case's loss is at most PRIVACY_RHO + PRIVACY_RHO_PERIOD per release
+# (0.30: epsilon 3.9 at delta 1e-6), and at most the two caps over all releases. The period tables are national and
+# provincial, where counts are large: 0.05 gives a national yearly count a 95% margin of about 20.
+PRIVACY_RHO_PERIOD = float(os.environ.get("TIP_PRIVACY_RHO_PERIOD", "0.05"))
+PRIVACY_RHO_PERIOD_CAP = float(os.environ.get("TIP_PRIVACY_RHO_PERIOD_CAP", "0.2"))
 # Released values below this are shown as "fewer than 10" (display only: the release keeps the noisy value).
 SHOW_BELOW = int(os.environ.get("TIP_SHOW_BELOW", "10"))
 # First report year of the release's public domain (the last is the latest year in the data, or TIP_RELEASE_TO).
 RELEASE_FROM = int(os.environ.get("TIP_RELEASE_FROM", "2015"))
+
+# The dashboard's public address (e.g. https://tip.example.org), for citations and links that leave the server.
+# Unset: citations say that no public address is set rather than guess one.
+PUBLIC_URL = os.environ.get("TIP_PUBLIC_URL", "").strip().rstrip("/") or None
