@@ -5,18 +5,37 @@ fresh clone draws district maps on its first start without any download. File na
 with the ETL through ``tipcore.geo``. If a layer is absent or unreadable (a deployment pointing ``TIP_GEO_DIR`` at
 an incomplete folder), every reader here returns None and the map pages fall back to bubbles at the gazetteer's
 representative points.
+
+A map of all Pakistan cannot show the committed layers' detail: at its zoom one screen pixel is about 0.04° wide,
+and the district layer's 18,000 points cost the server about half a second to serialise and the browser its
+parsing and tiling, on every draw. ``at_zoom`` gives a layer with only the detail a map at a given zoom can show.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import threading
+from collections import OrderedDict
 from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.geometry import mapping, shape
 
 from tipcore.config import geo_dir
 from tipcore.geo import ATTRIBUTIONS, LAYER_FILES, METADATA_FILE
 
-__all__ = ["ATTRIBUTIONS", "LAYER_FILES", "METADATA_FILE", "boundaries_metadata", "load_layer", "missing_layers",
-           "missing_boundaries_message"]
+__all__ = ["ATTRIBUTIONS", "LAYER_FILES", "METADATA_FILE", "at_zoom", "boundaries_metadata", "degrees_per_pixel",
+           "load_layer", "missing_layers", "missing_boundaries_message"]
+
+# A border may move by half a screen pixel (invisible; neighbours may part by as much, under the white district
+# outlines), and coordinates are snapped to a grid of a power of ten no coarser than a tenth of one.
+PIXEL_FRACTION = 0.5
+GRID_FRACTION = 0.1
+_SIMPLIFIED: OrderedDict[tuple[int, float], tuple[dict, dict]] = OrderedDict()
+_SIMPLIFIED_MAX = 16
+_SIMPLIFIED_LOCK = threading.Lock()
 
 
 def load_layer(name: str, directory: Path | None = None) -> dict | None:
@@ -52,3 +71,50 @@ def _read_json(path: Path) -> object | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def degrees_per_pixel(zoom: float) -> float:
+    """Width of one screen pixel in degrees of longitude at MapLibre zoom ``zoom`` (the world is 512 × 2^zoom px)."""
+    return 360 / (512 * 2 ** zoom)
+
+
+def at_zoom(layer: dict | None, zoom: float) -> dict | None:
+    """``layer`` with only the detail a map at ``zoom`` can show: every outline simplified (Douglas-Peucker, shapes
+    kept valid) by at most half a pixel, coordinates snapped to a tenth of one. Same features, properties and order;
+    a shape that would vanish keeps its own outline; None stays None.
+
+    Kept per layer object and zoom (layers are read once per process and never changed), so a map pays the
+    simplification once, not on every draw.
+    """
+    if not layer:
+        return layer
+    pixel = degrees_per_pixel(zoom)
+    key = (id(layer), round(pixel, 9))
+    with _SIMPLIFIED_LOCK:
+        if key in _SIMPLIFIED:
+            _SIMPLIFIED.move_to_end(key)
+            return _SIMPLIFIED[key][1]
+    decimals = max(0, math.ceil(-math.log10(GRID_FRACTION * pixel)))
+    simplified = _simplified(layer, PIXEL_FRACTION * pixel, decimals)
+    with _SIMPLIFIED_LOCK:
+        # The layer itself is held beside its simplification, so its id cannot be reused by another object.
+        _SIMPLIFIED[key] = (layer, simplified)
+        while len(_SIMPLIFIED) > _SIMPLIFIED_MAX:
+            _SIMPLIFIED.popitem(last=False)
+    return simplified
+
+
+def _simplified(layer: dict, tolerance: float, decimals: int) -> dict:
+    features = layer.get("features") or []
+    polygonal = [i for i, f in enumerate(features)
+                 if (f.get("geometry") or {}).get("type") in ("Polygon", "MultiPolygon")]
+    geoms = np.array([shape(features[i]["geometry"]) for i in polygonal], dtype=object)
+    if len(geoms):
+        geoms = shapely.set_precision(shapely.simplify(geoms, tolerance, preserve_topology=True), 10.0 ** -decimals)
+        # On the grid already: rounding only drops the float noise (72.98700000000001) that would lengthen the JSON.
+        geoms = shapely.transform(geoms, lambda xy: np.round(xy, decimals))
+    out = list(features)
+    for i, geom in zip(polygonal, geoms, strict=True):
+        if not geom.is_empty:
+            out[i] = {**features[i], "geometry": mapping(geom)}
+    return {**layer, "features": out}

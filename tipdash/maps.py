@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from tipdash import text
+from tipdash import boundaries, text
 from tipdash.charts import (
     CATEGORICAL,
     DIVERGING,
@@ -146,14 +146,17 @@ def _colorbar(kind: str, value_name: str) -> dict:
 def district_map(df: pd.DataFrame, value: str, kind: str, title: str, value_name: str,
                  districts_geo: dict | None, provinces_geo: dict | None = None,
                  extra: Sequence[tuple[str, str, str]] = (), height: int = 560,
-                 selected: str | None = None) -> go.Figure:
+                 selected: str | None = None, view: dict | None = None) -> go.Figure:
     """Districts coloured by ``value`` (choropleth), or bubbles at district points when boundaries are missing.
 
     ``df`` needs district_id, name, province, lat, lon and ``value``. Districts whose value is missing are grey,
-    with the reason in the hover text ("<10", "no 2023 census figure", ...), never coloured as 0.
+    with the reason in the hover text ("<10", "no 2023 census figure", ...), never coloured as 0. ``view`` (map
+    centre and zoom; all Pakistan when None) also sets how much boundary detail is sent: what that zoom can show.
     """
     if df.empty:
         return empty_figure("No districts in this selection")
+    view = view or PAKISTAN_VIEW
+    districts_geo, provinces_geo = _at_view(districts_geo, view), _at_view(provinces_geo, view)
     if not districts_geo:
         return district_bubbles(df, value, kind, title, value_name, provinces_geo, extra, height, selected)
     df = df.reset_index(drop=True)
@@ -183,7 +186,7 @@ def district_map(df: pd.DataFrame, value: str, kind: str, title: str, value_name
     if selected:
         _add_outlines(fig, _features(districts_geo, "district_id", [selected]), name="Selected district",
                       width=3.2, colour="#000000")
-    return _map_layout(fig, title, height)
+    return _map_layout(fig, title, height, view)
 
 
 def district_bubbles(df: pd.DataFrame, value: str, kind: str, title: str, value_name: str,
@@ -217,6 +220,10 @@ def district_bubbles(df: pd.DataFrame, value: str, kind: str, title: str, value_
     return _map_layout(fig, f"{title} (district centres: boundary files not available)", height)
 
 
+def _at_view(geojson: dict | None, view: dict) -> dict | None:
+    return boundaries.at_zoom(geojson, view["zoom"])
+
+
 def _features(geojson: dict, prop: str, values: Iterable[str]) -> dict:
     wanted = set(values)
     return {"type": "FeatureCollection",
@@ -235,10 +242,14 @@ def scorecard_hover(scored: pd.DataFrame) -> list[str]:
 
 def categorical_district_map(df: pd.DataFrame, category: str, order: Sequence[str], colours: dict[str, str],
                              title: str, districts_geo: dict | None, provinces_geo: dict | None = None,
-                             hover: Sequence[str] | None = None, height: int = 540) -> go.Figure:
-    """Districts coloured by a category (scorecard bands), one legend entry per category."""
+                             hover: Sequence[str] | None = None, height: int = 540,
+                             view: dict | None = None) -> go.Figure:
+    """Districts coloured by a category (scorecard bands), one legend entry per category; ``view`` as in
+    ``district_map``."""
     if df.empty:
         return empty_figure("No districts in this selection")
+    view = view or PAKISTAN_VIEW
+    districts_geo, provinces_geo = _at_view(districts_geo, view), _at_view(provinces_geo, view)
     df = df.reset_index(drop=True)
     hover = list(hover) if hover is not None else [f"<b>{n}</b> ({p})<br>{c}" for n, p, c in
                                                    zip(df["name"], df["province"], df[category], strict=True)]
@@ -267,7 +278,7 @@ def categorical_district_map(df: pd.DataFrame, category: str, order: Sequence[st
     if districts_geo:
         _add_outlines(fig, provinces_geo)
     suffix = "" if districts_geo else " (district centres: boundary files not available)"
-    return _map_layout(fig, title + suffix, height)
+    return _map_layout(fig, title + suffix, height, view)
 
 
 REGION_BOX = (0.0, -20.0, 140.0, 70.0)  # west, south, east, north: what the regional view can show, wide screens too
