@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tipcore import config
 from tipdash import privacy
 
 
@@ -42,3 +46,59 @@ def test_the_rate_margin_matches_a_simulation():
                               pd.Series([privacy.margin(sigma, 1)])).iloc[0]
     simulated = (np.quantile(draws, 0.975) - np.quantile(draws, 0.025)) / 2
     assert abs(moe - simulated) / simulated < 0.1
+
+
+def test_the_display_rule_at_its_boundary():
+    got = privacy.shown(pd.Series([9.4, 9.5, 10.0, 10.5, 11.5, -3.0, 0.0, np.nan, 12345.0]))
+    assert str(got.dtype) == "Int64"
+    assert got.tolist() == [pd.NA, 10, 10, 10, 12, pd.NA, pd.NA, pd.NA, 12345]  # half to even, as numpy rounds
+    assert privacy.shown(pd.Series(["12", "x"])).tolist() == [12, pd.NA]
+    assert privacy.SHOW_BELOW == config.SHOW_BELOW and f"<{config.SHOW_BELOW}" == privacy.SUPPRESSED_LABEL
+
+
+def test_a_count_is_formatted_with_separators_or_as_fewer_than_the_threshold():
+    for hidden in (None, pd.NA, np.nan, float("nan"), 1, 9, 9.9, -1, -250):
+        assert privacy.format_count(hidden) == "<10", hidden
+    assert privacy.format_count(0) == "0"  # an empty selection is a true zero
+    assert privacy.format_count(10) == "10" and privacy.format_count(1234567) == "1,234,567"
+    assert privacy.format_count(np.int64(25)) == "25"
+
+
+def test_a_margin_is_formatted_as_plus_or_minus_whole_numbers():
+    for missing in (None, pd.NA, np.nan):
+        assert privacy.format_margin(missing) == ""
+    assert privacy.format_margin(7.4) == "± 7" and privacy.format_margin(1234.6) == "± 1,235"
+    assert privacy.format_margin(0) == "± 0"
+
+
+def test_margins_are_the_95_percent_normal_interval_of_a_sum():
+    assert pytest.approx(1.959964, abs=1e-6) == privacy.Z95
+    got = privacy.margin(3.0, pd.Series([1, 4, 0]))
+    assert got.tolist() == pytest.approx([1.959964 * 3, 1.959964 * 6, 0.0])
+    assert privacy.MOE_SUFFIX == "_moe"
+
+
+def test_a_rate_needs_a_shown_numerator_and_a_base_of_twenty():
+    num = pd.Series([5.0, 9.4, 9.6, 10.0, 30.0, 30.0, 30.0, 50.0, np.nan, 10.0])
+    den = pd.Series([100.0, 100.0, 100.0, 19.9, 20.0, 60.0, 90.0, 40.0, 100.0, -30.0])
+    got = privacy.rate(num, den)
+    assert got.tolist()[:4] == [pd.NA, pd.NA, 9.6, pd.NA]
+    assert got.tolist()[4:8] == [100.0, 50.0, 33.3, 100.0]  # 150% by noise is clipped to 100
+    assert got.isna().tolist()[8:] == [True, True]
+    assert privacy.rate(pd.Series([30.0]), pd.Series([60.0]), per=1000).tolist() == [500.0]
+    assert privacy.rate(pd.Series([-30.0]), pd.Series([60.0])).isna().all()  # below the display threshold
+    assert privacy.RATE_MIN_BASE == 20
+
+
+def test_the_rate_margin_by_the_delta_method():
+    got = privacy.rate_margin(pd.Series([30.0, 30.0, 80.0, 5.0]), pd.Series([60.0, 19.0, 40.0, 100.0]),
+                              pd.Series([4.0, 4.0, 4.0, 4.0]), pd.Series([6.0, 6.0, 6.0, 6.0]))
+    expected = [round(math.sqrt(4**2 + (0.5 * 6) ** 2) / 60 * 100, 1), None,
+                round(math.sqrt(4**2 + (1.0 * 6) ** 2) / 40 * 100, 1),  # the ratio clipped to 1
+                round(math.sqrt(4**2 + (0.05 * 6) ** 2) / 100 * 100, 1)]
+    assert got.tolist()[0] == expected[0] and got.isna().tolist()[1] and got.tolist()[2:] == expected[2:]
+    per_mille = privacy.rate_margin(pd.Series([30.0]), pd.Series([60.0]), pd.Series([4.0]), pd.Series([6.0]),
+                                    per=1000)
+    assert per_mille.tolist() == [round(math.sqrt(4**2 + 3**2) / 60 * 1000, 1)]
+    clipped_low = privacy.rate_margin(pd.Series([-10.0]), pd.Series([50.0]), pd.Series([4.0]), pd.Series([6.0]))
+    assert clipped_low.tolist() == [round(4 / 50 * 100, 1)]
