@@ -10,6 +10,7 @@ cleared and the rest of the row is kept, so good data is never lost for a bad ce
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import duckdb
 import pandas as pd
@@ -62,7 +63,8 @@ def build_lookups(con: duckdb.DuckDBPyConnection, files: list[Extracted], layout
                   matcher: DistrictMatcher) -> pd.DataFrame:
     """Create the lookup tables for this build; return the district matches (for the report)."""
     by_id = {lay.id: lay for lay in layouts}
-    lookups.register(con, "code_map", lookups.code_map(layouts))
+    coded = [(source_id, f, raw) for f in CODED for source_id, raw in _distinct(con, files, f)]
+    lookups.register(con, "code_map", lookups.code_map(layouts, coded))
     law = lookups.law_map(_distinct(con, files, "law_sections"), by_id)
     lookups.register(con, "law_map", law)
     places = sorted({raw for field in ("country", "victim_nationality") for _, raw in _distinct(con, files, field)})
@@ -92,12 +94,31 @@ def build_lookups(con: duckdb.DuckDBPyConnection, files: list[Extracted], layout
 EASTERN_DIGITS = ("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 
-def _date_sql(field: str) -> str:
-    raw = f"translate(r.{field}, '{EASTERN_DIGITS[0]}', '{EASTERN_DIGITS[1]}')"
+# What each strptime directive may match, so that a format is tried only on text of its shape: DuckDB's %Y also
+# reads "23" as the year 23, so "12/03/23" would otherwise be read by "%d/%m/%Y" (or the fallback "%Y/%m/%d") as a
+# date in the first century instead of failing over to "%d/%m/%y".
+_DIRECTIVE_SHAPES = {"Y": r"\d{4}", "y": r"\d{2}", "m": r"\d{1,2}", "d": r"\d{1,2}", "H": r"\d{1,2}",
+                     "M": r"\d{1,2}", "S": r"\d{1,2}", "b": r"\p{L}{3,4}\.?", "B": r"\p{L}+", "p": r"[AaPp][Mm]"}
+
+
+def format_shape(date_format: str) -> str:
+    """The regular expression of the text a strptime format can read ("%d/%m/%Y" -> \\d{1,2}/\\d{1,2}/\\d{4})."""
+    parts = re.split(r"(%.)", date_format)
+    return "".join(_DIRECTIVE_SHAPES.get(p[1], ".+") if p.startswith("%") else re.escape(p) for p in parts if p)
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _date_sql(field: str, formats: tuple[str, ...]) -> str:
+    raw = f"translate(trim(r.{field}), '{EASTERN_DIGITS[0]}', '{EASTERN_DIGITS[1]}')"
+    tries = [f"CASE WHEN regexp_full_match({raw}, {_sql_text(format_shape(f))}) "
+             f"THEN CAST(try_strptime({raw}, {_sql_text(f)}) AS DATE) END" for f in formats]
     # Excel sometimes hands dates over as serial day numbers.
     serial = (f"CASE WHEN regexp_full_match({raw}, '\\d{{5}}(\\.0+)?') "
               f"THEN DATE '1899-12-30' + CAST(floor(CAST({raw} AS DOUBLE)) AS INTEGER) END")
-    return f"coalesce(CAST(try_strptime({raw}, $formats) AS DATE), {serial})"
+    return f"coalesce({', '.join(tries)}, {serial})"
 
 
 # An FIR is numbered anew every year at every police station: "45/2023" is only one case together with its police
@@ -143,9 +164,9 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
                                                     "victim_age")}
     joins = "\n".join(
         f"LEFT JOIN code_map c_{f} ON c_{f}.source_id = $sid AND c_{f}.field = '{f}' "
-        f"AND c_{f}.code = lower(r.{f})" for f in CODED
+        f"AND c_{f}.raw = r.{f}" for f in CODED
     )
-    parse_dates = ", ".join(f"{_date_sql(f)} AS {f}" for f in DATE_FIELDS)
+    parse_dates = ", ".join(f"{_date_sql(f, layout.date_formats)} AS {f}" for f in DATE_FIELDS)
     parsed_sql = f"""
             SELECT r._row, r._raw_hash, r.case_ref, r.district AS district_raw,
                    translate(r.fir_number, '{EASTERN_DIGITS[0]}', '{EASTERN_DIGITS[1]}') AS fir_text,
@@ -174,7 +195,7 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
             LEFT JOIN sentence_map sm ON sm.raw = r.sentence
             LEFT JOIN number_map vc ON vc.raw = r.victim_count
             LEFT JOIN number_map va ON va.raw = r.victim_age"""
-    formats = ", ".join(layout.date_formats[:3]).replace("'", "''")
+    formats = ", ".join(layout.date_formats)
     fix = f"add it to [codes.{{f}}] in {layout.path.name}"
 
     def bad_date(f: str) -> str:
@@ -202,7 +223,8 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
     for f in DATE_FIELDS[1:]:
         name = f.replace("_", " ")
         problems += [
-            _problem(bad_date(f), header[f], "not a valid date", "value cleared", f"p.{f}_raw"),
+            _problem(bad_date(f), header[f], f"not a valid date (formats tried: {formats})", "value cleared",
+                     f"p.{f}_raw"),
             _problem(out_of_range(f), header[f], f"the {name} is impossible (before 2000 or in the future)",
                      "value cleared", f"p.{f}_raw"),
         ]
@@ -276,7 +298,7 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
                    problems
             FROM s""",
         {"file_id": file_id, "sid": layout.id, "grain": layout.grain, "repeat": layout.rows_can_repeat,
-         "formats": list(layout.date_formats), "province": layout.province, "earliest": EARLIEST, "today": today},
+         "province": layout.province, "earliest": EARLIEST, "today": today},
     )
 
 

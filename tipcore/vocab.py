@@ -54,6 +54,11 @@ OUTCOMES: dict[str, str] = {
     "acquitted": "Acquitted",
     "compromise": "Compromise or victim withdrew",
     "discharged": "Discharged before trial",
+    # Police closures before any charge sheet: the FIR cancelled (found false or not a cognisable offence), or the
+    # case filed as untraced (the accused not found). Registers record both often; they are outcomes of their own,
+    # never a trial's.
+    "cancelled": "FIR cancelled",
+    "untraced": "Untraced (accused not found)",
     "pending": "Pending",
 }
 OUTCOME_CODES: tuple[str, ...] = tuple(OUTCOMES)
