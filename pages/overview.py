@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from tipdash import charts, privacy, queries, reference_facts, text, ui
+from tipdash import charts, privacy, published_charts, queries, reference_facts, text, ui
 
 f = ui.current_filters()
 ui.page_header("Overview", f)
@@ -68,10 +68,15 @@ with tier_col:
                        "and Tier 3 mark weaker efforts.")
         if change:
             st.caption(change[:1].upper() + change[1:] + ".")
+        # The State Department's own narrative when the data has it; else the row's source, named as what it is.
+        if isinstance(latest.get("narrative_url"), str):
+            st.markdown(f"[The {int(latest['report_year'])} TIP report on Pakistan (state.gov)]"
+                        f"({latest['narrative_url']})")
         if isinstance(latest.get("source_url"), str):
-            st.markdown(f"[Source: {int(latest['report_year'])} TIP report]({latest['source_url']})")
+            st.markdown(f"Tier as recorded by: [{latest['source']}]({latest['source_url']})"
+                        + ("" if latest.get("verified") else " · unverified"))
 with chart_col:
-    ui.plot(ui.chart(charts.tier_timeline, tiers), key="ov_tiers", filename="pakistan-tip-tier")
+    ui.plot(ui.chart(published_charts.tier_timeline, tiers), key="ov_tiers", filename="pakistan-tip-tier")
 
 s = ui.status()
 as_of = s["last_month"].strftime("%B %Y") if s["last_month"] is not None else "no data"

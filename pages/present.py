@@ -140,12 +140,12 @@ def slide_tiers() -> None:
         fig.update_layout(height=slides.CHART_HEIGHT - 60)
         _plot(fig, "pr_tiers", "pakistan-tip-tier")
     with right:
-        series = reference_facts.government_series(reference_facts.government_figures())
-        fig = slides.government_figure(series, theme, is_demo=False)
+        fig = slides.government_figure(reference_facts.published_figures(), theme, is_demo=False)
         fig.update_layout(height=slides.CHART_HEIGHT - 60)
         _plot(fig, "pr_gov", "government-figures")
     _html(slides.note("National figures for Pakistan, whatever area the deck covers. Tier 1 is best; the Watch List "
-                      "and Tier 3 mark weaker efforts. Hollow markers: figures the report could not verify."))
+                      "and Tier 3 mark weaker efforts. Hollow markers: tiers inferred, or figures from sources that "
+                      "could not be checked against the report (each source is named in the page's tables)."))
 
 
 def slide_scorecard() -> None:

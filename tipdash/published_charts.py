@@ -22,9 +22,8 @@ FAMILY_STYLE = {  # source family -> colour and marker (Okabe-Ito blue and vermi
     "US TIP Report": ("#0072B2", "circle"),
     "UNODC GLOTIP": ("#D55E00", "square"),
 }
-TIER_SOURCES = "Source of each placement in its hover and in the table below: US State Department TIP Reports, " \
-               "as recorded by the Heiss & Kelley dataset (to 2015) and by copies and news reports since"
-FIGURE_SOURCES = "Sources per figure (hover; table below): TIP Reports as quoted by others; UNODC GLOTIP"
+TIER_SOURCES = "Sources: per placement (hover; table below)"
+FIGURE_SOURCES = "Sources: per figure (hover; table below)"
 
 
 def broken_line(years: pd.Series, values: pd.Series) -> tuple[list, list]:

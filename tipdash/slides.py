@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from tipdash import brief, charts, maps, privacy, queries, text
+from tipdash import brief, charts, maps, privacy, published_charts, queries, text
 from tipdash.scopes import Scope
 
 
@@ -412,7 +412,7 @@ def tier_figure(tiers: pd.DataFrame, theme: Theme, is_demo: bool = False, since:
     """Pakistan's tier per TIP report year (the most recent years when ``since`` is given)."""
     if since is not None and not tiers.empty:
         tiers = tiers[tiers["report_year"] >= since]
-    fig = charts.tier_timeline(tiers)
+    fig = published_charts.tier_timeline(tiers)
     _rewrap_title(fig, HALF_TITLE_CHARS)
     projector(fig, theme, is_demo=is_demo)
     fig.update_traces(marker_size=30, selector=dict(mode="markers"))
@@ -425,19 +425,13 @@ def tier_figure(tiers: pd.DataFrame, theme: Theme, is_demo: bool = False, since:
     return fig
 
 
-def government_figure(series: pd.DataFrame, theme: Theme, is_demo: bool = False) -> go.Figure:
-    fig = charts.government_figures(series)
-    years = pd.to_numeric(series["year"], errors="coerce").dropna()
-    if len(years):
-        fig.update_layout(title_text=charts.wrap_title(
-            f"Figures in the TIP reports, {text.period(int(years.min()), int(years.max()))} (hollow = unverified)",
-            HALF_TITLE_CHARS))
+def government_figure(figures: pd.DataFrame, theme: Theme, is_demo: bool = False) -> go.Figure:
+    """The published figures (TIP Report as quoted, UNODC GLOTIP), each series in its source family's colour."""
+    fig = published_charts.published_figures(figures)
+    _rewrap_title(fig, HALF_TITLE_CHARS)
     projector(fig, theme, is_demo=is_demo)
     fig.update_traces(marker_size=16, line_width=4)
-    colours = list(theme.stages.values())  # the theme's palette: readable on its background
-    for i, trace in enumerate(fig.data):
-        trace.line.color = trace.marker.color = trace.marker.line.color = colours[i % len(colours)]
-    fig.update_xaxes(dtick=3, tickfont=dict(size=20, color=theme.fg))
+    fig.update_xaxes(tickfont=dict(size=20, color=theme.fg))
     fig.update_yaxes(tickfont=dict(size=20, color=theme.fg))
     fig.update_annotations(font=dict(size=24, color=theme.fg))
     fig.update_layout(margin_t=fig.layout.margin.t + 44)  # the panel titles, clear of the source line
