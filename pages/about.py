@@ -1,10 +1,9 @@
 """About and methods: sources and licences, definitions, the privacy method, limitations, ETL run history."""
 
-
 import streamlit as st
 
 from tipcore import catalogue
-from tipdash import privacy, queries, reference_facts, text, ui
+from tipdash import citation, privacy, queries, reference_facts, text, ui
 
 ui.current_filters()  # not used here, but routes a deep link through dashboard.py (see ui.current_filters)
 ui.page_header("About and methods", intro=(
@@ -66,3 +65,14 @@ st.markdown(f"Release **{s.get('release_id')}**, published {s.get('finished_at')
             f"{s['last_month']:%B %Y}." if s.get("last_month") is not None else f"Release {s.get('release_id')}.")
 st.caption("Rows read, rejected and merged by each build are in the build's report for the data officer, not here: "
            "they are exact counts of records.")
+
+st.subheader("How to cite")
+cite = ui.release_citation()
+st.markdown("Cite the release the numbers came from, with the day you accessed it. Each table download carries "
+            "the same citation (in its zip, its Excel sheet “citation” and its Parquet metadata). "
+            + ("" if cite.url else f"No URL is given because {citation.NO_URL}. ")
+            + "The software itself is cited by `CITATION.cff` in its repository.")
+as_text, as_bibtex, as_ris = st.tabs(["Text", "BibTeX", "RIS"])
+as_text.code(cite.text(), language=None, wrap_lines=True)
+as_bibtex.code(cite.bibtex(), language="bibtex", wrap_lines=True)
+as_ris.code(cite.ris(), language=None, wrap_lines=True)

@@ -38,7 +38,7 @@ st.caption(f"{len(table):,} rows. Values are the released noisy counts, as publi
            "A sum of n cells has a margin of about √n times one cell's.")
 
 notes = ui.notes_for(f"Release table {name}: {spec.title}", f)
-ui.download_buttons(table, f"{name.replace('_', '-')}_{f.year_from}-{f.year_to}", notes, list(spec.measures),
+ui.download_buttons(table, name, notes, list(spec.measures),
                     key="ex_download")
 
 with st.expander("What each column means"):

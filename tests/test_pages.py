@@ -7,11 +7,7 @@ are set with ``at.query_params``; page widgets are set by key.)
 
 from __future__ import annotations
 
-import io
-
-import openpyxl
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
@@ -216,45 +212,7 @@ def test_a_damaged_release_shows_a_message_not_a_traceback(tmp_path, monkeypatch
     assert any("damaged" in e.value for e in at.error)
 
 
-# Downloads -----------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def download():
-    df = pd.DataFrame({"District": ["=HYPERLINK(\"x\")", "Lahore", "@SUM(A1)"],
-                       "Cases": pd.array([120, pd.NA, 15], dtype="Int64"),
-                       "Conviction rate": pd.array([25.0, pd.NA, 10.0], dtype="Float64")})
-    notes = ui.DownloadNotes("Table", "2023", is_demo=True, version="abc123", run_id="run-1")
-    return df, notes
-
-
-def test_csv_download_is_marked_protected_and_formula_safe(download):
-    df, notes = download
-    body = ui.csv_bytes(df, notes, ["Cases"]).decode("utf-8-sig")
-    assert body.startswith("# " + text.DEMO_NOTE)
-    assert "Cite as:" in body and "abc123" in body
-    table = pd.read_csv(io.StringIO(body), comment="#")
-    assert table["Cases"].tolist() == ["120", "<10", "15"]
-    assert table["District"].tolist()[0].startswith("'=") and table["District"].tolist()[2].startswith("'@")
-    assert table["Conviction rate"].tolist()[1] == text.NOT_AVAILABLE
-
-
-def test_excel_download_carries_the_note_and_no_formulas(download):
-    df, notes = download
-    book = openpyxl.load_workbook(io.BytesIO(ui.excel_bytes(df, notes, ["Cases"])))
-    sheet = book["Data"]
-    cells = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
-    assert cells[0] == text.DEMO_NOTE
-    assert "<10" in cells and not any(isinstance(c, str) and c.startswith(("=", "@")) for c in cells)
-    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
-
-
-def test_parquet_download_keeps_types_and_notes(download):
-    df, notes = download
-    table = pq.read_table(io.BytesIO(ui.parquet_bytes(df, notes)))
-    assert table.column("Cases").to_pylist() == [120, None, 15]
-    meta = table.schema.metadata
-    assert text.DEMO_NOTE.encode() in meta[b"tipdash.notes"] and meta[b"tipdash.is_demo"] == b"true"
+# Tables --------------------------------------------------------------------------------------------------------
 
 
 def test_format_table_shows_under_10_and_not_available():

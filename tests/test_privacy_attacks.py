@@ -20,6 +20,7 @@ import re
 import string
 import subprocess
 import sys
+import zipfile
 from dataclasses import replace
 
 import duckdb
@@ -40,7 +41,7 @@ from tests.apptest import open_page
 from tests.helpers import all_text
 from tests.reliability import BAD, BAD_LAYOUTS, REPO, corpus_module, record
 from tipcore import catalogue, config
-from tipdash import queries, ui
+from tipdash import citation, downloads, queries
 from tipdash.filters import Filters
 
 MAKE = corpus_module()
@@ -214,47 +215,48 @@ class Downloads:
         monkeypatch.setattr(DeltaGenerator, "download_button", lambda _self, *a, **k: record(*a, **k))
 
 
-def csv_cells(body: bytes) -> list[list[str]]:
-    lines = [ln for ln in body.decode("utf-8-sig").splitlines() if not ln.startswith("# ")]
-    return list(csv.reader(lines))
+def unpacked(name: str, body: bytes) -> list[tuple[str, bytes]]:
+    """A download's bytes as a reader sees them: the members of a zip or an Excel file (both compressed)."""
+    if name.endswith((".zip", ".xlsx")):
+        with zipfile.ZipFile(io.BytesIO(body)) as z:
+            return [(f"{name}/{m}", z.read(m)) for m in z.namelist()]
+    return [(name, body)]
 
 
 def test_downloads_are_formula_safe_and_free_of_ids_and_keys(warehouse, monkeypatch):
-    downloads = Downloads(monkeypatch)
+    offered = Downloads(monkeypatch)
     options = queries.filter_options()
     busiest = queries.top_districts(Filters(*options.default_years), 1)["district_id"].iloc[0]
     narrow = {"years": str(options.year_max), "district": busiest, "district_profile": busiest}
     for params in ({}, narrow):
         for page in sorted(p.stem for p in (REPO / "pages").glob("*.py")):
             open_page(page, params, timeout=90)
-    assert downloads.files, "no page offered a download"
+    assert offered.files, "no page offered a download"
     key = config_key()
     ids = {r[0] for r in duckdb.connect(str(warehouse), read_only=True).execute(
         "SELECT case_id FROM cases").fetchall()}
     tables = 0
-    for name, _mime, body in downloads.files:
-        assert key.encode() not in body, name
-        assert not any(i.encode() in body for i in itertools.islice(ids, 2000)), f"{name}: a case id"
+    for name, _mime, body in offered.files:
+        for member, data in unpacked(name, body):
+            assert key.encode() not in data, member
+            assert not any(i.encode() in data for i in itertools.islice(ids, 2000)), f"{member}: a case id"
         if name.endswith(".csv"):
-            cells = csv_cells(body)
+            cells = csv_rows(body)
             # A negative released count is a number, not a formula; text cells must never start one.
             assert not [c for row in cells for c in row if c.startswith(FORMULA_START) and not NUMBER.match(c)], name
             tables += 1
         elif name.endswith(".xlsx"):
-            sheet = openpyxl.load_workbook(io.BytesIO(body))["Data"]
-            assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row), name
-            values = [[c.value for c in row] for row in sheet.iter_rows()]
-            # The notes come first, then a blank row, then the table.
-            start = next(i for i in range(1, len(values)) if all(v is None for v in values[i - 1]) and
-                         any(v is not None for v in values[i]))
-            assert values[start + 1:], name  # a table follows the notes
+            book = openpyxl.load_workbook(io.BytesIO(body))
+            assert book.sheetnames == ["data", "definitions", "citation"], name
+            assert all(c.data_type != "f" for sheet in book for row in sheet.iter_rows() for c in row), name
+            assert book["data"].max_row > 1, name  # a header row, then the table
             tables += 1
         elif name.endswith(".parquet"):
             table = pq.read_table(io.BytesIO(body)).to_pandas()
             private = "case_id|ckey|record_mac|fir_number|case_ref|police_station"
             assert not table.columns.str.fullmatch(private, case=False).any(), name
             tables += 1
-    record("privacy", "downloads offered by every page", files=len(downloads.files), tables=tables,
+    record("privacy", "downloads offered by every page", files=len(offered.files), tables=tables,
            identifiers_leaked=0)
 
 
@@ -276,33 +278,46 @@ formula_like = hst.one_of(
 )
 
 
+def exported(df: pd.DataFrame, title: str = "Table", filters: str = "2023") -> dict[str, bytes]:
+    """The table's download files by extension, as the Explore page builds them."""
+    cite = citation.Citation("v", dt.date(2026, 1, 1), dt.date(2026, 1, 2), is_demo=True)
+    notes = downloads.Download(title, filters, "pakistan", (2023, 2023), cite)
+    return {f.name.rsplit(".", 1)[1]: f.data for f in downloads.files(df, "table", notes, ["Cases"])}
+
+
+def csv_rows(body: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
+
+
 @settings(max_examples=60, deadline=None)
 @given(cells=hst.lists(formula_like, min_size=1, max_size=8))
 def test_exported_csv_and_excel_cells_never_run_as_formulas(cells):
     df = pd.DataFrame({"Area": cells, "Cases": pd.array([10] * len(cells), dtype="Int64"),
                        cells[0][:20] or "x": ["v"] * len(cells)})
-    notes = ui.DownloadNotes("Table", "2023 · offence: Bonded labour", is_demo=True, version="v", run_id="r")
-    for row in csv.reader(io.StringIO(ui.csv_bytes(df, notes, ["Cases"]).decode("utf-8-sig"), newline="")):
+    files = exported(df, filters="2023 · offence: Bonded labour")
+    for row in csv_rows(files["csv"]):
         for cell in row:
             assert not cell.startswith(FORMULA_START), cell
-    book = openpyxl.load_workbook(io.BytesIO(ui.excel_bytes(df, notes, ["Cases"])))
-    for row in book["Data"].iter_rows():
+    book = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
+    for row in book["data"].iter_rows():
         for c in row:
             assert c.data_type != "f" and not (isinstance(c.value, str) and c.value.startswith(("=", "@"))), c.value
 
 
 def test_a_line_break_inside_a_cell_cannot_start_a_formula_row():
     df = pd.DataFrame({"Area": ["Lahore\r=1+1", "\r=2+2"], "Cases": pd.array([10, 20], dtype="Int64")})
-    notes = ui.DownloadNotes("Table", "2023", is_demo=False, version="v", run_id="r")
-    for row in csv.reader(io.StringIO(ui.csv_bytes(df, notes, ["Cases"]).decode("utf-8-sig"), newline="")):
+    for row in csv_rows(exported(df)["csv"]):
         assert not [cell for cell in row if cell.startswith(FORMULA_START)], row
 
 
-def test_note_lines_cannot_start_a_formula_row():
+def test_notes_cannot_start_a_formula_in_the_sidecars():
     df = pd.DataFrame({"Area": ["Lahore"], "Cases": pd.array([10], dtype="Int64")})
-    notes = ui.DownloadNotes("Table\r=HYPERLINK(\"http://x\")", "2023", is_demo=False, version="v", run_id="r")
-    for row in csv.reader(io.StringIO(ui.csv_bytes(df, notes, ["Cases"]).decode("utf-8-sig"), newline="")):
-        assert not [cell for cell in row if cell.startswith(FORMULA_START)], row
+    files = exported(df, title="=HYPERLINK(\"http://x\")", filters="@SUM(1+1)")
+    book = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
+    assert all(c.data_type != "f" for sheet in book for row in sheet.iter_rows() for c in row)
+    notes = {r[0].value: r[1].value for r in book["citation"].iter_rows(min_row=2)}
+    assert notes["table"].startswith("'=") and notes["filters"].startswith("'@")
+    assert [row for row in csv_rows(files["csv"]) if any("HYPERLINK" in c for c in row)] == []
 
 
 # --- the pseudonym key ----------------------------------------------------------------------------------------
@@ -328,14 +343,15 @@ def test_the_pseudonym_key_never_appears_in_logs_reports_tables_pages_or_downloa
     # The dashboard on that warehouse: every element of every page, and every download.
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    downloads = Downloads(monkeypatch)
+    offered = Downloads(monkeypatch)
     for page in sorted(p.stem for p in (REPO / "pages").glob("*.py")):
         at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
         at.run()
         if page != "overview":
             at.switch_page(f"pages/{page}.py").run()
         seen += [repr(node.proto) for node in _walk(at._tree) if getattr(node, "proto", None) is not None]
-    seen += [body.decode("utf-8", errors="replace") for _, _, body in downloads.files]
+    seen += [data.decode("utf-8", errors="replace") for name, _, body in offered.files
+             for _member, data in unpacked(name, body)]
     assert len(seen) > 50
     blob = "\n".join(seen)
     for secret in derived:

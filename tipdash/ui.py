@@ -1,14 +1,12 @@
 """Shared page helpers: the release guard, demo banner, headers, charts, tables and downloads.
 
-The byte builders for downloads (``csv_bytes``, ``excel_bytes``, ``parquet_bytes``) and the table formatter are
-plain functions so they can be tested without Streamlit.
+The table formatter is a plain function so it can be tested without Streamlit; downloads are built by
+:mod:`tipdash.downloads` and only rendered here.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import os
 import subprocess
 import sys
@@ -21,17 +19,12 @@ from typing import IO
 
 import pandas as pd
 import plotly.graph_objects as go
-import pyarrow as pa
-import pyarrow.parquet as pq
 import streamlit as st
 
 from tipcore import config
 from tipcore.geo import ATTRIBUTIONS
-from tipdash import boundaries, charts, db, queries, text
+from tipdash import boundaries, charts, citation, db, downloads, queries, text
 from tipdash.filters import FilterOptions, Filters
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 
 # Release guard ----------------------------------------------------------------------------------------------
 
@@ -293,96 +286,24 @@ def table(df: pd.DataFrame, columns: dict[str, tuple[str, str]], height: int | s
 # Downloads --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DownloadNotes:
-    title: str
-    filters: str
-    is_demo: bool
-    version: str | None
-    run_id: str | None
-
-    def lines(self) -> list[str]:
-        today = dt.date.today().isoformat()
-        out = [text.DEMO_NOTE] if self.is_demo else []
-        out += [
-            f"{self.title}. Filters: {self.filters}.",
-            f"Counts are released values with differential-privacy noise; columns ending _moe hold each value's 95% "
-            f"margin. {text.SUPPRESSED} = fewer than {text.SUPPRESSED[1:]}.",
-            f"Release {self.version or 'unknown'}, ETL run {self.run_id or 'unknown'}.",
-            "Cite as: " + text.citation(self.version, today, is_demo=self.is_demo),
-        ]
-        return out
+def release_citation() -> citation.Citation:
+    """The citation of the release being served (its own metadata), accessed today."""
+    return citation.for_release(db.package(), dt.date.today())
 
 
-def notes_for(title: str, f: Filters | None) -> DownloadNotes:
-    s = status()
-    return DownloadNotes(title=title, filters=f.describe(options()) if f else "none", is_demo=s["is_demo"],
-                         version=s.get("release_id"), run_id=s.get("run_id"))
+def notes_for(title: str, f: Filters | None) -> downloads.Download:
+    """What a table download covers and how to cite it."""
+    return downloads.describe(title, f, options(), release_citation())
 
 
-def safe_cell(value):
-    """Stop a spreadsheet from running a cell as a formula: prefix = + - @ (and tab/CR) with a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def for_spreadsheet(df: pd.DataFrame, count_columns: Sequence[str]) -> pd.DataFrame:
-    """Suppressed counts as "<10", missing rates as "not available", every text cell formula-safe."""
-    out = df.copy()
-    for col in out.columns:
-        if col in count_columns:
-            out[col] = [text.count(v) if (v is pd.NA or v is None or v != v) else int(v) for v in out[col]]
-        elif pd.api.types.is_float_dtype(out[col]) or str(out[col].dtype) == "Float64":
-            out[col] = [text.NOT_AVAILABLE if (v is pd.NA or v is None or v != v) else float(v) for v in out[col]]
-        else:
-            out[col] = [safe_cell(v) if isinstance(v, str) else v for v in out[col].astype(object)]
-    out.columns = [safe_cell(str(c)) for c in out.columns]
-    return out
-
-
-def csv_bytes(df: pd.DataFrame, notes: DownloadNotes, count_columns: Sequence[str]) -> bytes:
-    # Every cell quoted and line breaks inside notes flattened: a CR or LF can then never start a new row whose
-    # first cell a spreadsheet would read as a formula.
-    head = "".join(f"# {safe_cell(' '.join(str(line).splitlines()))}\n" for line in notes.lines())
-    body = for_spreadsheet(df, count_columns).to_csv(index=False, quoting=csv.QUOTE_ALL)
-    return (head + body).encode("utf-8-sig", errors="replace")
-
-
-def excel_bytes(df: pd.DataFrame, notes: DownloadNotes, count_columns: Sequence[str]) -> bytes:
-    buf = io.BytesIO()
-    lines = notes.lines()
-    with pd.ExcelWriter(buf, engine="xlsxwriter",
-                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as xl:
-        for_spreadsheet(df, count_columns).to_excel(xl, sheet_name="Data", index=False, startrow=len(lines) + 1)
-        sheet = xl.sheets["Data"]
-        for i, line in enumerate(lines):
-            sheet.write_string(i, 0, safe_cell(line))
-    return buf.getvalue()
-
-
-def parquet_bytes(df: pd.DataFrame, notes: DownloadNotes) -> bytes:
-    """Typed columns (a suppressed count is null); the notes travel in the file's metadata."""
-    table = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
-    meta = dict(table.schema.metadata or {})
-    meta[b"tipdash.notes"] = "\n".join(notes.lines()).encode()
-    meta[b"tipdash.null_means"] = f"fewer than {text.SUPPRESSED[1:]}, or not available".encode()
-    meta[b"tipdash.is_demo"] = str(notes.is_demo).lower().encode()
-    buf = io.BytesIO()
-    pq.write_table(table.replace_schema_metadata(meta), buf)
-    return buf.getvalue()
-
-
-def download_buttons(df: pd.DataFrame, stem: str, notes: DownloadNotes, count_columns: Sequence[str],
+def download_buttons(df: pd.DataFrame, what: str, notes: downloads.Download, count_columns: Sequence[str],
                      key: str) -> None:
+    """One button per format of :func:`tipdash.downloads.files`; ``what`` is the release table's name (or words
+    saying what the table holds), for the file names."""
     if notes.is_demo:
         st.caption(f"Every download carries the note “{text.DEMO_NOTE}”")
-    c1, c2, c3 = st.columns(3)
-    c1.download_button("Download CSV", csv_bytes(df, notes, count_columns), f"{stem}.csv", "text/csv",
-                       key=f"{key}_csv", icon=":material/download:", on_click="ignore", width="stretch")
-    c2.download_button("Download Excel", excel_bytes(df, notes, count_columns), f"{stem}.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
-                       icon=":material/download:", on_click="ignore", width="stretch")
-    c3.download_button("Download Parquet", parquet_bytes(df, notes), f"{stem}.parquet",
-                       "application/vnd.apache.parquet", key=f"{key}_parquet", icon=":material/download:",
-                       on_click="ignore", width="stretch")
+    built = downloads.files(df, what, notes, count_columns)
+    for column, file in zip(st.columns(len(built)), built, strict=True):
+        column.download_button(f"Download {file.label}", file.data, file.name, file.mime,
+                               key=f"{key}_{file.name.rsplit('.', 1)[-1]}", icon=":material/download:",
+                               on_click="ignore", width="stretch")
