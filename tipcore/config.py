@@ -113,7 +113,3 @@ RELEASE_FROM = int(os.environ.get("TIP_RELEASE_FROM", "2015"))
 # The dashboard's public address (e.g. https://tip.example.org), for citations and links that leave the server.
 # Unset: citations say that no public address is set rather than guess one.
 PUBLIC_URL = os.environ.get("TIP_PUBLIC_URL", "").strip().rstrip("/") or None
-
-# The dashboard's public address (e.g. https://tip.example.org), for citations and links that leave the server.
-# Unset: citations say that no public address is set rather than guess one.
-PUBLIC_URL = os.environ.get("TIP_PUBLIC_URL", "").strip().rstrip("/") or None
