@@ -77,6 +77,19 @@ def test_bad_rows_are_rejected_with_file_row_column_and_reason_and_good_rows_loa
     assert summary["rows_read"] == 6 and summary["rows_rejected"] == 4
 
 
+def test_a_two_digit_year_is_never_read_as_the_first_century_and_every_format_tried_is_named(build):
+    """The layout reads dd/mm/yyyy only: "12/03/23" is not a date in the year 23 (by "%d/%m/%Y") or 12 (by the ISO
+    fallback "%Y/%m/%d"), but a date in no format of the layout, and the message says which formats were tried."""
+    summary, con = build({"police_a.csv": police(GOOD, "P2,Lahore,12/03/23,,12/03/23,kiln,,,,,1,F,15,,,,,",
+                                                 "P3,Lahore, 12/03/2023 ,,,kiln,,,,,1,F,15,,,,,")})
+    found = issues(con)
+    assert [(row, column) for _, row, column, _, action in found if action == "row rejected"] == [(3, "Complaint Date")]
+    reason = next(r[3] for r in found if r[1] == 3)
+    assert reason == "not a valid date (formats tried: %d/%m/%Y, %Y-%m-%d, %Y-%m-%d %H:%M:%S, %Y/%m/%d)"
+    assert con.execute("SELECT min(report_year) FROM cases").fetchall() == [(2020,)]
+    assert summary["cases_loaded"] == 2
+
+
 def test_unreadable_optional_values_are_cleared_not_the_row(build):
     row = "P7,Lahore,05/03/2020,,07/03/2020,weird,\"371-A, sec 999, xyz\",,,,x,M,144,ten years,,,,"
     _, con = build({"police_a.csv": police(row)})
