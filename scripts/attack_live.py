@@ -253,76 +253,92 @@ def demo_build(data_dir: Path, cases: int, seed: int) -> None:
         subprocess.run([sys.executable, "-m", "etl", *step], cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
+def tile_reader(visitor: Visitor) -> Ask:
+    """The Overview page's "Cases reported" tile for a URL's filters; the same URL twice is asked once (it shows the
+    same page)."""
+    cache: dict[str, int | None] = {}
+
+    async def ask(params: dict) -> int | None:
+        key = urlencode(params, doseq=True)
+        if key not in cache:
+            cache[key] = shown_count((await visitor.view("", params)).tiles.get(CASES_TILE))
+        return cache[key]
+
+    return ask
+
+
+async def district_attack(ask: Ask, release: Path, totals: pd.DataFrame, province_of: dict[str, str], cells: int,
+                          samples: int, rng: random.Random) -> list[CellResult]:
+    """District-years with 1 to 9 true cases: "S plus D" minus "S" over sets S of other districts of D's province."""
+    released = released_cells(release, TOTALS_TABLE, ["district_id", "year"])
+    small = totals[totals.n.between(1, 9)].sample(frac=1, random_state=rng.randrange(2**31)).head(cells)
+    targets = [((r.district_id, r.year), r.n, released[(r.district_id, r.year)]) for r in small.itertuples()]
+
+    def others(cell):
+        return [d for d, p in province_of.items() if p == province_of[cell[0]] and d != cell[0]]
+
+    def params(cell, s):
+        return {"years": str(cell[1]), "district": [cell[0] if d is None else d for d in s]}
+
+    return await averaging(ask, targets, others, params, samples, rng)
+
+
+async def offence_attack(ask: Ask, release: Path, totals: pd.DataFrame, offences: pd.DataFrame, cells: int,
+                         samples: int, rng: random.Random) -> list[CellResult]:
+    """District-year-offence cells with 1 to 9 true cases, in district-years busy enough (30 cases or more) for the
+    tiles to show sums: "S plus o" minus "S" over sets S of the district's other offences."""
+    released = released_cells(release, OFFENCE_TABLE, ["district_id", "year", "offence"])
+    busy = {(d, y) for d, y, n in totals.itertuples(index=False, name=None) if n >= 30}
+    small = offences[offences.n.between(1, 9)]
+    small = small[[(d, y) in busy for d, y in zip(small.district_id, small.year, strict=True)]]
+    small = small.sample(frac=1, random_state=rng.randrange(2**31)).head(cells)
+    targets = [((r.district_id, r.year, r.offence), r.n, released[(r.district_id, r.year, r.offence)])
+               for r in small.itertuples()]
+    codes = [o for o in catalogue.OFFENCES if o not in (catalogue.SMUGGLING, "not_recorded")]
+
+    def others(cell):
+        return [o for o in codes if o != cell[2]]
+
+    def params(cell, s):
+        return {"years": str(cell[1]), "district": cell[0], "offence": [cell[2] if o is None else o for o in s]}
+
+    return await averaging(ask, targets, others, params, samples, rng)
+
+
+async def absent_row_attack(visitor: Visitor, groups: list[tuple[str, int]], offences: pd.DataFrame) -> dict:
+    """The Explore page's district-by-offence table for each (district, year) in ``groups``, chosen in its "Table"
+    box as a click sends it: does any group's table leave out the offences it has no case of?"""
+    explore = await visitor.view("explore", {})
+    box_id, options = explore.selectboxes["Table"]
+    title = catalogue.TABLES[OFFENCE_TABLE].title
+    if title not in options:
+        raise RuntimeError(f"the Explore page offers no {OFFENCE_TABLE} table")
+    tables = {}
+    for district, year in groups:
+        view = await visitor.view("explore", {"years": str(year), "district": district}, {box_id: title})
+        tables[(district, year)] = next(t for t in view.tables if "offence" in t and "district_id" in t)
+    return absent_rows(tables, offences, [o for o in catalogue.OFFENCES if o != catalogue.SMUGGLING])
+
+
 async def attack(base: str, warehouse: Path, release: Path, cells: int, samples: int, seed: int) -> dict:
     package = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
     years = sorted(int(y) for y in package["privacy"]["years"])
-    sigmas = {name: spec["measures"]["cases"]["sigma"] for name, spec in package["privacy"]["tables"].items()
-              if name in (TOTALS_TABLE, OFFENCE_TABLE)}
+    sigma = {name: package["privacy"]["tables"][name]["measures"]["cases"]["sigma"]
+             for name in (TOTALS_TABLE, OFFENCE_TABLE)}
     totals, offences, districts = truth(warehouse, years)
     province_of = dict(zip(districts.district_id, districts.province, strict=True))
     rng = random.Random(seed)
-
     async with Visitor(base) as visitor:
-        cache: dict[str, int | None] = {}
-
-        async def ask(params: dict) -> int | None:
-            key = urlencode(params, doseq=True)
-            if key not in cache:  # the same URL twice shows the same page: the attacker asks once
-                cache[key] = shown_count((await visitor.view("", params)).tiles.get(CASES_TILE))
-            return cache[key]
-
-        # 1. districts: "S plus D" minus "S" over districts of D's province.
-        released = released_cells(release, TOTALS_TABLE, ["district_id", "year"])
-        small = totals[totals.n.between(1, 9)].sample(frac=1, random_state=seed).head(cells)
-        targets = [((r.district_id, r.year), r.n, released[(r.district_id, r.year)]) for r in small.itertuples()]
-
-        def other_districts(cell):
-            return [d for d, p in province_of.items() if p == province_of[cell[0]] and d != cell[0]]
-
-        def district_params(cell, s):
-            return {"years": str(cell[1]), "district": [cell[0] if d is None else d for d in s]}
-
-        by_district = await averaging(ask, targets, other_districts, district_params, samples, rng)
-
-        # 2. offences of one district: "S plus o" minus "S", in districts busy enough for the tiles to show sums.
-        released_o = released_cells(release, OFFENCE_TABLE, ["district_id", "year", "offence"])
-        busy = set(totals[totals.n >= 30].itertuples(index=False, name=None))
-        busy = {(d, y) for d, y, _n in busy}
-        small_o = offences[offences.n.between(1, 9)]
-        small_o = small_o[[(d, y) in busy for d, y in zip(small_o.district_id, small_o.year, strict=True)]]
-        small_o = small_o.sample(frac=1, random_state=seed).head(cells)
-        targets_o = [((r.district_id, r.year, r.offence), r.n, released_o[(r.district_id, r.year, r.offence)])
-                     for r in small_o.itertuples()]
-        codes = [o for o in catalogue.OFFENCES if o not in (catalogue.SMUGGLING, "not_recorded")]
-
-        def other_offences(cell):
-            return [o for o in codes if o != cell[2]]
-
-        def offence_params(cell, s):
-            return {"years": str(cell[1]), "district": cell[0], "offence": [cell[2] if o is None else o for o in s]}
-
-        by_offence = await averaging(ask, targets_o, other_offences, offence_params, samples, rng)
-        queries = visitor.loads
-
-        # 3. the absent-row attack on the Explore page's district-by-offence table.
-        explore = await visitor.view("explore", {})
-        box_id, options = explore.selectboxes["Table"]
-        title = catalogue.TABLES[OFFENCE_TABLE].title
-        assert title in options, options
+        ask = tile_reader(visitor)
+        by_district = await district_attack(ask, release, totals, province_of, cells, samples, rng)
+        by_offence = await offence_attack(ask, release, totals, offences, cells, samples, rng)
         # The small district-years first: the ones most likely to hold a single offence.
-        groups = list(dict.fromkeys([cell for cell, _n, _r in targets] +
-                                    list(zip(small_o.district_id, small_o.year, strict=True))))
-        tables = {}
-        for district, year in groups[:cells]:
-            view = await visitor.view("explore", {"years": str(year), "district": district}, {box_id: title})
-            tables[(district, year)] = next(t for t in view.tables if "offence" in t and "district_id" in t)
-        domain = [o for o in catalogue.OFFENCES if o != catalogue.SMUGGLING]
-        rows = absent_rows(tables, offences, domain)
-
-    return {"districts": summary(by_district, sigmas[TOTALS_TABLE]),
-            "offences": summary(by_offence, sigmas[OFFENCE_TABLE]),
-            "absent_rows": rows, "page_loads": queries + 1 + len(tables), "samples": samples,
-            "release_id": package["version"]}
+        groups = list(dict.fromkeys([r.cell for r in by_district] + [r.cell[:2] for r in by_offence]))
+        rows = await absent_row_attack(visitor, groups[:cells], offences)
+        loads = visitor.loads
+    return {"districts": summary(by_district, sigma[TOTALS_TABLE]),
+            "offences": summary(by_offence, sigma[OFFENCE_TABLE]),
+            "absent_rows": rows, "page_loads": loads, "samples": samples, "release_id": package["version"]}
 
 
 def run(data_dir: Path, cells: int, samples: int, seed: int) -> dict:
