@@ -141,3 +141,17 @@ def test_tier_page_maps_complete_years_and_lists_the_others(warehouse, boundarie
     assert tier_table["narrative_url"].notna().any()
     at.selectbox(key="tier_partial_year").set_value(2024).run()
     assert not at.exception
+
+
+def test_estimate_against_identified_names_both_sources_and_the_missing_range():
+    estimates = pd.DataFrame({"edition": ["2023"], "value": [2_349_000.0], "low": [pd.NA], "high": [pd.NA],
+                              "source": ["Walk Free, Global Slavery Index 2023 (as reported by statista.com)"]})
+    reported = pd.DataFrame([{**_series(2022, 26_539.0, definition="Detected trafficking victims",
+                                        family="UNODC GLOTIP", source="UNODC GLOTIP data"), "stage": "victims"}])
+    fig = published_charts.estimated_against_reported(estimates, reported)
+    assert "statista.com" in fig.layout.title.subtitle.text
+    assert "no range published in the data" in fig.layout.title.subtitle.text and fig.data[0].error_x.array is None
+    assert "1.1% of the estimate" in fig.data[0].text[1] and "Source: UNODC GLOTIP data" in fig.data[0].customdata[1]
+    ranged = published_charts.estimated_against_reported(estimates.assign(low=2e6, high=2.7e6), reported)
+    assert ranged.data[0].error_x.array[0] == pytest.approx(351_000)
+    assert "no range" not in ranged.layout.title.subtitle.text

@@ -121,32 +121,34 @@ def published_figures(df: pd.DataFrame, height: int = 480) -> go.Figure:
 
 
 def estimated_against_reported(estimates: pd.DataFrame, reported: pd.DataFrame, height: int = 320) -> go.Figure:
-    """Walk Free's latest estimate of people in modern slavery beside the victims reported each year (bars, one
-    scale), with the estimate's range when the data holds one."""
+    """Walk Free's latest estimate of people in modern slavery beside the victims identified each year (bars, one
+    scale, each with its share of the estimate), with the estimate's range when the data holds one."""
     if estimates.empty or reported.empty:
         return empty_figure("No estimate or no reported victims in the release")
     latest = estimates.iloc[-1]
-    rows = [(f"Estimated in modern slavery (Global Slavery Index {latest['edition']})", float(latest["value"]),
-             f"{float(latest['value']):,.0f} estimated<br>Source: {latest['source']}", "#999999")]
-    for r in reported.dropna(subset=["value", "year"]).sort_values("year").itertuples():
-        share = float(r.value) / float(latest["value"]) * 100
-        rows.append((f"{r.definition.split(':')[0].capitalize()}, {int(r.year)} ({r.source_family})",
-                     float(r.value), f"{float(r.value):,.0f}{'' if r.verified else ' (unverified)'}: "
-                     f"{share:.1f}% of the estimate<br>Source: {r.source}",
+    estimate = float(latest["value"])
+    rows = [(f"Estimated, Global Slavery Index {latest['edition']}", estimate, f"{estimate:,.0f}",
+             f"{estimate:,.0f} estimated in modern slavery<br>Source: {latest['source']}", "#999999")]
+    for r in reported.dropna(subset=["value", "year"]).sort_values(["year", "source_family"]).itertuples():
+        value, flag = float(r.value), "" if r.verified else ", unverified"
+        share = f"{value / estimate * 100:.1f}% of the estimate"
+        rows.append((f"Identified {int(r.year)} ({'UNODC' if r.source_family == 'UNODC GLOTIP' else 'TIP Report'})",
+                     value, f"{value:,.0f} ({share}{flag})",
+                     f"{value:,.0f}{flag}: {share}<br>{r.definition}<br>Source: {r.source}",
                      _bar_colour(r.source_family, bool(r.verified))))
-    labels, values, hover, colours = map(list, zip(*rows, strict=True))
+    labels, values, shown, hover, colours = map(list, zip(*rows, strict=True))
     has_range = not (text.is_missing(latest["low"]) or text.is_missing(latest["high"]))
-    error = dict(type="data", symmetric=False, array=[float(latest["high"]) - values[0]] + [0] * (len(rows) - 1),
-                 arrayminus=[values[0] - float(latest["low"])] + [0] * (len(rows) - 1)) if has_range else None
+    error = dict(type="data", symmetric=False, array=[float(latest["high"]) - estimate] + [0] * (len(rows) - 1),
+                 arrayminus=[estimate - float(latest["low"])] + [0] * (len(rows) - 1)) if has_range else None
     fig = go.Figure(go.Bar(x=values, y=labels, orientation="h", marker_color=colours, customdata=hover,
-                           hovertemplate="%{customdata}<extra></extra>", error_x=error,
-                           text=[f"{v:,.0f}" for v in values], textposition="outside", cliponaxis=False))
+                           hovertemplate="%{customdata}<extra></extra>", error_x=error, text=shown,
+                           textposition="outside", cliponaxis=False))
     base_layout(fig, "Estimated victims of modern slavery against victims identified by the authorities",
-                height=height, legend=False, title_chars=70)
+                height=height, legend=False, title_chars=90)
     fig.update_yaxes(autorange="reversed", title_text="")
-    fig.update_xaxes(title_text="people", tickformat="~s", range=[0, max(values) * 1.25])
-    note = "" if has_range else "; no uncertainty range is published in the data"
-    return mark_source(fig, f"Sources: {latest['source']}{note}; victims: per bar (hover)")
+    fig.update_xaxes(title_text="people", tickformat="~s", range=[0, max(values) * 1.3])
+    spread = "" if has_range else " (no range published in the data)"
+    return mark_source(fig, f"Estimate: {latest['source']}{spread} · identified: per bar (hover)")
 
 
 def _bar_colour(family: str, verified: bool) -> str:
