@@ -301,6 +301,25 @@ def test_missing_codes_become_their_own_key_values(tiny_truths):
                 kind="trafficking") == 1
 
 
+def test_period_tables_count_events_in_the_year_they_happened(tiny_truths):
+    period = [t for t in catalogue.TABLES.values() if t.basis == "event"]
+    assert period, "the catalogue has no period table"
+    national = next(t for t in period if t.level == "national")
+    frame = tiny_truths[national.name]
+    y23, y24 = ({"year": y, "kind": "trafficking"} for y in YEARS)
+    # FIRs and charge sheets in the report month; verdicts 12 months or more after the FIR in the next year.
+    assert {m: cell(frame, m, **y23) for m in catalogue.PERIOD} == \
+        {"period_firs": 13, "period_charge_sheets": 11, "period_trials": 5, "period_convictions": 3}
+    assert {m: cell(frame, m, **y24) for m in catalogue.PERIOD} == \
+        {"period_firs": 0, "period_charge_sheets": 0, "period_trials": 5, "period_convictions": 4}
+    assert all(cell(frame, m, year=2023, kind="smuggling") == 0 for m in catalogue.PERIOD)
+    province = next(t for t in period if t.level == "province")
+    prov = tiny_truths[province.name]
+    assert cell(prov, "period_firs", province="Sindh", year=2023, kind="trafficking") == 1
+    assert cell(prov, "period_trials", province="Punjab", year=2024, kind="trafficking") == 5
+    assert int(prov.loc[prov.province == catalogue.NO_PROVINCE, list(catalogue.PERIOD)].to_numpy().sum()) == 0
+
+
 def test_district_tables_hold_only_cases_with_a_district(tiny_truths):
     dist = tiny_truths["district_year"]
     assert int(dist["cases"].sum()) == 14  # 16 in the years, 2 without a district
