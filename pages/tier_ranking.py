@@ -17,8 +17,9 @@ INDICATOR_NAMES = {
 }
 
 f = ui.current_filters()
-ui.page_header("Tier ranking", f, "How the US State Department ranks Pakistan each year, what the government "
-               "reported, and a district scorecard built from this dashboard's own numbers.")
+ui.page_header("Tier ranking", f, "How the US State Department ranks Pakistan each year, the figures published about "
+               "its response (each with its own source), and a district scorecard built from this dashboard's own "
+               "numbers.")
 
 st.subheader("Pakistan's tier and the figures published about its response")
 tiers = reference_facts.tier_history("PAK")
