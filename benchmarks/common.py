@@ -26,7 +26,8 @@ from importlib import metadata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-BENCH_DIR = REPO / "data" / "cache" / "bench"  # git-ignored (data/cache/)
+# git-ignored (data/cache/); TIP_BENCH_DIR moves it (the benchmarks' own test runs them in a temporary folder)
+BENCH_DIR = Path(os.environ.get("TIP_BENCH_DIR") or REPO / "data" / "cache" / "bench")
 # A fixed, public key: the benchmarks build synthetic data only and must never touch the real key file.
 BENCH_KEY = "benchmark-key-not-secret-0123456789abcdef"
 PACKAGES = ("streamlit", "plotly", "duckdb", "pandas", "numpy", "pyarrow", "opendp", "python-calamine",

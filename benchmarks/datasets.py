@@ -39,7 +39,7 @@ def ensure_raw(cases: int, seed: int) -> dict:
             have = {}
         if have.get("fingerprint") == want:
             return {"cases": cases, "generated": False, **have}
-    log(f"generating {cases:,} demo cases into {raw.relative_to(REPO)} (cached for later runs)")
+    log(f"generating {cases:,} demo cases (cached for later runs)")
     if raw.exists():
         shutil.rmtree(raw)
     raw.parent.mkdir(parents=True, exist_ok=True)

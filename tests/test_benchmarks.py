@@ -1,0 +1,70 @@
+"""The benchmarks run end to end on a tiny data set, so they cannot rot while the code they measure changes.
+
+Nothing here judges a time (docs/testing.md: no test passes or fails on wall-clock time); the test checks that
+every part ran, measured every page, read the release only, and wrote a report with every goal in it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks.query_bench import dashboard_pages
+from benchmarks.report import GOALS
+
+REPO_PAGES = [path for path, _ in dashboard_pages()]
+CASES = 1000
+
+
+@pytest.mark.slow
+def test_every_benchmark_runs_on_a_tiny_data_set_and_reports_every_goal(tmp_path):
+    out = tmp_path / "benchmarks.md"
+    env = {**os.environ, "TIP_BENCH_DIR": str(tmp_path / "bench")}
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--sizes", str(CASES), "--repeat", "1", "--etl-repeat", "1",
+         "--sessions", "2", "--draw-cases", str(CASES), "--draw-repeat", "1", "--out", str(out)],
+        env=env, capture_output=True, text=True, timeout=1800)
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    entry = results["sizes"][str(CASES)]
+
+    etl = entry["etl"]["runs"][0]
+    assert etl["cases_loaded"] > 0 and 0 < etl["release"]["seconds"] < etl["build_s"]
+
+    queries = entry["queries"]
+    assert queries["errors"] == []
+    assert set(REPO_PAGES) <= set(queries["pages"])
+    assert all(v["uncached"]["median"] > 0 for v in queries["pages"].values())
+    assert queries["breakdown"]["release_only"] is True
+    assert queries["concurrency"]["sessions"] == 2
+
+    pages = entry["pages"]
+    assert pages["errors"] == [] and set(REPO_PAGES) <= set(pages["pages"])
+
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        browser = results["draw"]["browser"]
+        assert "error" not in browser, browser.get("error")
+        assert browser["errors"] == []
+        assert set(browser["warm"]) == set(REPO_PAGES)
+        assert all(browser["warm"][p]["median"] > 0 and browser["bytes"][p]["median"] > 0 for p in REPO_PAGES)
+        assert set(browser["first_visit"]) == set(REPO_PAGES) - {browser["landing"]}
+        assert browser["slide_changes"], "no slide change measured on the present page"
+
+    layer = results["draw"]["maps"]["layers"]["districts"]
+    assert layer["national"]["features"] == layer["full"]["features"]
+    assert layer["national"]["bytes"] < layer["full"]["bytes"]
+
+    report = out.read_text(encoding="utf-8")
+    for section in ("## 1. ETL", "## 2. Queries against the release", "## 3. Pages"):
+        assert section in report
+    # Goals measured at 1,000,000 cases are not judged on a tiny run; the others are.
+    for key, text in GOALS.items():
+        assert text in report
+        assert (key in results["goals"]) == (key in ("pages_warm", "slide_change", "first_page")
+                                              and "draw" in results and "warm" in results["draw"]["browser"])
+    assert str(tmp_path) not in out.with_suffix(".json").read_text(encoding="utf-8")  # no machine paths
