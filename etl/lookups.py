@@ -137,13 +137,10 @@ def law_code(token: str, layout_codes: dict[str, str]) -> str | None:
 
     ``layout_codes`` is the layout's [codes.law_sections], keyed by folded spelling (``folded``).
     """
-    text = folded(token)
-    own = layout_codes.get(text)
+    own = layout_codes.get(folded(token))
     if own:
         return own
-    for pattern, english in _URDU_LAW_WORDS:
-        text = pattern.sub(english, text)
-    norm = re.sub(r"[^A-Z0-9]", "", text.upper())
+    norm = re.sub(r"[^A-Z0-9]", "", _in_english(token).upper())
     for pattern, code in _LAW_PATTERNS:
         if pattern.search(norm):
             return code
@@ -155,12 +152,17 @@ def law_code(token: str, layout_codes: dict[str, str]) -> str | None:
     return None
 
 
-def _law_words(token: str) -> str:
-    """The words of a citation that name its law ("ptpa" in "Sec 4 PTPA"), or '' for a bare section number."""
+def _in_english(token: str) -> str:
+    """A citation folded, with its Urdu words read in English ("دفعہ ۳۷۱-اے ت پ" -> "section 371a ppc")."""
     text = folded(token)
     for pattern, english in _URDU_LAW_WORDS:
         text = pattern.sub(english, text)
-    rest = _SECTION_WORDS.sub(" ", text)
+    return text
+
+
+def _law_words(token: str) -> str:
+    """The words of a citation that name its law ("ptpa" in "Sec 4 PTPA"), or '' for a bare section number."""
+    rest = _SECTION_WORDS.sub(" ", _in_english(token))
     return " ".join(rest.split()) if len(re.sub(r"\W", "", rest)) >= 2 else ""
 
 
