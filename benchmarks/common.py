@@ -219,6 +219,11 @@ def _git(*args: str) -> str | None:
         return None
 
 
+def git_commit() -> str | None:
+    """The commit measured (short hash)."""
+    return _git("rev-parse", "--short", "HEAD")
+
+
 def _meminfo_total() -> int | None:
     with contextlib.suppress(OSError, ValueError, IndexError):
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -252,7 +257,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "packages": versions,
         "chromium": _chromium_version(),
-        "git_commit": _git("rev-parse", "--short", "HEAD"),
+        "git_commit": git_commit(),
         "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "load_average_start": load_average(),
     }

@@ -13,7 +13,9 @@ Each repetition starts a fresh server and measures, in order:
 * *first visit since the start*: every other page, each in a new browser context (a new session), the first time
   the server is asked for it;
 * *new session, warm server*: every page again, each in a new browser context, with the websocket bytes the
-  browser received for it (what the server sent: figures, tables, text);
+  browser received for it (what the server sent: figures, tables, text), when the last of them arrived (the rest
+  of the time is the browser's: loading the app's scripts, which a new context fetches again, and drawing), and
+  the bytes of the app's files fetched over HTTP;
 * *slide change*: on the present page, the → key, once per slide, until the last slide has drawn.
 
 Requests to anything but the app are aborted, as on a hall's network without internet. The server's resident
@@ -36,7 +38,7 @@ from pathlib import Path
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-from benchmarks.common import load_average, proc_status, stats
+from benchmarks.common import git_commit, load_average, proc_status, stats
 from benchmarks.query_bench import dashboard_pages
 from tipdash import local_server
 
@@ -53,6 +55,8 @@ DRAWN = """() => {
     if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stSpinner"]')) return false;
     return [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'));
 }"""
+# Bytes of the app's files the browser fetched over HTTP (scripts, styles, fonts): a new context has no cache.
+STATIC_BYTES = """() => performance.getEntriesByType('resource').reduce((n, e) => n + (e.encodedBodySize || 0), 0)"""
 SLIDE_AT = """(n) => (document.querySelector('.pr-bar') || {innerText: ''}).innerText.startsWith(n + ' / ')"""
 SLIDE_COUNT = """() => Number(((document.querySelector('.pr-bar') || {innerText: ''}).innerText.match(/\\/ (\\d+)/)
                                 || [0, 0])[1])"""
@@ -69,6 +73,7 @@ class Browser:
     def __init__(self, playwright, exe: str, base: str, timeout_s: float):
         self.browser = playwright.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
         self.base, self.timeout_ms = base, timeout_s * 1000
+        self.last_sent_s, self.static_bytes = 0.0, 0
 
     def open(self, page_path: str) -> tuple[float, int, object]:
         """Seconds until ``page_path`` has drawn in a new session, websocket bytes received, and the open tab.
@@ -77,18 +82,21 @@ class Browser:
         tab = context.new_page()
         tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith((self.base, "data:", "blob:"))
                   else r.abort())
-        received = [0]
+        received = {"bytes": 0, "last": 0.0}
 
-        def on_socket(ws) -> None:
-            ws.on("framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload)))
+        def on_frame(payload) -> None:
+            received["bytes"] += len(payload)
+            received["last"] = time.perf_counter()
 
-        tab.on("websocket", on_socket)
+        tab.on("websocket", lambda ws: ws.on("framereceived", on_frame))
         start = time.perf_counter()
         tab.goto(page_address(self.base, page_path), timeout=self.timeout_ms)
         tab.wait_for_function(DRAWN, timeout=self.timeout_ms, polling="raf")
         took = time.perf_counter() - start
         _raise_if_failed(tab, page_path)
-        return took, received[0], tab
+        self.last_sent_s = max(0.0, received["last"] - start)
+        self.static_bytes = tab.evaluate(STATIC_BYTES)
+        return took, received["bytes"], tab
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -126,7 +134,8 @@ def one_start(browser: Browser, pages: list[str], timeout_s: float, log) -> dict
     that fails is named in ``errors`` and the run goes on with the next."""
     port = local_server.free_port()
     browser.base = local_server.url(port)
-    out: dict = {"first_visit": {}, "warm": {}, "bytes": {}, "errors": [], "load_average": [load_average()[0]]}
+    out: dict = {"first_visit": {}, "warm": {}, "bytes": {}, "last_sent": {}, "static_bytes": {}, "errors": [],
+                 "load_average": [load_average()[0]]}
 
     def visit(page: str, part: str):
         try:
@@ -154,6 +163,7 @@ def one_start(browser: Browser, pages: list[str], timeout_s: float, log) -> dict
             if not tab:
                 continue
             out["warm"][page], out["bytes"][page] = took, received
+            out["last_sent"][page], out["static_bytes"][page] = browser.last_sent_s, browser.static_bytes
             if page == PRESENT:
                 try:
                     out["slide_changes"] = slide_changes(tab, browser.timeout_ms)
@@ -184,6 +194,8 @@ def summarise(runs: list[dict], titles: dict[str, str]) -> dict:
         "first_visit": {p: _each(runs, "first_visit", p) for p in pages if p != LANDING},
         "warm": {p: _each(runs, "warm", p) for p in pages},
         "bytes": {p: _each(runs, "bytes", p) for p in pages},
+        "last_sent": {p: _each(runs, "last_sent", p) for p in pages},
+        "static_bytes": {p: _each(runs, "static_bytes", p) for p in pages},
         "slide_changes": [stats([r["slide_changes"][i] for r in runs if len(r.get("slide_changes", [])) > i])
                           for i in range(slides)],
         "slide_change_all": stats([x for r in runs for x in r.get("slide_changes", [])]),
@@ -217,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
             raise RuntimeError(f"{type(exc).__name__}: {exc}\nserver log:\n{log.read()[-2000:]}") from exc
         finally:
             browser.close()
-    result = {"repeat": args.repeat, "viewport": VIEWPORT, "runs": runs, **summarise(runs, titles)}
+    result = {"repeat": args.repeat, "viewport": VIEWPORT, "git_commit": git_commit(), "runs": runs,
+              **summarise(runs, titles)}
     args.json_out.write_text(json.dumps(result, default=str), encoding="utf-8")
     return 0
 

@@ -140,6 +140,10 @@ def _stat(block: dict | None) -> str:
     return f"{_s(block['median'])} / {_s(block['p95'])}"
 
 
+def _kb(n: float | None) -> str:
+    return "–" if n is None or n != n else f"{n / 1024:,.0f} KB"
+
+
 def _pct(x: float | None) -> str:
     return "–" if x is None else f"{x * 100:.1f}%"
 
@@ -377,7 +381,10 @@ def _draw_section(results: dict) -> list[str]:
              "again on the now warm server, then the present page's slides with the → key. Medians (95th "
              "percentile). *Python, first visit / rerun* is the page's script run through AppTest in one process "
              "(`benchmarks.page_bench`, the same release): the server's own share of a page. *Sent* is what the "
-             "browser received over the websocket for the page in a new session.", ""]
+             "browser received over the websocket for the page in a new session, *last message* when the last "
+             "of it arrived (after that the time is the browser's: its scripts, which a new context fetches and "
+             "compiles again, and drawing), *app files* the scripts, styles and fonts it fetched over HTTP."
+             + (f" Measured at commit {browser['git_commit']}." if browser.get("git_commit") else ""), ""]
     if "error" in browser or "skipped" in browser:
         return lines + [f"Not measured: `{(browser.get('error') or browser.get('skipped'))[-400:]}`", ""]
     titles = browser["titles"]
@@ -390,10 +397,13 @@ def _draw_section(results: dict) -> list[str]:
         py = python.get(page) or {}
         rows.append([title, first, _stat(browser["warm"][page]),
                      "yes" if warm is not None and warm <= WARM_PAGE_LIMIT_S else "**no**",
+                     _s(_med(browser.get("last_sent") or {}, page)),
                      f"{_s(py.get('first_s'))} / {_s(_med(py, 'rerun'))}",
-                     f"{(_med(browser['bytes'], page) or 0) / 1024:,.0f} KB"])
+                     f"{(_med(browser['bytes'], page) or 0) / 1024:,.0f} KB",
+                     _kb(_med(browser.get("static_bytes") or {}, page))])
     lines += _table(["Page", "First visit since a start (goal 4 s)", "New session, warm server (goal 2 s)",
-                     "Within 2 s", "Python, first visit / rerun", "Sent"], rows)
+                     "Within 2 s", "… last message from the server", "Python, first visit / rerun",
+                     "Sent over the websocket", "App files fetched"], rows)
     rows = [[f"{i + 1} → {i + 2}", _stat(st), "yes" if st["median"] <= SLIDE_LIMIT_S else "**no**"]
             for i, st in enumerate(browser["slide_changes"])]
     lines += ["Slide changes on the present page (→ key until the next slide has drawn; goal 0.5 s):", ""]
