@@ -1,5 +1,7 @@
 """Conviction gap: how many reported cases reach each stage, where they are lost, and how trials end."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from tipdash import charts, filters, maps, queries, text, ui
@@ -13,21 +15,72 @@ if text.is_zero(stages["value"].iloc[0]):
     ui.nothing_to_show(f)
     st.stop()
 
-st.markdown("### " + text.funnel_lead(stages, f.period))
+# Two views of time (issue #12): what happened in each year, or what became of the cases reported in it.
+can_period = queries.period_answerable(f)
+views = list(text.VIEWS) if can_period else ["cohort"]
+filters.page_choice("gap_view", views, views[0], url_key="view")
+view = st.segmented_control("View", views, key="gap_view", required=True, format_func=text.VIEWS.get)
+filters.remember("gap_view", view, views[0], url_key="view")
+if not can_period:
+    st.caption(f"“{text.VIEWS['period']}” is released for Pakistan and its provinces without a district or offence "
+               f"filter; showing “{text.VIEWS['cohort']}”.")
+
+if view == "period":
+    totals = queries.period_totals(f)
+    st.markdown("### " + text.period_lead(totals, f.period))
+    st.caption(text.PERIOD_NOTE + " The years filter selects the years the steps happened in this view.")
+    tiles = [c for _ in range(2) for c in st.columns(3)]  # five in a row cut their labels at 1366 px
+    for col, key in zip(tiles, [*queries.PERIOD_STAGES, "period_conviction_rate"], strict=False):
+        is_rate = key == "period_conviction_rate"
+        value = text.percent(totals[key]) if is_rate else text.count(totals[key])
+        with col:
+            ui.metric(text.short(key), text.with_margin(value, totals[key + "_moe"], " pp" if is_rate else ""),
+                      help=f"{text.measure(key).definition} ± is the 95% margin of the privacy noise.")
+    by_year = queries.period_by_year(f)
+    left, right = st.columns(2, gap="large")
+    with left:
+        ui.plot(ui.chart(charts.trend_lines, by_year, queries.PERIOD_STAGES, "year", f.period,
+                         title=f"FIRs, charge sheets, trials and convictions in each year, {f.period}"),
+                key="gap_period_counts", filename="steps-by-year")
+    with right:
+        ui.plot(ui.chart(charts.rate_over_time, by_year, "period_conviction_rate",
+                         f"Conviction rate in each year (convictions ÷ trials concluded), {f.period}"),
+                key="gap_period_rate", filename="conviction-rate-by-year")
+    st.markdown("**By province**")
+    ui.table(queries.period_by_province(f),
+             {"province": ("text", "Province"), **{m: ("count±", text.short(m)) for m in queries.PERIOD_STAGES},
+              "period_conviction_rate": ("percent±", "Conviction rate")}, key="gap_period_provinces")
+    st.stop()
+
+progress = queries.cohort_progress(replace(f, year_from=ui.options().year_min))
+in_court = queries.selection_in_court(f)
+st.markdown("### " + text.funnel_lead(stages, f.period, complete=in_court["complete"]))
 st.caption(text.COHORT_NOTE)
+if not in_court["complete"] and not text.is_missing(in_court["share"]):
+    st.warning(text.in_court_note(in_court["share"], f.period), icon=":material/hourglass_top:")
+    done = queries.complete_years(f)
+    if done:
+        st.button(f"Show the complete cohorts, {text.period(*done)}", on_click=filters.choose_years, args=done,
+                  key="gap_complete_years")
 ui.smuggling_note(f)
+ui.plot(ui.chart(charts.rate_over_time, progress, "conviction_rate",
+                 "Conviction rate of the cases reported each year (convictions ÷ concluded trials)",
+                 complete=progress["complete"]), key="gap_cohort_rate", filename="conviction-rate-by-cohort")
+st.caption(f"Years marked “{text.STILL_IN_COURT}”: {queries.COMPLETE_BELOW:.0f}% or more of their charge-sheeted "
+           "cases (at the top of the margin) had no verdict when the data were drawn; their rate can still change a "
+           "lot and is not compared with complete years.")
 
 left, right = st.columns([3, 2], gap="large")
 with left:
-    ui.plot(ui.chart(charts.funnel, stages, f.period), key="gap_funnel", filename="conviction-funnel")
+    ui.plot(ui.chart(charts.funnel, stages, f.period, complete=in_court["complete"]), key="gap_funnel",
+            filename="conviction-funnel")
 with right:
     st.markdown("**Cases at each stage and the share lost**")
-    ui.table(stages, {"label": ("text", "Stage"), "value": ("count", "Cases"),
+    ui.table(stages.rename(columns={"moe": "value_moe"}), {"label": ("text", "Stage"), "value": ("count±", "Cases"),
                       "share_lost": ("share", "Lost here"), "share_of_previous": ("share", "Kept"),
                       "share_of_reported": ("share", "Of reported")}, key="gap_stage_table")
-    st.caption("Shares are computed from the released counts (each with its privacy noise; ± in the chart's "
-               "hover); a stage with fewer than 10 cases shows "
-               f"“{text.SUPPRESSED}” and no share.")
+    st.caption("Shares are computed from the released counts (each with its privacy noise; ± is the 95% margin); "
+               f"a stage with fewer than 10 cases shows “{text.SUPPRESSED}” and no share.")
 
 st.subheader("Conviction rate and attrition by area")
 level = filters.page_choice("gap_level", ["province", "district"], "province", url_key="level")
@@ -35,9 +88,9 @@ level = st.segmented_control("Compare", ["province", "district"], key="gap_level
                              format_func=str.capitalize)
 filters.remember("gap_level", level, "province", url_key="level")
 by_area = queries.attrition_by_area(f, level)
-area_columns = {"conviction_rate": ("percent", "Conviction rate"), "attrition": ("percent", "Attrition"),
-                "cases": ("count", "Cases"), "firs": ("count", "FIRs"), "charge_sheets": ("count", "Charge sheets"),
-                "trials": ("count", "Trials"), "convictions": ("count", "Convictions")}
+area_columns = {"conviction_rate": ("percent±", "Conviction rate"), "attrition": ("percent", "Attrition"),
+                "cases": ("count±", "Cases"), "firs": ("count±", "FIRs"), "charge_sheets": ("count±", "Charge sheets"),
+                "trials": ("count±", "Trials"), "convictions": ("count±", "Convictions")}
 if level == "district":
     rate_key = st.segmented_control("Colour districts by", ["conviction_rate", "attrition"], key="gap_rate",
                                     required=True, default="conviction_rate", format_func=text.short)

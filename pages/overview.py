@@ -15,7 +15,8 @@ if text.is_zero(head.loc["cases", "value"]):
     st.stop()
 
 previous = f.previous().period
-GOOD_WHEN_UP = {"firs", "charge_sheets", "convictions", "conviction_rate"}  # more cases is neither good nor bad
+GOOD_WHEN_UP = {"firs", "charge_sheets", "convictions", "conviction_rate",  # more cases is neither good nor bad
+                *(queries.PERIOD_OF[k] for k in ("firs", "charge_sheets", "convictions", "conviction_rate"))}
 # Two rows of three: six tiles in one row cut their labels at 1366 px.
 tiles = [c for _ in range(2) for c in st.columns(3)]
 for col, (key, row) in zip(tiles, head.iterrows(), strict=True):
@@ -25,22 +26,34 @@ for col, (key, row) in zip(tiles, head.iterrows(), strict=True):
     else:
         value = text.with_margin(text.count(row["value"]), row["moe"])
         delta = text.change_percent(row["change"], missing="", minus="-")
+    if row["note"]:
+        delta = f"not compared: {row['note']}"
     with col:
         ui.metric(text.short(key), value, delta or None, help=f"{text.measure(key).definition} "
                   f"Change is against {previous} (in per cent; percentage points for the rate). ± is the 95% "
                   "margin of the privacy noise.",
                   delta_color="normal" if key in GOOD_WHEN_UP else "off", delta_description=f"vs {previous}")
+view_note = f"Cases and victims: reported in the period. {text.PERIOD_NOTE}" if head.attrs["view"] == "period" \
+    else text.COHORT_NOTE
 st.caption(f"Change against the previous period of equal length ({previous}); “not shown” when the earlier "
-           f"number is under {privacy.RATE_MIN_BASE}. {text.COHORT_NOTE}")
+           f"number is under {privacy.RATE_MIN_BASE}. {view_note}")
 ui.smuggling_note(f)
 
 left, right = st.columns([3, 2], gap="large")
 with left:
     grain = st.segmented_control("Trend by", ["year", "month"], default="year", key="ov_grain", required=True,
                                  format_func=lambda g: "Year" if g == "year" else "Month")
-    trend = queries.trend(f, grain=grain)
-    ui.plot(ui.chart(charts.trend_lines, trend, ["cases", "firs", "charge_sheets", "convictions"], grain, f.period),
-            key="ov_trend", filename="cases-over-time")
+    # By year, the steps are counted in the year they happened where the release holds it; by month (cohort only),
+    # the later stages would fall towards zero at the end, so the monthly view shows cases and FIRs.
+    if grain == "month":
+        lines = ["cases", "firs"]
+    elif queries.period_answerable(f):
+        lines = ["cases", "period_firs", "period_charge_sheets", "period_convictions"]
+    else:
+        lines = ["cases", "firs", "charge_sheets"]
+    trend = queries.trend(f, grain=grain, measures=tuple(lines))
+    ui.plot(ui.chart(charts.trend_lines, trend, lines, grain, f.period), key="ov_trend",
+            filename="cases-over-time")
 with right:
     top = queries.top_districts(f, 10)
     top["label"] = top["name"] + " (" + top["province"] + ")"

@@ -117,15 +117,17 @@ def slide_funnel() -> None:
     _html(slides.heading(f"{scope.label} · {f.period}", "The conviction gap: from report to conviction"))
     left, right = st.columns([3, 2], gap="large")
     with left:
-        _plot(slides.funnel_figure(stages, f.period, scope.label, theme, is_demo=is_demo), "pr_funnel", "funnel")
+        in_court = queries.selection_in_court(sf)
+        _plot(slides.funnel_figure(stages, f.period, scope.label, theme, is_demo=is_demo,
+                                   complete=in_court["complete"]), "pr_funnel", "funnel")
     with right:
-        drop = brief.dropoff_finding(stages)
-        rate = queries.headline(sf).set_index("measure").loc["conviction_rate", "value"]
+        drop = brief.dropoff_finding(stages, in_court, f.period)
+        rate = queries.headline(sf).set_index("base").loc["conviction_rate"]
         _html(slides.panel(
             "What it means",
             [f"{drop.title}. {drop.detail}",
-             f"Conviction rate (convictions ÷ concluded trials): {text.percent(rate)}."],
-            big=text.funnel_lead(stages)))
+             f"{text.title(rate['measure'])}: {brief.tile_value(rate)} {brief.tile_margin(rate)}".strip() + "."],
+            big=text.funnel_lead(stages, complete=in_court["complete"])))
         _html(slides.note(text.COHORT_NOTE))
 
 

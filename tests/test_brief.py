@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from html import escape as html_escape
 from html import unescape
 
 import pandas as pd
@@ -127,13 +128,29 @@ def test_district_finding_picks_the_lowest_rate_and_places_the_district():
 
 
 def test_trend_words_follow_the_sign():
-    head = pd.DataFrame({"measure": ["cases", "conviction_rate"], "value": [120, 30.0], "previous": [100, 35.0],
-                         "change": [20.0, -5.0], "change_unit": ["percent", "pp"]})
+    head = pd.DataFrame({"measure": ["cases", "period_conviction_rate"], "base": ["cases", "conviction_rate"],
+                         "value": [120, 30.0], "previous": [100, 35.0], "change": [20.0, -5.0],
+                         "change_unit": ["percent", "pp"], "note": ["", ""]})
     found = brief.trend_finding(head, "2023–2025", "2020–2022")
     assert found.title == "Cases reported rose by 20%"
-    assert "fell by 5.0 percentage points, to 30.0%" in found.detail
+    assert "The conviction rate in the year fell by 5.0 percentage points, to 30.0%" in found.detail
     head.loc[0, "change"] = None
     assert brief.trend_finding(head, "2023–2025", "2020–2022").title == "No trend can be shown"
+
+
+def test_cohorts_still_in_court_are_not_turned_into_findings():
+    """Issue #12: an open cohort's convictions are neither compared nor read as a drop-off."""
+    head = pd.DataFrame({"measure": ["cases", "conviction_rate"], "base": ["cases", "conviction_rate"],
+                         "value": [120, 30.0], "previous": [100, 35.0], "change": [20.0, pd.NA],
+                         "change_unit": ["percent", "pp"], "note": ["", text.STILL_IN_COURT]})
+    found = brief.trend_finding(head, "2023–2025", "2020–2022")
+    assert "not compared" in found.detail and "fell" not in found.detail and "30.0%" not in found.detail
+    stages = _funnel([400, 300, 200, 20, 10], [None, 25.0, 33.3, 90.0, 50.0])
+    complete = brief.dropoff_finding(stages, {"share": 5.0, "moe": 2.0, "complete": True}, "2016–2018")
+    assert complete.title == "Biggest drop-off: from charge sheet to verdict"
+    still = brief.dropoff_finding(stages, {"share": 85.0, "moe": 6.0, "complete": False}, "2023–2025")
+    assert still.title == "Biggest drop-off: from FIR to charge sheet"
+    assert "85.0% of the charge-sheeted cases reported in 2023–2025 still await a verdict" in still.detail
 
 
 # The HTML --------------------------------------------------------------------------------------------------------
@@ -162,9 +179,13 @@ def test_brief_is_self_contained_and_matches_the_queries(name, options, f, geo):
     assert "Cite as." in html and "Sources." in html
     head = queries.headline(scope.apply(f)).set_index("measure")
     shown = shown_tiles(html)
-    for measure, row in head.iterrows():
-        expected = text.percent(row["value"]) if measure == "conviction_rate" else text.count(row["value"])
+    for measure, row in head.iterrows():  # each tile: the value, and its 95% margin under it
+        is_rate = row["change_unit"] == "pp"
+        expected = text.percent(row["value"]) if is_rate else text.count(row["value"])
         assert shown[measure] == expected, measure
+        if expected not in (text.NOT_AVAILABLE, text.SUPPRESSED):
+            margin = f"± {row['moe']:.1f} pp" if is_rate else f"± {row['moe']:,.0f}"
+            assert f'{html_escape(expected)}</div><div class="m">{margin}</div>' in html, measure
     funnel = queries.funnel(scope.apply(f))
     for row in funnel.itertuples():
         assert f'data-stage="{row.stage}" data-value="{"" if pd.isna(row.value) else int(row.value)}"' in html
@@ -219,7 +240,7 @@ def test_brief_opens_offline_and_prints_on_one_a4_page(name, chromium, options, 
                                   (requests.append(r.request.url), r.abort())))
     page.goto(path.as_uri())
     body = page.inner_text("body")
-    head = queries.headline(scope.apply(f)).set_index("measure")
+    head = queries.headline(scope.apply(f)).set_index("base")
     assert text.count(head.loc["cases", "value"]) in body and text.count(head.loc["firs", "value"]) in body
     assert f"{scope.label}: trafficking in persons" in body
     pdf = page.pdf(format="A4", print_background=True)

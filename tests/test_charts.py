@@ -82,9 +82,21 @@ def test_funnel_has_five_stages_with_share_lost():
     fig = charts.funnel(df, "2023")
     bar = fig.data[0]
     assert len(bar.y) == 5 and bar.x[-1] == privacy.SHOW_BELOW
-    assert bar.text[0] == "1,000" and "30.0% lost" in bar.text[1]
+    assert bar.text[0] == "1,000" and bar.text[1] == "700  (30% lost)"
+    assert bar.text[3] == "200  (43% lost)"
     assert bar.text[-1].startswith(text.SUPPRESSED)
     assert "2023" in fig.layout.title.text
+    # A cohort still in court loses nothing at the verdict stages: its trials are pending, not lost (issue #12).
+    still = charts.funnel(df, "2023", complete=False).data[0]
+    assert still.text[3] == f"200  ({text.STILL_IN_COURT})" and still.text[2] == "350  (50% lost)"
+
+
+def test_one_wording_of_each_stage_loss_on_page_slide_and_brief():
+    assert text.stage_loss("cases", 10.0) == ""
+    assert text.stage_loss("firs", 39.4) == "39% lost"
+    assert text.stage_loss("convictions", 17.2) == "17% not convicted"  # acquittals and compromises
+    assert text.stage_loss("trials", 74.0, complete=False) == text.STILL_IN_COURT
+    assert text.stage_loss("firs", 39.4, complete=False) == "39% lost"
 
 
 def test_victim_profile_keeps_true_zeros_and_suppressed_apart():

@@ -107,11 +107,12 @@ def test_key_numbers_are_the_dashboards_numbers(options):
     shown = {m.label: m.value.split(" ± ")[0] for m in overview.metric}
     tiles = next(p for p in html_parts(deck) if "pr-tiles" in p)
     head = queries.headline(Filters(*options.default_years, districts=("multan",))).set_index("measure")
-    for measure in head.index:
-        value = text.percent(head.loc[measure, "value"]) if measure == "conviction_rate" \
-            else text.count(head.loc[measure, "value"])
+    for measure, row in head.iterrows():
+        is_rate = row["change_unit"] == "pp"
+        value = text.percent(row["value"]) if is_rate else text.count(row["value"])
+        margin = text.with_margin(value, row["moe"], " pp" if is_rate else "")[len(value):].strip()
         assert f'data-measure="{measure}"><div class="v{" na" if value == text.NOT_AVAILABLE else ""}">' \
-               f'{value.replace("<", "&lt;")}</div>' in tiles
+               f'{value.replace("<", "&lt;")}</div><div class="m">{margin}</div>' in tiles
         assert shown[text.short(measure)] == value
 
 
@@ -163,7 +164,9 @@ def test_the_period_comes_from_the_shared_filters(options):
     assert any(f"Punjab · {period}" in p for p in html_parts(at) if "pr-footer" in p)
     head = queries.headline(Filters(lo, options.year_max, provinces=("Punjab",))).set_index("measure")
     tiles = next(p for p in html_parts(at) if "pr-tiles" in p)
-    assert f">{text.count(head.loc['cases', 'value'])}</div><div class=\"l\">Cases reported" in tiles
+    cases = text.count(head.loc["cases", "value"])
+    assert f">{cases}</div><div class=\"m\">± {head.loc['cases', 'moe']:,.0f}</div><div class=\"l\">Cases reported" \
+        in tiles
 
 
 def test_the_sidebar_area_is_used_when_the_url_names_none(options):

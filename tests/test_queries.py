@@ -67,13 +67,41 @@ def test_a_question_no_table_holds_is_not_answered_and_says_why(every_year):
 def test_headline_is_the_sum_of_the_national_release(every_year):
     nat = release_csv("national_year")
     nat = nat[(nat["kind"] == "trafficking") & nat["year"].between(every_year.year_from, every_year.year_to)]
-    head = queries.headline(every_year).set_index("measure")
-    for m in ("cases", "victims", "convictions"):
+    head = queries.headline(every_year)
+    assert head.attrs["view"] == "period"  # Pakistan: the steps are counted in the year they happened
+    head = head.set_index("measure")
+    for m in ("cases", "victims"):
         assert head.loc[m, "value"] == round(nat[m].sum())
     cells = len(nat)
     assert head.loc["cases", "moe"] == pytest.approx(privacy.margin(queries.sigma("national_year", "cases"), cells))
-    rate = nat["convictions"].sum() / nat["trials"].sum() * 100
-    assert head.loc["conviction_rate", "value"] == pytest.approx(round(rate, 1))
+    period = release_csv("national_period")
+    period = period[(period["kind"] == "trafficking") & period["year"].between(every_year.year_from,
+                                                                                every_year.year_to)]
+    assert head.loc["period_convictions", "value"] == round(period["period_convictions"].sum())
+    rate = period["period_convictions"].sum() / period["period_trials"].sum() * 100
+    assert head.loc["period_conviction_rate", "value"] == pytest.approx(round(rate, 1))
+
+
+def test_without_the_period_view_open_cohorts_are_not_compared(options):
+    """A district has no period table: its conviction measures come from cohorts, and open ones are not compared."""
+    f = Filters(*options.default_years, districts=("multan",))
+    assert not queries.period_answerable(f)
+    head = queries.headline(f)
+    assert head.attrs["view"] == "cohort" and set(head["measure"]) == set(head["base"])
+    open_now = not (queries.selection_in_court(f)["complete"] and queries.selection_in_court(f.previous())["complete"])
+    court = head.set_index("base").loc[["convictions", "conviction_rate"]]
+    if open_now:
+        assert (court["note"] == text.STILL_IN_COURT).all() and court["change"].isna().all()
+    assert (head.set_index("base").loc[["cases", "victims"], "note"] == "").all()
+
+
+def test_cohorts_are_complete_only_when_few_cases_await_a_verdict():
+    share = pd.Series([5.0, 15.0, 30.0, None], dtype="Float64")
+    moe = pd.Series([2.0, 8.0, 1.0, 1.0])
+    assert queries.is_complete(share, moe).tolist() == [True, False, False, False]
+    got, margin = queries.in_court(pd.Series([100.0, 10.0]), pd.Series([80.0, 2.0]), pd.Series([5.0, 5.0]),
+                                   pd.Series([5.0, 5.0]))
+    assert got.iloc[0] == 20.0 and margin.iloc[0] > 0 and pd.isna(got.iloc[1])  # a base under 20 has no share
 
 
 def test_released_counts_lie_near_the_truth_within_their_margins(con, every_year):
@@ -100,7 +128,7 @@ def test_every_table_covers_its_full_domain(every_year):
 
 def test_change_is_a_percentage_never_a_difference_of_counts(options):
     f = Filters(*options.default_years)
-    head = queries.headline(f).set_index("measure")
+    head = queries.headline(f).set_index("base")
     cases = head.loc["cases"]
     if not text.is_missing(cases["change"]):
         expected = (cases["value"] - cases["previous"]) / cases["previous"] * 100

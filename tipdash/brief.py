@@ -69,6 +69,7 @@ class BriefData:
     context_rates: pd.DataFrame  # one row: the context area's indicators
     smuggling: object
     status: dict
+    in_court: dict = field(default_factory=lambda: {"share": None, "moe": None, "complete": True})
     generated: dt.date = field(default_factory=dt.date.today)
 
     @property
@@ -80,7 +81,7 @@ class BriefData:
         return self.filters.previous().period
 
     def value(self, measure: str):
-        return self.headline.set_index("measure").loc[measure, "value"]
+        return self.headline.set_index("base").loc[measure, "value"]
 
 
 def other_filters_text(f: Filters, options: FilterOptions) -> str:
@@ -100,7 +101,7 @@ def collect(scope: Scope, f: Filters, options: FilterOptions, generated: dt.date
         districts=queries.district_measures(colour_area),
         by_district=queries.attrition_by_area(cf, "district"),
         context_rates=queries.area_indicators(cf, context.label),
-        smuggling=queries.smuggling_cases(sf), status=queries.data_status(),
+        smuggling=queries.smuggling_cases(sf), status=queries.data_status(), in_court=queries.selection_in_court(sf),
         generated=generated or dt.date.today(),
     )
 
@@ -112,11 +113,19 @@ def _pct(value) -> str:
     return text.percent(value)
 
 
-def dropoff_finding(funnel: pd.DataFrame) -> Finding:
-    """The stage where the largest share of the cases still in the process is lost."""
+def dropoff_finding(funnel: pd.DataFrame, in_court: dict | None = None, period: str = "") -> Finding:
+    """The stage where the largest share of the cases still in the process is lost.
+
+    When the cohort is still in court (``in_court``, from queries.selection_in_court), the stages that wait for a
+    verdict are not read as losses: only the steps up to the charge sheet compete, and the finding says how many
+    charge-sheeted cases still await a verdict."""
     rows = funnel.reset_index(drop=True)
+    open_cohort = in_court is not None and not in_court["complete"]
+    last = len(rows) if not open_cohort else int(rows.index[rows["stage"] == "charge_sheets"][0]) + 1
+    waiting = "" if not open_cohort or text.is_missing(in_court["share"]) else \
+        " " + text.in_court_fact(in_court["share"], period or "the period")
     best = None
-    for i in range(1, len(rows)):
+    for i in range(1, last):
         lost = rows.loc[i, "share_lost"]
         if text.is_missing(lost):
             continue
@@ -132,7 +141,7 @@ def dropoff_finding(funnel: pd.DataFrame) -> Finding:
     return Finding(
         f"Biggest drop-off: from {STEP.get(before['stage'], before['label'])} to {STEP.get(stage, stage)}",
         f"Of {text.count(before['value'])} {noun}, {lost:.0f}% {what} "
-        f"({text.count(rows.loc[best, 'value'])} did).", "dropoff")
+        f"({text.count(rows.loc[best, 'value'])} did).{waiting}", "dropoff")
 
 
 STEP = {"cases": "report", "firs": "FIR", "charge_sheets": "charge sheet", "trials": "verdict",
@@ -180,7 +189,7 @@ def _ordinal(n: int) -> str:
 
 def trend_finding(headline: pd.DataFrame, period: str, previous: str) -> Finding:
     """Cases reported against the previous period of equal length, and the conviction rate's change."""
-    h = headline.set_index("measure")
+    h = headline.set_index("base")
     cases, before, change = h.loc["cases", "value"], h.loc["cases", "previous"], h.loc["cases", "change"]
     if text.is_missing(change):
         title = "No trend can be shown"
@@ -192,20 +201,23 @@ def trend_finding(headline: pd.DataFrame, period: str, previous: str) -> Finding
         title = f"Cases reported {direction}" + ("" if direction == "held steady" else f" by {abs(c):.0f}%")
         detail = f"{text.count(cases)} in {period} against {text.count(before)} in {previous}."
     rate, rate_change = h.loc["conviction_rate", "value"], h.loc["conviction_rate", "change"]
-    if not text.is_missing(rate_change):
+    in_year = " in the year" if h.loc["conviction_rate", "measure"] != "conviction_rate" else ""
+    if h.loc["conviction_rate", "note"]:
+        detail += f" Convictions are not compared: many of these cases are {h.loc['conviction_rate', 'note']}."
+    elif not text.is_missing(rate_change):
         rc = float(rate_change)
         move = "rose" if rc > 0 else "fell" if rc < 0 else "did not change"
-        detail += (f" The conviction rate {move}" + (f" by {abs(rc):.1f} percentage points" if rc else "")
+        detail += (f" The conviction rate{in_year} {move}" + (f" by {abs(rc):.1f} percentage points" if rc else "")
                    + f", to {_pct(rate)}.")
     elif not text.is_missing(rate):
-        detail += f" Conviction rate {_pct(rate)} (no comparable rate for {previous})."
+        detail += f" Conviction rate{in_year} {_pct(rate)} (no comparable rate for {previous})."
     return Finding(title, detail, "trend")
 
 
 def findings(data: BriefData) -> list[Finding]:
     """Three plain-language findings: the biggest drop-off, the weakest district by rate, the trend."""
     return [
-        dropoff_finding(data.funnel),
+        dropoff_finding(data.funnel, data.in_court, data.period),
         district_finding(data.by_district, data.context_rates, data.scope, data.context),
         trend_finding(data.headline, data.period, data.previous_period),
     ]
@@ -365,6 +377,7 @@ h2 { font-size: 10.5pt; margin: 0 0 1.5mm; color: #0B3A5C; text-transform: upper
 .tile { border: 1px solid #c9d3dc; border-top: 3pt solid #0B5A8C; padding: 1.5mm 2mm; }
 .tile .v { font-size: 17pt; font-weight: 700; line-height: 1.1; }
 .tile .v.na { font-size: 12pt; line-height: 1.15; padding: 1mm 0 1.2mm; }
+.tile .m { font-size: 8pt; color: #555; }
 .tile .l { font-size: 8pt; color: #333; font-weight: 600; }
 .tile .c { font-size: 7.6pt; color: #555; margin-top: .6mm; }
 .row { display: grid; grid-template-columns: 84mm 1fr; gap: 5mm; margin-bottom: 3.5mm; }
@@ -397,6 +410,12 @@ def tile_value(row: pd.Series) -> str:
     return text.percent(row["value"]) if row["change_unit"] == "pp" else text.count(row["value"])
 
 
+def tile_margin(row: pd.Series) -> str:
+    """'± 14' (or '± 3.1 pp') under a headline value, as the pages' tiles show it; '' when the value is not shown."""
+    value = tile_value(row)
+    return text.with_margin(value, row["moe"], " pp" if row["change_unit"] == "pp" else "")[len(value):].strip()
+
+
 def _tiles(data: BriefData) -> str:
     out = []
     for _, row in data.headline.iterrows():
@@ -405,13 +424,13 @@ def _tiles(data: BriefData) -> str:
         out.append(
             f'<div class="tile" data-measure="{row["measure"]}" data-value="{raw_attr}">'
             f'<div class="v{" na" if text.is_missing(raw) and row["change_unit"] == "pp" else ""}">'
-            f'{html.escape(tile_value(row))}</div>'
+            f'{html.escape(tile_value(row))}</div><div class="m">{html.escape(tile_margin(row))}</div>'
             f'<div class="l">{html.escape(text.short(row["measure"]))}</div>'
             f'<div class="c">{html.escape(text.headline_change(row, data.previous_period))}</div></div>')
     return '<section class="tiles">' + "".join(out) + "</section>"
 
 
-def funnel_html(funnel: pd.DataFrame) -> str:
+def funnel_html(funnel: pd.DataFrame, complete: bool = True) -> str:
     values = [None if text.is_missing(v) else float(v) for v in funnel["value"]]
     top = max([v for v in values if v] + [1.0])
     rows = []
@@ -421,8 +440,7 @@ def funnel_html(funnel: pd.DataFrame) -> str:
             bar = f'<div class="bar sup" style="width:{100 * privacy.SHOW_BELOW / top:.1f}%"></div>'
         else:
             bar = f'<div class="bar" style="width:{100 * v / top:.1f}%;background:{colour}"></div>'
-        lost = "" if row["stage"] == "cases" else (
-            "" if text.is_missing(row["share_lost"]) else f"−{float(row['share_lost']):.0f}% lost")
+        lost = html.escape(text.stage_loss(row["stage"], row["share_lost"], complete))
         raw_attr = "" if v is None else f"{v:g}"
         rows.append(f'<tr data-stage="{row["stage"]}" data-value="{raw_attr}"><td class="lab">'
                     f'{html.escape(str(row["label"]))}</td><td>{bar}</td><td class="num">'
@@ -446,7 +464,9 @@ def render(data: BriefData, map_part: tuple[str, list[float]] = ("", [])) -> str
     zeros = bool((data.districts["cases"].fillna(1) == 0).any())
     map_block = (svg + map_legend(breaks, data.scope, zeros)) if svg else \
         '<p class="note">Boundary files are not installed, so no map can be drawn.</p>'
-    funnel_lead = text.funnel_lead(data.funnel)
+    funnel_lead = text.funnel_lead(data.funnel, complete=data.in_court["complete"])
+    funnel_block = funnel_html(data.funnel, data.in_court["complete"])
+    period_note = f" {text.PERIOD_TILES}" if data.headline.attrs.get("view") == "period" else ""
     items = "".join(f"<li><b>{i}. {esc(fd.title)}</b>{esc(fd.detail)}</li>"
                     for i, fd in enumerate(findings(data), start=1))
     smuggling = (f"Smuggling of migrants is included ({text.count(data.smuggling)} cases)."
@@ -471,15 +491,15 @@ def render(data: BriefData, map_part: tuple[str, list[float]] = ("", [])) -> str
 {_tiles(data)}
 <section class="row">
 <div><h2>Cases reported by district, {esc(data.period)}</h2>{map_block}</div>
-<div><h2>From report to conviction</h2><p style="margin:0 0 1.5mm">{esc(funnel_lead)}</p>{funnel_html(data.funnel)}
+<div><h2>From report to conviction</h2><p style="margin:0 0 1.5mm">{esc(funnel_lead)}</p>{funnel_block}
 <p class="note">{esc(text.COHORT_NOTE)} {esc(smuggling)}</p></div>
 </section>
 <h2>Three findings from the data</h2>
 <ol class="findings">{items}</ol>
 <footer>
-<p><b>How to read the numbers.</b> {esc(text.SUPPRESSION_NOTE)} Rates and changes are computed from the published
-numbers; “not available” means a number they need is too small. Reported cases are not prevalence: more cases can
-mean better reporting.</p>
+<p><b>How to read the numbers.</b> {esc(text.SUPPRESSION_NOTE)}{esc(period_note)} Rates and changes are computed
+from the published numbers; “not available” means a number they need is too small. Reported cases are not
+prevalence: more cases can mean better reporting.</p>
 <p><b>Sources.</b></p><ul>{sources}</ul>
 <p><b>Data version.</b> Release {esc(version)}, ETL run {esc(str(s.get("run_id") or "unknown"))}, data to
 {esc(as_of)}.{" Synthetic demo data." if is_demo else ""}</p>

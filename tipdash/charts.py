@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
+from tipcore import catalogue
 from tipdash import privacy, text
 from tipdash.privacy import MOE_SUFFIX
 
@@ -42,6 +43,7 @@ MEASURE_COLOURS = {
     "cases": CATEGORICAL[0], "victims": CATEGORICAL[4], "firs": CATEGORICAL[1], "charge_sheets": CATEGORICAL[2],
     "trials": CATEGORICAL[3], "convictions": CATEGORICAL[5],
 }
+MEASURE_COLOURS |= {f"period_{k}": MEASURE_COLOURS[k] for k in ("firs", "charge_sheets", "trials", "convictions")}
 
 
 def _template() -> go.layout.Template:
@@ -190,7 +192,8 @@ def _top(*series: Sequence) -> float:
 # Time series -------------------------------------------------------------------------------------------------
 
 
-def trend_lines(df: pd.DataFrame, measures: Sequence[str], grain: str, period: str) -> go.Figure:
+def trend_lines(df: pd.DataFrame, measures: Sequence[str], grain: str, period: str, title: str | None = None) \
+        -> go.Figure:
     """Released counts over time with their margins, one line per measure; small ones are hollow markers at "<10"."""
     fig = go.Figure()
     x = df["period"]
@@ -205,7 +208,7 @@ def trend_lines(df: pd.DataFrame, measures: Sequence[str], grain: str, period: s
         bars, plus_minus = _margins(df, key, shown)
         labels = [f"{c}{pm}" for c, pm in zip(count_labels(df[key]), plus_minus, strict=True)]
         fig.add_scatter(
-            x=x, y=shown, name=text.title(key), mode="lines+markers", line=dict(color=colour, width=2.5),
+            x=x, y=shown, name=text.short(key), mode="lines+markers", line=dict(color=colour, width=2.5),
             marker=dict(size=6 if grain == "month" else 8), customdata=list(zip(x_hover, labels, strict=True)),
             hovertemplate=f"%{{customdata[0]}}: %{{customdata[1]}} {text.label(key)}<extra></extra>",
             connectgaps=False, error_y=bars if grain == "year" else None,  # monthly bars would smear the line
@@ -218,10 +221,10 @@ def trend_lines(df: pd.DataFrame, measures: Sequence[str], grain: str, period: s
                 hovertemplate=f"%{{customdata}}: {text.label(key)} {SUPPRESSED_HOVER}<extra></extra>",
             )
     unit = "per year" if grain == "year" else "per month"
-    title = f"Cases over time, {unit}, {period}"
-    base_layout(fig, title, title_chars=58)
+    base_layout(fig, title or f"Cases over time, {unit}, {period}", title_chars=58)
     fig.update_yaxes(title_text="Number of cases", **_count_axis(top))
-    fig.update_xaxes(title_text="Year reported" if grain == "year" else "Month reported",
+    happened = all(k in catalogue.PERIOD for k in measures if k in df)  # period measures: the year it happened
+    fig.update_xaxes(title_text=("Year" if happened else "Year reported") if grain == "year" else "Month reported",
                      dtick="M12" if grain == "year" else None, tickformat="%Y" if grain == "year" else "%b %Y")
     return fig
 
@@ -238,7 +241,8 @@ def ranked_bars(df: pd.DataFrame, value: str, label: str, title: str, value_name
         values = [None if _missing(v) else float(v) for v in df[value]]
         texts = [text.percent(v, missing="not available") for v in df[value]]
         stubs = [None] * len(df)
-        bars, hovers = None, texts
+        bars, plus_minus = _margins(df, value, values)
+        hovers = [f"{t}{pm.replace(')', ' points)')}" for t, pm in zip(texts, plus_minus, strict=True)]
     else:
         values, stubs = _split(df[value])
         texts = count_labels(df[value])
@@ -271,6 +275,47 @@ def ranked_bars(df: pd.DataFrame, value: str, label: str, title: str, value_name
         fig.update_xaxes(tickformat=".0f", rangemode="tozero", range=[0, 118], title_text=value_name)
     else:
         fig.update_xaxes(title_text=value_name, **_count_axis(_top(values, stubs), headroom=1.22))
+    return fig
+
+
+def rate_over_time(df: pd.DataFrame, rate: str, title: str, complete: Sequence[bool] | None = None,
+                   height: int = 380) -> go.Figure:
+    """A rate by year with its 95% margin as error bars. Years whose cohort is not complete (``complete`` False)
+    are drawn apart, hollow and grey under a "still in court" label, and not joined to the complete ones."""
+    x = df["period"]
+    values = [None if _missing(v) else float(v) for v in df[rate]]
+    bars, plus_minus = _margins(df, rate, values)
+    done = [True] * len(df) if complete is None else [bool(c) for c in complete]
+    labels = [f"{text.percent(v, 'not available')}{pm.replace(')', ' points)')}"
+              for v, pm in zip(df[rate], plus_minus, strict=True)]
+    fig = go.Figure()
+    for finished in (True, False):
+        keep = [d == finished for d in done]
+        if not any(keep):
+            continue
+        fig.add_scatter(
+            x=[v for v, k in zip(x, keep, strict=True) if k],
+            y=[v for v, k in zip(values, keep, strict=True) if k],
+            name=text.short(rate) if finished else f"{text.short(rate)}, {text.STILL_IN_COURT}",
+            mode="lines+markers" if finished else "markers",
+            line=dict(color=CATEGORICAL[0], width=2.5),
+            marker=dict(size=9, color=CATEGORICAL[0] if finished else "white",
+                        line=dict(color=CATEGORICAL[0] if finished else SUPPRESSED_COLOUR, width=2)),
+            error_y=None if bars is None else dict(bars, array=[a for a, k in zip(bars["array"], keep, strict=True)
+                                                                 if k], color=None if finished else
+                                                   SUPPRESSED_COLOUR),
+            customdata=[lab for lab, k in zip(labels, keep, strict=True) if k], connectgaps=False,
+            hovertemplate="%{x|%Y}: %{customdata}" + ("" if finished else f" ({text.STILL_IN_COURT})")
+                          + "<extra></extra>",
+        )
+    pending = [v for v, d in zip(x, done, strict=True) if not d]
+    for i, year in enumerate(pending):  # one band per year: a complete year between two open ones stays clear
+        fig.add_vrect(x0=year - pd.Timedelta(days=182), x1=year + pd.Timedelta(days=182), fillcolor=SUPPRESSED_COLOUR,
+                      opacity=0.18, line_width=0, annotation_text=text.STILL_IN_COURT if i == len(pending) - 1 else "",
+                      annotation_position="top right")
+    base_layout(fig, title, height=height, title_chars=58)
+    fig.update_yaxes(title_text="%", range=[0, 105], tickformat=".0f")
+    fig.update_xaxes(dtick="M12", tickformat="%Y")
     return fig
 
 
@@ -343,7 +388,7 @@ def victim_profile(df: pd.DataFrame, title: str, height: int = 360) -> go.Figure
 # The conviction gap -------------------------------------------------------------------------------------------
 
 
-def funnel(df: pd.DataFrame, period: str, height: int = 360) -> go.Figure:
+def funnel(df: pd.DataFrame, period: str, height: int = 360, complete: bool = True) -> go.Figure:
     """Reported -> convicted as left-aligned bars: the protected count at each stage and the share lost there."""
     values = [THRESHOLD if _missing(v) else float(v) for v in df["value"]]
     counts = count_labels(df["value"])
@@ -351,9 +396,8 @@ def funnel(df: pd.DataFrame, period: str, height: int = 360) -> go.Figure:
                                 [None if _missing(v) else v for v in df["value"]])
     labels = []
     for i, row in enumerate(df.itertuples()):
-        lost = "" if i == 0 else (f"  ({text.percent(row.share_lost, 'n/a')} lost)" if not _missing(row.share_lost)
-                                  else "  (share lost not available)")
-        labels.append(counts[i] + lost)
+        lost = text.stage_loss(row.stage, row.share_lost, complete)
+        labels.append(counts[i] + (f"  ({lost})" if lost else ""))
     hover = []
     for i, row in enumerate(df.itertuples()):
         if i == 0:

@@ -261,6 +261,11 @@ def _write_url(f: Filters, options: FilterOptions) -> None:
 # Page-level choices (a measure, a district) that also belong in the URL -------------------------------------
 
 
+def choose_years(year_from: int, year_to: int) -> None:
+    """Button callback: set the years filter (runs before the rerun, so before the slider is drawn again)."""
+    st.session_state[KEYS["years"]] = (year_from, year_to)
+
+
 def page_choice(key: str, allowed: list, default, url_key: str | None = None,
                 parse: Callable[[str], object] = str):
     """Seed a page widget's session value from the URL (whitelisted) the first time it is drawn.

@@ -240,6 +240,7 @@ RATES: dict[str, tuple[str, str]] = {  # rate -> (numerator, denominator), all i
     "fir_rate": ("firs", "cases"),
     "charge_sheet_rate": ("charge_sheets", "firs"),
     "referral_rate": ("victims_referred", "victims"),
+    "period_conviction_rate": ("period_convictions", "period_trials"),
 }
 
 
@@ -384,29 +385,44 @@ def release_table(name: str, f: Filters) -> pd.DataFrame:
 HEADLINE = ["cases", "victims", "firs", "charge_sheets", "convictions"]
 
 
+# Where the period tables hold a question, the headline counts steps in the year they happened (the period view):
+# comparing cohorts that are still in court would read unfinished trials as failures (issue #12).
+PERIOD_OF = {"firs": "period_firs", "charge_sheets": "period_charge_sheets", "trials": "period_trials",
+             "convictions": "period_convictions", "conviction_rate": "period_conviction_rate"}
+COURT_MEASURES = {"convictions", "conviction_rate"}  # cohort measures that wait for verdicts
+
+
 @cached
 def headline(f: Filters) -> pd.DataFrame:
     """Headline measures for the period and the previous period of equal length, with the change.
 
-    Counts change in per cent and the conviction rate in percentage points.
+    Counts change in per cent and the conviction rate in percentage points. Without the period view (a district or
+    offence filter), conviction measures of cohorts still in court are not compared (``note``).
     """
     prev = f.previous()
-    keys = HEADLINE + ["trials"]
+    period = period_answerable(f)
+    key_of = PERIOD_OF if period else {}
+    keys = [key_of.get(k, k) for k in HEADLINE + ["trials"]]
     current = add_rates(released(f, keys))
     previous = add_rates(released(f, keys, years=(prev.year_from, prev.year_to)))
+    open_cohorts = not period and not (selection_in_court(f)["complete"] and selection_in_court(prev)["complete"])
     out = []
-    for key in HEADLINE + ["conviction_rate"]:
+    for base in HEADLINE + ["conviction_rate"]:
+        key = key_of.get(base, base)
         is_rate = key in RATES
         value, before = current[key], previous[key]
         change = (value.astype("Float64") - before.astype("Float64")).round(1) if is_rate \
             else change_percent(value, before)
+        note = text.STILL_IN_COURT if open_cohorts and base in COURT_MEASURES else ""
         shown_value = value if is_rate else privacy.shown(value)
         shown_prev = before if is_rate else privacy.shown(before)
-        out.append({"measure": key, "label": text.title(key), "value": shown_value.iloc[0],
-                    "moe": current[key + MOE].iloc[0], "previous": shown_prev.iloc[0], "change": change.iloc[0],
-                    "change_unit": "pp" if is_rate else "percent"})
+        out.append({"measure": key, "base": base, "label": text.title(key), "value": shown_value.iloc[0],
+                    "moe": current[key + MOE].iloc[0], "previous": shown_prev.iloc[0],
+                    "change": pd.NA if note else change.iloc[0], "change_unit": "pp" if is_rate else "percent",
+                    "note": note})
     df = pd.DataFrame(out)
     df.attrs["unanswered"] = current.attrs["unanswered"]
+    df.attrs["view"] = "period" if period else "cohort"
     return df
 
 
@@ -544,7 +560,7 @@ def district_comparison(f: Filters, district_id: str, options: FilterOptions) ->
 
 def rates_by_area(comparison: pd.DataFrame) -> pd.DataFrame:
     """The comparison turned for a grouped chart: one row per rate, one column per area."""
-    rates = list(RATES)
+    rates = [r for r in RATES if r in comparison]  # the period view's rate is not released per district
     long = comparison.melt(id_vars="area", value_vars=rates, var_name="rate", value_name="value")
     wide = long.pivot(index="rate", columns="area", values="value").reindex(rates).reset_index()
     wide["rate"] = wide["rate"].map(text.short)
@@ -585,6 +601,99 @@ def funnel(f: Filters) -> pd.DataFrame:
     df["share_of_reported"] = privacy.rate(raw, pd.Series([raw.iloc[0]] * len(df), dtype="Float64"))
     df.attrs["unanswered"] = row.attrs["unanswered"]
     return df
+
+
+# The two views of time (issue #12) -----------------------------------------------------------------------------
+
+PERIOD_STAGES = list(catalogue.PERIOD)
+# A cohort (the cases reported in a year) is complete enough to read its convictions when fewer than this share of
+# its charge-sheeted cases await a verdict, margin included. Trials in Pakistan take years (docs: median months
+# from FIR to verdict), so the latest cohorts are never complete.
+COMPLETE_BELOW = 20.0
+
+
+def period_answerable(f: Filters) -> bool:
+    """Whether the period tables (national and provincial, no breakdown by offence or district) hold ``f``."""
+    return all(answerable(f, m).ok for m in PERIOD_STAGES)
+
+
+@cached
+def period_by_year(f: Filters) -> pd.DataFrame:
+    """FIRs, charge sheets, concluded trials and convictions by the year they happened, with the conviction rate of
+    the year (convictions ÷ trials concluded in the year) and margins."""
+    df = add_rates(released(f, PERIOD_STAGES, by=("year",)))
+    df["period"] = pd.to_datetime(df["year"].astype(int).astype(str) + "-01-01")
+    return shown(df.sort_values("year"), PERIOD_STAGES).reset_index(drop=True)
+
+
+@cached
+def period_totals(f: Filters) -> pd.Series:
+    """The period measures summed over ``f``'s years (one row), with the conviction rate and margins."""
+    return shown(add_rates(released(f, PERIOD_STAGES)), PERIOD_STAGES).iloc[0]
+
+
+@cached
+def period_by_province(f: Filters) -> pd.DataFrame:
+    df = add_rates(released(f, PERIOD_STAGES, by=("province",)))
+    df = df[df["province"] != catalogue.NO_PROVINCE] if not f.provinces else df[df["province"].isin(f.provinces)]
+    return shown(df, PERIOD_STAGES).sort_values(["period_conviction_rate", "province"], ascending=[False, True],
+                                                 na_position="last").reset_index(drop=True)
+
+
+def in_court(charge_sheets: pd.Series, trials: pd.Series, cs_moe: pd.Series, trials_moe: pd.Series) \
+        -> tuple[pd.Series, pd.Series]:
+    """Share (%) of charge-sheeted cases with no verdict yet, and its 95% margin; NA below the minimum base.
+
+    Unlike a rate, a small numerator is shown: "fewer than 10 still in court" is what makes a cohort complete."""
+    cs = pd.to_numeric(charge_sheets, errors="coerce").astype("Float64")
+    tr = pd.to_numeric(trials, errors="coerce").astype("Float64")
+    base = cs.where(cs >= privacy.RATE_MIN_BASE)
+    share = ((cs - tr).clip(lower=0) / base * 100).clip(0, 100).round(1)
+    waiting_moe = (pd.to_numeric(cs_moe, errors="coerce") ** 2 + pd.to_numeric(trials_moe, errors="coerce") ** 2) \
+        ** 0.5
+    moe = privacy.rate_margin(cs - tr, cs, waiting_moe, cs_moe)
+    return share, moe
+
+
+def is_complete(share: pd.Series, moe: pd.Series) -> pd.Series:
+    """A cohort is complete when its share still in court is below COMPLETE_BELOW even at the top of its margin."""
+    top = pd.to_numeric(share, errors="coerce").astype("Float64") + pd.to_numeric(moe, errors="coerce").fillna(0)
+    return (top < COMPLETE_BELOW).fillna(False).astype(bool)
+
+
+@cached
+def cohort_progress(f: Filters) -> pd.DataFrame:
+    """Per report year: what became of the cases reported, how many are still in court, and whether the cohort is
+    complete enough to read its conviction rate (convictions ÷ concluded trials, with margin)."""
+    counts = ["cases", "charge_sheets", "trials", "convictions"]
+    df = add_rates(released(f, counts, by=("year",)))
+    df["share_in_court"], df["share_in_court_moe"] = in_court(df["charge_sheets"], df["trials"],
+                                                              df["charge_sheets_moe"], df["trials_moe"])
+    df["complete"] = is_complete(df["share_in_court"], df["share_in_court_moe"])
+    df["period"] = pd.to_datetime(df["year"].astype(int).astype(str) + "-01-01")
+    return shown(df.sort_values("year"), counts).reset_index(drop=True)
+
+
+@cached
+def selection_in_court(f: Filters) -> dict:
+    """The share still in court of all the cases reported in ``f``'s years, and whether the selection is complete."""
+    row = released(f, ["charge_sheets", "trials"])
+    share, moe = in_court(row["charge_sheets"], row["trials"], row["charge_sheets_moe"], row["trials_moe"])
+    return {"share": share.iloc[0], "moe": moe.iloc[0], "complete": bool(is_complete(share, moe).iloc[0])}
+
+
+@cached
+def complete_years(f: Filters) -> tuple[int, int] | None:
+    """The latest run of report years (up to the length of ``f``'s period) whose cohorts are all complete."""
+    progress = cohort_progress(replace(f, year_from=filter_options().year_min))
+    done = progress.loc[progress["complete"] & (progress["year"] <= f.year_to), "year"].astype(int).tolist()
+    if not done:
+        return None
+    last = done[-1]
+    first = last
+    while first - 1 in done and last - first + 1 < f.year_to - f.year_from + 1:
+        first -= 1
+    return first, last
 
 
 AREA_LEVELS = {"province": "province", "district": "district_id"}

@@ -134,6 +134,7 @@ def css(theme: Theme) -> str:
   padding: 22px 28px 26px; }}
 .pr-tile .v {{ font-size: 124px; font-weight: 800; line-height: 1.0; color: {t.fg}; }}
 .pr-tile .v.na {{ font-size: 72px; line-height: 1.72; }}
+.pr-tile .m {{ font-size: 36px; color: {t.muted}; min-height: 40px; }}
 .pr-tile .l {{ font-size: 42px; font-weight: 700; color: {t.fg}; margin-top: 10px; line-height: 1.2; }}
 .pr-tile .c {{ font-size: 31px; color: {t.muted}; margin-top: 6px; line-height: 1.25; }}
 .pr-note {{ font-size: 24px; color: {t.muted}; margin-top: 14px; line-height: 1.3; }}
@@ -187,6 +188,7 @@ def tiles(headline: pd.DataFrame, previous: str) -> str:
         value = brief.tile_value(row)
         cls = "v na" if value == text.NOT_AVAILABLE else "v"
         out.append(f'<div class="pr-tile" data-measure="{esc(row["measure"])}"><div class="{cls}">{esc(value)}</div>'
+                   f'<div class="m">{esc(brief.tile_margin(row))}</div>'
                    f'<div class="l">{esc(text.short(row["measure"]))}</div>'
                    f'<div class="c">{esc(text.headline_change(row, previous))}</div></div>')
     return '<div class="pr-slide pr-tiles">' + "".join(out) + "</div>"
@@ -384,8 +386,9 @@ def hotspot_map(df: pd.DataFrame, districts_geo: Mapping | None, provinces_geo: 
     return fig
 
 
-def funnel_figure(df: pd.DataFrame, period: str, area: str, theme: Theme, is_demo: bool = False) -> go.Figure:
-    fig = charts.funnel(df, period)
+def funnel_figure(df: pd.DataFrame, period: str, area: str, theme: Theme, is_demo: bool = False,
+                  complete: bool = True) -> go.Figure:
+    fig = charts.funnel(df, period, complete=complete)
     fig.update_layout(title_text=charts.wrap_title(f"From report to conviction: cases reported in {area}, {period}",
                                                    TITLE_CHARS))
     projector(fig, theme, is_demo=is_demo)
@@ -393,9 +396,9 @@ def funnel_figure(df: pd.DataFrame, period: str, area: str, theme: Theme, is_dem
     # Shorter labels than the dashboard's (the count, and the share lost when it can be computed): they must fit
     # beside the bars in 30 px type.
     labels = []
-    for i, row in enumerate(df.itertuples()):
-        lost = "" if i == 0 or text.is_missing(row.share_lost) else f"  (−{float(row.share_lost):.0f}% lost)"
-        labels.append(text.count(row.value) + lost)
+    for row in df.itertuples():
+        lost = text.stage_loss(row.stage, row.share_lost, complete)
+        labels.append(text.count(row.value) + (f"  ({lost})" if lost else ""))
     bar.text = labels
     top = max([float(v) for v in df["value"] if not text.is_missing(v)] + [float(privacy.SHOW_BELOW)])
     fig.update_xaxes(range=[0, top * 1.75])

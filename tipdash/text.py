@@ -42,6 +42,29 @@ COHORT_NOTE = (
     "Stages are counted for the cases reported in the period, whenever the later stage happened: a case reported "
     "in 2021 and convicted in 2023 counts as a 2021 conviction."
 )
+PERIOD_NOTE = (
+    "Counted in the year each step happened, whichever year the case was reported: a case reported in 2021 and "
+    "convicted in 2023 is a 2023 conviction. This is how governments and the US TIP Report count."
+)
+PERIOD_TILES = ("FIRs, charge sheets and convictions in the tiles are counted in the year they happened, as the TIP "
+                "Report counts them; the funnel follows the cases reported in the period.")
+# The two views of time (issue #12): their names in controls, and what each answers.
+VIEWS = {
+    "period": "What happened each year",
+    "cohort": "What became of the cases reported",
+}
+STILL_IN_COURT = "still in court"
+
+
+def in_court_fact(share, period: str) -> str:
+    """'43.0% of the charge-sheeted cases reported in 2023–2025 still await a verdict.' (one wording)."""
+    return f"{percent(share)} of the charge-sheeted cases reported in {period} still await a verdict."
+
+
+def in_court_note(share, period: str) -> str:
+    """The fact, and how to read it, where the dashboard offers the other views."""
+    return (in_court_fact(share, period)[:-1] + ", so their convictions are not yet known: this is not a conviction "
+            f"rate. Compare cohorts that are complete, or see “{VIEWS['period']}”.")
 
 
 @dataclass(frozen=True)
@@ -75,6 +98,19 @@ _MEASURES = [
             "Concluded trials that ended because the parties compromised or the victim withdrew."),
     Measure("victims_referred", "victims referred to services",
             "Victims referred to shelter, medical, legal or rehabilitation services."),
+    Measure("period_firs", "FIRs registered in the year",
+            "First Information Reports registered in the year, whichever year the complaint was reported."),
+    Measure("period_charge_sheets", "charge sheets submitted in the year",
+            "Charge sheets (challans) submitted to court in the year, whichever year the case was reported."),
+    Measure("period_trials", "trials concluded in the year",
+            "Trials that ended with a verdict in the year (conviction, acquittal, or compromise/victim withdrew)."),
+    Measure("period_convictions", "convictions in the year",
+            "Cases in which at least one accused was convicted in the year, whichever year the case was reported."),
+    Measure("period_conviction_rate", "conviction rate in the year (convictions ÷ trials concluded in the year)",
+            "Convictions in the year as a share of the trials concluded in the year, in per cent.", "percent"),
+    Measure("share_in_court", "share still in court (charge-sheeted cases awaiting a verdict)",
+            "Of the cases reported in the period that were charge-sheeted, the share with no verdict yet, in per "
+            "cent. Their convictions are not yet known.", "percent"),
     Measure("conviction_rate", "conviction rate (convictions ÷ concluded trials)",
             "Convictions as a share of concluded trials, in per cent.", "percent"),
     Measure("fir_rate", "share of complaints registered as FIRs (FIRs ÷ cases reported)",
@@ -112,7 +148,9 @@ SHORT = {
     "attrition": "Attrition", "cases_per_100k": "Cases per 100,000 a year", "victims_per_100k":
     "Victims per 100,000 a year", "change": "Change vs previous period", "months_to_verdict": "Months to verdict",
     "victims_referred": "Victims referred", "acquittals": "Acquittals", "compromises": "Compromise/withdrawn",
-    "investigations": "Investigations completed",
+    "investigations": "Investigations completed", "period_firs": "FIRs registered", "period_charge_sheets":
+    "Charge sheets submitted", "period_trials": "Trials concluded", "period_convictions": "Convictions",
+    "period_conviction_rate": "Conviction rate", "share_in_court": "Still in court",
 }
 
 
@@ -205,13 +243,39 @@ def count_words(value) -> str:
     return f"fewer than {privacy.SHOW_BELOW}" if is_missing(value) else count(value)
 
 
-def funnel_lead(funnel: pd.DataFrame, period: str | None = None) -> str:
-    """'Of 30 cases reported in 2023–2025, fewer than 10 ended in conviction.' from queries.funnel's stages."""
+def funnel_lead(funnel: pd.DataFrame, period: str | None = None, complete: bool = True) -> str:
+    """'Of 30 cases reported in 2023–2025, fewer than 10 ended in conviction.' from queries.funnel's stages; for
+    cohorts still in court, 'have ended in conviction so far' and no share (it is not a conviction rate)."""
     reported, convicted = funnel["value"].iloc[0], funnel["value"].iloc[-1]
     share = funnel["share_of_reported"].iloc[-1]
     when = f" in {period}" if period else ""
+    if not complete:
+        return f"Of {count_words(reported)} cases reported{when}, {count_words(convicted)} have ended in conviction " \
+               "so far."
     return (f"Of {count_words(reported)} cases reported{when}, {count_words(convicted)} ended in conviction"
             + ("." if is_missing(share) else f" ({percent(share)})."))
+
+
+def stage_loss(stage: str, share_lost, complete: bool = True) -> str:
+    """What the funnel says beside a stage (one wording for page, slide and brief): '39% lost'; at conviction,
+    '17% not convicted' (acquittals and compromises, not losses); for a cohort still in court, no loss at the
+    verdict stages."""
+    if stage == "cases":
+        return ""
+    if not complete and stage in ("trials", "convictions"):
+        return STILL_IN_COURT
+    if is_missing(share_lost):
+        return ""
+    return f"{float(share_lost):.0f}% " + ("not convicted" if stage == "convictions" else "lost")
+
+
+def period_lead(row: pd.Series, period: str) -> str:
+    """'In 2023–2025, 540 FIRs were registered, ... and 70 trials ended in conviction (35% of trials concluded).'"""
+    rate = row.get("period_conviction_rate")
+    return (f"In {period}, {count_words(row['period_firs'])} FIRs were registered, "
+            f"{count_words(row['period_charge_sheets'])} charge sheets submitted and "
+            f"{count_words(row['period_trials'])} trials concluded; {count_words(row['period_convictions'])} ended "
+            "in conviction" + ("." if is_missing(rate) else f" ({percent(rate)} of the trials concluded)."))
 
 
 def with_margin(shown: str, moe, unit: str = "") -> str:
@@ -250,6 +314,8 @@ def change_points(value, missing: str = NOT_AVAILABLE, minus: str = "−") -> st
 
 def headline_change(row: pd.Series, previous: str) -> str:
     """'▲ +12.5% vs 2020–2022' for a row of queries.headline (percentage points for a rate)."""
+    if row.get("note"):
+        return f"not compared with {previous}: {row['note']}"
     if row["change_unit"] == "pp":
         change = change_points(row["change"], missing="")
     else:

@@ -23,7 +23,7 @@ import streamlit as st
 
 from tipcore import config
 from tipcore.geo import ATTRIBUTIONS
-from tipdash import boundaries, charts, citation, db, downloads, queries, text
+from tipdash import boundaries, charts, citation, db, downloads, privacy, queries, text
 from tipdash.filters import FilterOptions, Filters
 
 # Release guard ----------------------------------------------------------------------------------------------
@@ -266,12 +266,19 @@ FORMATTERS: dict[str, Callable] = {
 def format_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
     """Strings as people read them: "<10" for small counts, "not available" for missing rates.
 
-    ``columns`` maps a column to (kind, header); kinds are the keys of FORMATTERS.
+    ``columns`` maps a column to (kind, header); kinds are the keys of FORMATTERS, or "count±" and "percent±" for
+    the value with its 95% margin (from the column ``<col>_moe``).
     """
     out = pd.DataFrame(index=df.index)
     for col, (kind, header) in columns.items():
-        if col in df:
-            out[header] = [FORMATTERS[kind](v) for v in df[col]]
+        if col not in df:
+            continue
+        base, with_moe, _ = kind.partition("±")  # "count±" / "percent±": the value with its 95% margin
+        values = [FORMATTERS[base](v) for v in df[col]]
+        if with_moe and col + privacy.MOE_SUFFIX in df:
+            unit = " pp" if base == "percent" else ""
+            values = [text.with_margin(v, m, unit) for v, m in zip(values, df[col + privacy.MOE_SUFFIX], strict=True)]
+        out[header] = values
     return out.reset_index(drop=True)
 
 
