@@ -103,3 +103,21 @@ def test_the_rate_margin_by_the_delta_method():
     assert per_mille.tolist() == [round(math.sqrt(4**2 + 3**2) / 60 * 1000, 1)]
     clipped_low = privacy.rate_margin(pd.Series([-10.0]), pd.Series([50.0]), pd.Series([4.0]), pd.Series([6.0]))
     assert clipped_low.tolist() == [round(4 / 50 * 100, 1)]
+
+
+def test_values_that_are_not_numbers_are_missing_not_errors():
+    text, nums = pd.Series(["n/a", "30"]), pd.Series([40.0, 60.0])
+    assert privacy.rate(text, nums).tolist() == [pd.NA, 50.0]
+    assert privacy.rate(nums, text).tolist() == [pd.NA, 200.0 / 2]
+    moe = pd.Series([4.0, 4.0])
+    assert privacy.rate_margin(text, nums, moe, moe).isna().tolist() == [True, False]
+    assert privacy.rate_margin(nums, text, moe, moe).isna().tolist() == [True, False]
+    assert privacy.rate_margin(nums, nums, text, moe).isna().tolist() == [True, False]
+    assert privacy.rate_margin(nums, nums, moe, text).isna().tolist() == [True, False]
+
+
+def test_small_rates_are_not_rounded_up_and_a_base_of_exactly_twenty_counts():
+    assert privacy.rate(pd.Series([10.0]), pd.Series([2000.0])).tolist() == [0.5]
+    assert privacy.rate_margin(pd.Series([10.0]), pd.Series([20.0]), pd.Series([4.0]), pd.Series([0.0])).tolist() \
+        == [20.0]
+    assert privacy.format_count(25.0) == "25" and privacy.format_count(np.float64(1234.0)) == "1,234"

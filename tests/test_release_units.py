@@ -812,6 +812,9 @@ def test_a_rank_is_a_range_unless_the_margins_separate_it():
     assert queries.rank_labels(values, pd.Series([2.0, 2.9, 1.0, 0.0])).tolist() == ["2", "3", "", "1"]
     assert queries.rank_labels(values, pd.Series([np.nan] * 4)).tolist() == ["2", "3", "", "1"]  # no margin: exact
     assert queries.rank_labels(pd.Series([7.0, 7.0]), pd.Series([0.0, 0.0])).tolist() == ["1–2", "1–2"]  # a tie
+    # No margin means none: close values keep their order.
+    assert queries.rank_labels(pd.Series([10.0, 11.5]), pd.Series([np.nan, np.nan])).tolist() == ["2", "1"]
+    assert queries.rank_labels(pd.Series(["n/a", 3.0]), pd.Series([1.0, "n/a"])).tolist() == ["", "1"]
     shifted = pd.Series([1.0, 2.0], index=[5, 9])
     assert queries.rank_labels(shifted, pd.Series([0.0, 0.0], index=[5, 9])).to_dict() == {5: "2", 9: "1"}
 
@@ -852,6 +855,14 @@ def test_rates_are_the_same_from_the_stacked_and_the_column_by_column_rule():
     assert a["attrition"].tolist() == [90.0, 76.0] == b["attrition"].tolist()
 
 
+def test_rates_keep_the_rows_of_their_frame():
+    df = released_sums(cases=[200.0, 50.0], convictions=[20.0, 12.0], trials=[40.0, 30.0]).set_axis([5, 9])
+    out = queries.add_rates(df)
+    assert out.loc[9, "attrition"] == 76.0 and out.loc[9, "conviction_rate"] == 40.0 and list(out.index) == [5, 9]
+    without_cases = queries.add_rates(released_sums(convictions=[20.0], trials=[40.0]))
+    assert "attrition" not in without_cases and without_cases["conviction_rate"].tolist() == [50.0]
+
+
 def test_rates_of_a_suffixed_period_and_of_counts_alone():
     df = released_sums(cases_prev=[200.0], convictions_prev=[20.0], trials_prev=[40.0])
     out = queries.add_rates(df, suffix="_prev")
@@ -868,6 +879,7 @@ def test_a_change_is_a_percentage_of_a_base_of_at_least_twenty():
     assert got.tolist()[0] == 50.0 and got.tolist()[3] == -75.0
     assert got.isna().tolist() == [False, True, True, False, True]
     assert queries.change_percent(pd.Series([1.0]), pd.Series([3.0 * 7])).tolist() == [round(-20 / 21 * 100, 1)]
+    assert queries.change_percent(pd.Series(["n/a", 30.0]), pd.Series([20.0, "n/a"])).isna().all()
 
 
 @pytest.fixture
@@ -942,6 +954,30 @@ def test_released_sums_grouped_by_a_key(on_tiny, by):
         sigma = queries.sigma(got.attrs["tables"][m], m)
         moe = indexed[m + queries.MOE].sort_index()
         assert moe.tolist() == pytest.approx((privacy.Z95 * sigma * np.sqrt(cells.sort_index())).tolist())
+
+
+def test_keys_a_table_reaches_through_the_gazetteer_the_offence_or_the_month(on_tiny):
+    two = Filters(2023, 2024, districts=("lahore", "karachi_south"))
+    by_province = queries.released(two, ["cases"], by=("province",)).set_index("province")["cases"]
+    assert queries.choose_table("cases", queries.filter_dims(two) | {"province"}).level == "district"
+    total = read(on_tiny, "district_year_total")
+    total = total[(total.kind == "trafficking")]
+    assert by_province.to_dict() == {"Punjab": float(total[total.district_id == "lahore"]["cases"].sum()),
+                                     "Sindh": float(total[total.district_id == "karachi_south"]["cases"].sum())}
+    both = Filters(2023, 2024, offences=("bonded_labour",), include_smuggling=True)
+    by_kind = queries.released(both, ["cases"], by=("kind",)).set_index("kind")["cases"]
+    offence = read(on_tiny, queries.choose_table("cases", queries.filter_dims(both) | {"kind"}).name)
+    assert "kind" not in offence
+    assert by_kind.to_dict() == {
+        "trafficking": float(offence.loc[offence.offence == "bonded_labour", "cases"].sum()),
+        "smuggling": float(offence.loc[offence.offence == catalogue.SMUGGLING, "cases"].sum())}
+    by_month = queries.released(Filters(2024, 2024), ["cases"], by=("month", "year"))
+    assert len(by_month) == 12 and set(by_month["year"]) == {2024}
+    months = read(on_tiny, "national_month")
+    months = months[(months.kind == "trafficking") & months.month.str.startswith("2024")]
+    assert by_month.sort_values("month")["cases"].tolist() == months["cases"].astype(float).tolist()
+    with pytest.raises(KeyError, match="colour"):
+        queries._select_dim(catalogue.TABLES["national_year"], "colour")
 
 
 def test_an_empty_selection_sums_to_zero_and_a_period_can_be_asked_apart(on_tiny):
