@@ -55,8 +55,6 @@ CASES_TILE = text.short("cases")
 TOTALS_TABLE = "district_year_total"  # what the Overview tile sums for a set of districts (queries.choose_table)
 OFFENCE_TABLE = "district_year_offence"  # ... and for one district's offences
 PAGE_TIMEOUT_S = 120
-DOCS = REPO / "docs" / "privacy.md"
-MARK = "privacy-report:live-attacks"
 COUNT = re.compile(r"^-?[\d,]+")
 
 
@@ -385,15 +383,6 @@ def markdown(result: dict, cases: int, command: str) -> str:
     return "\n".join(lines)
 
 
-def write_docs(block: str) -> None:
-    doc = DOCS.read_text(encoding="utf-8")
-    start, end = f"<!-- {MARK}:start -->", f"<!-- {MARK}:end -->"
-    if start not in doc:
-        raise SystemExit(f"{DOCS.name} has no {start} marker")
-    head, rest = doc.split(start, 1)
-    DOCS.write_text(head + start + "\n" + block + "\n" + end + rest.split(end, 1)[1], encoding="utf-8")
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, help="a finished build (private/warehouse.duckdb and release/)")
@@ -401,7 +390,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=2026, help="demo data seed")
     parser.add_argument("--cells", type=int, default=100, help="small cells attacked per attack")
     parser.add_argument("--samples", type=int, default=4, help="random sets S per cell")
-    parser.add_argument("--write-docs", action="store_true", help=f"write the figures into docs/{DOCS.name}")
+    parser.add_argument("--write-docs", action="store_true", help="write the figures into docs/privacy.md")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="tip-attack-") as tmp:
         data_dir = args.data_dir or Path(tmp)
@@ -413,7 +402,9 @@ def main(argv: list[str]) -> int:
     block = markdown(result, args.cases, "python scripts/attack_live.py" + (" --write-docs" if args.write_docs else ""))
     print(block)
     if args.write_docs:
-        write_docs(block)
+        from scripts.privacy_report import DOC, write_between
+
+        DOC.write_text(write_between(DOC.read_text(encoding="utf-8"), "live-attacks", block), encoding="utf-8")
     return 0
 
 
