@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from etl.issues import IDENTIFIER, Issue
-from etl.layouts import CONTRACT_FIELDS, REQUIRED_FIELDS, Layout
+from etl.layouts import FLAG_YES, Layout
 
 SAMPLE_BYTES = 256 * 1024
 CHUNK_BYTES = 8 * 1024 * 1024
@@ -167,20 +167,36 @@ def find_header(text: str, delimiter: str, path: Path, layouts: list[Layout]) ->
     by_name = [lay for lay in layouts if lay.matches_name(path.name)]
     for i, record in enumerate(records):
         cells = [h.strip() for h in record]
-        if any(lay.matches_header(cells) for lay in by_name[:1] or layouts):
+        if any(lay.matches_header(cells) for lay in by_name or layouts):
             return i, cells
     return 0, [h.strip() for h in records[0]]
 
 
 # --- layouts and headers ----------------------------------------------------------------------------------------
 
-def choose_layout(path: Path, header: list[str], layouts: list[Layout]) -> Layout:
+def named_layout(path: Path, header: list[str] | None, layouts: list[Layout]) -> tuple[Layout | None, Issue | None]:
+    """The layout whose 'files' pattern the file name matches, and a warning when several match (then the first
+    whose required columns the header holds is used, else the first by id)."""
     by_name = [lay for lay in layouts if lay.matches_name(path.name)]
+    if len(by_name) < 2:
+        return (by_name[0] if by_name else None), None
+    fitting = [lay for lay in by_name if header is not None and lay.matches_header(header)]
+    chosen = (fitting or by_name)[0]
+    ids = ", ".join(lay.id for lay in by_name)
+    why = " (its columns fit the header)" if fitting else ""
+    return chosen, Issue(path.name, None, None, f"the file name matches the 'files' patterns of several source "
+                         f"layouts ({ids}); layout {chosen.id} was used{why}; make the patterns in etl/sources/ "
+                         "tell them apart", "warning")
+
+
+def choose_layout(path: Path, header: list[str], layouts: list[Layout]) -> tuple[Layout, Issue | None]:
+    """The layout of a file (by name, else by header) and a warning when the name fits several."""
+    by_name, warning = named_layout(path, header, layouts)
     if by_name:
-        return by_name[0]
+        return by_name, warning
     by_header = [lay for lay in layouts if lay.matches_header(header)]
     if len(by_header) == 1:
-        return by_header[0]
+        return by_header[0], None
     if len(by_header) > 1:
         ids = ", ".join(lay.id for lay in by_header)
         raise FileProblem(f"the header fits several source layouts ({ids}); add this file name to one layout's 'files'")
@@ -213,12 +229,13 @@ def column_plan(header: list[str], layout: Layout, issues: list[Issue], filename
                                         f"{positions[key] + 1} is used", "warning"))
             continue
         positions[key] = i
-    personal = {p.strip().lower() for p in layout.personal}
-    mapped = {src.strip().lower() for src in layout.columns.values()}
-    plan = {fld: positions[src.strip().lower()] for fld, src in layout.columns.items()
-            if src.strip().lower() in positions}
-    missing_required = [f"'{src}' ({fld})" for fld, src in layout.columns.items()
-                        if fld in REQUIRED_FIELDS and fld not in plan]
+    personal = {p.strip().lower() for p in (*layout.personal, *layout.ignored)}
+    sources = {**layout.columns, **_extra_columns(layout)}
+    mapped = {src.strip().lower() for src in sources.values()}
+    plan = {fld: positions[src.strip().lower()] for fld, src in sources.items() if src.strip().lower() in positions}
+    required = {h.strip().lower() for h in layout.required_headers()}
+    missing_required = [f"'{src}' ({fld.split('#')[0]})" for fld, src in sources.items()
+                        if src.strip().lower() in required and fld not in plan]
     if missing_required:
         known = [h for h in header if h.strip().lower() in mapped | personal]
         found = (f"the header has: {', '.join(_header_name(h) for h in header if h)}"[:300] if known else
@@ -239,17 +256,51 @@ def column_plan(header: list[str], layout: Layout, issues: list[Issue], filename
         issues.append(Issue(filename, 1, shown, f"column '{shown}' is not in layout {layout.path.name} and was "
                             "dropped (it may hold personal data); map it under [columns] or list it under "
                             "[personal]", "warning"))
-    for fld, src in layout.columns.items():
-        if fld not in plan and fld not in REQUIRED_FIELDS:
-            issues.append(Issue(filename, 1, src, f"optional column '{src}' ({fld}) is missing; "
+    for fld, src in sources.items():
+        if fld not in plan and src.strip().lower() not in required:
+            issues.append(Issue(filename, 1, src, f"optional column '{src}' ({fld.split('#')[0]}) is missing; "
                                 "the field is loaded as not recorded", "warning"))
     return plan
 
 
-def _select_contract(source: str, plan: dict[str, int]) -> str:
-    cols = [
-        f"nullif(trim(c{plan[f]}), '') AS {f}" if f in plan else f"NULL::VARCHAR AS {f}" for f in CONTRACT_FIELDS
-    ]
+def _extra_columns(layout: Layout) -> dict[str, str]:
+    """Columns read beside the one-column fields, keyed 'case_ref#<i>' (parts of a joined case reference) and
+    'offence#<i>' (offence flag columns)."""
+    parts = {f"case_ref#{i}": name for i, name in enumerate(layout.case_ref_columns)}
+    return parts | {f"offence#{i}": name for i, name in enumerate(layout.offence_flags)}
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _select_contract(source: str, plan: dict[str, int], result: Extracted) -> str:
+    """The layout's fields as text, from the planned columns: empty cells and the layout's missing-value tokens
+    are NULL; a case reference joined from its columns (NULL unless all are filled) or made of the file name and
+    row; offence flag columns set to yes become the offences they mean, joined by the layout's separator."""
+    layout = result.layout
+    tokens = ", ".join(_sql_text(t) for t in layout.missing)
+
+    def cell(i: int) -> str:
+        text = f"nullif(trim(c{i}), '')"
+        return f"CASE WHEN lower(trim(c{i})) IN ({tokens}) THEN NULL ELSE {text} END" if tokens else text
+
+    exprs = {f: cell(i) for f, i in plan.items() if "#" not in f}
+    if layout.case_ref_columns:
+        parts = [cell(plan[f"case_ref#{i}"]) if f"case_ref#{i}" in plan else "NULL"
+                 for i in range(len(layout.case_ref_columns))]
+        exprs["case_ref"] = (f"CASE WHEN {' AND '.join(f'{p} IS NOT NULL' for p in parts)} "
+                             f"THEN concat_ws(' / ', {', '.join(parts)}) END")
+    if layout.case_ref_from_row:
+        exprs["case_ref"] = f"{_sql_text(result.path.name + ' row ')} || _row"
+    if layout.offence_flags:
+        yes = ", ".join(_sql_text(v) for v in FLAG_YES)
+        set_flags = [f"CASE WHEN lower(trim(c{plan[f'offence#{i}']})) IN ({yes}) THEN "
+                     f"{_sql_text(layout.offence_separator.join(offences))} END"
+                     for i, offences in enumerate(layout.offence_flags.values()) if f"offence#{i}" in plan]
+        joined = ", ".join(([exprs["offence"]] if "offence" in exprs else []) + set_flags)
+        exprs["offence"] = f"nullif(concat_ws({_sql_text(layout.offence_separator)}, {joined}), '')"
+    cols = [f"{exprs[f]} AS {f}" if f in exprs else f"NULL::VARCHAR AS {f}" for f in layout.fields]
     return f"SELECT _row, _raw_hash, {', '.join(cols)} FROM {source}"
 
 
@@ -453,7 +504,7 @@ def _keep_plain(con: duckdb.DuckDBPyConnection, path: Path, table: str, header: 
                   f"JOIN {table}_rows USING (_rec))")
     else:
         source = f"(SELECT rowid + 2 AS _row, {_raw_hash_sql(len(header))}, * FROM {table}_csv)"
-    con.execute(f"CREATE TEMP TABLE {table} AS " + _select_contract(f"{source} ORDER BY _row", plan))
+    con.execute(f"CREATE TEMP TABLE {table} AS " + _select_contract(f"{source} ORDER BY _row", plan, result))
     if rejected:
         con.unregister(f"{table}_rows")
     con.execute(f"DROP TABLE {table}_csv")
@@ -598,7 +649,7 @@ def _read_scanned(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, tab
                                    "Windows-1252; check accented names there", "warning"))
         if encoding.startswith("utf-8"):
             result.encoding = "cp1252"
-    con.execute(f"CREATE TEMP TABLE {table} AS " + _select_contract(f"{table}_csv ORDER BY _row", plan))
+    con.execute(f"CREATE TEMP TABLE {table} AS " + _select_contract(f"{table}_csv ORDER BY _row", plan, result))
     con.execute(f"DROP TABLE {table}_csv")
     result.table, result.rows_read = table, len(rows_map) + rejected
 
@@ -620,8 +671,9 @@ def extract_csv(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layout
     header_at, header = find_header(text, delimiter, path, layouts)
     if not any(header):
         raise FileProblem("the first row (the header) is empty")
-    layout = choose_layout(path, header, layouts)
+    layout, warning = choose_layout(path, header, layouts)
     result.layout, result.encoding = layout, encoding
+    result.issues.extend([warning] if warning else [])
     if header_at:
         result.issues.append(Issue(path.name, header_at + 1, None, f"the header is on row {header_at + 1}; the "
                                    f"{header_at} row(s) above it (a title?) were skipped", "warning"))
@@ -649,26 +701,41 @@ def _cell_text(value) -> str | None:
     return str(value)
 
 
-def _choose_sheet(workbook, layout_hint: Layout | None, layouts: list[Layout], path: Path):
-    """The sheet to read (the layout's named sheet, else the first whose header fits a layout), the layout, the
-    sheet's rows and the 1-based spreadsheet row of rows[0]."""
+def _header_at(layout: Layout, rows: list[list], first: int) -> int | None:
+    """Index in ``rows`` of the layout's header: its header_row, else the first of the top rows that holds its
+    required columns (title rows may sit above it, as in CSV); None when there is none."""
+    if layout.header_row is not None:
+        at = layout.header_row - first
+        fits = 0 <= at < len(rows) and layout.matches_header([_cell_text(c) or "" for c in rows[at]])
+        return at if fits else None
+    return next((at for at, row in enumerate(rows[:HEADER_SEARCH_ROWS])
+                 if layout.matches_header([_cell_text(c) or "" for c in row])), None)
+
+
+def _choose_sheet(workbook, named: list[Layout], layouts: list[Layout]):
+    """The sheet to read (a named layout's sheet, else the first whose header fits a layout), the layout, the
+    sheet's rows, the 1-based spreadsheet row of rows[0] and the header's index in the rows."""
 
     def load(name: str):
         sheet = workbook.get_sheet_by_name(name)
         return sheet, sheet.to_python(), sheet.start[0] + 1 if sheet.start else 1
 
-    if layout_hint and layout_hint.sheet and layout_hint.sheet in workbook.sheet_names:
-        sheet, rows, first = load(layout_hint.sheet)
-        if 0 <= layout_hint.header_row - first < len(rows):
-            return sheet, layout_hint, rows, first
+    candidates = named or layouts
     for name in workbook.sheet_names:
         sheet, rows, first = load(name)
-        candidates = [layout_hint] if layout_hint else layouts
         for layout in candidates:
-            at = layout.header_row - first
-            if 0 <= at < len(rows) and layout.matches_header([_cell_text(c) or "" for c in rows[at]]):
-                return sheet, layout, rows, first
-    wanted = f"sheet '{layout_hint.sheet}' or " if layout_hint and layout_hint.sheet else ""
+            at = _header_at(layout, rows, first)
+            if at is not None and (layout.sheet in (None, name) or layout.sheet not in workbook.sheet_names):
+                return sheet, layout, rows, first, at
+    hint = named[0] if named else None
+    if hint and hint.sheet in workbook.sheet_names:
+        # The named sheet without the header the layout expects: read its stated (or first) row, so that the
+        # column check says which columns are missing.
+        sheet, rows, first = load(hint.sheet)
+        at = (hint.header_row or first) - first
+        if 0 <= at < len(rows):
+            return sheet, hint, rows, first, at
+    wanted = f"sheet '{hint.sheet}' or " if hint and hint.sheet else ""
     raise FileProblem(
         f"no {wanted}sheet has a header with a layout's required columns (sheets: {', '.join(workbook.sheet_names)})"
     )
@@ -694,16 +761,20 @@ def read_workbook(path: Path, layouts: list[Layout]) -> Workbook:
     try:
         with path.open("rb") as fh:  # a handle, not the path: the name may not end in .xlsx
             workbook = calamine.CalamineWorkbook.from_filelike(fh)
-            by_name = [lay for lay in layouts if lay.matches_name(path.name)]
-            sheet, layout, rows, first_row = _choose_sheet(workbook, by_name[0] if by_name else None, layouts,
-                                                           path)
+            named = [lay for lay in layouts if lay.matches_name(path.name)]
+            sheet, layout, rows, first_row, header_at = _choose_sheet(workbook, named, layouts)
             merged = sheet.merged_cell_ranges or []
     except (calamine.CalamineError, OSError, ValueError) as exc:
         raise FileProblem(f"the workbook cannot be opened ({type(exc).__name__}); save it again from Excel "
                           "as .xlsx") from None
     book = Workbook(layout.id, sheet.name)
-    header_at = layout.header_row - first_row  # index of the header in `rows`
     header = [(_cell_text(c) or "").strip() for c in rows[header_at]]
+    if len(named) > 1:
+        book.issues.append(named_layout(path, header, [layout, *(n for n in named if n is not layout)])[1])
+    if header_at and layout.header_row is None:
+        book.issues.append(Issue(path.name, first_row + header_at, None, f"the header is on row "
+                                 f"{first_row + header_at}; the {header_at} row(s) above it (a title?) were skipped",
+                                 "warning"))
     try:
         book.plan = column_plan(header, layout, book.issues, path.name)
     except FileProblem as problem:
@@ -747,7 +818,7 @@ def extract_excel(con: duckdb.DuckDBPyConnection, path: Path, layouts: list[Layo
     if book.problem:
         raise FileProblem(book.problem)
     con.register(f"{table}_xlsx", book.frame)
-    con.execute(f"CREATE TEMP TABLE {table} AS " + _select_contract(f"{table}_xlsx ORDER BY _row", book.plan))
+    con.execute(f"CREATE TEMP TABLE {table} AS " + _select_contract(f"{table}_xlsx ORDER BY _row", book.plan, result))
     con.unregister(f"{table}_xlsx")
     result.table, result.rows_read = table, len(book.frame)
     if book.frame.empty:

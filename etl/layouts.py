@@ -15,14 +15,26 @@ from tipcore import config, vocab
 
 REQUIRED_FIELDS = ("case_ref", "district", "date_reported")
 OPTIONAL_FIELDS = (
-    "fir_number", "police_station", "fir_date", "offence", "law_sections", "scope", "country", "investigation_date",
-    "challan_date", "verdict_date", "stage", "outcome", "sentence", "victim_count", "victim_sex", "victim_age",
-    "victim_nationality", "victim_referred", "synthetic",
+    "year_reported", "fir_number", "police_station", "fir_date", "offence", "law_sections", "scope", "country",
+    "investigation_date", "challan_date", "verdict_date", "stage", "outcome", "sentence", "victim_count",
+    "victim_sex", "victim_age", "victim_nationality", "victim_referred", "synthetic",
 )
 CONTRACT_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 CODED_FIELDS = tuple(vocab.CONTRACT_CODES)
 AGENCY_TYPES = vocab.AGENCY_TYPE_CODES
-GRAINS = ("case", "victim")
+GRAINS = ("case", "victim", "aggregate")
+# Where a source's records happened: in a district of Pakistan (the default), somewhere in Pakistan with no district
+# (national data: counted in Pakistan's totals, and in its province when the layout names one), or abroad (foreign
+# data such as CTDC's global victim records: kept in their own table, never counted in Pakistan's figures).
+AREAS = ("district", "national", "foreign")
+# Published aggregate tables (grain "aggregate", such as UNODC's GLOTIP): counts by area, period and indicator, each
+# row with its source. They go into their own table and never become cases.
+AGGREGATE_REQUIRED = ("indicator", "year", "value")
+AGGREGATE_FIELDS = AGGREGATE_REQUIRED + (
+    "country", "area_name", "region", "subregion", "dimension", "category", "sex", "age", "unit", "published_source",
+)
+# Values of a 0/1 flag column that mean "yes" (any other value, empty included, means no).
+FLAG_YES = ("1", "1.0", "yes", "y", "true")
 
 # Contract vocabularies (data/README.md, declared in tipcore.vocab). Values already in the contract need no code
 # entry.
@@ -46,21 +58,44 @@ class Layout:
     grain: str
     columns: dict[str, str]
     personal: tuple[str, ...]
+    ignored: tuple[str, ...] = ()  # columns dropped on purpose: not personal, not in the contract
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     province: str | None = None
     date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
     sheet: str | None = None
-    header_row: int = 1
+    # The header's spreadsheet row; None: the first of the top rows that holds the layout's required columns.
+    header_row: int | None = None
     # Whether a row repeated exactly (every cell of the export identical) is the same record exported twice.
     # Default: yes for case grain, no for victim grain, where identical rows are usually different people.
     rows_can_repeat: bool = True
+    area: str = "district"
+    # The case reference: one column (columns["case_ref"]), several joined ("PS", "FIR No.", "Year"), or the row
+    # number within the file when the source has none (each row its own case).
+    case_ref_columns: tuple[str, ...] = ()
+    case_ref_from_row: bool = False
+    missing: tuple[str, ...] = ()  # cell values that mean "not recorded", compared in lower case
+    offence_flags: dict[str, tuple[str, ...]] = field(default_factory=dict)  # 0/1 column -> offences it means
+    offence_separator: str | None = None  # splits an offence cell holding several offences
+    derive_scope: bool = False  # scope from victim nationality against country (of exploitation) where both known
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return AGGREGATE_FIELDS if self.grain == "aggregate" else CONTRACT_FIELDS
+
+    def required_headers(self) -> tuple[str, ...]:
+        """The header cells a file of this layout must have."""
+        if self.grain == "aggregate":
+            return tuple(self.columns[f] for f in AGGREGATE_REQUIRED)
+        single = [self.columns[f] for f in ("case_ref", "district", "date_reported", "year_reported")
+                  if f in self.columns]
+        return (*single, *self.case_ref_columns)
 
     def matches_name(self, filename: str) -> bool:
         return any(fnmatch.fnmatch(filename.lower(), pattern.lower()) for pattern in self.files)
 
     def matches_header(self, header: list[str]) -> bool:
         present = {h.strip().lower() for h in header}
-        return all(self.columns[f].strip().lower() in present for f in REQUIRED_FIELDS)
+        return all(h.strip().lower() in present for h in self.required_headers())
 
 
 def _fail(path: Path, message: str) -> LayoutError:
@@ -94,6 +129,63 @@ def _codes(path: Path, raw: dict) -> dict[str, dict[str, str]]:
     return codes
 
 
+def _columns(path: Path, src: dict, columns: dict) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The [columns] table checked against the layout's grain and [source] options: single columns, and the
+    columns a case reference is joined from."""
+    aggregate = src["grain"] == "aggregate"
+    known = AGGREGATE_FIELDS if aggregate else CONTRACT_FIELDS
+    unknown = sorted(set(columns) - set(known))
+    if unknown:
+        raise _fail(path, f"[columns] names unknown {'aggregate' if aggregate else 'contract'} fields {unknown} "
+                          "(see data/README.md)")
+    ref = columns.get("case_ref")
+    ref_columns = _string_list(path, ref, "columns.case_ref") if isinstance(ref, list) else ()
+    single = {k: v for k, v in columns.items() if not (k == "case_ref" and ref_columns)}
+    if not all(isinstance(v, str) and v.strip() for v in single.values()):
+        raise _fail(path, "each [columns] entry must name one header (case_ref may list several)")
+    if aggregate:
+        required = list(AGGREGATE_REQUIRED)
+    else:
+        required = [] if src.get("case_ref") == "row" else ["case_ref"]
+        required += ["district"] if src.get("area", "district") == "district" else []
+        if "year_reported" not in columns:
+            required.append("date_reported")
+    missing = [f for f in required if f not in columns]
+    if missing:
+        raise _fail(path, f"[columns] must map the required fields {missing}")
+    if src.get("case_ref") == "row" and "case_ref" in columns:
+        raise _fail(path, "case_ref = \"row\" in [source] and a case_ref column: keep one")
+    return {k: str(v) for k, v in single.items()}, ref_columns
+
+
+def _offence_flags(path: Path, raw) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, dict):
+        raise _fail(path, "[offence_flags] must be a table of \"flag column\" = \"offence\" (or a list of offences)")
+    flags: dict[str, tuple[str, ...]] = {}
+    for column, value in raw.items():
+        offences = _string_list(path, value, f"offence_flags.{column}")
+        wrong = [o for o in offences if o not in vocab.OFFENCE_CODES]
+        if wrong:
+            raise _fail(path, f"[offence_flags] maps \"{column}\" to {wrong}, not among: "
+                              f"{', '.join(vocab.OFFENCE_CODES)}")
+        flags[column] = offences
+    return flags
+
+
+def _choice(path: Path, src: dict, key: str, allowed: tuple[str, ...], default: str) -> str:
+    value = src.get(key, default)
+    if value not in allowed:
+        raise _fail(path, f"[source] {key} \"{value}\" must be one of: {', '.join(allowed)}")
+    return value
+
+
+def _flag(path: Path, src: dict, key: str, default: bool) -> bool:
+    value = src.get(key, default)
+    if not isinstance(value, bool):
+        raise _fail(path, f"[source] {key} must be true or false")
+    return value
+
+
 def parse_layout(path: Path) -> Layout:
     """Read and check one layout file."""
     try:
@@ -109,24 +201,28 @@ def parse_layout(path: Path) -> Layout:
     if src["agency_type"] not in AGENCY_TYPES:
         raise _fail(path, f"[source] agency_type \"{src['agency_type']}\" is not one of: {', '.join(AGENCY_TYPES)}")
     if src["grain"] not in GRAINS:
-        raise _fail(path, f"[source] grain \"{src['grain']}\" must be 'case' or 'victim'")
+        raise _fail(path, f"[source] grain \"{src['grain']}\" must be one of: {', '.join(GRAINS)}")
+    area = _choice(path, src, "area", AREAS, "district")
+    if "case_ref" in src and src["case_ref"] != "row":
+        raise _fail(path, "[source] case_ref can only be \"row\" (each row its own case); map a column under "
+                          "[columns] instead")
     columns = doc.get("columns")
     if not isinstance(columns, dict):
         raise _fail(path, "has no [columns] table")
-    unknown = sorted(set(columns) - set(CONTRACT_FIELDS))
-    if unknown:
-        raise _fail(path, f"[columns] names unknown contract fields {unknown} (see data/README.md)")
-    missing = [f for f in REQUIRED_FIELDS if f not in columns]
-    if missing:
-        raise _fail(path, f"[columns] must map the required fields {missing}")
+    single, ref_columns = _columns(path, src, columns)
     personal = doc.get("personal", {}).get("columns", [])
-    overlap = {h.lower() for h in columns.values()} & {p.lower() for p in personal}
+    ignored = doc.get("ignored", {}).get("columns", [])
+    flags = _offence_flags(path, doc.get("offence_flags", {}))
+    overlap = {h.lower() for h in (*single.values(), *ref_columns, *flags)} & {p.lower() for p in personal}
     if overlap:
         raise _fail(path, f"columns {sorted(overlap)} are both mapped and listed as personal")
     formats = _string_list(path, src.get("date_formats", []), "date_formats") if src.get("date_formats") else ()
-    repeat = src.get("rows_can_repeat", src["grain"] == "case")
-    if not isinstance(repeat, bool):
-        raise _fail(path, "[source] rows_can_repeat must be true or false")
+    separator = src.get("offence_separator")
+    if separator is not None and not (isinstance(separator, str) and separator.strip()):
+        raise _fail(path, "[source] offence_separator must be a non-empty string such as \";\"")
+    header_row = src.get("header_row")
+    if header_row is not None and not (isinstance(header_row, int) and header_row >= 1):
+        raise _fail(path, "[source] header_row must be a row number (1 or more)")
     return Layout(
         id=str(src["id"]),
         agency=str(src["agency"]),
@@ -134,14 +230,23 @@ def parse_layout(path: Path) -> Layout:
         path=path,
         files=_string_list(path, src["files"], "files"),
         grain=src["grain"],
-        columns={k: str(v) for k, v in columns.items()},
+        columns=single,
         personal=_string_list(path, personal, "personal.columns") if personal else (),
+        ignored=_string_list(path, ignored, "ignored.columns") if ignored else (),
         codes=_codes(path, doc.get("codes", {})),
         province=src.get("province"),
         date_formats=formats + tuple(f for f in DEFAULT_DATE_FORMATS if f not in formats),
         sheet=src.get("sheet"),
-        header_row=int(src.get("header_row", 1)),
-        rows_can_repeat=repeat,
+        header_row=header_row,
+        rows_can_repeat=_flag(path, src, "rows_can_repeat", src["grain"] == "case"),
+        area=area,
+        case_ref_columns=ref_columns,
+        case_ref_from_row=src.get("case_ref") == "row",
+        missing=tuple(t.strip().lower() for t in _string_list(path, src.get("missing", []), "missing"))
+        if src.get("missing") else (),
+        offence_flags=flags,
+        offence_separator=separator or (";" if flags else None),
+        derive_scope=_flag(path, src, "derive_scope", False),
     )
 
 

@@ -10,17 +10,19 @@ import re
 
 import duckdb
 import pandas as pd
+import pycountry
 
 from etl.folding import folded
 from etl.layouts import CODED_FIELDS, CONTRACT_CODES, Layout
-from tipcore.vocab import OTHER_LAW
+from tipcore.vocab import AGE_BAND_RANGES, OTHER_LAW
 
 YES = {"yes", "y", "true", "1", "referred", "haan", "ہاں", "جی ہاں"}
 NO = {"no", "n", "false", "0", "not referred", "nahi", "نہیں", "جی نہیں"}
 
-# Countries agencies name for destinations and origins (ISO 3166-1 alpha-3). Names as written in FIA and police
-# records, including colloquial ones ("Saudia", "Dubai", "Wilayat"), and the Urdu names of the countries and
-# nationalities Pakistani registers name most.
+# Every ISO 3166-1 country comes from pycountry (alpha-2, alpha-3 and numeric codes, English short, official and
+# common names). Below are the names it lacks, as written in FIA and police records, including colloquial ones
+# ("Saudia", "Dubai", "Wilayat"), and the Urdu names of the countries and nationalities Pakistani registers name
+# most; they win over pycountry's where both have a spelling.
 COUNTRIES = {
     "PAK": ("pakistan", "pak", "pakistani", "پاکستان", "پاکستانی"),
     "AFG": ("afghanistan", "afghan", "afghani", "افغانستان", "افغان", "افغانی"),
@@ -66,7 +68,20 @@ COUNTRIES = {
     "KEN": ("kenya",),
     "SOM": ("somalia",),
 }
-_COUNTRY_BY_NAME = {folded(alias): iso for iso, names in COUNTRIES.items() for alias in (*names, iso.lower())}
+
+
+def _iso_spellings() -> dict[str, str]:
+    """Folded spelling -> alpha-3 for every country in ISO 3166-1: codes (numeric also without its leading
+    zeros: "4" is Afghanistan's 004) and names."""
+    table: dict[str, str] = {}
+    for country in pycountry.countries:
+        names = (getattr(country, attr, None) for attr in ("name", "official_name", "common_name"))
+        codes = (country.alpha_2, country.alpha_3, country.numeric, country.numeric.lstrip("0"))
+        table |= {folded(spelling): country.alpha_3 for spelling in (*codes, *names) if spelling}
+    return table
+
+
+_COUNTRY_BY_NAME = _iso_spellings() | {folded(alias): iso for iso, names in COUNTRIES.items() for alias in names}
 
 # Legal sections: a citation folded (etl.folding), its Urdu words read in English, then normalised to capitals and
 # digits and read by pattern. Section numbers are read whole: "3700 PPC" is not section 370.
@@ -111,10 +126,9 @@ _FINE_ONLY_URDU = folded("صرف جرمانہ")
 _YEARS = "years?|yrs?|y|سال|برس"
 
 
-def code_map(layouts: list[Layout], raws: list[tuple[str, str, str]]) -> pd.DataFrame:
-    """(source_id, field, raw, value) for each distinct (source_id, field, raw code) of a build that means a contract
-    value: the layout's own codes and the contract's values, compared by folded spelling (etl.folding), so that
-    "جبري مشقت" typed with an Arabic yeh is the mapped "جبری مشقت". Codes that mean nothing are left out."""
+def _code_tables(layouts: list[Layout]) -> dict[tuple[str, str], dict[str, str]]:
+    """(layout id, coded field) -> folded spelling -> contract value: the contract's own values, yes/no words, and
+    the layout's [codes.<field>], which win."""
     tables: dict[tuple[str, str], dict[str, str]] = {}
     for layout in layouts:
         for fld in CODED_FIELDS:
@@ -127,9 +141,49 @@ def code_map(layouts: list[Layout], raws: list[tuple[str, str, str]]) -> pd.Data
             # A layout's own entry wins over a built-in word of the same spelling.
             own = {folded(code): value for code, value in layout.codes.get(fld, {}).items()}
             tables[(layout.id, fld)] = table | own
+    return tables
+
+
+def code_map(layouts: list[Layout], raws: list[tuple[str, str, str]]) -> pd.DataFrame:
+    """(source_id, field, raw, value) for each distinct (source_id, field, raw code) of a build that means a contract
+    value: the layout's own codes and the contract's values, compared by folded spelling (etl.folding), so that
+    "جبري مشقت" typed with an Arabic yeh is the mapped "جبری مشقت". Codes that mean nothing are left out."""
+    tables = _code_tables(layouts)
     rows = [(source_id, fld, raw, tables[(source_id, fld)].get(folded(raw))) for source_id, fld, raw in raws]
     frame = pd.DataFrame(rows, columns=["source_id", "field", "raw", "value"], dtype="string")
     return frame.dropna(subset=["value"]).reset_index(drop=True)
+
+
+def offence_map(layouts: list[Layout], raws: list[tuple[str, str]]) -> pd.DataFrame:
+    """(source_id, raw, codes, unknown) for each distinct offence text: one offence, or several joined by the
+    layout's offence_separator ("Forced labour;Sexual exploitation", or what its flag columns set). Codes keep the
+    order written, without repeats; the first is the case's offence."""
+    tables = _code_tables(layouts)
+    by_id = {lay.id: lay for lay in layouts}
+    rows = []
+    for source_id, raw in raws:
+        separator = by_id[source_id].offence_separator
+        parts = [p.strip() for p in (raw.split(separator) if separator else [raw]) if p.strip()]
+        found = [(p, tables[(source_id, "offence")].get(folded(p))) for p in parts]
+        codes = list(dict.fromkeys(code for _, code in found if code))
+        rows.append((source_id, raw, codes, [p[:40] for p, code in found if not code]))
+    return pd.DataFrame(rows, columns=["source_id", "raw", "codes", "unknown"])
+
+
+def age_band(raw: str) -> str | None:
+    """The contract age band of an age range ("09--17", "10-14", "48+"), when the range lies inside one band
+    (CTDC's bands are the contract's); None for a single age or a range across bands."""
+    text = folded(raw)
+    unit = rf"(?:\s*(?:{_YEARS}))?"
+    bounded = re.fullmatch(r"(\d{1,3})\s*(?:-+|–|to)\s*(\d{1,3})" + unit, text)
+    open_ended = re.fullmatch(r"(\d{1,3})\s*\+" + unit, text)
+    if bounded:
+        low, high = int(bounded.group(1)), int(bounded.group(2))
+    elif open_ended:
+        low, high = int(open_ended.group(1)), AGE_BAND_RANGES[-1][1]
+    else:
+        return None
+    return next((band for first, last, band in AGE_BAND_RANGES if first <= low <= high <= last), None)
 
 
 def law_code(token: str, layout_codes: dict[str, str]) -> str | None:

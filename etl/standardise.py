@@ -19,7 +19,7 @@ from etl import lookups
 from etl.anonymise import age_band_sql
 from etl.districts import DistrictMatcher
 from etl.extract import Extracted
-from etl.issues import IDENTIFIER
+from etl.issues import IDENTIFIER, Issue
 from etl.layouts import Layout
 
 EARLIEST = dt.date(2000, 1, 1)
@@ -29,7 +29,8 @@ STAGE_RANKS = {
 }
 STAGES = tuple(STAGE_RANKS)
 DATE_FIELDS = ("date_reported", "fir_date", "investigation_date", "challan_date", "verdict_date")
-CODED = ("offence", "scope", "stage", "outcome", "victim_sex", "victim_referred")
+# Coded fields read through code_map; offence has its own lookup (offence_map), as a cell may hold several.
+CODED = ("scope", "stage", "outcome", "victim_sex", "victim_referred")
 
 
 def _masked(sql: str) -> str:
@@ -61,13 +62,19 @@ def _distinct(con: duckdb.DuckDBPyConnection, files: list[Extracted], field: str
 
 def build_lookups(con: duckdb.DuckDBPyConnection, files: list[Extracted], layouts: list[Layout],
                   matcher: DistrictMatcher) -> pd.DataFrame:
-    """Create the lookup tables for this build; return the district matches (for the report)."""
+    """Create the lookup tables for this build (and the empty stg_figures); return the district matches (for the
+    report)."""
     by_id = {lay.id: lay for lay in layouts}
+    tables = files
+    files = [f for f in tables if f.layout.grain != "aggregate"]  # case and victim records
     coded = [(source_id, f, raw) for f in CODED for source_id, raw in _distinct(con, files, f)]
     lookups.register(con, "code_map", lookups.code_map(layouts, coded))
+    lookups.register(con, "offence_map", lookups.offence_map(layouts, _distinct(con, files, "offence")))
     law = lookups.law_map(_distinct(con, files, "law_sections"), by_id)
     lookups.register(con, "law_map", law)
-    places = sorted({raw for field in ("country", "victim_nationality") for _, raw in _distinct(con, files, field)})
+    figures = [f for f in tables if f.layout.grain == "aggregate"]
+    places = sorted({raw for field in ("country", "victim_nationality") for _, raw in _distinct(con, files, field)}
+                    | {raw for _, raw in _distinct(con, figures, "country")})
     lookups.register(con, "country_map", pd.DataFrame(
         {"raw": places, "iso3": [lookups.country_iso3(p) for p in places]}, dtype=object))
     sentences = sorted({raw for _, raw in _distinct(con, files, "sentence")})
@@ -75,7 +82,9 @@ def build_lookups(con: duckdb.DuckDBPyConnection, files: list[Extracted], layout
         {"raw": sentences, "months": pd.array([lookups.sentence_months(s) for s in sentences], dtype="Int64")}))
     numbers = sorted({raw for field in ("victim_count", "victim_age") for _, raw in _distinct(con, files, field)})
     lookups.register(con, "number_map", pd.DataFrame(
-        {"raw": numbers, "n": pd.array([lookups.whole_number(v) for v in numbers], dtype="Int64")}))
+        {"raw": numbers, "n": pd.array([lookups.whole_number(v) for v in numbers], dtype="Int64"),
+         "band": pd.array([lookups.age_band(v) for v in numbers], dtype="string")}))
+    con.execute(FIGURES_TABLE)
     district_rows = []
     for source_id, raw in _distinct(con, files, "district"):
         if len(raw) > lookups.MAX_NAME_CHARS:  # not a place name, and fuzzy matching it would take minutes
@@ -156,12 +165,24 @@ def _stations_sql(source: str) -> str:
                   FROM (SELECT DISTINCT station_raw, fir_tail FROM {source}))"""
 
 
+def _case_ref_header(layout: Layout) -> str:
+    if layout.case_ref_from_row:
+        return "row number"
+    return " + ".join(layout.case_ref_columns) or layout.columns["case_ref"]
+
+
 def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_id: int, today: dt.date) -> None:
-    """Append the typed rows of one extracted file to stg_rows (created on first use)."""
+    """Append the typed rows of one extracted file to stg_rows (created on first use), or, for a published
+    aggregate table, to stg_figures."""
     layout = extracted.layout
-    header = {f: layout.columns.get(f, f) for f in (*DATE_FIELDS, *CODED, "case_ref", "district", "law_sections",
+    if layout.grain == "aggregate":
+        return standardise_figures(con, extracted, file_id)
+    header = {f: layout.columns.get(f, f) for f in (*DATE_FIELDS, *CODED, "district", "law_sections", "offence",
                                                     "country", "victim_nationality", "sentence", "victim_count",
-                                                    "victim_age")}
+                                                    "victim_age", "year_reported")}
+    header["case_ref"] = _case_ref_header(layout)
+    if not layout.columns.get("offence") and layout.offence_flags:
+        header["offence"] = " / ".join(layout.offence_flags)
     joins = "\n".join(
         f"LEFT JOIN code_map c_{f} ON c_{f}.source_id = $sid AND c_{f}.field = '{f}' "
         f"AND c_{f}.raw = r.{f}" for f in CODED
@@ -177,6 +198,9 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
                    r.police_station AS station_raw, {_fir_tail_sql("fir_text")} AS fir_tail,
                    dm.district_id, coalesce(dm.province, $province) AS province, dm.method AS district_match,
                    {parse_dates},
+                   r.year_reported AS year_reported_raw,
+                   TRY_CAST(regexp_extract(r.year_reported, '^(\\d{{4}})(\\.0+)?$', 1) AS INTEGER) AS year_reported,
+                   om.codes AS offences, om.unknown AS offence_unknown, r.offence AS offence_raw,
                    {", ".join(f"c_{f}.value AS {f}" for f in CODED)},
                    {", ".join(f"r.{f} AS {f}_raw" for f in (*DATE_FIELDS, *CODED))},
                    lm.codes AS law_codes, lm.unknown AS law_unknown,
@@ -184,12 +208,13 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
                    nm.iso3 AS nationality_iso3, r.victim_nationality AS nationality_raw,
                    sm.months AS sentence_months, r.sentence AS sentence_raw,
                    vc.n AS victim_count, r.victim_count AS victim_count_raw,
-                   va.n AS victim_age, r.victim_age AS victim_age_raw,
+                   va.n AS victim_age, va.band AS victim_age_band, r.victim_age AS victim_age_raw,
                    coalesce(regexp_matches(lower(r.synthetic), '^\\s*(synthetic|yes|true|y|1)'), false) AS synthetic
             FROM {extracted.table} r
             {joins}
             LEFT JOIN district_map dm ON dm.source_id = $sid AND dm.raw = r.district
             LEFT JOIN law_map lm ON lm.source_id = $sid AND lm.raw = r.law_sections
+            LEFT JOIN offence_map om ON om.source_id = $sid AND om.raw = r.offence
             LEFT JOIN country_map cm ON cm.raw = r.country
             LEFT JOIN country_map nm ON nm.raw = r.victim_nationality
             LEFT JOIN sentence_map sm ON sm.raw = r.sentence
@@ -204,16 +229,24 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
     def out_of_range(f: str) -> str:
         return f"(p.{f} < $earliest OR p.{f} > $today)"
 
+    when = header["date_reported"] if "date_reported" in layout.columns else header["year_reported"]
     problems = [
-        _problem("p.case_ref IS NULL", header["case_ref"], "the case reference is empty", "row rejected"),
-        _problem("p.date_reported_raw IS NULL", header["date_reported"], "the date reported is empty",
+        _problem("p.case_ref IS NULL", header["case_ref"], "the case reference is empty"
+                 + (" (all its columns must be filled)" if layout.case_ref_columns else ""), "row rejected"),
+        _problem("p.date_reported_raw IS NULL AND p.year_reported_raw IS NULL", when, "the date reported is empty",
                  "row rejected"),
+        _problem("p.date_reported_raw IS NULL AND p.year_reported_raw IS NOT NULL AND p.year_reported IS NULL",
+                 header["year_reported"], "not a year (write it with four digits, e.g. 2021)", "row rejected",
+                 "p.year_reported_raw"),
+        _problem("p.date_reported_raw IS NULL AND NOT p.year_reported BETWEEN year($earliest) AND year($today)",
+                 header["year_reported"], "the year reported is impossible (before 2000 or in the future)",
+                 "row rejected", "p.year_reported_raw"),
         _problem(bad_date("date_reported"), header["date_reported"],
                  f"not a valid date (formats tried: {formats})", "row rejected", "p.date_reported_raw"),
         _problem(out_of_range("date_reported"), header["date_reported"],
                  "the date reported is impossible (before 2000 or in the future)", "row rejected",
                  "p.date_reported_raw"),
-        _problem("p.district_raw IS NULL", header["district"],
+        _problem("p.district_raw IS NULL AND $area = 'district'", header["district"],
                  "the district is empty; the case is counted in its province or nationally only", "warning"),
         _problem("p.district_match = 'unmatched'", header["district"],
                  "the district matches no district in the gazetteer; the case is counted in its province or "
@@ -239,6 +272,8 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
         problems.append(_problem(f"p.{f}_raw IS NOT NULL AND p.{f} IS NULL", header[f],
                                  f"unknown code; {fix.format(f=f)}", "value cleared", f"p.{f}_raw"))
     problems += [
+        _problem("len(p.offence_unknown) > 0", header["offence"], f"unknown code; {fix.format(f='offence')}",
+                 "value cleared", "array_to_string(p.offence_unknown, ', ')"),
         _problem("len(p.law_unknown) > 0", header["law_sections"],
                  f"unknown legal section; {fix.format(f='law_sections')}", "value cleared",
                  "array_to_string(p.law_unknown, ', ')"),
@@ -253,8 +288,9 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
         _problem("p.victim_count_raw IS NOT NULL AND coalesce(p.victim_count NOT BETWEEN 1 AND 500, true)",
                  header["victim_count"], "not a victim count (a whole number from 1 to 500)", "value cleared",
                  "p.victim_count_raw"),
-        _problem("p.victim_age_raw IS NOT NULL AND coalesce(p.victim_age > 100, true)", header["victim_age"],
-                 "not an age in years (0-100)", "value cleared", "p.victim_age_raw"),
+        _problem("p.victim_age_raw IS NOT NULL AND p.victim_age_band IS NULL AND coalesce(p.victim_age > 100, true)",
+                 header["victim_age"], "not an age in years (0-100), nor an age range within one of the contract's "
+                 "age bands (such as 9-17 or 48+)", "value cleared", "p.victim_age_raw"),
     ]
     valid = {f: f"CASE WHEN NOT {out_of_range(f)} THEN p.{f} END" for f in DATE_FIELDS}
     checked_sql = f"""
@@ -279,27 +315,79 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
             stations AS ({_stations_sql("d")}),
             s AS (SELECT d.*, st.police_station FROM d LEFT JOIN stations st
                   ON st.station_raw IS NOT DISTINCT FROM d.station_raw AND st.fir_tail IS NOT DISTINCT FROM d.fir_tail)
-            SELECT $file_id AS file_id, $sid AS source_id, $grain AS grain, _row, _raw_hash AS raw_hash,
+            SELECT $file_id AS file_id, $sid AS source_id, $grain AS grain, $area AS area, _row,
+                   _raw_hash AS raw_hash,
                    $repeat AS rows_can_repeat, case_ref, district_raw,
                    fir_no, fir_year, police_station,
                    district_id, province, district_match,
-                   date_reported,
+                   date_reported, coalesce(year(date_reported), year_reported)::SMALLINT AS report_year,
                    fir_v AS fir_date, inv_v AS investigation_date, challan_v AS challan_date,
                    CASE WHEN (verdict_ok >= fir_v OR fir_v IS NULL) AND (verdict_ok >= challan_v OR challan_v IS NULL)
                         THEN verdict_ok END AS verdict_date,
-                   offence, scope, stage, outcome, coalesce(victim_sex, 'unknown') AS victim_sex,
+                   offences[1] AS offence, coalesce(offences, []::VARCHAR[]) AS offences,
+                   coalesce(scope, CASE WHEN $derive_scope AND nationality_iso3 IS NOT NULL AND country_iso3 IS NOT NULL
+                                        THEN CASE WHEN nationality_iso3 = country_iso3 THEN 'internal'
+                                                  ELSE 'transnational' END END) AS scope,
+                   stage, outcome, coalesce(victim_sex, 'unknown') AS victim_sex,
                    CASE victim_referred WHEN 'yes' THEN true WHEN 'no' THEN false END AS victim_referred,
                    coalesce(law_codes, []::VARCHAR[]) AS law_codes, country_iso3, nationality_iso3,
                    sentence_months,
                    CASE WHEN victim_count BETWEEN 1 AND 500 THEN victim_count END AS victim_count,
-                   {age_band_sql("CASE WHEN victim_age <= 100 THEN victim_age END")} AS age_band,
+                   coalesce(victim_age_band, {age_band_sql("CASE WHEN victim_age <= 100 THEN victim_age END")})
+                       AS age_band,
                    synthetic,
                    CASE stage {rank_case} END AS stage_code_rank,
                    problems
             FROM s""",
         {"file_id": file_id, "sid": layout.id, "grain": layout.grain, "repeat": layout.rows_can_repeat,
-         "province": layout.province, "earliest": EARLIEST, "today": today},
+         "province": None if layout.area == "foreign" else layout.province, "earliest": EARLIEST, "today": today,
+         "area": layout.area, "derive_scope": layout.derive_scope},
     )
+
+
+# Rows of published aggregate tables (grain "aggregate"), kept apart from case records; cases.sql copies them into
+# the warehouse's published_figures.
+FIGURES_TABLE = """
+    CREATE OR REPLACE TEMP TABLE stg_figures (
+        file_id INTEGER, source_id VARCHAR, _row BIGINT, country_iso3 VARCHAR, area_name VARCHAR, region VARCHAR,
+        subregion VARCHAR, indicator VARCHAR, dimension VARCHAR, category VARCHAR, sex VARCHAR, age VARCHAR,
+        year SMALLINT, unit VARCHAR, value DOUBLE, value_flag VARCHAR, published_source VARCHAR)"""
+# A value published only as "below N" ("<5"): kept as that flag, never as a number.
+BELOW = r"^<\s*\d+$"
+
+
+def standardise_figures(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_id: int) -> None:
+    """Append the rows of one published aggregate table to stg_figures. A row without an indicator, a four-digit
+    year or a value (a number, or "<N") is left out, and so reported; an unknown country code is cleared."""
+    layout = extracted.layout
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE figures_read AS
+        SELECT r.*, cm.iso3 AS country_iso3,
+               TRY_CAST(regexp_extract(r.year, '^(\\d{{4}})(\\.0+)?$', 1) AS SMALLINT) AS year_n,
+               CASE WHEN regexp_full_match(r.value, '{BELOW}') THEN regexp_replace(r.value, '\\s', '', 'g') END
+                   AS value_flag,
+               TRY_CAST(replace(r.value, ',', '') AS DOUBLE) AS value_n
+        FROM {extracted.table} r LEFT JOIN country_map cm ON cm.raw = r.country""")
+    checks = (("indicator", "indicator IS NULL", "the indicator is empty"),
+              ("year", "year_n IS NULL", "not a year (write it with four digits, e.g. 2021)"),
+              ("value", "value_flag IS NULL AND value_n IS NULL", "not a value (a number, or <N for a value "
+                                                                  "published only as below N)"))
+    for fld, condition, reason in checks:
+        for (row,) in con.execute(f"SELECT _row FROM figures_read WHERE {condition} ORDER BY _row").fetchall():
+            extracted.issues.append(Issue(extracted.path.name, row, layout.columns[fld], reason, "row rejected"))
+    unknown = con.execute("SELECT _row FROM figures_read WHERE country IS NOT NULL AND country_iso3 IS NULL "
+                          "ORDER BY _row").fetchall()
+    for (row,) in unknown:
+        extracted.issues.append(Issue(extracted.path.name, row, layout.columns["country"], "unknown country code; "
+                                      "write an ISO 3166 code or the country's English name", "value cleared"))
+    con.execute("""
+        INSERT INTO stg_figures
+        SELECT $file_id, $sid, _row, country_iso3, area_name, region, subregion, indicator, dimension, category, sex,
+               age, year_n, unit, CASE WHEN value_flag IS NULL THEN value_n END, value_flag, published_source
+        FROM figures_read
+        WHERE indicator IS NOT NULL AND year_n IS NOT NULL AND (value_flag IS NOT NULL OR value_n IS NOT NULL)
+        ORDER BY _row""", {"file_id": file_id, "sid": layout.id})
+    con.execute("DROP TABLE figures_read")
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -1,14 +1,16 @@
 -- De-duplicate, pseudonymise and assemble the final `cases` and `victims` tables from stg_rows.
 -- Input (temp): stg_rows (etl.standardise), sources (source_id, agency, agency_type, province, priority);
 --   out.districts (etl.reference).
--- Output: out.cases, out.victims (created by schema.sql), and temp table merged_rows (rows folded into another, for the report).
+-- Output: out.cases, out.victims, out.foreign_victims, out.published_figures (created by schema.sql), and temp table
+--   merged_rows (rows folded into another, for the report). Input also: stg_figures (etl.standardise).
 -- Parameters: $hmac_ipad, $hmac_opad (etl.anonymise.hmac_params).
 
--- 1. Rows that were not rejected, with the stage each reached.
+-- 1. Rows that were not rejected, with the stage each reached. Foreign sources' rows are not Pakistani cases:
+--    they go to foreign_victims (step 8).
 CREATE TEMP TABLE rows_ok AS
 WITH kept AS (
     SELECT * FROM stg_rows
-    WHERE NOT list_contains(list_transform(problems, lambda x: x.action), 'row rejected')
+    WHERE NOT list_contains(list_transform(problems, lambda x: x.action), 'row rejected') AND area <> 'foreign'
 )
 SELECT
     kept.* EXCLUDE (problems),  -- the report reads them from stg_rows; carried no further
@@ -137,8 +139,8 @@ SELECT
     CASE WHEN k.district_id IS NOT NULL THEN k.district_match
          WHEN k.province IS NOT NULL THEN 'province'
          ELSE 'unmatched' END AS district_match,
-    date_trunc('month', k.date_reported)::DATE AS report_month,
-    year(k.date_reported)::SMALLINT AS report_year,
+    date_trunc('month', k.date_reported)::DATE AS report_month,  -- NULL when only the year is known
+    k.report_year,
     date_trunc('month', k.fir_date)::DATE AS fir_month,
     date_trunc('month', k.investigation_date)::DATE AS investigation_month,
     date_trunc('month', k.challan_date)::DATE AS challan_month,
@@ -183,3 +185,18 @@ SELECT r.file_id, r._row, NULL,
 FROM records r
 JOIN case_groups g ON g.record_id = r.record_id AND g.case_id <> r.record_id
 JOIN records k ON k.record_id = g.case_id;
+
+-- 8. Victims recorded abroad by foreign sources: one row each, apart from Pakistan's cases.
+INSERT INTO out.foreign_victims BY NAME
+SELECT substr({{hmac:source_id || chr(31) || case_ref}}, 1, 16) AS record_id,
+       f.source_id, s.agency, f.report_year, f.victim_sex AS sex, f.age_band, f.nationality_iso3, f.country_iso3,
+       f.scope, f.offences, f.synthetic AS is_demo
+FROM stg_rows f JOIN sources s USING (source_id)
+WHERE f.area = 'foreign' AND NOT list_contains(list_transform(f.problems, lambda x: x.action), 'row rejected')
+ORDER BY f.file_id, f._row;
+
+-- 9. Published aggregate figures, as published.
+INSERT INTO out.published_figures BY NAME
+SELECT f.* EXCLUDE (file_id, _row), s.agency
+FROM stg_figures f JOIN sources s USING (source_id)
+ORDER BY f.file_id, f._row;

@@ -1,5 +1,6 @@
 -- Final tables of the private warehouse. Built by the ETL only; the public release (etl/release.py) is made from them.
--- Months are DATEs on the first of the month (dates are coarsened for privacy).
+-- Months are DATEs on the first of the month (dates are coarsened for privacy); a source that gives only the year
+-- has a report_year and no report_month (never 1 January).
 -- NULL means "not recorded" everywhere; it is never zero.
 -- No key constraints: uniqueness is checked by the tests, and an index would only slow the load.
 
@@ -13,7 +14,7 @@ CREATE TABLE cases (
     province             VARCHAR,
     division             VARCHAR,
     district_match       VARCHAR NOT NULL,     -- exact | alias | normalised | fuzzy | province | unmatched
-    report_month         DATE NOT NULL,
+    report_month         DATE,                 -- NULL when the source gives only the year
     report_year          SMALLINT NOT NULL,
     fir_month            DATE,
     investigation_month  DATE,
@@ -24,7 +25,7 @@ CREATE TABLE cases (
     is_fir               BOOLEAN NOT NULL,     -- stage_rank >= 2
     is_charge_sheeted    BOOLEAN NOT NULL,     -- stage_rank >= 4
     is_trial_concluded   BOOLEAN NOT NULL,     -- stage_rank = 5
-    outcome              VARCHAR,              -- convicted | acquitted | compromise | discharged | pending
+    outcome              VARCHAR,              -- convicted | acquitted | compromise | discharged | cancelled | untraced | pending
     is_convicted         BOOLEAN NOT NULL,
     sentence_months      USMALLINT,
     months_fir_to_verdict USMALLINT,           -- whole months from FIR to verdict, concluded trials only
@@ -51,4 +52,42 @@ CREATE TABLE victims (
     age_band             VARCHAR,              -- CTDC bands; NULL = not recorded
     nationality_iso3     VARCHAR,
     is_referred          BOOLEAN               -- NULL = not recorded
+);
+
+-- Victims recorded abroad by foreign sources (layouts with area = "foreign", such as CTDC's global victim data):
+-- kept apart from `cases` and `victims`, so they never count in Pakistan's, a province's or a district's figures.
+-- One row per victim; the source's year only (no month), its own offences (several where the source gives them).
+CREATE TABLE foreign_victims (
+    record_id            VARCHAR NOT NULL,     -- HMAC-SHA256 pseudonym of source + row reference (16 hex chars)
+    source_id            VARCHAR NOT NULL,
+    agency               VARCHAR NOT NULL,
+    report_year          SMALLINT NOT NULL,    -- year of registration
+    sex                  VARCHAR NOT NULL,     -- female | male | transgender | unknown
+    age_band             VARCHAR,              -- CTDC bands; NULL = not recorded
+    nationality_iso3     VARCHAR,              -- citizenship
+    country_iso3         VARCHAR,              -- country of exploitation
+    scope                VARCHAR,              -- internal (exploited in the victim's own country) | transnational
+    offences             VARCHAR[] NOT NULL,   -- forms of exploitation, contract offence codes; [] = not recorded
+    is_demo              BOOLEAN NOT NULL
+);
+
+-- Published aggregate figures (layouts with grain = "aggregate", such as UNODC's GLOTIP), as published: never cases.
+-- A value published only as "below N" has value NULL and value_flag '<N'.
+CREATE TABLE published_figures (
+    source_id            VARCHAR NOT NULL,     -- source layout id
+    agency               VARCHAR NOT NULL,     -- publisher (the layout's agency)
+    country_iso3         VARCHAR,
+    area_name            VARCHAR,
+    region               VARCHAR,
+    subregion            VARCHAR,
+    indicator            VARCHAR NOT NULL,
+    dimension            VARCHAR,
+    category             VARCHAR,
+    sex                  VARCHAR,
+    age                  VARCHAR,
+    year                 SMALLINT NOT NULL,
+    unit                 VARCHAR,
+    value                DOUBLE,               -- NULL when only a flag was published
+    value_flag           VARCHAR,              -- e.g. '<5'
+    published_source     VARCHAR               -- the row's own source, as the publisher cites it
 );
