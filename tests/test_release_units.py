@@ -9,15 +9,18 @@ behaviour, not today's catalogue: expected values are derived from ``tipcore.cat
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import fcntl
 import importlib.metadata
 import json
 import math
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -882,11 +885,27 @@ def test_a_change_is_a_percentage_of_a_base_of_at_least_twenty():
     assert queries.change_percent(pd.Series(["n/a", 30.0]), pd.Series([20.0, "n/a"])).isna().all()
 
 
+_QUERY_RELEASE: dict[str, Path] = {}
+
+
+def query_release() -> Path:
+    """A tiny release for the query tests, built once per process. It is their input, not what they test, so a
+    process forked after the build (as mutmut's workers are, one per mutant) reads it instead of building again."""
+    if "path" not in _QUERY_RELEASE:
+        folder, owner = Path(tempfile.mkdtemp(prefix="tip-query-release-")), os.getpid()
+        atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, ignore_errors=True))
+        make_warehouse(folder / "wh.duckdb", standard_cases(), demo=True)
+        build(folder)
+        _QUERY_RELEASE["path"] = folder / "release"
+    return _QUERY_RELEASE["path"]
+
+
 @pytest.fixture
-def on_tiny(tiny, monkeypatch) -> Path:
+def on_tiny(monkeypatch) -> Path:
     """The dashboard's release is the tiny one."""
-    monkeypatch.setenv("TIP_RELEASE_DIR", str(tiny))
-    return tiny
+    folder = query_release()
+    monkeypatch.setenv("TIP_RELEASE_DIR", str(folder))
+    return folder
 
 
 def expected_sum(folder: Path, f: Filters, measure: str, by: tuple[str, ...] = ()) -> tuple[pd.Series, pd.Series]:
