@@ -71,12 +71,14 @@ with table_col:
     if margin in ranked:  # ranks only where the margins separate districts; "2–5": similar
         ranked = ranked.assign(rank=queries.rank_labels(ranked[measure], ranked[margin]))
     ui.table(ranked, {**({"rank": ("text", "Rank")} if "rank" in ranked else {}), "name": ("text", "District"),
-                      measure: (kind, name), **({margin: (kind, "± (95%)")} if margin in ranked else {}),
+                      measure: (kind, name), **({margin: ("margin", "± (95%)")} if margin in ranked else {}),
                       **({"cases": ("count", "Cases reported")} if measure != "cases" else {}),
                       "province": ("text", "Province")}, height=490, key="hot_ranking")
     if margin in ranked:
         st.caption("A rank such as “2–7” is the range of places the district could hold given the 95% margins: "
-                   "districts whose ranges overlap cannot be told apart.")
+                   "districts whose ranges overlap cannot be told apart."
+                   + (f" A change is shown for districts with at least {queries.CHANGE_MIN_BASE} cases in "
+                      f"{f.previous().period}." if measure == "change" else ""))
     if measure == "cases_per_100k":
         st.caption("Azad Jammu & Kashmir and Gilgit-Baltistan: not available (no 2023 census district figures).")
 

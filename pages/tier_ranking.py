@@ -3,11 +3,9 @@ identified victims, a regional tier map, and a transparent district scorecard wi
 
 import streamlit as st
 
-from tipdash import filters, maps, published_charts, queries, reference_facts, tier_map, ui
+from tipdash import charts, filters, maps, published_charts, queries, reference_facts, tier_map, ui
 
-BAND_COLOURS = {"Band 1": "#009E73", "Band 2": "#56B4E9", "Band 2 watch list": "#E69F00", "Band 3": "#D55E00",
-                queries.INSUFFICIENT: maps.NA_COLOUR}
-BAND_ORDER = [name for _, name in queries.BANDS] + [queries.INSUFFICIENT]
+BAND_COLOURS = {**charts.BAND_COLOURS, queries.INSUFFICIENT: maps.NA_COLOUR}
 INDICATOR_NAMES = {
     "conviction_rate": "Conviction rate (convictions ÷ concluded trials)",
     "fir_rate": "Complaints registered as FIRs",
@@ -129,9 +127,11 @@ from this dashboard's protected numbers for {f.period}:
 The score is the weighted average of the indicators a district has (set the weights below). Bands:
 **Band 1** ≥ 60, **Band 2** 45–60, **Band 2 watch list** 30–45, **Band 3** < 30. A district with fewer than
 {queries.MIN_CASES} cases reported, or fewer than {queries.MIN_INDICATORS} indicators (an indicator is missing when
-a count it needs is under 10), is marked **insufficient data** instead of a band. The bands borrow the TIP report's
-idea of tiers but are *not* the State Department's method, and they rank recorded responses, not how much
-trafficking there is."""
+a count it needs is under 10), is marked **insufficient data** instead of a band. Every indicator carries the
+privacy noise's 95% margin, and so does the score: a district gets a band only when its whole margin lies inside
+that band; otherwise it is **{queries.UNSEPARATED}** and the table says which bands the margin spans. The bands
+borrow the TIP report's idea of tiers but are *not* the State Department's method, and they rank recorded responses,
+not how much trafficking there is."""
 )
 weight_cols = st.columns(len(queries.SCORE_INDICATORS))
 weights = {}
@@ -153,17 +153,17 @@ with map_col:
     geo = ui.boundary_layer("districts")
     if not geo:
         ui.missing_boundaries_notice(short=not ui.boundary_layer("countries") and bool(mapped))
-    ui.plot(ui.chart(maps.categorical_district_map, scored, "band", BAND_ORDER, BAND_COLOURS,
+    ui.plot(ui.chart(maps.categorical_district_map, scored, "band", queries.BAND_ORDER, BAND_COLOURS,
                      f"District scorecard bands, {f.period}", geo, ui.boundary_layer("provinces"),
                      hover=maps.scorecard_hover(scored)),
             key="sc_map", filename="district-scorecard")
 with table_col:
-    counts = scored["band"].value_counts().reindex(BAND_ORDER, fill_value=0)
+    counts = scored["band"].value_counts().reindex(queries.BAND_ORDER, fill_value=0)
     st.markdown(" · ".join(f"**{band}**: {n}" for band, n in counts.items()) + " districts")
     ranked = scored.sort_values(["score", "cases"], ascending=False, na_position="last")
-    ui.table(ranked, {"name": ("text", "District"), "band": ("text", "Band"), "score": ("rate", "Score"),
-                      "cases": ("count", "Cases"), "conviction_rate": ("percent", "Conviction rate"),
-                      "fir_rate": ("percent", "FIR share"), "referral_rate": ("percent", "Referred"),
-                      "charge_sheet_rate": ("percent", "Charge-sheet rate"),
+    ui.table(ranked, {"name": ("text", "District"), "band_range": ("text", "Band"), "score": ("rate±", "Score"),
+                      "cases": ("count±", "Cases"), "conviction_rate": ("percent±", "Conviction rate"),
+                      "fir_rate": ("percent±", "FIR share"), "referral_rate": ("percent", "Referred"),
+                      "charge_sheet_rate": ("percent±", "Charge-sheet rate"),
                       "months_to_verdict": ("months", "Median to verdict"), "province": ("text", "Province")},
              height=470, key="sc_table")

@@ -44,9 +44,10 @@ def test_every_page_runs_without_error(page, options):
 
 def test_overview_metrics_are_the_headline_query(options):
     at = open_page("overview")
-    head = queries.headline(Filters(*options.default_years)).set_index("measure")
+    head = queries.headline(Filters(*options.default_years)).set_index("base")
     shown = metrics(at)
     assert shown["Cases reported"] == text.count(head.loc["cases", "value"])
+    assert head.loc["convictions", "measure"] == "period_convictions"  # Pakistan: convictions in the year
     assert shown["Convictions"] == text.count(head.loc["convictions", "value"])
     assert shown["Conviction rate"] == text.percent(head.loc["conviction_rate", "value"])
     tiles = {m.label: m.value for m in at.metric}
@@ -142,11 +143,26 @@ def test_hotspots_district_picked_from_the_selectbox(options):
 def test_conviction_gap_sentence_uses_protected_numbers(options):
     at = open_page("conviction_gap")
     f = Filters(*options.default_years)
+    # The page opens on what happened each year (the period view), in the period tables' numbers.
+    totals = queries.period_totals(f)
+    sentence = next(m.value for m in at.markdown if m.value.startswith("### In "))
+    assert text.count_words(totals["period_firs"]) in sentence and f.period in sentence
+    at.segmented_control(key="gap_view").set_value("cohort").run()
     stages = queries.funnel(f)
     sentence = next(m.value for m in at.markdown if m.value.startswith("### Of "))
     assert text.count(stages["value"].iloc[0]) in sentence and f.period in sentence
+    if not queries.selection_in_court(f)["complete"]:  # an open cohort: no rate as a finding, a warning instead
+        assert "so far" in sentence and "%" not in sentence
+        assert any(text.STILL_IN_COURT.split()[0] in w.value or "await a verdict" in w.value for w in at.warning)
     at.segmented_control(key="gap_level").set_value("district").run()
     assert not at.exception
+
+
+def test_conviction_gap_has_no_period_view_for_a_district(options):
+    at = open_page("conviction_gap", {"district": "multan", "view": "period"})
+    assert not at.exception
+    assert at.segmented_control(key="gap_view").value == "cohort"
+    assert any(m.value.startswith("### Of ") for m in at.markdown)
 
 
 def test_tier_ranking_weights_and_report_year(options):

@@ -308,6 +308,22 @@ def test_scorecard_bands_several_districts_at_once():
     assert list(out["band"]) == ["Band 1", "Band 2", "Band 2 watch list", "Band 3"]
 
 
+def test_a_band_is_given_only_where_the_margin_stays_inside_it():
+    """Issue #12: scores 0.1-0.5 points apart must not get different bands when their margins overlap a boundary."""
+    inputs = pd.concat([one_district(s) for s in (75.0, 61.0, 59.0, 31.0)], ignore_index=True)
+    inputs["fir_rate_moe"] = [5.0, 5.0, 0.5, 5.0]
+    out = queries.score_districts(inputs, {"fir_rate": 1})
+    assert list(out["band"]) == ["Band 1", queries.UNSEPARATED, "Band 2", queries.UNSEPARATED]
+    assert list(out["band_range"]) == ["Band 1", "Band 1 or Band 2", "Band 2", "Band 2 watch list or Band 3"]
+    assert out["score_moe"].tolist() == [5.0, 5.0, 0.5, 5.0]
+    wide = one_district(50.0).assign(fir_rate_moe=30.0)
+    assert queries.score_districts(wide, {"fir_rate": 1})["band_range"].iloc[0] == "Band 1 to Band 3"
+    # Two indicators: the margin of a weighted mean, as for independent errors.
+    two = one_district(50.0).assign(fir_rate_moe=6.0, conviction_rate_moe=8.0)
+    got = queries.score_districts(two, {"fir_rate": 1, "conviction_rate": 1})
+    assert got["score_moe"].iloc[0] == pytest.approx(5.0)  # sqrt(6² + 8²) / 2
+
+
 def test_release_tables_are_offered_as_published_with_margins(every_year):
     cat = queries.release_catalogue()
     assert set(cat["table"]) == set(catalogue.TABLES)

@@ -43,6 +43,9 @@ MEASURE_COLOURS = {
     "cases": CATEGORICAL[0], "victims": CATEGORICAL[4], "firs": CATEGORICAL[1], "charge_sheets": CATEGORICAL[2],
     "trials": CATEGORICAL[3], "convictions": CATEGORICAL[5],
 }
+# Scorecard bands: one palette for page, map and slide (Okabe–Ito); grey for the districts a band cannot be given.
+BAND_COLOURS = {"Band 1": "#009E73", "Band 2": "#56B4E9", "Band 2 watch list": "#E69F00", "Band 3": "#D55E00",
+                "Band unclear (within margin)": "#CBC3E3"}
 MEASURE_COLOURS |= {f"period_{k}": MEASURE_COLOURS[k] for k in ("firs", "charge_sheets", "trials", "convictions")}
 
 

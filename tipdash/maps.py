@@ -234,9 +234,10 @@ def scorecard_hover(scored: pd.DataFrame) -> list[str]:
     """Hover text of the scorecard map: band, score and the two numbers people ask first."""
     out = []
     for r in scored.itertuples():
-        score = "" if pd.isna(r.score) else f": score {r.score:.0f}"
-        out.append(f"<b>{r.name}</b> ({r.province})<br>{r.band}{score}<br>Cases reported: {text.count(r.cases)}"
-                   f"<br>Conviction rate: {text.percent(r.conviction_rate)}")
+        score = "" if pd.isna(r.score) else f": score {text.with_margin(f'{r.score:.0f}', r.score_moe)}"
+        out.append(f"<b>{r.name}</b> ({r.province})<br>{r.band_range}{score}<br>Cases reported: "
+                   f"{text.count(r.cases)}<br>Conviction rate: "
+                   f"{text.with_margin(text.percent(r.conviction_rate), r.conviction_rate_moe, ' pp')}")
     return out
 
 

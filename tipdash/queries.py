@@ -286,6 +286,20 @@ def change_percent(current: pd.Series, previous: pd.Series) -> pd.Series:
     return ((cur - prev) / prev.where(prev >= privacy.RATE_MIN_BASE) * 100).round(1)
 
 
+CHANGE_MIN_BASE = 50  # a district's change in cases needs this many cases in the earlier period
+
+
+def change_margin(current: pd.Series, previous: pd.Series, current_moe: pd.Series, previous_moe: pd.Series) \
+        -> pd.Series:
+    """95% margin of :func:`change_percent` in points, by the delta method: 100 (m_c² + (c/p)² m_p²)^½ / p."""
+    cur = pd.to_numeric(current, errors="coerce").astype("Float64")
+    prev = pd.to_numeric(previous, errors="coerce").astype("Float64")
+    prev = prev.where(prev >= privacy.RATE_MIN_BASE)
+    cm = pd.to_numeric(current_moe, errors="coerce").astype("Float64")
+    pm = pd.to_numeric(previous_moe, errors="coerce").astype("Float64")
+    return (100 * (cm**2 + (cur / prev) ** 2 * pm**2) ** 0.5 / prev).round(1)
+
+
 def per_100k(counts: pd.Series, population: pd.Series, years: int, floor: float = privacy.SHOW_BELOW) -> pd.Series:
     """Yearly rate per 100,000 people; NA where the population is unknown (AJK, GB) or the count is below
     ``floor`` (a margin is converted with floor 0)."""
@@ -498,7 +512,12 @@ def district_measures(f: Filters) -> pd.DataFrame:
         before.rename(columns={"cases": "cases_prev", "cases" + MOE: "cases_prev" + MOE}), on="district_id",
         how="left")
     df = _in_area(df, f)
-    df["change"] = change_percent(df["cases"], df["cases_prev"])
+    # Districts are ranked by change: a change needs CHANGE_MIN_BASE cases before (25 cases rising to 62 is +150%
+    # and leads a ranking on noise), and carries its margin so ranks are given only where margins separate them.
+    enough = pd.to_numeric(df["cases_prev"], errors="coerce") >= CHANGE_MIN_BASE
+    df["change"] = change_percent(df["cases"], df["cases_prev"]).where(enough)
+    df["change" + MOE] = change_margin(df["cases"], df["cases_prev"], df["cases" + MOE],
+                                       df["cases_prev" + MOE]).where(df["change"].notna())
     df = shown(df, ["cases", "victims"])
     df["cases_per_100k"] = per_100k(df["cases"], df["population"], f.years)
     df["cases_per_100k" + MOE] = per_100k(df["cases" + MOE].where(df["cases"].notna()), df["population"], f.years,
@@ -803,6 +822,10 @@ MIN_CASES = 50  # fewer cases reported: "insufficient data"
 MIN_INDICATORS = 3
 BANDS = [(60, "Band 1"), (45, "Band 2"), (30, "Band 2 watch list"), (0, "Band 3")]
 INSUFFICIENT = "Insufficient data"
+# A band is given only where the score's 95% margin stays inside it; otherwise the district is in this group and
+# its table row says which bands the margin spans (issue #12: no label the noise decides).
+UNSEPARATED = "Band unclear (within margin)"
+BAND_ORDER = [name for _, name in BANDS] + [UNSEPARATED, INSUFFICIENT]
 
 
 @cached
@@ -837,8 +860,32 @@ def score_districts(inputs: pd.DataFrame, weights: dict[str, float]) -> pd.DataF
     cases = pd.to_numeric(df["cases"], errors="coerce")
     enough = (cases >= MIN_CASES) & (df["indicators_available"] >= MIN_INDICATORS) & df["score"].notna()
     df.loc[~enough, "score"] = np.nan
-    df["band"] = [_band(s) if ok else INSUFFICIENT for s, ok in zip(df["score"], enough, strict=True)]
+    # The score's margin from the indicators' released margins (a share's margin in points is its score's; a
+    # month is 100 / MONTHS_SCALE points), as for independent errors; an indicator without a margin column counts as
+    # exact (a test's inputs, or a published figure).
+    margins = pd.DataFrame(index=df.index)
+    for ind, higher_better in SCORE_INDICATORS.items():
+        moe = pd.to_numeric(df[ind + MOE], errors="coerce").astype(float) if ind + MOE in df else 0.0
+        margins[ind] = moe if higher_better else moe * 100 / MONTHS_SCALE
+    spread = ((margins * w) ** 2).where(available, 0).sum(axis=1, min_count=1) ** 0.5
+    df["score_moe"] = (spread / total_weight.where(total_weight > 0)).round(1).where(enough)
+    low = (df["score"] - df["score_moe"].fillna(np.inf)).clip(lower=0)
+    high = (df["score"] + df["score_moe"].fillna(np.inf)).clip(upper=100)
+    bands = [_bands(lo, hi) if ok else (INSUFFICIENT, INSUFFICIENT) for lo, hi, ok in zip(low, high, enough,
+                                                                                          strict=True)]
+    df["band"] = [b for b, _ in bands]
+    df["band_range"] = [r for _, r in bands]
     return df
+
+
+def _bands(low: float, high: float) -> tuple[str, str]:
+    """(band, what the table says): the band when the margin stays in it, else UNSEPARATED and the bands spanned."""
+    best, worst = _band(high), _band(low)
+    if best == worst:
+        return best, best
+    names = [name for _, name in BANDS]
+    return UNSEPARATED, " to ".join((best, worst)) if names.index(worst) - names.index(best) > 1 else \
+        f"{best} or {worst}"
 
 
 def _band(score: float) -> str:

@@ -1,8 +1,10 @@
 """Slide builders for present mode: data in, HTML snippets or plotly figures out, sized for a projector. No st.*.
 
-Everything is drawn for a 1920×1080 screen read from the back of a hall: text at least 20 px (most 26–50 px),
-numbers on tiles 124 px, chart labels 20–30 px. On a smaller screen the presenter zooms the browser out (Ctrl −):
-browser zoom keeps the maps sharp, where CSS ``zoom`` or ``transform`` on the page misplaces MapLibre's canvas.
+Everything is designed for a 1920×1080 screen read from the back of a hall (text at least 20 px, most 24–50 px,
+chart labels 20–30 px) and scaled to the screen it is shown on, so a slide fills any projector without scrolling:
+the stylesheet's sizes are multiples of ``--u`` (one design pixel: the smaller of the window's width / 1920 and
+height / 1080), and figures are built at the same scale (:attr:`Theme.zoom`, from the window size the page reports;
+:func:`zoom_for`). Not CSS ``zoom`` or ``transform`` on the page: they misplace MapLibre's canvas.
 Two high-contrast themes: ``dark`` (white and yellow on black, for dim halls)
 and ``light`` (black on white, for bright halls where a projector washes out dark backgrounds).
 
@@ -14,14 +16,15 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from tipdash import brief, charts, maps, privacy, published_charts, queries, text
+from tipdash import brief, charts, maps, privacy, published_charts, qr, queries, text
 from tipdash.scopes import Scope
 
 
@@ -41,6 +44,11 @@ class Theme:
     scale: list
     warn_bg: str
     warn_fg: str
+    zoom: float = 1.0  # screen pixels per design pixel (1920×1080 design)
+
+    def px(self, size: float) -> int:
+        """A design size in pixels on this screen."""
+        return max(1, round(size * self.zoom))
 
 
 THEMES: dict[str, Theme] = {
@@ -60,12 +68,13 @@ THEMES: dict[str, Theme] = {
         scale="YlGnBu", warn_bg="#FFF3B0", warn_fg="#000000"),
 }
 DEFAULT_THEME = "dark"
+DESIGN = (1920, 1080)  # the screen the slides are designed for; others scale (see zoom_for)
 TITLE_CHARS = 64  # a chart title in a 3/5 column at 28 px; longer titles wrap
 HALF_TITLE_CHARS = 54  # in a half-width column
 BUBBLES_NOTE = " (district centres: boundary files not available)"  # said once under the map instead
 FONT_FAMILY = "Source Sans Pro, Segoe UI, DejaVu Sans, Helvetica, Arial, sans-serif"
 BASE_FONT = 24
-CHART_HEIGHT = 760
+CHART_HEIGHT = 640  # design pixels: a chart, with the heading, a note, the control bar and footer, in 1080
 
 # The deck: URL name, title shown in the control bar.
 SLIDES: list[tuple[str, str]] = [
@@ -95,50 +104,83 @@ def slide_number(raw: str | None) -> int | None:
 # Page CSS -----------------------------------------------------------------------------------------------------
 
 
-def css(theme: Theme) -> str:
-    """Present mode's stylesheet: Streamlit's chrome and sidebar hidden, the theme, projector-sized type."""
+def zoom_for(size: Sequence[float] | None) -> float:
+    """Screen pixels per design pixel in a window of ``size`` (width, height): the slide fits both ways."""
+    if not size or len(size) != 2 or min(size) <= 0:
+        return 1.0
+    return round(min(size[0] / DESIGN[0], size[1] / DESIGN[1]), 3)
+
+
+def themed(name: str, zoom: float = 1.0) -> Theme:
+    return replace(THEMES[name], zoom=zoom)
+
+
+def _scaled(css_text: str) -> str:
+    # Every length written in design pixels becomes a multiple of --u, so the stylesheet scales with the window.
+    return re.sub(r"(?<![\w.#-])(\d+(?:\.\d+)?)px", r"calc(\1 * var(--u))", css_text)
+
+
+def css(theme: Theme, controls: bool = True) -> str:
+    """Present mode's stylesheet: Streamlit's chrome and sidebar hidden, the theme, type scaled to the window.
+
+    ``controls=False`` hides the control bar (it stays in the page, so the arrow keys still move the deck).
+    """
+    hide = "" if controls else ".st-key-pr_controls { display: none !important; }\n"
+    unit = f":root {{ --u: min(calc(100vw / {DESIGN[0]}), calc(100vh / {DESIGN[1]})); }}\n"
+    return f"<style>\n{unit}{hide}{_scaled(_sheet(theme))}</style>"
+
+
+def _sheet(theme: Theme) -> str:
     t = theme
-    return f"""<style>
+    return f"""
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarNav"],
 [data-testid="stHeader"], header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
 [data-testid="stMainMenu"], [data-testid="stAppDeployButton"], footer {{ display: none !important; }}
 .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {{ background: {t.bg} !important; }}
 [data-testid="stMainBlockContainer"], .block-container {{ max-width: 100% !important;
-  padding: 0.6rem 2.2rem 0.4rem !important; }}
+  padding: 10px 36px 4px !important; }}
+[data-testid="stMain"] [data-testid="stVerticalBlock"] {{ gap: 10px !important; }}
+[data-testid="stMain"] [data-testid="stHorizontalBlock"] {{ gap: 40px !important; }}
+[data-testid="stMain"] .st-key-pr_controls [data-testid="stHorizontalBlock"] {{ gap: 12px !important; }}
+.st-key-pr_viewport {{ display: none !important; }}
 [data-testid="stMain"] {{ color: {t.fg}; }}
 [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] {{ color: {t.fg}; }}
 [data-testid="stMain"] [data-testid="stAlertContainer"] {{ background: {t.warn_bg} !important;
-  padding: 0.35rem 1rem !important; }}
+  padding: 6px 16px !important; }}
 [data-testid="stMain"] [data-testid="stAlertContainer"] p,
 [data-testid="stMain"] [data-testid="stAlertContainer"] [data-testid="stMarkdownContainer"] {{
   color: {t.warn_fg} !important; font-size: 22px !important; line-height: 1.25; }}
-[data-testid="stMain"] [data-testid="stAlertContainer"] svg {{ fill: {t.warn_fg}; color: {t.warn_fg}; }}
+[data-testid="stMain"] [data-testid="stAlertContainer"] svg {{ fill: {t.warn_fg}; color: {t.warn_fg};
+  width: 22px; height: 22px; }}
 [data-testid="stMain"] .stButton button, [data-testid="stMain"] .stDownloadButton button,
 [data-testid="stMain"] [data-testid="stPopover"] button, [data-testid="stMain"] .stPageLink a {{
   background: {t.panel} !important; color: {t.fg} !important; border: 2px solid {t.fg} !important;
-  min-height: 3rem; font-size: 22px !important; font-weight: 700; }}
+  min-height: 52px; padding: 4px 12px !important; font-size: 22px !important; font-weight: 700; }}
 [data-testid="stMain"] .stButton button p, [data-testid="stMain"] .stDownloadButton button p,
 [data-testid="stMain"] [data-testid="stPopover"] button p, [data-testid="stMain"] .stPageLink a p,
 [data-testid="stMain"] .stPageLink a span {{ font-size: 22px !important; color: {t.fg} !important; }}
 [data-testid="stMain"] .stButton button:focus-visible {{ outline: 4px solid {t.accent}; }}
 [data-testid="stMain"] .stButton button:disabled {{ opacity: 0.35; }}
-[data-testid="stMain"] kbd {{ color: {t.bg} !important; background: {t.fg} !important; font-size: 16px;
-  padding: 0 5px; border-radius: 3px; }}
 .pr-slide {{ font-family: {FONT_FAMILY}; color: {t.fg}; }}
 .pr-kicker {{ font-size: 26px; font-weight: 700; color: {t.accent}; letter-spacing: .02em; margin: 0;
   line-height: 1.25; }}
-.pr-title {{ font-size: 50px; font-weight: 800; line-height: 1.1; margin: 0; padding: 2px 0 8px; color: {t.fg}; }}
-.pr-tiles {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 22px; margin-top: 12px; }}
+.pr-title {{ font-size: 48px; font-weight: 800; line-height: 1.1; margin: 0; padding: 2px 0 6px; color: {t.fg}; }}
+.pr-head {{ display: flex; justify-content: space-between; align-items: flex-start; gap: 24px; }}
+.pr-qr {{ display: flex; align-items: center; gap: 16px; max-width: 40%; }}
+.pr-qr svg {{ width: 150px; height: 150px; flex: none; }}
+.pr-qr .q {{ font-size: 20px; line-height: 1.25; color: {t.muted}; }}
+.pr-warn {{ font-size: 26px; font-weight: 700; color: {t.warn_fg}; background: {t.warn_bg}; padding: 6px 16px; }}
+.pr-tiles {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 18px; margin-top: 8px; }}
 .pr-tile {{ background: {t.panel}; border: 3px solid {t.grid}; border-top: 10px solid {t.accent};
-  padding: 22px 28px 26px; }}
-.pr-tile .v {{ font-size: 124px; font-weight: 800; line-height: 1.0; color: {t.fg}; }}
-.pr-tile .v.na {{ font-size: 72px; line-height: 1.72; }}
-.pr-tile .m {{ font-size: 36px; color: {t.muted}; min-height: 40px; }}
-.pr-tile .l {{ font-size: 42px; font-weight: 700; color: {t.fg}; margin-top: 10px; line-height: 1.2; }}
-.pr-tile .c {{ font-size: 31px; color: {t.muted}; margin-top: 6px; line-height: 1.25; }}
-.pr-note {{ font-size: 24px; color: {t.muted}; margin-top: 14px; line-height: 1.3; }}
-.pr-panel {{ background: {t.panel}; border: 3px solid {t.grid}; padding: 22px 28px; }}
+  padding: 14px 24px 16px; }}
+.pr-tile .v {{ font-size: 100px; font-weight: 800; line-height: 1.0; color: {t.fg}; }}
+.pr-tile .v.na {{ font-size: 60px; line-height: 1.667; }}
+.pr-tile .m {{ font-size: 28px; color: {t.muted}; min-height: 34px; }}
+.pr-tile .l {{ font-size: 36px; font-weight: 700; color: {t.fg}; margin-top: 6px; line-height: 1.15; }}
+.pr-tile .c {{ font-size: 26px; color: {t.muted}; margin-top: 6px; line-height: 1.25; }}
+.pr-note {{ font-size: 24px; color: {t.muted}; margin-top: 4px; line-height: 1.3; }}
+.pr-panel {{ background: {t.panel}; border: 3px solid {t.grid}; padding: 18px 26px; }}
 .pr-panel h3 {{ font-size: 34px; margin: 0 0 12px; color: {t.accent}; font-weight: 800; }}
 .pr-rank {{ width: 100%; border-collapse: collapse; font-size: 30px; }}
 .pr-slide .pr-rank, .pr-slide .pr-rank tr, .pr-slide .pr-rank td {{ background: transparent; border: 0; }}
@@ -148,16 +190,16 @@ def css(theme: Theme) -> str:
 .pr-slide .pr-rank tr.hl td {{ color: {t.bg}; background: {t.accent}; font-weight: 800; }}
 .pr-big {{ font-size: 40px; font-weight: 800; line-height: 1.2; margin: 0 0 18px; color: {t.fg}; }}
 .pr-text {{ font-size: 30px; line-height: 1.3; margin: 0 0 16px; color: {t.fg}; }}
-.pr-findings {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 26px; margin-top: 16px; }}
+.pr-findings {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 26px; margin-top: 10px; }}
 .pr-finding {{ background: {t.panel}; border: 3px solid {t.grid}; border-top: 10px solid {t.accent};
-  padding: 24px 30px; min-height: 640px; }}
-.pr-finding .k {{ font-size: 80px; font-weight: 800; color: {t.accent}; line-height: 1; }}
-.pr-finding b {{ display: block; font-size: 46px; line-height: 1.15; margin: 14px 0 20px; color: {t.fg}; }}
-.pr-finding .d {{ font-size: 36px; line-height: 1.3; margin: 0; color: {t.fg}; }}
+  padding: 20px 28px; min-height: 560px; }}
+.pr-finding .k {{ font-size: 64px; font-weight: 800; color: {t.accent}; line-height: 1; }}
+.pr-finding b {{ display: block; font-size: 42px; line-height: 1.15; margin: 12px 0 16px; color: {t.fg}; }}
+.pr-finding .d {{ font-size: 32px; line-height: 1.3; margin: 0; color: {t.fg}; }}
 .pr-slide .pr-sources {{ font-size: 27px; line-height: 1.3; color: {t.fg}; margin: 0; padding-left: 1.1em; }}
 .pr-slide .pr-sources li {{ margin-bottom: 8px; color: {t.fg}; }}
 .pr-small {{ font-size: 23px; color: {t.muted}; line-height: 1.3; margin: 8px 0 0; }}
-.pr-bar {{ font-size: 24px; color: {t.fg}; font-weight: 700; text-align: center; padding-top: 8px; }}
+.pr-bar {{ font-size: 24px; color: {t.fg}; font-weight: 700; text-align: center; }}
 .pr-footer {{ font-size: 20px; color: {t.muted}; border-top: 2px solid {t.grid}; padding-top: 4px;
   margin-top: 2px; display: flex; justify-content: space-between; gap: 24px; }}
 .pr-bands {{ display: flex; flex-wrap: wrap; gap: 10px 22px; font-size: 26px; margin: 0 0 14px; }}
@@ -166,7 +208,7 @@ def css(theme: Theme) -> str:
 .pr-bands i {{ display: inline-block; width: 26px; height: 26px; vertical-align: -4px; margin-right: 8px;
   border: 2px solid {t.fg}; }}
 [data-testid="stMain"] .stPlotlyChart {{ background: {t.bg}; }}
-</style>"""
+"""
 
 
 # HTML pieces -------------------------------------------------------------------------------------------------
@@ -176,9 +218,23 @@ def esc(value) -> str:
     return html.escape(str(value))
 
 
-def heading(kicker: str, title: str) -> str:
-    return (f'<div class="pr-slide"><div class="pr-kicker">{esc(kicker)}</div>'
-            f'<div class="pr-title">{esc(title)}</div></div>')
+def heading(kicker: str, title: str, aside: str = "") -> str:
+    """The slide's kicker and title; ``aside`` (HTML, e.g. :func:`qr_block`) at the right."""
+    head = f'<div><div class="pr-kicker">{esc(kicker)}</div><div class="pr-title">{esc(title)}</div></div>'
+    return f'<div class="pr-slide pr-head">{head}{aside}</div>' if aside else f'<div class="pr-slide">{head}</div>'
+
+
+def qr_block(url: str | None) -> str:
+    """A QR code that opens ``url`` on a phone, or, with no public address set, how to set one."""
+    if not url:
+        return ('<div class="pr-qr" data-qr="none"><div class="q">No QR code: set TIP_PUBLIC_URL to the '
+                "dashboard's public address to show one here.</div></div>")
+    return (f'<div class="pr-qr" data-qr="{esc(url)}">{qr.svg(url)}<div class="q">Scan to open this deck on a '
+            "phone, with the same area and filters.</div></div>")
+
+
+def warning(body: str) -> str:
+    return f'<div class="pr-slide pr-warn">{esc(body)}</div>'
 
 
 def tiles(headline: pd.DataFrame, previous: str) -> str:
@@ -261,39 +317,46 @@ def position(number: int) -> str:
 # Figures -----------------------------------------------------------------------------------------------------
 
 
-def projector(fig: go.Figure, theme: Theme, height: int = CHART_HEIGHT, title_size: int = 28,
+def projector(fig: go.Figure, theme: Theme, height: int | None = None, title_size: int = 28,
               is_demo: bool = False) -> go.Figure:
-    """Restyle a dashboard figure for a projector: theme colours, large type, room for the bigger labels."""
+    """Restyle a dashboard figure for a projector: theme colours, large type, room for the bigger labels.
+
+    Sizes are design pixels (1920×1080), scaled by ``theme.zoom``; ``height`` defaults to :data:`CHART_HEIGHT`.
+    """
     t = theme
+    px = t.px
+    height = px(height or CHART_HEIGHT)
+    title_size = px(title_size)
     fig.update_layout(
         template="plotly_dark" if t.name == "dark" else "plotly_white",
         paper_bgcolor=t.bg, plot_bgcolor=t.bg, height=height,
-        font=dict(family=FONT_FAMILY, size=BASE_FONT, color=t.fg),
+        font=dict(family=FONT_FAMILY, size=px(BASE_FONT), color=t.fg),
         title_font=dict(size=title_size, color=t.fg),
-        hoverlabel=dict(font_size=22, bgcolor=t.panel, font_color=t.fg),
-        legend=dict(font=dict(size=22, color=t.fg), bgcolor="rgba(0,0,0,0)"),
+        hoverlabel=dict(font_size=px(22), bgcolor=t.panel, font_color=t.fg),
+        legend=dict(font=dict(size=px(22), color=t.fg), bgcolor="rgba(0,0,0,0)"),
     )
-    fig.update_xaxes(tickfont=dict(size=22, color=t.fg), title_font=dict(size=24, color=t.fg), gridcolor=t.grid,
-                     linecolor=t.fg, zerolinecolor=t.grid)
-    fig.update_yaxes(tickfont=dict(size=22, color=t.fg), title_font=dict(size=24, color=t.fg), gridcolor=t.grid,
-                     linecolor=t.fg, zerolinecolor=t.grid)
-    fig.update_annotations(font=dict(size=24, color=t.fg))
+    axes = dict(tickfont=dict(size=px(22), color=t.fg), title_font=dict(size=px(24), color=t.fg), gridcolor=t.grid,
+                linecolor=t.fg, zerolinecolor=t.grid)
+    fig.update_xaxes(**axes)
+    fig.update_yaxes(**axes)
+    fig.update_annotations(font=dict(size=px(24), color=t.fg))
     for trace in fig.data:
         if getattr(trace, "textfont", None) is not None and trace.type in ("bar", "scatter"):
-            trace.textfont = dict(size=26, color=t.fg)
+            trace.textfont = dict(size=px(26), color=t.fg)
     subtitle = charts.DEMO_MARK if is_demo else fig.layout.title.subtitle.text  # or a published figure's source
     if subtitle:
-        fig.update_layout(title_subtitle=dict(text=subtitle, font=dict(size=20, color=t.accent if is_demo
+        fig.update_layout(title_subtitle=dict(text=subtitle, font=dict(size=px(20), color=t.accent if is_demo
                                                                         else t.muted)))
     # Anchored by its middle at a computed height: plotly cuts the first line of a multi-line title anchored at
     # the top when it has a subtitle.
     lines = (fig.layout.title.text or "").count("<br>") + 1 if fig.layout.title.text else 0
     block = title_size * 1.3 * lines
-    fig.update_layout(title=dict(yref="container", yanchor="middle", y=1 - (10 + block / 2) / height, pad=dict(t=0)))
-    top = int(24 + block + (34 if subtitle else 0))
+    fig.update_layout(title=dict(yref="container", yanchor="middle", y=1 - (px(10) + block / 2) / height,
+                                 pad=dict(t=0)))
+    top = int(px(24) + block + px(34 if subtitle else 0))
     margin = fig.layout.margin
-    fig.update_layout(margin=dict(l=max(margin.l or 0, 20), r=max(margin.r or 0, 30), b=max(margin.b or 0, 20),
-                                  t=top))
+    fig.update_layout(margin=dict(l=max(margin.l or 0, px(20)), r=max(margin.r or 0, px(30)),
+                                  b=max(margin.b or 0, px(20)), t=top))
     return fig
 
 
@@ -303,8 +366,9 @@ def _rewrap_title(fig: go.Figure, chars: int) -> None:
 
 
 def map_view(geojson: Mapping | None, district_ids: Sequence[str], points: pd.DataFrame | None = None,
-             width_px: float = 1080, height_px: float = CHART_HEIGHT) -> dict:
-    """Centre and zoom that fit the given districts in a map of about ``width_px`` × ``height_px``."""
+             width_px: float = 1080, height_px: float = CHART_HEIGHT, widen: float = 0.0) -> dict:
+    """Centre and zoom that fit the given districts in a map of about ``width_px`` × ``height_px`` screen pixels,
+    ``widen`` zoom levels wider (1: twice the span, for a district shown among its neighbours)."""
     wanted = set(district_ids)
     lons: list[float] = []
     lats: list[float] = []
@@ -333,14 +397,15 @@ def map_view(geojson: Mapping | None, district_ids: Sequence[str], points: pd.Da
     centre_y = (merc(max(lats)) + merc(min(lats))) / 2
     centre_lat = math.degrees(2 * math.atan(math.exp(centre_y)) - math.pi / 2)
     return dict(center=dict(lat=centre_lat, lon=(max(lons) + min(lons)) / 2),
-                zoom=round(min(zoom_x, zoom_y) - 0.12, 2))
+                zoom=round(min(zoom_x, zoom_y) - 0.12 - widen, 2))
 
 
 def _map_theme(fig: go.Figure, theme: Theme, view: dict, legend_font: int = 22) -> go.Figure:
     t = theme
+    px = t.px
     fig.update_layout(map=dict(style={"version": 8, "sources": {}, "layers": [
         {"id": "background", "type": "background", "paint": {"background-color": t.bg}}]}, **view),
-        legend=dict(font=dict(size=legend_font, color=t.fg), bgcolor=t.panel if t.name == "dark"
+        legend=dict(font=dict(size=px(legend_font), color=t.fg), bgcolor=t.panel if t.name == "dark"
                     else "rgba(255,255,255,0.9)", bordercolor=t.fg, borderwidth=1))
     for trace in fig.data:
         if trace.type == "scattermap" and trace.mode == "lines":
@@ -351,47 +416,78 @@ def _map_theme(fig: go.Figure, theme: Theme, view: dict, legend_font: int = 22) 
                 trace.colorscale = [[0, t.na], [1, t.na]]
             elif trace.showscale is not False and trace.colorbar is not None:
                 trace.colorscale = t.scale
-                trace.colorbar.update(tickfont=dict(size=22, color=t.fg), title=dict(font=dict(size=22, color=t.fg)),
-                                      bgcolor=t.panel, thickness=24, outlinecolor=t.fg)
+                trace.colorbar.update(**_colorbar(t))
         if trace.type == "scattermap" and trace.mode == "markers":  # districts as points (no boundary files)
             marker = trace.marker
             if marker.colorbar is not None and marker.colorbar.title.text:
                 marker.colorscale = t.scale
-                marker.colorbar.update(tickfont=dict(size=22, color=t.fg), title=dict(font=dict(size=22, color=t.fg)),
-                                       bgcolor=t.panel, thickness=24, outlinecolor=t.fg)
+                marker.colorbar.update(**_colorbar(t))
             elif trace.name and trace.name.startswith("Not available"):
                 marker.color = t.na
             if marker.size is not None:
                 size = marker.size
-                marker.size = 1.6 * float(size) if np.ndim(size) == 0 else 1.6 * np.asarray(size, dtype=float)
+                marker.size = 1.6 * t.zoom * (float(size) if np.ndim(size) == 0 else np.asarray(size, dtype=float))
     return fig
 
 
+def _colorbar(t: Theme) -> dict:
+    return dict(tickfont=dict(size=t.px(22), color=t.fg), title=dict(font=dict(size=t.px(22), color=t.fg)),
+                bgcolor=t.panel, thickness=t.px(24), outlinecolor=t.fg)
+
+
 def hotspot_map(df: pd.DataFrame, districts_geo: Mapping | None, provinces_geo: Mapping | None, theme: Theme,
-                title: str, view: dict, selected: str | None = None, is_demo: bool = False) -> go.Figure:
-    """Districts coloured by protected cases reported (grey where "<10"), zoomed to the area."""
+                title: str, view: dict, selected: str | None = None, is_demo: bool = False,
+                height: int = CHART_HEIGHT, labelled: Sequence[str] = ()) -> go.Figure:
+    """Districts coloured by protected cases reported (grey where "<10"), framed by ``view``, the districts in
+    ``labelled`` named on the map."""
     fig = maps.district_map(df, "cases", "count", title, "Cases reported", districts_geo, provinces_geo,
                             extra=[("victims", "Victims", "count"), ("cases_per_100k", "Cases per 100,000 a year",
                                                                       "rate")], selected=selected)
     _rewrap_title(fig, TITLE_CHARS)
-    projector(fig, theme, is_demo=is_demo)
+    projector(fig, theme, height=height, is_demo=is_demo)
     _map_theme(fig, theme, view)
     for trace in fig.data:
         if trace.type == "scattermap" and trace.name == "Selected district":
             trace.line.color = theme.fg
-            trace.line.width = 5
+            trace.line.width = theme.px(5)
         if trace.type == "choroplethmap" and trace.name and trace.name.startswith("Not available"):
             trace.name = f"Fewer than {privacy.SHOW_BELOW} ({text.SUPPRESSED})"
+    _name_districts(fig, df, labelled, theme)
     fig.update_layout(margin=dict(l=0, r=0, b=0))
     return fig
 
 
+LABEL_ALL_UP_TO = 16  # districts named on a slide map: all of an area this small, else the most cases
+LABEL_TOP = 12
+
+
+def labelled_districts(df: pd.DataFrame, district_ids: Sequence[str], value: str = "cases") -> list[str]:
+    """The districts a slide map names: every one of ``district_ids`` up to :data:`LABEL_ALL_UP_TO`, else the
+    :data:`LABEL_TOP` with the highest ``value`` (more names overlap at a province's or Pakistan's zoom)."""
+    ids = list(district_ids)
+    if len(ids) <= LABEL_ALL_UP_TO:
+        return ids
+    sub = df[df["district_id"].isin(ids)].sort_values([value, "name"], ascending=[False, True], na_position="last")
+    return list(sub["district_id"].head(LABEL_TOP))
+
+
+def _name_districts(fig: go.Figure, df: pd.DataFrame, district_ids: Sequence[str], theme: Theme) -> None:
+    """District names at the districts' centres (gazetteer points), in a halo that reads over any fill."""
+    wanted = set(district_ids)
+    points = df[df["district_id"].isin(wanted)].dropna(subset=["lat", "lon"]) if wanted else df.iloc[0:0]
+    if points.empty:
+        return
+    fig.add_scattermap(lat=points["lat"], lon=points["lon"], text=points["name"], mode="text",
+                       textfont=dict(size=theme.px(18), color=theme.fg, family=FONT_FAMILY, weight="bold"),
+                       name="District names", hoverinfo="skip", showlegend=False)
+
+
 def funnel_figure(df: pd.DataFrame, period: str, area: str, theme: Theme, is_demo: bool = False,
-                  complete: bool = True) -> go.Figure:
+                  complete: bool = True, height: int = CHART_HEIGHT) -> go.Figure:
     fig = charts.funnel(df, period, complete=complete)
     fig.update_layout(title_text=charts.wrap_title(f"From report to conviction: cases reported in {area}, {period}",
                                                    TITLE_CHARS))
-    projector(fig, theme, is_demo=is_demo)
+    projector(fig, theme, height=height, is_demo=is_demo)
     bar = fig.data[0]
     # Shorter labels than the dashboard's (the count, and the share lost when it can be computed): they must fit
     # beside the bars in 30 px type.
@@ -405,70 +501,71 @@ def funnel_figure(df: pd.DataFrame, period: str, area: str, theme: Theme, is_dem
     bar.marker.color = [theme.stages.get(s, theme.accent) for s in df["stage"]]
     bar.marker.pattern.fgcolor = theme.fg
     bar.marker.pattern.bgcolor = theme.na
-    bar.textfont = dict(size=30, color=theme.fg)
-    fig.update_yaxes(tickfont=dict(size=28, color=theme.fg), ticksuffix="  ")
+    bar.textfont = dict(size=theme.px(30), color=theme.fg)
+    fig.update_yaxes(tickfont=dict(size=theme.px(28), color=theme.fg), ticksuffix="  ")
     fig.update_layout(bargap=0.28)
     return fig
 
 
-def tier_figure(tiers: pd.DataFrame, theme: Theme, is_demo: bool = False, since: int | None = None) -> go.Figure:
+def tier_figure(tiers: pd.DataFrame, theme: Theme, is_demo: bool = False, since: int | None = None,
+                height: int = CHART_HEIGHT) -> go.Figure:
     """Pakistan's tier per TIP report year (the most recent years when ``since`` is given)."""
     if since is not None and not tiers.empty:
         tiers = tiers[tiers["report_year"] >= since]
     fig = published_charts.tier_timeline(tiers)
     _rewrap_title(fig, HALF_TITLE_CHARS)
-    projector(fig, theme, is_demo=is_demo)
-    fig.update_traces(marker_size=30, selector=dict(mode="markers"))
-    fig.update_traces(line_width=4, line_color=theme.muted, selector=dict(mode="lines"))
-    fig.update_xaxes(dtick=2, tickfont=dict(size=22, color=theme.fg), tickangle=0)
+    projector(fig, theme, height=height, is_demo=is_demo)
+    fig.update_traces(marker_size=theme.px(30), selector=dict(mode="markers"))
+    fig.update_traces(line_width=theme.px(4), line_color=theme.muted, selector=dict(mode="lines"))
+    fig.update_xaxes(dtick=2, tickfont=dict(size=theme.px(22), color=theme.fg), tickangle=0)
     if not tiers.empty:
         years = tiers["report_year"].astype(int)
         fig.update_xaxes(range=[years.min() - 0.6, years.max() + 0.6])
-    fig.update_yaxes(tickfont=dict(size=24, color=theme.fg), ticksuffix="  ")
+    fig.update_yaxes(tickfont=dict(size=theme.px(24), color=theme.fg), ticksuffix="  ")
     return fig
 
 
-def government_figure(figures: pd.DataFrame, theme: Theme, is_demo: bool = False) -> go.Figure:
+def government_figure(figures: pd.DataFrame, theme: Theme, is_demo: bool = False,
+                      height: int = CHART_HEIGHT) -> go.Figure:
     """The published figures (TIP Report as quoted, UNODC GLOTIP), each series in its source family's colour."""
     fig = published_charts.published_figures(figures)
     _rewrap_title(fig, HALF_TITLE_CHARS)
-    projector(fig, theme, is_demo=is_demo)
-    fig.update_traces(marker_size=16, line_width=4)
-    fig.update_xaxes(tickfont=dict(size=20, color=theme.fg))
-    fig.update_yaxes(tickfont=dict(size=20, color=theme.fg))
-    fig.update_annotations(font=dict(size=24, color=theme.fg))
-    fig.update_layout(margin_t=fig.layout.margin.t + 44)  # the panel titles, clear of the source line
+    projector(fig, theme, height=height, is_demo=is_demo)
+    px = theme.px
+    fig.update_traces(marker_size=px(16), line_width=px(4))
+    fig.update_xaxes(tickfont=dict(size=px(20), color=theme.fg))
+    fig.update_yaxes(tickfont=dict(size=px(20), color=theme.fg))
+    fig.update_annotations(font=dict(size=px(24), color=theme.fg))
+    fig.update_layout(margin_t=fig.layout.margin.t + px(44))  # the panel titles, clear of the source line
     return fig
 
 
-BAND_COLOURS = {"Band 1": "#009E73", "Band 2": "#56B4E9", "Band 2 watch list": "#E69F00", "Band 3": "#D55E00"}
-
-
 def band_colours(theme: Theme) -> dict[str, str]:
-    return {**BAND_COLOURS, queries.INSUFFICIENT: theme.na}
+    return {**charts.BAND_COLOURS, queries.INSUFFICIENT: theme.na}
 
 
 def band_order() -> list[str]:
-    return [name for _, name in queries.BANDS] + [queries.INSUFFICIENT]
+    return queries.BAND_ORDER
 
 
 def scorecard_map(scored: pd.DataFrame, districts_geo: Mapping | None, provinces_geo: Mapping | None,
                   theme: Theme, title: str, view: dict, is_demo: bool = False,
-                  selected: str | None = None) -> go.Figure:
+                  selected: str | None = None, height: int = CHART_HEIGHT, labelled: Sequence[str] = ()) -> go.Figure:
     hover = [f"<b>{r.name}</b> ({r.province})<br>{r.band}"
              + ("" if r.band == queries.INSUFFICIENT else f": score {r.score:.0f}")
              + f"<br>Cases reported: {text.count(r.cases)}" for r in scored.itertuples()]
     fig = maps.categorical_district_map(scored, "band", band_order(), band_colours(theme), title, districts_geo,
                                         provinces_geo, hover=hover)
     _rewrap_title(fig, TITLE_CHARS)
-    projector(fig, theme, is_demo=is_demo)
+    projector(fig, theme, height=height, is_demo=is_demo)
     _map_theme(fig, theme, view)
     if selected and districts_geo:
         lons, lats = maps.outline_lines({"features": [
             ft for ft in districts_geo.get("features", []) if (ft.get("properties") or {}).get("district_id")
             == selected]})
-        fig.add_scattermap(lon=lons, lat=lats, mode="lines", line=dict(color=theme.fg, width=5),
+        fig.add_scattermap(lon=lons, lat=lats, mode="lines", line=dict(color=theme.fg, width=theme.px(5)),
                            name="Selected district", hoverinfo="skip", showlegend=False)
+    _name_districts(fig, scored, labelled, theme)
     fig.update_layout(showlegend=False, margin=dict(l=0, r=0, b=0))
     return fig
 

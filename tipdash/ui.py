@@ -259,6 +259,7 @@ FORMATTERS: dict[str, Callable] = {
     "months": lambda v: text.months(v),
     "change": text.change_percent,
     "share": lambda v: text.percent(v, missing="–"),
+    "margin": lambda v: privacy.format_margin(v),  # "± 12": a margin column beside its value
     "text": lambda v: text.NOT_RECORDED if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v),
 }
 
@@ -276,7 +277,7 @@ def format_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.Da
         base, with_moe, _ = kind.partition("±")  # "count±" / "percent±": the value with its 95% margin
         values = [FORMATTERS[base](v) for v in df[col]]
         if with_moe and col + privacy.MOE_SUFFIX in df:
-            unit = " pp" if base == "percent" else ""
+            unit = " pp" if base in ("percent", "change") else ""
             values = [text.with_margin(v, m, unit) for v, m in zip(values, df[col + privacy.MOE_SUFFIX], strict=True)]
         out[header] = values
     return out.reset_index(drop=True)
