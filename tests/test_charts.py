@@ -174,18 +174,6 @@ def test_outline_lines_split_rings_with_gaps():
     assert lons.count(None) == 2 and len(lons) == len(lats) == 12
 
 
-def test_country_tier_map_has_one_trace_per_tier():
-    geo = layer("iso3", ["PAK", "IND", "IRN", "ARE"])
-    tiers = pd.DataFrame({"iso3": ["PAK", "IND", "IRN"], "country": ["Pakistan", "India", "Iran"],
-                          "tier": ["Tier 2", "Tier 2", "Tier 3"], "tier_rank": [2.0, 2.0, 3.0]})
-    fig = maps.country_tier_map(tiers, geo, 2024)
-    named = [t.name for t in fig.data if t.type == "choroplethmap" and t.showlegend]
-    assert named == ["Tier 2", "Tier 3"]
-    assert fig.data[-1].type == "scattermap"  # Pakistan outlined
-    assert "2024" in fig.layout.title.text and fig.layout.title.subtitle.text == charts.TIP_REPORTS
-    assert "cannot be drawn" in all_text(maps.country_tier_map(tiers, None, 2024))
-
-
 def test_categorical_district_map_lists_bands(districts):
     districts = districts.assign(band=["Band 1", "Insufficient data", "Band 3"])
     fig = maps.categorical_district_map(districts, "band", ["Band 1", "Band 2", "Band 3", "Insufficient data"],

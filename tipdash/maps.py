@@ -17,17 +17,11 @@ import plotly.graph_objects as go
 
 from tipdash import boundaries, text
 from tipdash.charts import (
-    CATEGORICAL,
     DIVERGING,
-    FONT,
     SEQUENTIAL,
     SUPPRESSED_COLOUR,
-    TIER_COLOURS,
-    TIER_ORDER,
-    TIP_REPORTS,
     base_layout,
     empty_figure,
-    mark_source,
     top_margin,
 )
 from tipdash.privacy import MOE_SUFFIX
@@ -301,41 +295,3 @@ def _in_box(feature: dict, box: tuple[float, float, float, float]) -> bool:
 def region(geojson: dict, box: tuple[float, float, float, float] = REGION_BOX) -> dict:
     """Only the countries the regional view can show: a world layer is too heavy to send whole."""
     return {"type": "FeatureCollection", "features": [f for f in geojson.get("features", []) if _in_box(f, box)]}
-
-
-def country_tier_map(df: pd.DataFrame, countries_geo: dict | None, report_year: int,
-                     height: int = 520, focus_iso3: str = "PAK") -> go.Figure:
-    """Countries coloured by their tier in the chosen TIP report year (South Asia and the Gulf in view)."""
-    title = f"Tier in the {report_year} US TIP report: South Asia and the Gulf"
-    if not countries_geo:
-        return empty_figure("Country boundaries are not available, so the tier map cannot be drawn")
-    if df.empty:
-        return empty_figure(f"No tiers recorded for the {report_year} report")
-    countries_geo = region(countries_geo)
-    fig = go.Figure()
-    ranked = set(df["iso3"])
-    others = [f["properties"].get("iso3") for f in countries_geo.get("features", [])
-              if f.get("properties", {}).get("iso3") not in ranked]
-    if others:
-        fig.add_trace(go.Choroplethmap(
-            geojson=_features(countries_geo, "iso3", others), featureidkey="properties.iso3", locations=others,
-            z=[0] * len(others), colorscale=[[0, "#F2F2F2"], [1, "#F2F2F2"]], showscale=False,
-            name="Not ranked in this data set", marker=dict(line=dict(color="#BBBBBB", width=0.5)),
-            hoverinfo="skip", showlegend=False,
-        ))
-    for tier in [*TIER_ORDER, *sorted(set(df["tier"]) - set(TIER_ORDER))]:
-        part = df[df["tier"] == tier]
-        if part.empty:
-            continue
-        colour = TIER_COLOURS.get(tier, CATEGORICAL[-1])
-        fig.add_trace(go.Choroplethmap(
-            geojson=_features(countries_geo, "iso3", part["iso3"]), featureidkey="properties.iso3",
-            locations=part["iso3"], z=[1] * len(part), colorscale=[[0, colour], [1, colour]], showscale=False,
-            name=tier, showlegend=True, marker=dict(line=dict(color="white", width=0.8)), text=part["country"],
-            hovertemplate=f"<b>%{{text}}</b><br>{report_year} TIP report: {tier}<extra></extra>",
-        ))
-    _add_outlines(fig, _features(countries_geo, "iso3", [focus_iso3]), name=focus_iso3, width=2.5,
-                  colour="#000000")
-    _map_layout(fig, title, height, REGION_VIEW)
-    fig.update_layout(legend=dict(orientation="v", y=0.02, x=0.01, yanchor="bottom", font=FONT))
-    return mark_source(fig, TIP_REPORTS)
