@@ -93,6 +93,28 @@ SOURCE_PROVINCES = {
     "punjab_labour": {PUNJAB: 1.0}, "cpwb": {PUNJAB: 1.0},
     "ngo_haqdar": {PUNJAB: 0.55, SINDH: 0.30, KP: 0.06, BALOCHISTAN: 0.03, ICT: 0.03, AJK: 0.02, GB: 0.01},
 }
+# --- what never arrives (issue #13: the coverage page must have gaps to show) ---------------------------------------
+# Judgement, not figures: the kinds of gap data officers describe. An agency's report of a case dated in one of its
+# gaps is not in its files (and a case no other agency reported is in no file at all). [start, end) by report day.
+REPORTING_GAPS = {
+    "punjab_police": (("2022-10-01", "2022-12-01"),),   # two monthly returns never compiled
+    "sindh_police": (("2021-09-01", "2022-01-01"),),    # no return for the last third of 2021
+    "kp_police": (("2015-01-01", "2018-01-01"),),       # shares its register from 2018 on
+    "balochistan_police": (("2015-01-01", "2019-07-01"),),
+    "fia": (("2020-04-01", "2020-07-01"),),             # circles' registers not compiled in the 2020 lockdown
+    "punjab_labour": (("2023-01-01", "2023-04-01"), ("2025-07-01", "2026-01-01")),  # last return: June 2025
+    "cpwb": (("2019-01-01", "2019-07-01"),),
+    "ngo_haqdar": (("2015-01-01", "2017-01-01"),),      # the network began recording in 2017
+}
+# Districts no agency's files name: much of rural Balochistan is policed by the Levies, not the police, and the
+# remotest valleys of Kohistan and Gilgit-Baltistan send nothing either.
+SILENT_DISTRICTS = ("Awaran", "Washuk", "Kohlu", "Dera Bugti", "Sherani", "Musa Khel", "Kharmaung", "Ghanche",
+                    "Torghar", "Kolai Pallas Kohistan", "Upper Kohistan")
+# Fields an agency leaves empty far more often than typing slips do (MISSING_OPTIONAL): FIA records its circle,
+# not the victim's district; vigilance committees note the FIR number but not its date; the NGO loses track of
+# court outcomes; a Sindh register form has no offence column filled in before 2019 (here: at random).
+FIELD_GAPS = {"fia": {"district": 0.25}, "punjab_labour": {"fir_date": 0.40}, "ngo_haqdar": {"outcome": 0.50},
+              "sindh_police": {"offence": 0.15}}
 # Agencies whose cases of one offence come from other provinces than their cases overall: the NGO's bonded-labour
 # work is mostly with the haris of Sindh.
 PROVINCE_OVERRIDES = {("ngo_haqdar", "bonded_labour"): {SINDH: 0.60, PUNJAB: 0.35, KP: 0.03, BALOCHISTAN: 0.02}}
@@ -832,6 +854,7 @@ def _district_weights(gaz: pd.DataFrame, source: str, offence: str) -> np.ndarra
     if SOURCE_TYPE[source] == "fia":
         hot = {**MIGRATION_ROUTES, **hot}
     w = gaz["weight"].to_numpy() * gaz["name"].map(hot).fillna(1.0).to_numpy()
+    w = np.where(gaz["name"].isin(SILENT_DISTRICTS).to_numpy(), 0.0, w)
     out = np.zeros(len(gaz))
     shares = PROVINCE_OVERRIDES.get((source, offence), SOURCE_PROVINCES[source])
     total = sum(shares.values())
@@ -1004,11 +1027,22 @@ def _reports(rng: np.random.Generator, source: np.ndarray, offence: np.ndarray, 
         sources.append(np.full(picked.size, SOURCES.index(target)))
         days.append(np.minimum(fir[picked] + rng.integers(0, 60, picked.size).astype("timedelta64[D]"), EXPORT_DAY))
     case, source, day = np.concatenate(cases), np.concatenate(sources), np.concatenate(days)
+    sent = ~_in_gap(source, day)
+    case, source, day = case[sent], source[sent], day[sent]
     order = np.lexsort((case, day, source))
     case, source, day = case[order], source[order], day[order]
     year = day.astype("datetime64[Y]").astype(int) + 1970
     return pd.DataFrame({"case": case, "source": _coded_column(source, SOURCES), "reported": day,
                          "seq": 1 + _rank_within(source * 10_000 + year)})
+
+
+def _in_gap(source: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Reports that fall in their agency's REPORTING_GAPS."""
+    out = np.zeros(source.size, bool)
+    for name, windows in REPORTING_GAPS.items():
+        for start, end in windows:
+            out |= (source == SOURCES.index(name)) & (day >= np.datetime64(start)) & (day < np.datetime64(end))
+    return out
 
 
 def simulate(cases: int, seed: int) -> Simulation:
@@ -1474,6 +1508,9 @@ def render(sim: Simulation, layout: Layout, seed: int) -> Export:
     }
     for name, values in days.items():
         fields[name] = _date_column(rng, layout, values, required=name == "date_reported")
+    for name, rate in FIELD_GAPS.get(layout.source_id, {}).items():
+        blank = _some(rng, n, rate)
+        fields[name][blank] = None if fields[name].dtype == object else ""
     columns = {h: (personal[what] if what in PERSONAL else fields[what]).astype(object) for h, what in layout.columns}
     if layout.grain == "victim":
         # The case columns repeat on every victim row of a case, as copied down in the register.

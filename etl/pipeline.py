@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 
 from etl import anonymise, release, standardise
+from etl.coverage import write_coverage_facts
 from etl.districts import DistrictMatcher
 from etl.extract import EXCEL_SUFFIXES, Extracted, extract_file, input_files, read_workbook
 from etl.issues import spreadsheet_safe
@@ -349,6 +350,7 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
         con.execute("CREATE TABLE out.district_matches AS SELECT source_id::VARCHAR AS source_id, raw::VARCHAR AS raw, "
                     "district_id::VARCHAR AS district_id, province::VARCHAR AS province, method::VARCHAR AS method, "
                     "score::DOUBLE AS score, note::VARCHAR AS note, rows::BIGINT AS rows FROM matches_df")
+        write_coverage_facts(con, files, layouts, key, today)
         con.execute("USE out")
         kanon = anonymise.k_anonymity(con, config.K_ANONYMITY)
         step("load")

@@ -161,6 +161,7 @@ class Domain:
     is_demo: bool
     data_as_of: str | None  # last report month in the domain, YYYY-MM
     etl_run_id: str | None
+    agencies: list[str] = field(default_factory=list)  # source layouts the ETL knows (sent data or not)
 
     def values(self, key: str) -> list:
         fixed = {
@@ -176,6 +177,9 @@ class Domain:
             "law_group": list(catalogue.LAW_GROUPS),
             "verdict_months": list(catalogue.VERDICT_BINS),
             "kind": list(catalogue.KINDS),
+            "agency": self.agencies,
+            "row_status": list(catalogue.ROW_STATUSES),
+            "field": list(catalogue.COVERAGE_FIELDS),
         }
         if key not in fixed:
             raise ReleaseError(f"the catalogue uses a key the release does not know: {key}")
@@ -209,7 +213,15 @@ def domain(con: duckdb.DuckDBPyConnection, year_from: int | None = None) -> Doma
         "strftime(max(report_month) FILTER (WHERE report_year BETWEEN $a AND $b), '%Y-%m') FROM wh.cases",
         {"a": first, "b": last}).fetchone()
     run = con.execute("SELECT run_id FROM wh.etl_runs ORDER BY started_at DESC LIMIT 1").fetchone()
-    return Domain(years, districts, int(outside), bool(is_demo), as_of, run[0] if run else None)
+    agencies = [r[0] for r in con.execute("SELECT source_id FROM wh.coverage_agencies ORDER BY source_id"
+                                          ).fetchall()] if _has_coverage(con) else []
+    return Domain(years, districts, int(outside), bool(is_demo), as_of, run[0] if run else None, agencies)
+
+
+def _has_coverage(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse holds coverage facts (warehouses built before them have none: no agency rows)."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' "
+                            "AND table_name = 'coverage_agencies'").fetchone()[0])
 
 
 def _verdict_bin_sql(column: str) -> str:
@@ -280,6 +292,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, dom: Domain) -> None:
             FROM wh.cases c WHERE {happened} AND year({month}) BETWEEN $first AND $last""")
     con.execute("CREATE OR REPLACE TEMP TABLE rel_events AS " + " UNION ALL ".join(selects),
                 {"first": dom.years[0], "last": dom.years[-1]})
+    _prepare_coverage(con, dom)
     for key in {k for t in catalogue.TABLES.values() for k in t.keys}:
         values = dom.values(key)
         frame = pd.DataFrame({key: values, f"{key}__ord": range(len(values))})
@@ -290,11 +303,66 @@ def _prepare(con: duckdb.DuckDBPyConnection, dom: Domain) -> None:
         con.unregister(f"dom_{key}_df")
 
 
+def _prepare_coverage(con: duckdb.DuckDBPyConnection, dom: Domain) -> None:
+    """Temp tables of the coverage measures, each case's contribution bounded (catalogue.ROW_CLIP, AGENCY_CLIP):
+
+    * rel_rows: rows by agency, year and status; a case's (unit's) first ROW_CLIP rows, in agency and status
+      order, all in the unit's first known report year. A unit with no known report month (rows rejected for
+      their date, or lost before they were typed) is counted in the release's last year: it appears in no other
+      year, so the years still compose in parallel;
+    * rel_records: one record per case and agency, for at most AGENCY_CLIP agencies of a case, by report month
+      (a case known only to the year is in no month: counted as outside the domain);
+    * rel_missing: the same records, one row per field they leave unrecorded."""
+    if not _has_coverage(con):  # no agency in the domain, so nothing is counted: empty tables of the right shape
+        con.execute("CREATE OR REPLACE TEMP TABLE rel_rows (agency VARCHAR, year INTEGER, row_status VARCHAR, "
+                    "rows BIGINT)")
+        con.execute("CREATE OR REPLACE TEMP TABLE rel_records (agency VARCHAR, month DATE, agency_records BIGINT)")
+        con.execute("CREATE OR REPLACE TEMP TABLE rel_missing (agency VARCHAR, year INTEGER, field VARCHAR, "
+                    "records_missing BIGINT)")
+        return
+    years = {"first": dom.years[0], "last": dom.years[-1]}
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE rel_rows AS
+        WITH dated AS (  -- all rows of a unit in one year: its first known one
+            SELECT source_id AS agency, status AS row_status, rows, unit_id,
+                   coalesce(min(report_year::INTEGER) OVER (PARTITION BY unit_id), $last) AS year
+            FROM wh.coverage_rows),
+        counted AS (  -- a unit's rows one by one, so the first ROW_CLIP can be kept
+            SELECT agency, year, row_status,
+                   sum(rows) OVER (PARTITION BY unit_id ORDER BY agency, row_status
+                                   ROWS UNBOUNDED PRECEDING) AS upto, rows, unit_id
+            FROM dated WHERE unit_id IS NOT NULL)
+        SELECT agency, year, row_status, greatest(0, least(rows, $clip - (upto - rows)))::BIGINT AS rows
+        FROM counted WHERE year BETWEEN $first AND $last
+        UNION ALL
+        SELECT agency, year, row_status, rows FROM dated WHERE unit_id IS NULL""",
+                {**years, "clip": catalogue.ROW_CLIP})
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE rel_record_once AS
+        SELECT * FROM (
+            SELECT *, dense_rank() OVER (PARTITION BY case_id ORDER BY source_id) AS agency_no,
+                   row_number() OVER (PARTITION BY case_id, source_id ORDER BY missing_district, missing_fir_date,
+                                                                           missing_offence, missing_outcome) AS copy
+            FROM wh.coverage_records WHERE report_year BETWEEN $first AND $last)
+        WHERE agency_no <= $agencies AND copy = 1""", {**years, "agencies": catalogue.AGENCY_CLIP})
+    con.execute("CREATE OR REPLACE TEMP TABLE rel_records AS SELECT source_id AS agency, report_month AS month, "
+                "1::BIGINT AS agency_records FROM rel_record_once")
+    missing = " UNION ALL ".join(
+        f"SELECT source_id AS agency, report_year::INTEGER AS year, '{f}' AS field, "
+        f"missing_{f}::BIGINT AS records_missing FROM rel_record_once" for f in catalogue.COVERAGE_FIELDS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE rel_missing AS {missing}")
+
+
+# The coverage tables' source tables, named by a key only they hold.
+_COVERAGE_BASES = {"row_status": "rel_rows", "field": "rel_missing", "agency": "rel_records"}
+
+
 def true_table(con: duckdb.DuckDBPyConnection, table: catalogue.Table) -> tuple[pd.DataFrame, int]:
     """Dense true counts of one table (every key combination, zeros included), in domain order, with its year in
     ``_year``; and the number of cases (or victims) whose keys fall outside the domain (0 unless a code is new)."""
     keys = list(table.keys)
-    base = "rel_events" if table.basis == "event" else "rel_victims" if _VICTIM_KEYS & set(keys) else "rel_cases"
+    base = next((b for k, b in _COVERAGE_BASES.items() if k in keys), None) or \
+        ("rel_events" if table.basis == "event" else "rel_victims" if _VICTIM_KEYS & set(keys) else "rel_cases")
     where = ["district_id IS NOT NULL"] if "district_id" in keys else []  # counted in province and Pakistan only
     if "verdict_months" in keys:
         where.append("verdict_months IS NOT NULL")  # concluded trials only
@@ -452,6 +520,30 @@ def _reference(con: duckdb.DuckDBPyConnection) -> list[tuple[dict, bytes]]:
     return out
 
 
+def _agency_files(con: duckdb.DuckDBPyConnection) -> list[tuple[dict, bytes]]:
+    """The agencies the ETL knows and whether any file of theirs arrived: facts about files, published as they are.
+    Not how many files: an agency that sent one file per case would publish its count of cases."""
+    if not _has_coverage(con):
+        return []
+    data = _duck_csv(con, "SELECT source_id AS agency, agency AS name, agency_type, province, "
+                          "files_received > 0 AS files_received FROM wh.coverage_agencies ORDER BY source_id")
+    fields = [{"name": "agency", "type": "string", "description": catalogue.KEY_DESCRIPTIONS["agency"]},
+              {"name": "name", "type": "string", "description": "the agency's name"},
+              {"name": "agency_type", "type": "string", "description": catalogue.KEY_DESCRIPTIONS["agency_type"]},
+              {"name": "province", "type": "string", "description": "the province its layout covers (empty: several)"},
+              {"name": "files_received", "type": "boolean",
+               "description": "whether any file of this agency arrived for the build (read or not)"}]
+    resource = {
+        "name": "coverage_agencies", "path": "coverage/agencies.csv", "profile": "tabular-data-resource",
+        "title": "Agencies whose exports the ETL reads, and whether any file arrived",
+        "description": "Facts about the agencies' files, not about any person: published as they are. How much "
+                       "each agency sent, and for which months, is in the protected coverage tables.",
+        "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "dialect": DIALECT, "licenses": [CC_BY],
+        "schema": {"fields": fields, "primaryKey": ["agency"]},
+    }
+    return [(resource, data)]
+
+
 def _duck_csv(con: duckdb.DuckDBPyConnection, query: str) -> bytes:
     """A query's result as CSV bytes, written by DuckDB's CSV writer (into a private temporary file)."""
     with tempfile.TemporaryDirectory(prefix="tip-release-") as tmp:
@@ -600,7 +692,7 @@ def build_release(warehouse: Path | None = None, release_dir: Path | None = None
             truths[name], n = true_table(con, table)
             if n:
                 outside[name] = n
-        reference = _reference(con)
+        reference = _reference(con) + _agency_files(con)
     counted = time.perf_counter()
 
     key = _ledger_key()

@@ -19,11 +19,18 @@ each period measure by at most 1 in one event year; the event years compose in p
 a budget of their own (config.PRIVACY_RHO_PERIOD): one case's loss is its report year's plus its event years' largest.
 Victim measures count at most ``VICTIM_CLIP`` victims per case (the first ones recorded), so a case with 40
 victims moves a victim count by at most ``VICTIM_CLIP``; the excess is not counted, which the methods page says.
+
+The coverage tables (issue #13: which agency's data arrived, how much of it the build could use, which fields it
+left empty) count the agencies' rows and records, not cases. One case can fill rows and records in several
+agencies' files, so each is bounded: at most ``ROW_CLIP`` rows of a case are counted (whatever their agency and
+status), and a case is counted in at most ``AGENCY_CLIP`` agencies' records, once each. Their sensitivities
+follow (``Measure.sensitivity``); docs/privacy.md gives the reasoning.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 from tipcore import vocab
 
@@ -41,6 +48,13 @@ SEXES = vocab.SEX_CODES
 AGE_BANDS = (*vocab.AGE_BAND_CODES, vocab.NOT_RECORDED)
 LAW_GROUPS = tuple(vocab.LAW_GROUPS)
 # Whole months from FIR to verdict, for concluded trials: [low, high) bins, the last open.
+# Coverage tables: rows of one case counted (all agencies and statuses together; the L1 and so the L2 bound), and
+# agencies whose record of one case is counted (one record each). Demo data: a case is in at most 3 agencies' files,
+# with 1-3 rows each; raids of many victims in victim-grain registers are the rows beyond ROW_CLIP.
+ROW_CLIP = 4
+AGENCY_CLIP = 4
+ROW_STATUSES = ("loaded", "merged", "rejected")  # what the build did with a row
+COVERAGE_FIELDS = ("district", "fir_date", "offence", "outcome")  # contract fields a record can leave unrecorded
 VERDICT_BINS = ("0-5", "6-11", "12-23", "24-35", "36+", "not_recorded")
 NO_PROVINCE = "Not recorded"  # cases whose district and province could not be matched
 
@@ -49,12 +63,22 @@ NO_PROVINCE = "Not recorded"  # cases whose district and province could not be m
 class Measure:
     key: str
     description: str
-    per: str = "case"  # case | victim: what one unit adds (1 per case, or up to VICTIM_CLIP victims)
+    # What one case adds: case (1), victim (up to VICTIM_CLIP), row (up to ROW_CLIP rows over all its cells),
+    # record (1 in each of up to AGENCY_CLIP agencies' cells), record_field (that, in each field's cell).
+    per: str = "case"
 
     @property
     def sensitivity(self) -> int:
-        """How far one case can move this measure in one cell (and so the vector, in L1 and L2)."""
-        return VICTIM_CLIP if self.per == "victim" else 1
+        """How far one case can move this measure's vector in L2 (the case measures: in one cell, so L1 too). A
+        case that adds 1 to each of n cells moves the vector by the square root of n, rounded up."""
+        cells = {"record": AGENCY_CLIP, "record_field": AGENCY_CLIP * len(COVERAGE_FIELDS)}
+        if self.per in cells:
+            return _ceil_sqrt(cells[self.per])
+        return {"victim": VICTIM_CLIP, "row": ROW_CLIP}.get(self.per, 1)
+
+
+def _ceil_sqrt(n: int) -> int:
+    return math.isqrt(n - 1) + 1
 
 
 MEASURES = {m.key: m for m in (
@@ -72,6 +96,11 @@ MEASURES = {m.key: m for m in (
     Measure("period_charge_sheets", "charge sheets (challans) submitted to court in the year"),
     Measure("period_trials", "trials concluded in the year (convicted, acquitted or compromise)"),
     Measure("period_convictions", "convictions in the year"),
+    Measure("agency_records", "the agency's records of cases reported in the month (one agency's record of a case, "
+                              f"all its rows; a case counts in at most {AGENCY_CLIP} agencies)", per="record"),
+    Measure("rows", f"data rows of the agency's files (at most {ROW_CLIP} rows of one case counted)", per="row"),
+    Measure("records_missing", "the agency's loaded records that leave the field unrecorded (a FIR date: of "
+                               "records with a FIR registered)", per="record_field"),
 )}
 
 
@@ -101,7 +130,8 @@ VICTIMS = ("victims", "victims_referred")
 # a sum of thirty offence-by-scope cells, each with its own noise. Case counts of provinces and districts, the
 # figures maps and rankings rest on, have one-measure tables of their own with a large share (measured in
 # docs/privacy.md: with them, district three-year totals rank as the truth does at Spearman 0.97).
-TABLES = {t.name: t for t in (
+# The shares of the case tables below are of what the coverage tables leave (CASES_SHARE): their ratios stay.
+_CASE_TABLES = (
     Table("national_year", "Pakistan: cases, stages and victims by year",
           ("year", "kind"), FUNNEL + VICTIMS, 0.07, "national"),
     Table("national_year_offence", "Pakistan: cases, stages and victims by year, offence and scope",
@@ -130,6 +160,21 @@ TABLES = {t.name: t for t in (
           ("year", "offence", "sex", "age_band"), ("victims",), 0.03, "national"),
     Table("province_year_victims", "Provinces: victims by sex and age band",
           ("province", "year", "kind", "sex", "age_band"), ("victims",), 0.03, "province"),
+)
+# Which agency's data arrived and how usable it was (issue #13): counts of the agencies' rows and records, by the
+# year (or month) their case was reported. Agency-level, so national; the page sums years, never districts.
+_COVERAGE_TABLES = (
+    Table("coverage_agency_month", "Agencies: records received, by month reported",
+          ("agency", "month"), ("agency_records",), 0.04, "national"),
+    Table("coverage_agency_rows", "Agencies: rows read, by year and what the build did with them",
+          ("agency", "year", "row_status"), ("rows",), 0.02, "national"),
+    Table("coverage_agency_fields", "Agencies: loaded records that leave a field unrecorded, by year",
+          ("agency", "year", "field"), ("records_missing",), 0.03, "national"),
+)
+CASES_SHARE = 1 - sum(t.share for t in _COVERAGE_TABLES)
+TABLES = {t.name: t for t in (
+    *(replace(t, share=t.share * CASES_SHARE) for t in _CASE_TABLES),
+    *_COVERAGE_TABLES,
     # The period view: what happened in each year.
     Table("national_period", "Pakistan: FIRs, charge sheets, concluded trials and convictions in each year",
           ("year", "kind"), PERIOD, 0.4, "national", basis="event"),
@@ -151,6 +196,10 @@ KEY_DESCRIPTIONS = {
     "sex": "victim's sex",
     "age_band": "victim's age band (CTDC bands)",
     "verdict_months": "whole months from FIR to verdict",
+    "agency": "the agency's source layout (etl/sources/<agency>.toml; names in coverage/agencies.csv)",
+    "row_status": "what the build did with the row: loaded, merged (a repeat of a row or record already read) or "
+                  "rejected (the run report, kept by the data officer, says why)",
+    "field": "the contract field left unrecorded: district (none matched), fir_date, offence or outcome",
 }
 
 

@@ -136,6 +136,16 @@ _MEASURES = [
     Measure("months_to_verdict", "months from FIR to verdict",
             "Whole months from the FIR to the verdict, for concluded trials. The median is the middle case.",
             "months"),
+    # Data coverage (pages/coverage.py): what the agencies' files held, not cases.
+    Measure("agency_records", "agency records received",
+            "One agency's record of a case (all its rows), counted in the month the case was reported. A case "
+            "that several agencies reported is a record of each."),
+    Measure("rows", "rows read",
+            "Data rows of an agency's files, by what the build did with them: loaded, merged (a repeat of a row "
+            "or record already read) or rejected (no case reference or no usable report date)."),
+    Measure("records_missing", "records missing the field",
+            "An agency's loaded records that leave the field unrecorded: no district matched, no FIR date for a "
+            "FIR registered, no offence, or no outcome for a concluded trial."),
 ]
 MEASURES: dict[str, Measure] = {m.key: m for m in _MEASURES}
 
