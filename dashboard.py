@@ -13,7 +13,7 @@ st.set_page_config(page_title=text.APP_SHORT, page_icon="⚖️", layout="wide",
 
 ui.ensure_release()
 
-page = st.navigation({
+SECTIONS = {
     "Dashboard": [
         st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page(PAGES / "hotspots.py", title="District hotspots", icon=":material/map:"),
@@ -25,14 +25,18 @@ page = st.navigation({
         st.Page(PAGES / "explore.py", title="Explore and download", icon=":material/table_view:"),
         st.Page(PAGES / "about.py", title="About and methods", icon=":material/info:"),
     ],
-})
+}
+page = st.navigation(SECTIONS, position="hidden")  # the menu is share.page_links: its links keep the filters
+menu = st.sidebar.container()
 ui.demo_banner()
 try:
-    st.session_state["filters"] = chosen = filters.sidebar(queries.filter_options())
+    st.session_state["filters"] = chosen = filters.sidebar(queries.filter_options(), page=page.url_path)
+    share.page_links(SECTIONS, where=menu)
     if not (answer := queries.answerable(chosen)).ok:  # say once why case counts are not shown
         st.sidebar.info(answer.reason, icon=":material/filter_alt_off:")
     page.run()
 except db.ReleaseUnavailable as exc:  # a release damaged after start: words, not a traceback
     st.error(str(exc), icon=":material/database:")
-finally:  # after the page, so the link holds the choices it just wrote to the URL (also when it stopped early)
+finally:  # after the page (also when it stopped early): the URL once, with the page's choices, then the link to it
+    filters.write_url()
     share.copy_link(where=st.sidebar)

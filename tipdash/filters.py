@@ -1,10 +1,16 @@
 """The shared filters: a frozen dataclass, the sidebar widgets that set it, and the URL that reproduces it.
 
 Flow on every run: URL -> (validated) session state -> widgets -> Filters -> URL. The URL is read on a session's
-first run and whenever it holds filters that differ from what this session last wrote (browser back/forward);
-otherwise the widgets are the truth. Page navigation drops the query string, so an empty one never resets them.
-Every value from the URL is checked against a whitelist from the warehouse; anything else is dropped, so nothing
-from the address bar reaches SQL except as a known value (and queries bind it anyway).
+first run and whenever it differs from what this session last wrote (browser back/forward, a pasted link);
+otherwise the widgets are the truth. A page switch through a link that carries no filters (Streamlit's own page
+links drop the query string) keeps them. Every value from the URL is checked against a whitelist from the
+warehouse; anything else is dropped, so nothing from the address bar reaches SQL except as a known value (and
+queries bind it anyway).
+
+The browser adds a history entry for every change of the query string Streamlit sends, and it sends one for every
+assignment to ``st.query_params``. So the filters and page choices only stage what they want during a run, and
+:func:`write_url` sends the whole query string once at its end, and only when it changed: one entry per deliberate
+change, and Back restores the view as it was.
 """
 
 from __future__ import annotations
@@ -103,7 +109,9 @@ KEYS = {  # URL key -> widget key
     "province": "f_province",
     "district": "f_district",
 }
-_LAST_URL = "_filters_last_url"
+_LAST_URL = "_filters_last_url"  # the filters' URL values as this session last wrote them
+_LAST_PAGE = "_filters_last_page"  # the page of the session's previous run
+_STAGED = "_url_staged"  # URL key -> values this run wants there (None: left out), sent by write_url
 _YEARS = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
 
 
@@ -193,11 +201,16 @@ def _keep_valid(key: str, allowed: Iterable[str]) -> None:
         st.session_state[key] = [v for v in st.session_state[key] if v in allowed]
 
 
-def sidebar(options: FilterOptions) -> Filters:
-    """Draw the shared filters in the sidebar and return them; keeps the URL in step."""
+def sidebar(options: FilterOptions, page: str = "") -> Filters:
+    """Draw the shared filters in the sidebar and return them; stages their URL values for :func:`write_url`.
+
+    ``page`` names the page this run draws: an empty URL on a page switch keeps the filters, an empty URL on the
+    same page (Back to a view without filters) resets them.
+    """
     url = _url_values()
-    # Page navigation drops the query string: an empty URL in a running session keeps the session's filters.
-    if KEYS["years"] not in st.session_state or (url and url != st.session_state.get(_LAST_URL)):
+    switched = st.session_state.get(_LAST_PAGE, page) != page
+    st.session_state[_LAST_PAGE] = page
+    if KEYS["years"] not in st.session_state or (url != st.session_state.get(_LAST_URL) and (url or not switched)):
         _seed_widgets(from_query_params(url, options))
 
     sb = st.sidebar
@@ -243,19 +256,36 @@ def sidebar(options: FilterOptions) -> Filters:
         include_smuggling=bool(smuggling), sexes=tuple(sexes), age_bands=tuple(ages), scopes=tuple(scopes),
         agencies=tuple(agencies), provinces=tuple(provinces), districts=tuple(districts),
     )
-    _write_url(f, options)
+    st.session_state[_STAGED] = {}  # a new run: nothing staged yet (a stopped run may have left its choices)
+    st.session_state[_LAST_URL] = to_query_params(f, options)
+    _stage(st.session_state[_LAST_URL], keys=KEYS)
     return f
 
 
-def _write_url(f: Filters, options: FilterOptions) -> None:
-    wanted = to_query_params(f, options)
-    for key in KEYS:
-        if key in wanted:
-            if st.query_params.get_all(key) != wanted[key]:
-                st.query_params[key] = wanted[key]
-        elif key in st.query_params:
-            del st.query_params[key]
-    st.session_state[_LAST_URL] = _url_values()
+def link_params() -> dict[str, list[str]]:
+    """The query parameters of this run's filters (staged by :func:`sidebar`), for links to other pages."""
+    staged = st.session_state.get(_STAGED, {})
+    return {key: staged[key] for key in KEYS if staged.get(key)}
+
+
+def _stage(wanted: Mapping[str, list[str]], keys: Iterable[str]) -> None:
+    """Note what ``keys`` should hold in the URL after this run (absent from ``wanted``: left out)."""
+    staged = st.session_state.setdefault(_STAGED, {})
+    for key in keys:
+        staged[key] = list(wanted[key]) if key in wanted else None
+
+
+def write_url() -> None:
+    """Send the query string once, at the end of a run, and only when it changed (each send is a history entry).
+
+    Keys nobody staged this run (another page's choices) are kept as they are.
+    """
+    staged = st.session_state.pop(_STAGED, {})
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    wanted = {key: values for key, values in current.items() if key not in staged}
+    wanted.update({key: values for key, values in staged.items() if values})
+    if wanted != current:
+        st.query_params.from_dict(wanted)
 
 
 # Page-level choices (a measure, a district) that also belong in the URL -------------------------------------
@@ -284,11 +314,8 @@ def page_choice(key: str, allowed: list, default, url_key: str | None = None,
 
 
 def remember(key: str, value, default, url_key: str | None = None) -> None:
-    """Mirror a page widget's value in the URL (left out when it is the default)."""
+    """Mirror a page widget's value in the URL (left out when it is the default), sent by :func:`write_url`."""
     url_key = url_key or key
-    if value is None or value == default:
-        if url_key in st.query_params:
-            del st.query_params[url_key]
-    elif st.query_params.get(url_key) != str(value):
-        st.query_params[url_key] = str(value)
-    st.session_state[f"_url_{key}"] = st.query_params.get(url_key)
+    shown = None if value is None or value == default else str(value)
+    _stage({url_key: [shown]} if shown is not None else {}, keys=(url_key,))
+    st.session_state[f"_url_{key}"] = shown

@@ -1,4 +1,5 @@
-"""Sharing helpers for pages: a "copy link" that reproduces the current view, and the briefing-pack download.
+"""Sharing helpers for pages: links between pages that keep the filters, a "copy link" that reproduces the current
+view, and the briefing-pack download.
 
 The link is the page's address (``st.context.url``, which Streamlit keeps per page) plus the current query string,
 which holds every filter and page choice (see :mod:`tipdash.filters`): pasted into a browser it reopens the same view.
@@ -12,7 +13,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from tipdash import brief, db, scopes, ui
+from tipdash import brief, db, filters, scopes, ui
 from tipdash.filters import FilterOptions, Filters
 from tipdash.scopes import Scope
 
@@ -26,6 +27,21 @@ def current_link() -> str:
     params = {key: st.query_params.get_all(key) for key in st.query_params}
     query = urlencode(params, doseq=True)
     return f"{base}?{query}" if query else (base or "?")
+
+
+def page_links(sections: dict[str, list[st.Page]], where) -> None:
+    """The page menu: a link per page that carries the filters in its query string.
+
+    Streamlit's own menu drops the query string on a page switch, so the filters had to be written back into the
+    URL afterwards, a second history entry per switch (and Back then landed on the page without its filters).
+    A link that carries them is one entry, and Back returns to the previous page as it was.
+    """
+    params = filters.link_params()
+    with where:
+        for section, pages in sections.items():
+            st.caption(section)
+            for page in pages:
+                st.page_link(page, query_params=params)
 
 
 def copy_link(key: str = "share_link", label: str = "Copy link", where=None) -> None:
