@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,10 +26,18 @@ def readable_by_nobody(path: Path) -> bool:
 
 
 @pytest.fixture(scope="module")
-def deployed(tmp_path_factory, demo_raw):
+def deployed(demo_raw):
     if os.geteuid() != 0:
         pytest.skip("switching to an unprivileged user needs root")
-    root = tmp_path_factory.mktemp("deploy")
+    # Not under pytest's own temporary folder: pytest makes that 0700 again whenever a test session starts.
+    root = Path(tempfile.mkdtemp(prefix="tipdash-deploy-"))
+    try:
+        yield _deploy(root, demo_raw)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _deploy(root: Path, demo_raw: Path) -> Path:
     for folder in (root, *root.parents):  # every folder down to it may be entered, as on a server
         if folder == Path("/"):
             break
