@@ -23,6 +23,7 @@ from etl import lookups
 from etl.extract import choose_layout
 from etl.layouts import LayoutError, load_layouts, parse_layout
 from etl.pipeline import build_warehouse
+from tests.test_layouts_lookups import GOOD
 
 HERE = Path(__file__).parent / "data"
 INTERNATIONAL = HERE / "international"
@@ -151,17 +152,10 @@ def test_age_ranges_read_as_the_band_they_lie_in(raw, band):
     assert lookups.age_band(raw) == band
 
 
-GOOD = """
-[source]
-id = "x"
-agency = "X Police"
-agency_type = "police"
-files = ["x*.csv"]
-grain = "case"
-{source}
-[columns]
-{columns}
-"""
+def _layout(source: str, columns: str) -> str:
+    """test_layouts_lookups' good layout with other [source] options and [columns]."""
+    head = GOOD[:GOOD.index("[columns]")]
+    return f"{head}{source}\n[columns]\n{columns}\n"
 
 
 @pytest.mark.parametrize("source,columns,message", [
@@ -173,7 +167,7 @@ grain = "case"
 ])
 def test_layout_option_mistakes_name_the_file_and_the_key(tmp_path, source, columns, message):
     path = tmp_path / "bad.toml"
-    path.write_text(GOOD.format(source=source, columns=columns), encoding="utf-8")
+    path.write_text(_layout(source, columns), encoding="utf-8")
     with pytest.raises(LayoutError) as err:
         parse_layout(path)
     assert "bad.toml" in str(err.value) and message in str(err.value)
@@ -230,8 +224,8 @@ victim_sex = "Sex"
 def test_a_file_name_that_fits_two_layouts_is_warned_about(tmp_path):
     for name, pattern, ref in (("a.toml", "punjab_police*.csv", "Complaint No."),
                                ("b.toml", "punjab_police_urdu*.csv", "شکایت نمبر")):
-        (tmp_path / name).write_text(GOOD.format(source="", columns=f'case_ref = "{ref}"\ndistrict = "D"\n'
-                                                                    'date_reported = "T"')
+        (tmp_path / name).write_text(_layout("", f'case_ref = "{ref}"\ndistrict = "D"\n'
+                                                 'date_reported = "T"')
                                      .replace('id = "x"', f'id = "{name[0]}"')
                                      .replace('files = ["x*.csv"]', f'files = ["{pattern}"]'), encoding="utf-8")
     layouts = load_layouts(tmp_path)
