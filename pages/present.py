@@ -1,19 +1,38 @@
 """Present mode: the evidence as a slide deck for a hall, built from live data and scoped to an area and period.
 
 The URL holds everything needed to reopen the deck where it was: ``slide`` (a number or a slide's name),
-``area`` (``pakistan``, ``province:Punjab``, ``region:south-punjab``, ``division:Multan``, ``district:multan``),
-``theme`` (``dark`` or ``light``), ``auto`` (seconds per slide, 0 = off) and the shared filters (``years``, ...).
+``area`` (a plain name or slug, ``south-punjab``, ``Multan Division``, ``punjab``, or a token, ``region:south-punjab``;
+see :func:`tipdash.scopes.resolve`), ``theme`` (``dark`` or ``light``), ``auto`` (seconds per slide, 0 = off),
+``controls`` (``off`` hides the control bar; the H key toggles it) and the shared filters (``years``, ...).
 Arrow keys (← →) move between slides. The sidebar and Streamlit's chrome are hidden; nothing is fetched from the
-internet (maps are drawn from the local boundary files on a blank style).
+internet (maps are drawn from the local boundary files on a blank style). Slides are scaled to the window: the page
+reports the window's size (a small component) and the figures are built for it.
 """
 
 import time
 
 import streamlit as st
 
-from tipdash import brief, charts, queries, reference_facts, scopes, share, slides, text, ui
+from tipcore import config
+from tipdash import brief, charts, qr, queries, reference_facts, scopes, share, slides, text, ui
 
 AUTO_CHOICES = [0, 10, 20, 30, 60]
+# Reports [innerWidth, innerHeight] when it differs from the size the page was built for (`data`), and again
+# a moment after each resize stops; the rerun that follows builds the figures at the new scale.
+VIEWPORT = st.components.v2.component("tip_present_viewport", js="""
+export default function (component) {
+  const { data, setStateValue } = component;
+  let timer = null;
+  const report = () => {
+    const size = [window.innerWidth, window.innerHeight];
+    if (!data || data[0] !== size[0] || data[1] !== size[1]) setStateValue("size", size);
+  };
+  const later = () => { clearTimeout(timer); timer = setTimeout(report, 300); };
+  report();
+  window.addEventListener("resize", later);
+  return () => { clearTimeout(timer); window.removeEventListener("resize", later); };
+}
+""")
 N = len(slides.SLIDES)
 ss = st.session_state
 
@@ -50,24 +69,39 @@ def _parse_auto(raw: str):
 
 
 _seed("pr_slide", "slide", slides.slide_number, 1)
-_seed("pr_scope", "area", lambda raw: raw if scopes.parse(raw, o) else None, None)
+_seed("pr_scope", "area", lambda raw: raw.strip()[:100] or None, None)  # kept as typed: unknown names are named
 _seed("pr_theme", "theme", lambda raw: raw if raw in slides.THEMES else None, slides.DEFAULT_THEME)
 _seed("pr_auto", "auto", _parse_auto, 0)
+_seed("pr_controls", "controls", lambda raw: raw if raw in ("on", "off") else None, "on")
 
-scope = (scopes.parse(ss["pr_scope"], o) if ss["pr_scope"] else None) or scopes.from_filters(f, o)
+named = scopes.resolve(ss["pr_scope"], o)
+unknown_area = ss["pr_scope"] if ss["pr_scope"] and named is None else None
+scope = named or scopes.from_filters(f, o)
 sf = scope.apply(f)
 context = scope.context(o)
-theme = slides.THEMES[ss["pr_theme"]]
+size = (ss.get("pr_viewport") or {}).get("size")
+theme = slides.themed(ss["pr_theme"], slides.zoom_for(size))
+px = theme.px
 number = int(ss["pr_slide"])
 filters_text = brief.other_filters_text(f, o)
 stem = brief.filename(scope, f).removeprefix("tip-brief-").removesuffix(".html")
+phone_url = qr.view_url(config.PUBLIC_URL, "present", {k: st.query_params.get_all(k) for k in st.query_params})
 
 # Not st.html: a style-only st.html applied up to 1.5 s after the slide drew, with the sidebar showing meanwhile.
-st.markdown(slides.css(theme), unsafe_allow_html=True)
+st.markdown(slides.css(theme, controls=ss["pr_controls"] == "on"), unsafe_allow_html=True)
+if unknown_area:
+    st.markdown(slides.warning(
+        f"“{unknown_area}” is not an area this dashboard knows, so this deck shows {scope.label}. Use a province, "
+        "division, region or district by its name or slug: area=south-punjab, area=punjab, area=multan-division."),
+        unsafe_allow_html=True)
 
 
 def _go(step: int) -> None:
     ss["pr_slide"] = min(max(int(ss["pr_slide"]) + step, 1), N)
+
+
+def _toggle_controls() -> None:
+    ss["pr_controls"] = "off" if ss["pr_controls"] == "on" else "on"
 
 
 def _html(body: str) -> None:
@@ -84,13 +118,19 @@ def _plot(fig, key: str, name: str) -> None:
 def slide_numbers() -> None:
     head = queries.headline(sf)
     _html(slides.heading(f"{scope.label} · cases recorded in {f.period}",
-                         "Trafficking in persons and bonded labour: the key numbers"))
+                         "Trafficking in persons and bonded labour: the key numbers", slides.qr_block(phone_url)))
     _html(slides.tiles(head, f.previous().period))
     n = text.count(queries.smuggling_cases(sf))
     smuggling = (f"Smuggling of migrants included ({n} cases). " if f.include_smuggling
                  else f"Not included: {n} cases of smuggling of migrants (not trafficking). ")
     _html(slides.note(f"Change against {f.previous().period}, the previous period of equal length. {smuggling}"
                       "Reported cases are not prevalence: more cases can mean better reporting."))
+
+
+def _view(geo, frame: list[str], points) -> dict:
+    """The map framed to the area presented (a district among its neighbours), in the chart's screen size."""
+    return slides.map_view(geo, frame, points, width_px=px(1060), height_px=px(slides.CHART_HEIGHT - 110),
+                           widen=1.0 if scope.kind == "district" else 0.0)
 
 
 def slide_map() -> None:
@@ -100,11 +140,12 @@ def slide_map() -> None:
     selected = scope.value if scope.kind == "district" else None
     _html(slides.heading(f"{scope.label} · {f.period}", f"Where cases are reported: {area.label}"))
     geo, provinces = ui.boundary_layer("districts"), ui.boundary_layer("provinces")
-    view = slides.map_view(geo, ids, df, width_px=1060, height_px=slides.CHART_HEIGHT - 110)
+    view = _view(geo, scope.district_ids(o), df)
     left, right = st.columns([3, 2], gap="large")
     with left:
         fig = slides.hotspot_map(df, geo, provinces, theme, f"Cases reported by district, {area.label}, {f.period}",
-                                 view, selected=selected, is_demo=is_demo)
+                                 view, selected=selected, is_demo=is_demo,
+                                 labelled=slides.labelled_districts(df, ids))
         _plot(fig, "pr_map", "hotspot-map")
     with right:
         _html(slides.ranking(df, "cases", "count", "Most cases reported", n=9, highlight=selected))
@@ -119,7 +160,8 @@ def slide_funnel() -> None:
     with left:
         in_court = queries.selection_in_court(sf)
         _plot(slides.funnel_figure(stages, f.period, scope.label, theme, is_demo=is_demo,
-                                   complete=in_court["complete"]), "pr_funnel", "funnel")
+                                   complete=in_court["complete"], height=slides.CHART_HEIGHT - 40),
+              "pr_funnel", "funnel")
     with right:
         drop = brief.dropoff_finding(stages, in_court, f.period)
         rate = queries.headline(sf).set_index("base").loc["conviction_rate"]
@@ -138,12 +180,11 @@ def slide_tiers() -> None:
                          "Pakistan's TIP tier next to its law-enforcement figures"))
     left, right = st.columns([1, 1], gap="large")
     with left:
-        fig = slides.tier_figure(tiers, theme, is_demo=False, since=2010)
-        fig.update_layout(height=slides.CHART_HEIGHT - 60)
+        fig = slides.tier_figure(tiers, theme, is_demo=False, since=2010, height=slides.CHART_HEIGHT - 70)
         _plot(fig, "pr_tiers", "pakistan-tip-tier")
     with right:
-        fig = slides.government_figure(reference_facts.published_figures(), theme, is_demo=False)
-        fig.update_layout(height=slides.CHART_HEIGHT - 60)
+        fig = slides.government_figure(reference_facts.published_figures(), theme, is_demo=False,
+                                       height=slides.CHART_HEIGHT - 70)
         _plot(fig, "pr_gov", "government-figures")
     _html(slides.note("National figures for Pakistan, whatever area the deck covers. Tier 1 is best; the Watch List "
                       "and Tier 3 mark weaker efforts. Hollow markers: tiers inferred, or figures from sources that "
@@ -158,12 +199,12 @@ def slide_scorecard() -> None:
     within = f"{scope.short} within {area.label}" if scope.kind == "district" else area.label
     _html(slides.heading(f"{scope.label} · {f.period}", f"District scorecard: {within}"))
     geo, provinces = ui.boundary_layer("districts"), ui.boundary_layer("provinces")
-    view = slides.map_view(geo, area.district_ids(o), scored, width_px=1060, height_px=slides.CHART_HEIGHT - 150)
+    view = _view(geo, scope.district_ids(o), scored)
     left, right = st.columns([3, 2], gap="large")
     with left:
         fig = slides.scorecard_map(scored, geo, provinces, theme, f"Scorecard bands, {area.label}, {f.period}",
-                                   view, is_demo=is_demo, selected=selected)
-        fig.update_layout(height=slides.CHART_HEIGHT - 40)
+                                   view, is_demo=is_demo, selected=selected,
+                                   labelled=slides.labelled_districts(scored, area.district_ids(o)))
         _plot(fig, "pr_scorecard", "district-scorecard")
     with right:
         counts = scored["band"].value_counts().reindex(slides.band_order(), fill_value=0)
@@ -196,6 +237,7 @@ def slide_sources() -> None:
         _html(slides.panel("Take it away", [
             f"A one-page brief for {scope.label}, {f.period}: headline numbers, a map, the funnel and three "
             "findings. It prints on one A4 page and opens without internet."]))
+        _html(slides.qr_block(phone_url))
         share.brief_download(scope, f, key="pr_brief_sources", label="Download the briefing pack",
                              width="stretch")
         share.copy_link(key="pr_link_sources", label="Link to this deck")
@@ -209,7 +251,8 @@ with st.container():
 
 # Control bar: previous / position / next (also ← →), deck settings, the brief, a link, exit --------------------
 
-bar = st.columns([1.3, 2.6, 1.3, 1.4, 1.9, 1.2, 1.0], vertical_alignment="center", gap="small")
+controls = st.container(key="pr_controls")
+bar = controls.columns([1.3, 2.4, 1.3, 1.3, 1.7, 1.1, 1.2, 1.0], vertical_alignment="center", gap="small")
 bar[0].button("Previous", key="pr_prev", icon=":material/arrow_back:", on_click=_go, args=(-1,),
               disabled=number == 1, shortcut="Left", width="stretch", help="Previous slide (← key)")
 with bar[1]:
@@ -241,12 +284,16 @@ with bar[3].popover("Deck", icon=":material/tune:", key="pr_settings", width="st
                          format_func=lambda k: slides.THEMES[k].label)
     st.segmented_control("Auto-advance", AUTO_CHOICES, key="pr_auto", required=True,
                          format_func=lambda s: "Off" if s == 0 else f"{s} s")
-    st.caption("Keys: ← previous, → next. F11 for full screen. Slides are laid out for 1920×1080: on a smaller "
-               "screen, zoom the browser out (Ctrl −) until the slide fits. Other filters (offence, victims, agency) "
-               "come from the dashboard's sidebar.")
+    st.caption("Keys: ← previous, → next, H hides or shows the controls. F11 for full screen. Slides scale to "
+               "the window. Other filters (offence, victims, agency) come from the dashboard's sidebar.")
 share.brief_download(scope, f, key="pr_brief", label="Brief (A4)", width="stretch", where=bar[4])
 share.copy_link(key="pr_link", label="Link", where=bar[5])
-bar[6].page_link("pages/overview.py", label="Exit", icon=":material/close:")
+bar[6].button("Hide", key="pr_hide", icon=":material/visibility_off:", on_click=_toggle_controls, shortcut="h",
+              width="stretch", help="Hide the controls while presenting (H key shows them again; ← → still work)")
+bar[7].page_link("pages/overview.py", label="Exit", icon=":material/close:")
+with controls:
+    # The window's size, reported by the browser (again when it changes): the figures are built to fit it.
+    VIEWPORT(key="pr_viewport", data=list(size) if size else None, on_size_change=lambda: None)
 
 _html(slides.footer(scope, filters_text, number))
 
@@ -269,3 +316,4 @@ _write("pr_slide", "slide", number)
 _write("pr_scope", "area", ss["pr_scope"])
 _write("pr_theme", "theme", ss["pr_theme"], slides.DEFAULT_THEME)
 _write("pr_auto", "auto", int(ss["pr_auto"] or 0), 0)
+_write("pr_controls", "controls", ss["pr_controls"], "on")

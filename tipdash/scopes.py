@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -171,30 +172,53 @@ def from_filters(f: Filters, options: FilterOptions) -> Scope:
     return Scope("selection", "", label, provinces=f.provinces, districts=f.districts)
 
 
-def resolve(name: str, options: FilterOptions) -> Scope | None:
-    """An area from a plain name ("Punjab", "Multan", "Multan Division", "South Punjab") or a URL token.
+def slug(name: str) -> str:
+    """A name as it is typed in a URL: lower case, words joined by "-" ("Dera Ghazi Khan" -> "dera-ghazi-khan")."""
+    return "-".join(re.findall(r"[0-9a-z]+", name.casefold()))
 
-    A bare name that is both a district and a division ("Multan") means the district; add "Division" for the
-    division.
+
+def resolve(name: str | None, options: FilterOptions) -> Scope | None:
+    """An area from a URL token ("region:south-punjab") or a plain name or slug, None when it names nothing known.
+
+    Plain names and slugs are matched without regard to case, spaces or punctuation, in this order, so that a name
+    is read as the one area it can only mean before any ambiguous reading: Pakistan; a province ("punjab",
+    "khyber-pakhtunkhwa"); a region ("south-punjab"); a name with its kind ("Multan Division", "multan-district",
+    "division:dera-ghazi-khan"); a district; a division. A bare name that is both a district and a division
+    ("Multan", 31 of the 37 divisions are named after their seat) means the district, the smaller area the name
+    names exactly; add "division" for the division.
     """
+    if not name:
+        return None
     found = parse(name, options)
     if found:
         return found
-    wanted = name.strip().casefold()
-    if wanted == "pakistan":
+    kind, sep, rest = name.partition(":")
+    wanted = slug(rest if sep else name)
+    if not wanted:
+        return None
+    kind = slug(kind) if sep else ""
+    if not kind:
+        for suffix in ("district", "division"):
+            if wanted.endswith(f"-{suffix}"):
+                kind, wanted = suffix, wanted.removesuffix(f"-{suffix}")
+    if kind in ("", "pakistan") and wanted == "pakistan":
         return PAKISTAN
-    for prov in options.provinces:
-        if prov.casefold() == wanted:
-            return province(prov)
-    for slug, (label, _, _) in REGIONS.items():
-        if wanted in (slug, label.casefold()):
-            return region(slug, options)
-    for district_id, (dname, _) in options.districts.items():
-        if wanted in (district_id, dname.casefold(), f"{dname.casefold()} district"):
-            return district(district_id, options)
-    for div in divisions(options):
-        if wanted in (div.casefold(), f"{div.casefold()} division"):
-            return division(div, options)
+    if kind in ("", "province"):
+        for prov in options.provinces:
+            if slug(prov) == wanted:
+                return province(prov)
+    if kind in ("", "region"):
+        for key, (label, _, _) in REGIONS.items():
+            if wanted in (key, slug(label)):
+                return region(key, options)
+    if kind in ("", "district"):
+        for district_id, (dname, _) in options.districts.items():
+            if wanted in (district_id, slug(dname)):
+                return district(district_id, options)
+    if kind in ("", "division"):
+        for div in divisions(options):
+            if slug(div) == wanted:
+                return division(div, options)
     return None
 
 

@@ -143,6 +143,7 @@ def _sheet(theme: Theme) -> str:
 [data-testid="stMain"] [data-testid="stHorizontalBlock"] {{ gap: 40px !important; }}
 [data-testid="stMain"] .st-key-pr_controls [data-testid="stHorizontalBlock"] {{ gap: 12px !important; }}
 .st-key-pr_viewport {{ display: none !important; }}
+[data-testid="stMain"] [data-testid="stMarkdownContainer"]:has(> .pr-slide) {{ margin-bottom: 0 !important; }}
 [data-testid="stMain"] {{ color: {t.fg}; }}
 [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] {{ color: {t.fg}; }}
