@@ -65,6 +65,8 @@ def test_every_table_covers_the_full_domain_zeros_included(published, con, truth
         "offence": catalogue.OFFENCES, "scope": catalogue.SCOPES, "agency_type": catalogue.AGENCY_TYPES,
         "sex": catalogue.SEXES, "age_band": catalogue.AGE_BANDS, "law_group": catalogue.LAW_GROUPS,
         "verdict_months": catalogue.VERDICT_BINS, "kind": catalogue.KINDS,
+        "agency": [r[0] for r in con.execute("SELECT source_id FROM coverage_agencies ORDER BY 1").fetchall()],
+        "row_status": catalogue.ROW_STATUSES, "field": catalogue.COVERAGE_FIELDS,
     }
     assert len(domains["province"]) == 8 and len(districts) == 156
     empty_cells = 0
