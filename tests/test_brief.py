@@ -112,19 +112,38 @@ def test_dropoff_says_when_it_cannot_be_shown():
     assert "cannot be shown" in found.title and "fewer than 10" in found.detail
 
 
-def test_district_finding_picks_the_lowest_rate_and_places_the_district():
+def test_district_finding_names_a_district_only_beyond_the_margin():
     by = pd.DataFrame({"district_id": ["a", "b", "c", "d"], "name": ["Ada", "Bel", "Cor", "Dun"],
                        "trials": pd.array([40, 20, 30, None], dtype="Int64"),
-                       "conviction_rate": pd.array([50.0, 25.0, 40.0, None], dtype="Float64")})
-    rates = pd.DataFrame({"conviction_rate": [40.0]})
+                       "conviction_rate": pd.array([50.0, 25.0, 40.0, None], dtype="Float64"),
+                       "conviction_rate_moe": [4.0, 5.0, 4.0, None]})
+    rates = pd.DataFrame({"conviction_rate": [40.0], "conviction_rate_moe": [2.0]})
     punjab = scopes.province("Punjab")
-    found = brief.district_finding(by, rates, Scope("district", "a", "Ada district", districts=("a",),
-                                                    province="Punjab"), punjab)
+    found = brief.district_finding(by, rates, punjab, punjab)
     assert found.title == "Lowest conviction rate in Punjab: Bel"
-    assert "25.0% of 20 concluded trials, against 40.0% across Punjab" in found.detail
-    assert "Ada: 50.0%, 1st of 3." in found.detail
+    assert "25.0% ± 5.0 pp of 20 concluded trials, against 40.0% ± 2.0 pp across Punjab" in found.detail
+    # The same lowest district within the margin of the area's rate is not named.
+    close = brief.district_finding(by.assign(conviction_rate_moe=[4.0, 14.0, 4.0, None]), rates, punjab, punjab)
+    assert close.title == "No district's conviction rate stands out in Punjab" and "within the margin" in \
+        close.detail
     nothing = brief.district_finding(by.iloc[:2], rates, punjab, punjab)
     assert nothing.title == "No district comparison possible"
+
+
+def test_a_district_brief_finding_is_about_that_district():
+    """Issue #12: Multan's brief speaks of Multan, with the ranks its margin allows, counted from the highest."""
+    by = pd.DataFrame({"district_id": ["a", "b", "c"], "name": ["Ada", "Bel", "Cor"],
+                       "trials": pd.array([40, 20, 30], dtype="Int64"),
+                       "conviction_rate": pd.array([50.0, 20.0, 40.0], dtype="Float64"),
+                       "conviction_rate_moe": [4.0, 5.0, 12.0]})
+    rates = pd.DataFrame({"conviction_rate": [40.0], "conviction_rate_moe": [2.0]})
+    ada = Scope("district", "a", "Ada district", districts=("a",), province="Punjab")
+    found = brief.district_finding(by, rates, ada, scopes.province("Punjab"))
+    assert found.title == "Ada's conviction rate: 50.0%" and "Bel" not in found.title + found.detail
+    assert "ranks anywhere from 1st to 2nd of 3 districts, counting from the highest" in found.detail
+    bel = Scope("district", "b", "Bel district", districts=("b",), province="Punjab")
+    assert "ranks 3rd of 3 districts, counting from the highest" in brief.district_finding(by, rates, bel,
+                                                                              scopes.province("Punjab")).detail
 
 
 def test_trend_words_follow_the_sign():

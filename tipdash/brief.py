@@ -156,30 +156,60 @@ RATE_WORDS = {  # rate -> (what it is, its base count, the base in words)
 
 def district_finding(by_district: pd.DataFrame, context_rates: pd.DataFrame, scope: Scope,
                      context: Scope) -> Finding:
-    """The district of the area with the lowest rate (conviction rate, else the next rate that can be compared)."""
+    """A finding about the districts, decided by the margins (issue #12).
+
+    For a district: its own rate against its area's, and the ranks its margin allows among the area's districts
+    (counted from the highest). For a larger area: the district with the lowest rate, named only when its whole
+    margin lies below the area's rate; otherwise the finding says no district stands out beyond the noise."""
     for rate, (words, base, base_words) in RATE_WORDS.items():
         if rate not in by_district:
             continue
-        have = by_district[by_district[rate].notna()]
+        have = by_district[by_district[rate].notna()].reset_index(drop=True)
         if len(have) < MIN_COMPARE:
             continue
-        worst = have.sort_values([rate, base], ascending=[True, False]).iloc[0]
         overall = context_rates[rate].iloc[0] if rate in context_rates else None
-        detail = (f"{worst['name']}: {_pct(worst[rate])} of {text.count(worst[base])} {base_words}, against "
-                  f"{_pct(overall)} across {context.label}. {len(have)} districts have enough cases to compare.")
+        overall_moe = context_rates[rate + privacy.MOE_SUFFIX].iloc[0] \
+            if rate + privacy.MOE_SUFFIX in context_rates else None
+        moe = have[rate + privacy.MOE_SUFFIX] if rate + privacy.MOE_SUFFIX in have else pd.Series(0.0, have.index)
+        against = f"against {_pct_moe(overall, overall_moe)} across {context.label}"
         if scope.kind == "district":
-            own = by_district[by_district["district_id"] == scope.value]
-            if not own.empty and not text.is_missing(own[rate].iloc[0]) and own["district_id"].iloc[0] != \
-                    worst["district_id"]:
-                ranked = have.sort_values(rate, ascending=False).reset_index(drop=True)
-                position = int(ranked.index[ranked["district_id"] == scope.value][0]) + 1
-                detail += f" {scope.short}: {_pct(own[rate].iloc[0])}, {_ordinal(position)} of {len(have)}."
-            elif own.empty or text.is_missing(own[rate].iloc[0]):
-                detail += f" {scope.short} has too few cases for its own {words}."
-        return Finding(f"Lowest {words} in {context.label}: {worst['name']}", detail, "district")
+            return _own_district(have, moe, rate, words, base, base_words, scope, context, against)
+        lowest = have.assign(_top=pd.to_numeric(have[rate]) + moe.fillna(0)).sort_values(
+            [rate, base], ascending=[True, False]).iloc[0]
+        stands_out = not text.is_missing(overall) and lowest["_top"] < float(overall) - float(overall_moe or 0)
+        figure = f"{_pct_moe(lowest[rate], moe.loc[lowest.name])} of {text.count(lowest[base])} {base_words}"
+        if stands_out:
+            return Finding(f"Lowest {words} in {context.label}: {lowest['name']}",
+                           f"{lowest['name']}: {figure}, {against}, beyond the margins ({len(have)} districts "
+                           "compared).", "district")
+        return Finding(f"No district's {words} stands out in {context.label}",
+                       f"The lowest of {len(have)} districts, {lowest['name']} ({figure}), is within the margin of "
+                       f"the rate across {context.label} ({_pct_moe(overall, overall_moe)}).", "district")
     return Finding("No district comparison possible",
                    f"Fewer than {MIN_COMPARE} districts of {context.label} have {privacy.SHOW_BELOW} or more "
                    "cases at each stage, so their rates cannot be compared.", "district")
+
+
+def _pct_moe(value, moe) -> str:
+    return text.with_margin(_pct(value), moe, " pp")
+
+
+def _own_district(have: pd.DataFrame, moe: pd.Series, rate: str, words: str, base: str, base_words: str,
+                  scope: Scope, context: Scope, against: str) -> Finding:
+    """The district's own rate, and where its margin allows it to rank among its area's districts."""
+    own = have[have["district_id"] == scope.value]
+    if own.empty:
+        return Finding(f"{scope.short}: too few cases for its {words}",
+                       f"{scope.short} has fewer than {privacy.SHOW_BELOW} cases at a stage its {words} needs, "
+                       f"{against.replace('against ', 'while the rate is ')}.", "district")
+    row = own.iloc[0]
+    ranks = queries.rank_labels(have[rate], moe)
+    place = ranks.loc[own.index[0]]
+    where = f"{_ordinal(int(place))}" if "–" not in place else \
+        f"anywhere from {_ordinal(int(place.split('–')[0]))} to {_ordinal(int(place.split('–')[1]))}"
+    return Finding(f"{scope.short}'s {words}: {_pct(row[rate])}",
+                   f"{_pct_moe(row[rate], moe.loc[own.index[0]])} of {text.count(row[base])} {base_words}, "
+                   f"{against}; it ranks {where} of {len(have)} districts, counting from the highest.", "district")
 
 
 def _ordinal(n: int) -> str:
