@@ -14,7 +14,7 @@ import time
 import streamlit as st
 
 from tipcore import config
-from tipdash import brief, charts, qr, queries, reference_facts, scopes, share, slides, text, ui
+from tipdash import brief, charts, deck, qr, queries, reference_facts, scopes, share, slides, text, ui
 
 AUTO_CHOICES = [0, 10, 20, 30, 60]
 # Reports [innerWidth, innerHeight] when it differs from the size the page was built for (`data`), and again
@@ -240,6 +240,14 @@ def slide_sources() -> None:
         _html(slides.qr_block(phone_url))
         share.brief_download(scope, f, key="pr_brief_sources", label="Download the briefing pack",
                              width="stretch")
+        geo, provinces = ui.boundary_layer("districts"), ui.boundary_layer("provinces")
+        st.download_button(
+            "Download the deck as PowerPoint",
+            lambda: deck.build(scope, f, o, status, theme, geo, provinces, phone_url),
+            deck.filename(scope, f), "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            key="pr_pptx", icon=":material/slideshow:", on_click="ignore", width="stretch",
+            help="The seven slides as a .pptx, charts as images at projector resolution, sources in the notes "
+                 "(built when clicked: about half a minute).")
         share.copy_link(key="pr_link_sources", label="Link to this deck")
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import plotly.colors as pcolors
 import plotly.graph_objects as go
 
 from tipdash import brief, charts, maps, privacy, published_charts, qr, queries, text
@@ -473,14 +474,39 @@ def labelled_districts(df: pd.DataFrame, district_ids: Sequence[str], value: str
 
 
 def _name_districts(fig: go.Figure, df: pd.DataFrame, district_ids: Sequence[str], theme: Theme) -> None:
-    """District names at the districts' centres (gazetteer points), in a halo that reads over any fill."""
+    """District names at the districts' centres (gazetteer points), black on light fills and white on dark ones."""
     wanted = set(district_ids)
     points = df[df["district_id"].isin(wanted)].dropna(subset=["lat", "lon"]) if wanted else df.iloc[0:0]
-    if points.empty:
-        return
-    fig.add_scattermap(lat=points["lat"], lon=points["lon"], text=points["name"], mode="text",
-                       textfont=dict(size=theme.px(18), color=theme.fg, family=FONT_FAMILY, weight="bold"),
-                       name="District names", hoverinfo="skip", showlegend=False)
+    fills = _fill_colours(fig)
+    dark = points["district_id"].map(lambda d: _is_light(fills.get(d)) if d in fills else theme.name == "light")
+    for colour, part in (("#000000", points[dark]), ("#FFFFFF", points[~dark])):
+        if not part.empty:
+            fig.add_scattermap(lat=part["lat"], lon=part["lon"], text=part["name"], mode="text",
+                               textfont=dict(size=theme.px(18), color=colour, family=FONT_FAMILY, weight="bold"),
+                               name="District names", hoverinfo="skip", showlegend=False)
+
+
+def _fill_colours(fig: go.Figure) -> dict[str, str]:
+    """The colour each district is filled with on a choropleth map (location -> "rgb(...)")."""
+    out = {}
+    for trace in fig.data:
+        if trace.type != "choroplethmap" or trace.locations is None or trace.z is None:
+            continue
+        z = [float(v) for v in trace.z]
+        scale = [[float(stop), colour] for stop, colour in trace.colorscale]
+        lo = trace.zmin if trace.zmin is not None else min(z, default=0.0)
+        hi = trace.zmax if trace.zmax is not None else max(z, default=1.0)
+        for location, value in zip(trace.locations, z, strict=True):
+            share = 0.0 if hi == lo or math.isnan(value) else min(max((value - lo) / (hi - lo), 0.0), 1.0)
+            out[location] = pcolors.sample_colorscale(scale, [share])[0]
+    return out
+
+
+def _is_light(colour: str) -> bool:
+    """Whether black text reads better than white on ``colour`` (relative luminance above 0.18)."""
+    r, g, b = (c / 255 for c in pcolors.unlabel_rgb(pcolors.convert_colors_to_same_type(colour, "rgb")[0][0]))
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2] > 0.18
 
 
 def funnel_figure(df: pd.DataFrame, period: str, area: str, theme: Theme, is_demo: bool = False,

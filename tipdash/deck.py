@@ -1,0 +1,200 @@
+"""The present-mode deck as a PowerPoint file (python-pptx): one slide per slide, for presenters' own decks.
+
+Numbers come from the same query functions and the same formatting as the slides (so they equal the dashboard's);
+charts are the slides' own figures drawn as PNG at projector resolution (a 1920×1080 slide) by plotly's image
+export, kaleido, which drives the system's Chromium headless and offline (maps included: their style is a blank
+background, nothing is fetched). Native pptx charts were the other choice; they cannot draw the maps, and a second
+drawing of each chart would be a second place for its wording to drift. Every slide's notes name its sources.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import segno
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.text import PP_ALIGN
+from pptx.util import Emu, Inches, Pt
+
+from tipdash import brief, queries, reference_facts, slides, text
+from tipdash.filters import FilterOptions, Filters
+from tipdash.scopes import Scope
+
+WIDE, HIGH = Inches(13.333), Inches(7.5)  # 16:9, PowerPoint's default
+PX = WIDE / slides.DESIGN[0]  # EMU per design pixel: a figure of W design pixels is W pixels wide on the slide
+MAP_WIDTH, HALF_WIDTH = 1120, 900  # design pixels: a map in 3/5 of the slide, a chart in half of it
+
+
+def _rgb(colour: str) -> RGBColor:
+    return RGBColor.from_string(colour.lstrip("#").upper())
+
+
+def _points(size: float) -> Pt:
+    """A design-pixel font size in points on this slide (a pixel is 3/4 pt at 96 dpi; EMU 9525 per pixel)."""
+    return Pt(size * 0.75 * PX / 9525)
+
+
+def _text(slide, left: float, top: float, width: float, height: float, lines: list[tuple[str, int, bool]],
+          colour: str) -> None:
+    """A text box at design-pixel coordinates; ``lines`` are (text, size in design px, bold)."""
+    frame = slide.shapes.add_textbox(Emu(int(left * PX)), Emu(int(top * PX)), Emu(int(width * PX)),
+                                     Emu(int(height * PX))).text_frame
+    frame.word_wrap = True
+    for i, (body, size, bold) in enumerate(lines):
+        para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        run = para.add_run()
+        run.text = body
+        run.font.size = _points(size)
+        run.font.bold = bold
+        run.font.color.rgb = _rgb(colour)
+
+
+class Deck:
+    """Builds the deck slide by slide; :meth:`pptx` renders the figures (one Chromium) and writes the file."""
+
+    def __init__(self, theme: slides.Theme, notes: str):
+        self.theme = theme
+        self.notes = notes
+        self.prs = Presentation()
+        self.prs.slide_width, self.prs.slide_height = WIDE, HIGH
+        self.figures: list[tuple[object, go.Figure, float, float, float]] = []
+
+    def slide(self, kicker: str, title: str, sources: list[str]):
+        """A new slide in the theme's colours: kicker, title (the layout's title placeholder), sources in the notes."""
+        s = self.prs.slides.add_slide(self.prs.slide_layouts[5])  # "Title Only"
+        s.background.fill.solid()
+        s.background.fill.fore_color.rgb = _rgb(self.theme.bg)
+        _text(s, 40, 24, 1840, 40, [(kicker, 26, True)], self.theme.accent)
+        head = s.shapes.title
+        head.left, head.top, head.width, head.height = (Emu(int(v * PX)) for v in (40, 64, 1840, 80))
+        head.text = title
+        para = head.text_frame.paragraphs[0]
+        para.alignment = PP_ALIGN.LEFT
+        para.runs[0].font.size = _points(48)
+        para.runs[0].font.bold = True
+        para.runs[0].font.color.rgb = _rgb(self.theme.fg)
+        s.notes_slide.notes_text_frame.text = "\n".join(["Sources:", *sources, self.notes])
+        return s
+
+    def figure(self, s, fig: go.Figure, left: float, top: float, width: float) -> None:
+        self.figures.append((s, fig, left, top, width))
+
+    def pptx(self) -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = [Path(tmp) / f"{i}.png" for i in range(len(self.figures))]
+            if self.figures:
+                figs = [fig for _, fig, *_ in self.figures]
+                pio.write_images(figs, paths, format="png", width=[int(w) for *_, w in self.figures],
+                                 height=[int(f.layout.height) for f in figs])
+            for (s, _, left, top, width), path in zip(self.figures, paths, strict=True):
+                s.shapes.add_picture(str(path), Emu(int(left * PX)), Emu(int(top * PX)), width=Emu(int(width * PX)))
+        out = io.BytesIO()
+        self.prs.save(out)
+        return out.getvalue()
+
+
+def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, theme: slides.Theme,
+          districts_geo: Mapping | None, provinces_geo: Mapping | None, phone_url: str | None = None) -> bytes:
+    """The deck for ``scope`` and ``f`` as .pptx bytes: the seven slides of present mode, in the same order."""
+    theme = slides.themed(theme.name)  # figures at the design size: a 1920×1080 slide
+    sf, context = scope.apply(f), scope.context(options)
+    is_demo = bool(status.get("is_demo"))
+    version = status.get("release_id") or "unknown"
+    notes = (f"Data: public release {version}; cases reported in {f.period}; "
+             f"{brief.other_filters_text(f, options)}." + (" Synthetic demo data: not evidence about real cases."
+                                                            if is_demo else ""))
+    deck = Deck(theme, notes)
+    fg, muted = theme.fg, theme.muted
+    release = [brief.SOURCES[0], text.SUPPRESSION_NOTE]
+
+    head = queries.headline(sf)
+    s = deck.slide(f"{scope.label} · cases recorded in {f.period}",
+                   "Trafficking in persons and bonded labour: the key numbers", release)
+    for i, (_, row) in enumerate(head.iterrows()):
+        left, top = 40 + (i % 3) * 620, 170 + (i // 3) * 380
+        _text(s, left, top, 600, 360, [(brief.tile_value(row), 100, True), (brief.tile_margin(row), 28, False),
+                                       (text.short(row["measure"]), 36, True),
+                                       (text.headline_change(row, f.previous().period), 26, False)], fg)
+
+    df = queries.district_measures(context.apply(f))
+    selected = scope.value if scope.kind == "district" else None
+    s = deck.slide(f"{scope.label} · {f.period}", f"Where cases are reported: {context.label}", release)
+    view = slides.map_view(districts_geo, scope.district_ids(options), df, width_px=MAP_WIDTH,
+                           height_px=slides.CHART_HEIGHT - 110, widen=1.0 if selected else 0.0)
+    deck.figure(s, slides.hotspot_map(df, districts_geo, provinces_geo, theme,
+                                      f"Cases reported by district, {context.label}, {f.period}", view,
+                                      selected=selected, is_demo=is_demo,
+                                      labelled=slides.labelled_districts(df, context.district_ids(options))),
+                40, 160, MAP_WIDTH)
+    ranked = df.sort_values(["cases", "name"], ascending=[False, True], na_position="last").head(9)
+    _text(s, 1220, 170, 660, 800, [("Most cases reported", 34, True)] + [
+        (f"{i}. {r['name']}: {text.count(r['cases'])}", 30, False) for i, (_, r) in enumerate(ranked.iterrows(), 1)],
+        fg)
+
+    stages, in_court = queries.funnel(sf), queries.selection_in_court(sf)
+    s = deck.slide(f"{scope.label} · {f.period}", "The conviction gap: from report to conviction", release)
+    deck.figure(s, slides.funnel_figure(stages, f.period, scope.label, theme, is_demo=is_demo,
+                                        complete=in_court["complete"]), 40, 160, MAP_WIDTH)
+    drop = brief.dropoff_finding(stages, in_court, f.period)
+    _text(s, 1220, 170, 660, 800, [(text.funnel_lead(stages, complete=in_court["complete"]), 36, True),
+                                   (f"{drop.title}. {drop.detail}", 28, False), (text.COHORT_NOTE, 22, False)], fg)
+
+    tiers, published = reference_facts.tier_history("PAK"), reference_facts.published_figures()
+    s = deck.slide("Pakistan · US Trafficking in Persons Report",
+                   "Pakistan's TIP tier next to its law-enforcement figures", _published_sources(tiers, published))
+    deck.figure(s, slides.tier_figure(tiers, theme, since=2010), 40, 160, HALF_WIDTH)
+    deck.figure(s, slides.government_figure(published, theme), 980, 160, HALF_WIDTH)
+
+    weights = dict.fromkeys(queries.SCORE_INDICATORS, 1)
+    scored = queries.score_districts(queries.scorecard_inputs(context.apply(f)), weights)
+    s = deck.slide(f"{scope.label} · {f.period}", f"District scorecard: {context.label}", release)
+    view = slides.map_view(districts_geo, scope.district_ids(options), scored, width_px=MAP_WIDTH,
+                           height_px=slides.CHART_HEIGHT - 110, widen=1.0 if selected else 0.0)
+    deck.figure(s, slides.scorecard_map(scored, districts_geo, provinces_geo, theme,
+                                        f"Scorecard bands, {context.label}, {f.period}", view, is_demo=is_demo,
+                                        selected=selected,
+                                        labelled=slides.labelled_districts(scored, context.district_ids(options))),
+                40, 160, MAP_WIDTH)
+    counts = scored["band"].value_counts().reindex(slides.band_order(), fill_value=0)
+    _text(s, 1220, 170, 660, 800, [("Districts by band", 34, True)] + [
+        (f"{band}: {int(n)}", 30, False) for band, n in counts.items()] + [
+        (f"Score 0–100 from five indicators, equal weights; under {queries.MIN_CASES} cases: insufficient data. "
+         "Not the State Department's method.", 22, False)], fg)
+
+    s = deck.slide(f"{scope.label} · {f.period}", "Three findings from the data", release)
+    for i, finding in enumerate(brief.findings(brief.collect(scope, f, options))):
+        _text(s, 40 + i * 620, 170, 590, 820, [(str(i + 1), 64, True), (finding.title, 40, True),
+                                               (finding.detail, 30, False)], fg)
+
+    s = deck.slide(f"{scope.label} · {f.period}", "Sources, data version and what to take away", release)
+    citation = text.citation(status.get("release_id"), time.strftime("%Y-%m-%d"), is_demo=is_demo)
+    _text(s, 40, 170, 1200, 860, [(src, 24, False) for src in brief.SOURCES] + [
+        (f"Data version: release {version}; cases reported in {f.period}.", 22, False),
+        (f"Cite as: {citation}", 22, False)], muted)
+    if phone_url:
+        png = io.BytesIO()
+        segno.make(phone_url, error="m").save(png, kind="png", scale=10, border=4)
+        png.seek(0)
+        s.shapes.add_picture(png, Emu(int(1400 * PX)), Emu(int(200 * PX)), width=Emu(int(360 * PX)))
+        _text(s, 1400, 580, 420, 200, [("Scan to open this view on a phone", 22, False)], muted)
+    return deck.pptx()
+
+
+def _published_sources(tiers: pd.DataFrame, published: pd.DataFrame) -> list[str]:
+    """The sources the tier slide's two charts cite (name and address), each once, in the order they appear."""
+    rows = pd.concat([tiers[["source", "source_url"]], published[["source", "source_url"]]]).dropna(subset=["source"])
+    named = (f"{r.source} ({r.source_url})" if isinstance(r.source_url, str) and r.source_url else str(r.source)
+             for r in rows.itertuples())
+    return list(dict.fromkeys(named))
+
+
+def filename(scope: Scope, f: Filters) -> str:
+    return brief.filename(scope, f).replace("tip-brief-", "tip-deck-").replace(".html", ".pptx")
