@@ -8,8 +8,9 @@ from tipdash import db, filters, queries, share, text, ui
 
 PAGES = Path(__file__).parent / "pages"
 
-st.set_page_config(page_title=text.APP_SHORT, page_icon="⚖️", layout="wide",
-                   initial_sidebar_state="expanded")
+# "auto": the sidebar starts open on wide screens and closed on phones, where it would cover the page.
+st.set_page_config(page_title=text.APP_SHORT, page_icon="⚖️", layout="wide", initial_sidebar_state="auto")
+ui.narrow_screen_css()
 
 ui.ensure_release()
 

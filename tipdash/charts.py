@@ -97,7 +97,11 @@ def top_margin(fig: go.Figure) -> int:
 
 def base_layout(fig: go.Figure, title: str, height: int = 420, legend: bool = True,
                 title_chars: int = 64) -> go.Figure:
-    """Shared look: title top-left (wrapped), legend between title and plot, thousands separators."""
+    """Shared look: title top-left (wrapped), legend at the foot of the figure, thousands separators.
+
+    The legend is placed against the figure (``yref="container"``), not the plot: plotly then widens the bottom
+    margin to fit it however many rows it wraps to, so at any screen width it never runs into the title.
+    """
     fig.update_layout(
         title=dict(text=wrap_title(title, title_chars), x=0.01, xanchor="left", y=1, yref="container",
                    yanchor="top", pad=dict(t=10), font=dict(size=16)),
@@ -106,7 +110,7 @@ def base_layout(fig: go.Figure, title: str, height: int = 420, legend: bool = Tr
         separators=".,",  # decimal point, thousands comma
         hoverlabel=dict(font_size=14, bgcolor="white"),
         showlegend=legend,
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, xanchor="left", title_text=""),
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0, xanchor="left", title_text=""),
     )
     fig.update_layout(margin=dict(l=10, r=20, t=top_margin(fig), b=10))
     return fig
@@ -218,9 +222,13 @@ def trend_lines(df: pd.DataFrame, measures: Sequence[str], grain: str, period: s
         )
         if any(s is not None for s in stubs):
             fig.add_scatter(
-                x=x, y=stubs, mode="markers+text", text=[text.SUPPRESSED if s else "" for s in stubs],
+                # By month, a "<10" label on every small month smears into a black band: markers only (the
+                # hover and the legend say what they are).
+                x=x, y=stubs, mode="markers+text" if grain == "year" else "markers",
+                text=[text.SUPPRESSED if s else "" for s in stubs],
                 textposition="top center", marker=dict(symbol="circle-open", size=9, color=colour),
-                showlegend=False, customdata=x_hover,
+                name=f"{text.short(key)}: fewer than {THRESHOLD}", showlegend=grain == "month",
+                customdata=x_hover,
                 hovertemplate=f"%{{customdata}}: {text.label(key)} {SUPPRESSED_HOVER}<extra></extra>",
             )
     unit = "per year" if grain == "year" else "per month"

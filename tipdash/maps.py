@@ -129,12 +129,28 @@ def _scale(values: pd.Series, kind: str) -> dict:
     return dict(colorscale=SEQUENTIAL, zmin=0, zmax=max(top, 1.0))
 
 
+def capped_ticks(scale: dict, kind: str) -> dict:
+    """Colour-bar ticks that say the scale stops before the largest values: the top tick reads "500+" (or "±80%+"
+    for change) when some value lies beyond it, so the darkest colour is not read as the maximum."""
+    low, high = float(scale["zmin"]), float(scale["zmax"])
+    suffix = "%" if kind in ("percent", "change") else ""
+    ticks = np.linspace(low, high, 5)
+    digits = 1 if kind == "rate" and high < 10 else 0
+    text = [f"{t:,.{digits}f}{suffix}".replace("-", "−") for t in ticks]
+    if kind == "change":
+        text[0], text[-1] = f"≤ {text[0]}", f"≥ {text[-1]}"
+    else:
+        text[-1] += "+"
+    return dict(tickvals=list(ticks), ticktext=text)
+
+
 def _colorbar(kind: str, value_name: str) -> dict:
     suffix = "%" if kind in ("percent", "change") else ""
-    # Bottom right, over India and the sea, where it hides no district.
-    return dict(title=dict(text=value_name, side="right"), ticksuffix=suffix, tickformat=",.0f" if kind != "rate"
-                else ",.1f", thickness=14, len=0.5, x=0.99, xanchor="right", y=0.03, yanchor="bottom",
-                bgcolor="rgba(255,255,255,0.85)")
+    # Across the foot of the map, outside it: at any screen width it hides no district (on a phone, a bar at the
+    # side lay over Punjab).
+    return dict(title=dict(text=value_name, side="top"), ticksuffix=suffix, tickformat=",.0f" if kind != "rate"
+                else ",.1f", thickness=12, len=0.6, lenmode="fraction", orientation="h", x=0, xanchor="left",
+                y=0, yanchor="top", ypad=6)
 
 
 def district_map(df: pd.DataFrame, value: str, kind: str, title: str, value_name: str,
@@ -168,13 +184,17 @@ def district_map(df: pd.DataFrame, value: str, kind: str, title: str, value_name
             text=[hover[i] for i in df.index[~have]], hovertemplate="%{text}<extra></extra>",
             customdata=df.loc[~have, "district_id"], showlegend=True,
         ))
+    scale = _scale(vals[have], kind)
+    colorbar = _colorbar(kind, value_name)
+    if vals[have].abs().max() > scale["zmax"]:  # the scale stops at the 95th percentile: say so on its top tick
+        colorbar |= capped_ticks(scale, kind)
     fig.add_trace(go.Choroplethmap(
         geojson=_features(districts_geo, "district_id", df.loc[have, "district_id"]),
         featureidkey="properties.district_id", locations=df.loc[have, "district_id"], z=vals[have],
         marker=dict(line=dict(color="white", width=0.6), opacity=0.95),
-        colorbar=_colorbar(kind, value_name), name=value_name,
+        colorbar=colorbar, name=value_name,
         text=[hover[i] for i in df.index[have]], hovertemplate="%{text}<extra></extra>",
-        customdata=df.loc[have, "district_id"], showlegend=False, **_scale(vals[have], kind),
+        customdata=df.loc[have, "district_id"], showlegend=False, **scale,
     ))
     _add_outlines(fig, provinces_geo)
     if selected:

@@ -69,8 +69,9 @@ def tier_timeline(df: pd.DataFrame, country: str = "Pakistan", height: int = 320
     base_layout(fig, f"{country}'s tier in the US TIP report, {years} (hollow = inferred or unverified)",
                 height=height, legend=False, title_chars=60)
     fig.update_yaxes(tickvals=list(ranks.values()), ticktext=TIERS, range=[4.5, 0.5], title_text="")
+    # No fixed tick angle: plotly turns the years when a narrow screen has no room for them side by side.
     fig.update_xaxes(dtick=1 if len(df) <= 6 else (2 if len(df) <= 14 else 5), title_text="Report year",
-                     tickformat="d", tickangle=0)
+                     tickformat="d")
     return mark_source(fig, TIER_SOURCES)
 
 
@@ -116,7 +117,7 @@ def published_figures(df: pd.DataFrame, height: int = 480) -> go.Figure:
     fig.update_yaxes(tickformat="~s", rangemode="tozero")
     fig.update_xaxes(dtick=5, tickformat="d", range=[years.min() - 0.8, years.max() + 0.8])
     fig.update_annotations(font_size=14)
-    fig.update_layout(legend=dict(y=-0.12, yanchor="top"), margin_t=top_margin(fig) + 24, margin_b=60)
+    fig.update_layout(margin_t=top_margin(fig) + 24)  # the legend sits at the foot (base_layout)
     return mark_source(fig, FIGURE_SOURCES)
 
 

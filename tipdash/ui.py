@@ -178,6 +178,21 @@ def smuggling_note(f: Filters) -> None:
                    "(not trafficking; switch on “Include smuggling of migrants” to add them).")
 
 
+# Figures are built on the server, which does not know the screen's width: what must change on a phone is done
+# in the browser, by CSS on Streamlit's and plotly's containers.
+NARROW_SCREEN_CSS = """<style>
+@media (max-width: 640px) {
+  /* The chart toolbar sits over the chart's title on a phone; a tap on a point still shows its values. */
+  [data-testid="stPlotlyChart"] .modebar-container { display: none !important; }
+}
+</style>"""
+
+
+def narrow_screen_css() -> None:
+    """The styles every page needs on a narrow screen (an element that takes no space)."""
+    st.html(NARROW_SCREEN_CSS)
+
+
 def chart(builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
     """``builder(*args, **kwargs)``, built once per warehouse and arguments and shared by every session.
 
