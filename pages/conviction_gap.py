@@ -147,8 +147,9 @@ with out_col:
     ui.plot(ui.chart(charts.stacked_outcomes, queries.trial_outcomes(f), f.period), key="gap_outcomes",
             filename="trial-outcomes")
     outcomes = queries.trial_outcomes(f)
-    ui.table(outcomes, {"label": ("text", "Outcome"), "value": ("count", "Trials"),
+    ui.table(outcomes, {"label": ("text", "Outcome"), "value": ("count±", "Trials"),
                         "share": ("percent", "Share")}, key="gap_outcome_table")
+    st.caption(text.OUTCOME_SHARES_NOTE)
 with time_col:
     times = queries.verdict_time(f)
     ui.plot(ui.chart(charts.count_columns, times, "label", "trials",
@@ -157,4 +158,4 @@ with time_col:
             key="gap_time", filename="time-to-verdict")
     median = queries.area_indicators(f, "selection")["months_to_verdict"].iloc[0]
     st.caption(f"Median time from FIR to verdict: {text.months(median)}. Bins with fewer than 10 trials show "
-               f"“{text.SUPPRESSED}”.")
+               f"“{text.SUPPRESSED}”. " + text.undated_trials(times.attrs.get("undated")))

@@ -232,3 +232,38 @@ def test_map_hovers_carry_the_margin_of_each_value():
     df = pd.DataFrame({"cases": pd.array([120, NA], dtype="Int64"), "cases_moe": [15.6, 15.6],
                        "population": [1e6, 1e6]})
     assert maps.value_labels(df, "cases", "count") == ["120 (± 16)", text.SUPPRESSED]
+
+
+def test_a_capped_colour_scale_says_so_on_its_top_tick():
+    """Issue #12: the hotspot scale stops at the 95th percentile; its top tick reads "500+", not "500"."""
+    from tipdash import maps
+    counts = maps.capped_ticks({"zmin": 0, "zmax": 500.0}, "count")
+    assert counts["ticktext"][-1] == "500+" and counts["ticktext"][0] == "0" and counts["tickvals"][-1] == 500
+    change = maps.capped_ticks({"zmin": -80.0, "zmax": 80.0}, "change")
+    assert change["ticktext"][0] == "≤ −80%" and change["ticktext"][-1] == "≥ 80%"
+
+
+def test_the_district_map_labels_its_capped_top_only_when_values_pass_it():
+    geo = layer("district_id", [f"d{i}" for i in range(40)])
+    df = pd.DataFrame({"district_id": [f"d{i}" for i in range(40)], "name": [f"D{i}" for i in range(40)],
+                       "province": "Punjab", "lat": 30.0, "lon": 70.0,
+                       "cases": pd.array([20 + i for i in range(39)] + [5000], dtype="Int64")})
+    def colorbar(fig):
+        return next(t for t in fig.data if t.type == "choroplethmap" and t.showscale is not False).colorbar
+
+    capped = colorbar(maps.district_map(df, "cases", "count", "Cases", "Cases", geo, None))
+    assert capped.ticktext[-1].endswith("+") and capped.tickvals[-1] < 5000
+    even = maps.district_map(df.assign(cases=pd.array([50] * 40, dtype="Int64")), "cases", "count", "Cases", "Cases",
+                             geo, None)
+    assert colorbar(even).ticktext is None
+
+
+def test_monthly_small_values_are_markers_not_a_smear_of_labels():
+    months = pd.date_range("2023-01-01", periods=24, freq="MS")
+    df = pd.DataFrame({"period": months, "cases": pd.array([NA, 15] * 12, dtype="Int64"), "cases_moe": 9.0})
+    monthly = charts.trend_lines(df, ["cases"], "month", "2023–2024")
+    stubs = next(t for t in monthly.data if t.marker.symbol == "circle-open")
+    assert stubs.mode == "markers" and stubs.showlegend and "fewer than" in stubs.name
+    yearly = charts.trend_lines(df.iloc[:3].assign(period=pd.date_range("2021-01-01", periods=3, freq="YS")),
+                                ["cases"], "year", "2021–2023")
+    assert next(t for t in yearly.data if t.marker.symbol == "circle-open").mode == "markers+text"

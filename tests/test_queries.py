@@ -390,3 +390,13 @@ def test_a_shown_number_carries_its_margin():
     assert text.with_margin("12.5%", 3.14, " pp") == "12.5% ± 3.1 pp"
     assert text.with_margin(text.SUPPRESSED, 12.0) == text.SUPPRESSED
     assert text.with_margin("914", float("nan")) == "914"
+
+
+def test_time_to_verdict_says_how_many_trials_are_in_no_bin(every_year):
+    """Issue #12: bins that sum to 575 of 640 trials must say what is left out."""
+    table = release_csv("province_year_verdict_time")
+    table = table[(table["kind"] == "trafficking") & table["year"].between(every_year.year_from, every_year.year_to)]
+    undated = table.loc[table["verdict_months"] == "not_recorded", "trials"].sum()
+    got = queries.verdict_time(every_year).attrs["undated"]
+    assert (pd.isna(got) and undated < privacy.SHOW_BELOW) or got == round(undated)
+    assert text.undated_trials(got).endswith("are in no bin.") or "fewer than 10" in text.undated_trials(got)

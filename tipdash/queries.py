@@ -776,7 +776,9 @@ def verdict_time(f: Filters) -> pd.DataFrame:
     """Concluded trials by months from FIR to verdict, in the release's bins."""
     df = released(f, ["trials"], by=("verdict_months",))
     order = {code: i for i, (code, *_rest) in enumerate(VERDICT_BINS)}
+    undated = privacy.shown(df.loc[~df["verdict_months"].isin(order), "trials"]).sum(min_count=1)
     df = df[df["verdict_months"].isin(order)].copy()
+    df.attrs["undated"] = undated  # concluded trials without an FIR or verdict date: in no bin
     df["bin"] = df["verdict_months"].map(order)
     df["label"] = df["verdict_months"].map({code: label for code, _lo, _hi, label in VERDICT_BINS})
     df = df.sort_values("bin").reset_index(drop=True)

@@ -266,6 +266,17 @@ def funnel_lead(funnel: pd.DataFrame, period: str | None = None, complete: bool 
             + ("." if is_missing(share) else f" ({percent(share)})."))
 
 
+OUTCOME_SHARES_NOTE = ("Shares are of the released total of concluded trials; each count carries its own privacy "
+                       "noise, so the shares need not add up to exactly 100%.")
+
+
+def undated_trials(count) -> str:
+    """What the time-to-verdict bins leave out."""
+    if is_missing(count):
+        return "Trials without an FIR or verdict date are in no bin (fewer than 10 here)."
+    return f"{count_words(count)} concluded trials without an FIR or verdict date are in no bin."
+
+
 def stage_loss(stage: str, share_lost, complete: bool = True) -> str:
     """What the funnel says beside a stage (one wording for page, slide and brief): '39% lost'; at conviction,
     '17% not convicted' (acquittals and compromises, not losses); for a cohort still in court, no loss at the
