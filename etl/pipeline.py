@@ -365,7 +365,9 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
         ).fetchall()[0]
         merged = int(con.execute("SELECT count(*) FROM temp.merged_rows").fetchall()[0][0])
         rows_read = sum(f.rows_read for f in files)
-        rows_rejected = rows_read - int(stg[0]) + int(stg[1])
+        # Rows that reached neither staging table (case records or published figures) were rejected.
+        figures = int(con.execute("SELECT count(*) FROM temp.stg_figures").fetchall()[0][0])
+        rows_rejected = rows_read - int(stg[0]) - figures + int(stg[1])
         if not counts[0]:
             # An empty warehouse would replace a good one with nothing: keep the old one, report why.
             report_dir = config.reports_dir(target) / run_id

@@ -139,6 +139,13 @@ def test_glotip_loads_into_published_figures_with_small_values_flagged(built):
     assert (3, None, "warning") in reasons  # the header found below two title rows
 
 
+def test_loaded_figures_are_not_counted_as_rejected_rows(built):
+    summary, con = built
+    rejected = con.execute("""SELECT count(DISTINCT (file, "row")) FROM rejected_rows
+                              WHERE action = 'row rejected'""").fetchone()[0]
+    assert summary["rows_rejected"] == rejected
+
+
 def test_countries_are_every_iso_code_and_name():
     assert [lookups.country_iso3(v) for v in ("KHM", "LAO", "CY", "mdv", "116", "Cambodia", "Viet Nam", "NA")] \
         == ["KHM", "LAO", "CYP", "MDV", "KHM", "KHM", "VNM", "NAM"]
