@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+
+import pytest
 
 LAYOUTS = Path(__file__).parent / "data" / "layouts"
 POLICE_HEADER = ("FIR ID,District,Complaint Date,FIR No,FIR Date,Crime,Sections,Status,Result,Decision Date,"
@@ -22,3 +25,17 @@ def all_text(con) -> set[str]:
                 if value is not None:
                     values.add(value)
     return values
+
+
+def build_apart(raw: Path, sources: Path, folder: Path, today: dt.date | None = None) -> dict:
+    """The real ETL on ``raw`` with the layouts in ``sources``, into a warehouse, ledger, release and reports of
+    its own inside ``folder`` (never the session's); returns the build summary."""
+    from etl.pipeline import build_warehouse
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TIP_SOURCES_DIR", str(sources))
+        mp.setenv("TIP_REPORTS_DIR", str(folder / "reports"))
+        mp.setenv("TIP_WAREHOUSE", str(folder / "warehouse.duckdb"))
+        mp.setenv("TIP_RELEASE_DIR", str(folder / "release"))
+        mp.setenv("TIP_LEDGER", str(folder / "ledger.duckdb"))
+        return build_warehouse(raw, folder / "warehouse.duckdb", today=today)

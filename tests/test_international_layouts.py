@@ -23,6 +23,7 @@ from etl import lookups
 from etl.extract import choose_layout
 from etl.layouts import LayoutError, load_layouts, parse_layout
 from etl.pipeline import build_warehouse
+from tests.helpers import build_apart
 from tests.test_layouts_lookups import GOOD
 
 HERE = Path(__file__).parent / "data"
@@ -57,13 +58,7 @@ def built(tmp_path_factory):
         shutil.copy(path, raw / path.name)
     for layout in (*SHIPPED.glob("*.toml"), *(REGISTER_DIR / "layouts").glob("*.toml")):
         shutil.copy(layout, sources / layout.name)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TIP_SOURCES_DIR", str(sources))
-        mp.setenv("TIP_REPORTS_DIR", str(tmp / "reports"))
-        mp.setenv("TIP_WAREHOUSE", str(tmp / "warehouse.duckdb"))
-        mp.setenv("TIP_RELEASE_DIR", str(tmp / "release"))
-        mp.setenv("TIP_LEDGER", str(tmp / "ledger.duckdb"))
-        summary = build_warehouse(raw, tmp / "warehouse.duckdb", today=TODAY)
+    summary = build_apart(raw, sources, tmp, today=TODAY)
     con = duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True)
     yield summary, con
     con.close()

@@ -17,8 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.pipeline import build_warehouse
-from tests.helpers import all_text
+from tests.helpers import all_text, build_apart
 from tipcore.vocab import AGE_BAND_RANGES
 
 REGISTER_DIR = Path(__file__).parent / "data" / "urdu_register"
@@ -67,13 +66,7 @@ def built(tmp_path_factory):
     raw = tmp / "raw"
     raw.mkdir()
     (raw / REGISTER.name).write_bytes(REGISTER.read_bytes())
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TIP_SOURCES_DIR", str(REGISTER_DIR / "layouts"))
-        mp.setenv("TIP_REPORTS_DIR", str(tmp / "reports"))
-        mp.setenv("TIP_WAREHOUSE", str(tmp / "warehouse.duckdb"))
-        mp.setenv("TIP_RELEASE_DIR", str(tmp / "release"))
-        mp.setenv("TIP_LEDGER", str(tmp / "ledger.duckdb"))
-        summary = build_warehouse(raw, tmp / "warehouse.duckdb", today=TODAY)
+    summary = build_apart(raw, REGISTER_DIR / "layouts", tmp, today=TODAY)
     con = duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True)
     yield summary, con
     con.close()
