@@ -151,10 +151,6 @@ def empty_figure(message: str, height: int = 300) -> go.Figure:
     return base_layout(fig, "", height=height, legend=False)
 
 
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def count_labels(values: pd.Series) -> list[str]:
     return [text.count(v) for v in values]
 
@@ -164,7 +160,7 @@ def _margins(df: pd.DataFrame, key: str, shown: list) -> tuple[dict | None, list
     col = key + MOE_SUFFIX
     if col not in df:
         return None, [""] * len(df)
-    moe = [None if _missing(m) or v is None else float(m) for m, v in zip(df[col], shown, strict=True)]
+    moe = [None if text.is_missing(m) or v is None else float(m) for m, v in zip(df[col], shown, strict=True)]
     hover = ["" if m is None else f" (± {m:,.0f})" for m in moe]
     bars = dict(type="data", array=[m or 0 for m in moe], visible=True, thickness=1.2, width=3)
     return bars, hover
@@ -172,8 +168,8 @@ def _margins(df: pd.DataFrame, key: str, shown: list) -> tuple[dict | None, list
 
 def _split(values: pd.Series) -> tuple[list, list]:
     """Plot values (None where under the threshold) and the stub heights (the threshold there)."""
-    shown = [None if _missing(v) else float(v) for v in values]
-    stubs = [THRESHOLD if _missing(v) else None for v in values]
+    shown = [None if text.is_missing(v) else float(v) for v in values]
+    stubs = [THRESHOLD if text.is_missing(v) else None for v in values]
     return shown, stubs
 
 
@@ -249,7 +245,7 @@ def ranked_bars(df: pd.DataFrame, value: str, label: str, title: str, value_name
     df = df.reset_index(drop=True)
     labels = df[label].astype(str).tolist()
     if percent:
-        values = [None if _missing(v) else float(v) for v in df[value]]
+        values = [None if text.is_missing(v) else float(v) for v in df[value]]
         texts = [text.percent(v, missing="not available") for v in df[value]]
         stubs = [None] * len(df)
         bars, plus_minus = _margins(df, value, values)
@@ -294,7 +290,7 @@ def rate_over_time(df: pd.DataFrame, rate: str, title: str, complete: Sequence[b
     """A rate by year with its 95% margin as error bars. Years whose cohort is not complete (``complete`` False)
     are drawn apart, hollow and grey under a "still in court" label, and not joined to the complete ones."""
     x = df["period"]
-    values = [None if _missing(v) else float(v) for v in df[rate]]
+    values = [None if text.is_missing(v) else float(v) for v in df[rate]]
     bars, plus_minus = _margins(df, rate, values)
     done = [True] * len(df) if complete is None else [bool(c) for c in complete]
     labels = [f"{text.percent(v, 'not available')}{pm.replace(')', ' points)')}"
@@ -335,7 +331,7 @@ def grouped_bars(df: pd.DataFrame, category: str, series: Sequence[str], series_
     """Bars for several series per category (e.g. district vs province vs Pakistan); missing shown as "n/a"."""
     fig = go.Figure()
     for i, (col, name) in enumerate(zip(series, series_names, strict=True)):
-        vals = [None if _missing(v) else float(v) for v in df[col]]
+        vals = [None if text.is_missing(v) else float(v) for v in df[col]]
         if percent:
             labels = [text.percent(v, missing="n/a") for v in df[col]]
         else:
@@ -401,10 +397,10 @@ def victim_profile(df: pd.DataFrame, title: str, height: int = 360) -> go.Figure
 
 def funnel(df: pd.DataFrame, period: str, height: int = 360, complete: bool = True) -> go.Figure:
     """Reported -> convicted as left-aligned bars: the protected count at each stage and the share lost there."""
-    values = [THRESHOLD if _missing(v) else float(v) for v in df["value"]]
+    values = [THRESHOLD if text.is_missing(v) else float(v) for v in df["value"]]
     counts = count_labels(df["value"])
     bars, plus_minus = _margins(df.rename(columns={"moe": "value" + MOE_SUFFIX}), "value",
-                                [None if _missing(v) else v for v in df["value"]])
+                                [None if text.is_missing(v) else v for v in df["value"]])
     labels = []
     for i, row in enumerate(df.itertuples()):
         lost = text.stage_loss(row.stage, row.share_lost, complete)
@@ -420,7 +416,7 @@ def funnel(df: pd.DataFrame, period: str, height: int = 360, complete: bool = Tr
     fig = go.Figure(go.Bar(
         y=df["label"], x=values, orientation="h", text=labels, textposition="outside", cliponaxis=False,
         marker=dict(color=[MEASURE_COLOURS.get(s, CATEGORICAL[0]) for s in df["stage"]],
-                    pattern=dict(shape=["/" if _missing(v) else "" for v in df["value"]])),
+                    pattern=dict(shape=["/" if text.is_missing(v) else "" for v in df["value"]])),
         customdata=hover, hovertemplate="%{customdata}<extra></extra>", error_x=bars,
     ))
     base_layout(fig, f"From report to conviction: cases reported in {period}", height=height, legend=False,
@@ -441,7 +437,7 @@ def stacked_outcomes(df: pd.DataFrame, period: str, height: int = 210) -> go.Fig
     fig = go.Figure()
     colours = {"convicted": "#0072B2", "acquitted": "#E69F00", "compromise": "#CC79A7"}
     for row in df.itertuples():
-        share = None if _missing(row.share) else float(row.share)
+        share = None if text.is_missing(row.share) else float(row.share)
         short = OUTCOME_SHORT.get(row.outcome, row.label)
         fig.add_bar(y=["Concluded trials"], x=[share], orientation="h", name=row.label,
                     marker_color=colours.get(row.outcome, SUPPRESSED_COLOUR),
@@ -501,9 +497,9 @@ def government_figures(df: pd.DataFrame, height: int = 440) -> go.Figure:
     for i, (indicator, name) in enumerate(zip(indicators, names, strict=True)):
         part = df[df["indicator"] == indicator]
         colour = CATEGORICAL[i % len(CATEGORICAL)]
-        values = [None if _missing(v) else float(v) for v in part["value"]]
+        values = [None if text.is_missing(v) else float(v) for v in part["value"]]
         verified = [bool(v) for v in part["verified"]]
-        breakdown = ["" if _missing(b) or not str(b).strip() else f" ({b})" for b in part.get(
+        breakdown = ["" if text.is_missing(b) or not str(b).strip() else f" ({b})" for b in part.get(
             "breakdown", pd.Series([None] * len(part)))]
         shown = [(f"{v:,.0f}" + ("" if ok else ", unverified") if v is not None else "not available") + b
                  for v, ok, b in zip(values, verified, breakdown, strict=True)]

@@ -8,7 +8,6 @@ district's representative point.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -42,10 +41,6 @@ KINDS = {
 }
 
 
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def value_labels(df: pd.DataFrame, value: str, kind: str) -> list[str]:
     """How each district's value reads in hover text, with the reason when it is missing."""
     fmt, _ = KINDS[kind]
@@ -54,13 +49,13 @@ def value_labels(df: pd.DataFrame, value: str, kind: str) -> list[str]:
     cases = df["cases"] if "cases" in df else pd.Series([1] * len(df), index=df.index)
     margins = df[value + MOE_SUFFIX] if value + MOE_SUFFIX in df else pd.Series([None] * len(df), index=df.index)
     for v, pop, n, moe in zip(df[value], pops, cases, margins, strict=True):
-        if not _missing(v):
-            out.append(fmt(v) + ("" if _missing(moe) else f" (± {float(moe):,.{1 if kind == 'rate' else 0}f})"))
+        if not text.is_missing(v):
+            out.append(fmt(v) + ("" if text.is_missing(moe) else f" (± {float(moe):,.{1 if kind == 'rate' else 0}f})"))
         elif kind == "count":
             out.append(text.SUPPRESSED)
-        elif kind == "rate" and _missing(pop):
+        elif kind == "rate" and text.is_missing(pop):
             out.append("not available (no 2023 census figure for this district)")
-        elif _missing(n):
+        elif text.is_missing(n):
             out.append(f"not available (fewer than {text.SUPPRESSED[1:]} cases)")
         elif kind == "change":
             out.append("not available (too few cases in one of the two periods)")

@@ -60,9 +60,14 @@ def rate_margin(numerator: pd.Series, denominator: pd.Series, num_moe: pd.Series
     return ((nm**2 + (r * dm) ** 2) ** 0.5 / den * per).round(1)
 
 
+def is_missing(value) -> bool:
+    """No value: None, pandas' NA or NaN (the one test of it, used everywhere)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
 def format_count(value) -> str:
     """A released count as shown to people: thousands separators, "<10" below the display threshold."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if is_missing(value):
         return SUPPRESSED_LABEL
     if 0 < int(value) < SHOW_BELOW or int(value) < 0:  # an empty selection is a true 0
         return SUPPRESSED_LABEL
@@ -71,6 +76,6 @@ def format_count(value) -> str:
 
 def format_margin(moe) -> str:
     """"± 12" (or "" when there is no margin)."""
-    if moe is None or moe is pd.NA or (isinstance(moe, float) and moe != moe):
+    if is_missing(moe):
         return ""
     return f"± {float(moe):,.0f}"

@@ -6,7 +6,6 @@ thing everywhere and is defined once.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -229,8 +228,7 @@ LIMITATIONS = [
 # Number and period formats -----------------------------------------------------------------------------------
 
 
-def is_missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+is_missing = privacy.is_missing
 
 
 def is_zero(value) -> bool:

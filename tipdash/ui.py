@@ -275,7 +275,7 @@ FORMATTERS: dict[str, Callable] = {
     "change": text.change_percent,
     "share": lambda v: text.percent(v, missing="–"),
     "margin": lambda v: privacy.format_margin(v),  # "± 12": a margin column beside its value
-    "text": lambda v: text.NOT_RECORDED if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v),
+    "text": lambda v: text.NOT_RECORDED if text.is_missing(v) else str(v),
 }
 
 
