@@ -145,7 +145,7 @@ def slide_map() -> None:
     with left:
         fig = slides.hotspot_map(df, geo, provinces, theme, f"Cases reported by district, {area.label}, {f.period}",
                                  view, selected=selected, is_demo=is_demo,
-                                 labelled=slides.labelled_districts(df, ids))
+                                 labelled=slides.labelled_districts(scope, df, ids))
         _plot(fig, "pr_map", "hotspot-map")
     with right:
         _html(slides.ranking(df, "cases", "count", "Most cases reported", n=9, highlight=selected))
@@ -204,7 +204,7 @@ def slide_scorecard() -> None:
     with left:
         fig = slides.scorecard_map(scored, geo, provinces, theme, f"Scorecard bands, {area.label}, {f.period}",
                                    view, is_demo=is_demo, selected=selected,
-                                   labelled=slides.labelled_districts(scored, area.district_ids(o)))
+                                   labelled=slides.labelled_districts(scope, scored, area.district_ids(o)))
         _plot(fig, "pr_scorecard", "district-scorecard")
     with right:
         counts = scored["band"].value_counts().reindex(slides.band_order(), fill_value=0)
@@ -303,7 +303,7 @@ with controls:
     # The window's size, reported by the browser (again when it changes): the figures are built to fit it.
     VIEWPORT(key="pr_viewport", data=list(size) if size else None, on_size_change=lambda: None)
 
-_html(slides.footer(scope, filters_text, number))
+_html(slides.footer(scope, filters_text, number, size))
 
 # Auto-advance: a fragment that reruns every few seconds and moves on once the slide has been shown long enough.
 if ss.get("_pr_shown", (None, 0))[0] != number:

@@ -6,13 +6,15 @@ brief download (present mode and the district profile) and the "copy link" on ev
 from __future__ import annotations
 
 import json
+import re
+from urllib.parse import parse_qsl
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest import open_page
-from tipdash import queries, scopes, slides, text
+from tipdash import brief, qr, queries, scopes, slides, text
 from tipdash.filters import Filters
 
 N = len(slides.SLIDES)
@@ -60,10 +62,160 @@ def test_opens_at_the_slide_in_the_url(options):
 
 def test_a_slide_can_be_named_and_bad_values_fall_back(options):
     assert "5 / 7" in position(present({"slide": "scorecard"}))
-    at = present({"slide": "99", "area": "district:atlantis", "theme": "neon", "auto": "7"})
+    at = present({"slide": "99", "area": "district:atlantis", "theme": "neon", "auto": "7", "controls": "maybe"})
     assert "1 / 7" in position(at)
     assert any("Pakistan ·" in p for p in html_parts(at))
-    assert "area" not in at.query_params and "theme" not in at.query_params and "auto" not in at.query_params
+    assert "theme" not in at.query_params and "auto" not in at.query_params and "controls" not in at.query_params
+
+
+@pytest.mark.parametrize(("area", "label"), [("south-punjab", "South Punjab"), ("Multan Division", "Multan Division"),
+                                             ("punjab", "Punjab"), ("multan", "Multan district")])
+def test_the_area_can_be_a_plain_name_or_slug(options, area, label):
+    """The README's `/present?area=south-punjab`: the area is shown, and the URL keeps it as given."""
+    at = present({"slide": "1", "area": area})
+    assert any(p.startswith('<div class="pr-slide pr-head"><div><div class="pr-kicker">' + label + " ·")
+               for p in html_parts(at)), html_parts(at)[:2]
+    assert not any("pr-warn" in p for p in html_parts(at))
+    assert qp(at, "area") == [area]
+
+
+def test_an_unknown_area_is_named_on_the_slide_not_silently_replaced(options):
+    at = present({"slide": "2", "area": "atlantis"})
+    warning = next(p for p in html_parts(at) if "pr-warn" in p)
+    assert "“atlantis” is not an area this dashboard knows, so this deck shows Pakistan" in warning
+    assert qp(at, "area") == ["atlantis"]  # kept, so the link shows the same message
+    at = present({"slide": "1", "area": "<script>alert(1)</script>"})
+    warning = next(p for p in html_parts(at) if "pr-warn" in p)
+    assert "<script>" not in warning and "&lt;script&gt;" in warning
+
+
+def test_controls_hide_by_url_and_button_and_the_keys_stay(options):
+    hidden = '.st-key-pr_controls { display: none !important; }'
+    at = present({"slide": "2"})
+    assert hidden not in stylesheet(at)
+    assert at.button(key="pr_hide").proto.shortcut
+    at.button(key="pr_hide").click().run()
+    assert hidden in stylesheet(at) and qp(at, "controls") == ["off"]
+    at.button(key="pr_next").click().run()  # hidden, still there: the arrow keys press it
+    assert "3 / 7" in position(at)
+    at.button(key="pr_hide").click().run()
+    assert hidden not in stylesheet(at) and "controls" not in at.query_params
+    at = present({"slide": "1", "controls": "off"})
+    assert hidden in stylesheet(at)
+
+
+def stylesheet(at: AppTest) -> str:
+    return next(str(m.value) for m in at.main.markdown if str(m.value).startswith("<style>"))
+
+
+def test_slides_scale_to_the_window(options):
+    """Sizes in the stylesheet are multiples of the window's design pixel; figures follow the reported size."""
+    css = stylesheet(present({"slide": "1"}))
+    assert "--u: min(calc(100vw / 1920), calc(100vh / 1080))" in css
+    assert re.search(r"font-size: \d+px", css) is None, "a font size that does not scale"
+    assert slides.zoom_for((1280, 720)) == pytest.approx(2 / 3, abs=0.001)
+    assert slides.zoom_for((1024, 768)) == pytest.approx(1024 / 1920, abs=0.001)
+    assert slides.zoom_for((3840, 2160)) == 2 and slides.zoom_for(None) == 1
+    small = slides.funnel_figure(queries.funnel(Filters(*options.default_years)), "2020", "Pakistan",
+                                 slides.themed("dark", 0.5))
+    big = slides.funnel_figure(queries.funnel(Filters(*options.default_years)), "2020", "Pakistan",
+                               slides.themed("dark", 1.0))
+    assert small.layout.height * 2 == pytest.approx(big.layout.height, abs=2)
+    assert small.layout.font.size * 2 == pytest.approx(big.layout.font.size, abs=1)
+
+
+def test_slide_maps_name_the_districts_of_the_area(options):
+    south = scopes.region("south-punjab", options)
+    for slide in ("map", "scorecard"):
+        figure = next(iter(charts_of(present({"slide": slide, "area": "south-punjab"})).values()))
+        named = [n for t in figure["data"] if t.get("name") == "District names" for n in t["text"]]
+        assert sorted(named) == sorted(options.districts[d][0] for d in south.districts), slide
+    figure = next(iter(charts_of(present({"slide": "map", "area": "multan"})).values()))
+    named = {n for t in figure["data"] if t.get("name") == "District names" for n in t["text"]}
+    assert {"Multan", "Khanewal", "Lodhran", "Vehari"} <= named  # the district and its neighbours
+    # Pakistan: the districts with the most cases, not all of them on top of each other
+    figure = next(iter(charts_of(present({"slide": "map", "area": "pakistan"})).values()))
+    named = [n for t in figure["data"] if t.get("name") == "District names" for n in t["text"]]
+    assert len(named) == slides.LABEL_TOP
+
+
+def test_qr_code_opens_the_same_view_when_a_public_address_is_set(options, monkeypatch):
+    from tipcore import config
+
+    monkeypatch.setattr(config, "PUBLIC_URL", None)
+    for slide in ("1", "7"):
+        at = present({"slide": slide, "area": "south-punjab"})
+        block = next(p for p in html_parts(at) if "pr-qr" in p)
+        assert 'data-qr="none"' in block and "set TIP_PUBLIC_URL" in block and "<svg" not in block
+    monkeypatch.setattr(config, "PUBLIC_URL", "https://tip.example.org")
+    for slide in ("1", "7"):
+        at = present({"slide": slide, "area": "south-punjab", "years": "2023-2024", "auto": "20"})
+        block = next(p for p in html_parts(at) if "pr-qr" in p)
+        url = re.search(r'data-qr="([^"]+)"', block).group(1).replace("&amp;", "&")
+        assert url.startswith("https://tip.example.org/present?")
+        query = dict(parse_qsl(url.split("?", 1)[1]))
+        assert query["area"] == "south-punjab" and query["years"] == "2023-2024" and query["slide"] == slide
+        assert "auto" not in query  # a presenter's setting, not the view
+        assert "<svg" in block
+    assert not any("pr-qr" in p for p in html_parts(present({"slide": "3"})))
+
+
+def test_qr_code_is_inline_svg_of_the_address():
+    """Dark modules on a light ground with a quiet zone (phones read inverted codes badly), offline (no image URL)."""
+    url = "https://tip.example.org/present?area=south-punjab&slide=1"
+    svg = qr.svg(url)
+    assert svg.startswith("<svg") and 'stroke="#000"' in svg and 'fill="#fff"' in svg
+    assert "href" not in svg
+    side = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))
+    assert (side - 8 - 21) % 4 == 0  # a QR symbol (21 + 4k modules) and a quiet zone of 4 on each side
+    assert qr.svg(url.replace("slide=1", "slide=2")) != svg
+    assert qr.view_url(None, "present", {"area": "x"}) is None
+    assert qr.view_url("https://a.org/", "present", {"slide": "2", "controls": "off"}) == \
+        "https://a.org/present?slide=2"
+
+
+@pytest.mark.slow
+def test_powerpoint_deck_holds_the_slides_numbers_and_sources(options, tmp_path):
+    """The .pptx: one slide per slide with the slides' titles, the dashboard's numbers, charts as pictures at
+    projector resolution and sources in every slide's notes."""
+    from pptx import Presentation
+    from pptx.util import Emu
+
+    from tipdash import boundaries as layers
+    from tipdash import deck
+
+    scope = scopes.resolve("multan", options)
+    f = Filters(*options.default_years)
+    status = {"is_demo": True, "release_id": "r1"}
+    data = deck.build(scope, f, options, status, slides.THEMES["dark"], layers.load_layer("districts"),
+                      layers.load_layer("provinces"), "https://tip.example.org/present?area=multan")
+    path = tmp_path / deck.filename(scope, f)
+    path.write_bytes(data)
+    prs = Presentation(str(path))
+    assert len(prs.slides) == N
+    titles = [s.shapes.title.text for s in prs.slides]
+    assert titles[0] == "Trafficking in persons and bonded labour: the key numbers"
+    assert titles[2] == "The conviction gap: from report to conviction" and titles[3].startswith("Pakistan's TIP tier")
+    words = [" ".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in prs.slides]
+    head = queries.headline(scope.apply(f))
+    for _, row in head.iterrows():
+        assert f"{brief.tile_value(row)}\n{brief.tile_margin(row)}\n{text.short(row['measure'])}" in \
+            next(sh.text_frame.text for sh in prs.slides[0].shapes if sh.has_text_frame
+                 and text.short(row["measure"]) in sh.text_frame.text)
+    assert "Synthetic demo data" in prs.slides[0].notes_slide.notes_text_frame.text
+    for s in prs.slides:
+        notes = s.notes_slide.notes_text_frame.text
+        assert notes.startswith("Sources:") and len(notes.splitlines()) >= 3
+    assert "State" in prs.slides[3].notes_slide.notes_text_frame.text or \
+        "http" in prs.slides[3].notes_slide.notes_text_frame.text
+    pictures = {i: [sh for sh in s.shapes if sh.shape_type == 13] for i, s in enumerate(prs.slides)}
+    assert [len(pictures[i]) for i in range(N)] == [0, 1, 1, 2, 1, 0, 1]  # maps, funnel, two charts, QR
+    for sh in pictures[1] + pictures[2]:
+        width_px = sh.image.size[0]
+        assert width_px >= 1100 and Emu(sh.width).inches > 7  # a 1920-pixel-wide slide's resolution
+    top = queries.district_measures(scope.context(options).apply(f)).sort_values(
+        ["cases", "name"], ascending=[False, True], na_position="last").iloc[0]
+    assert f"1. {top['name']}: {text.count(top['cases'])}" in words[1]
 
 
 def test_next_and_previous_buttons_move_and_keep_the_url_in_step(options):

@@ -106,6 +106,7 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
     """The deck for ``scope`` and ``f`` as .pptx bytes: the seven slides of present mode, in the same order."""
     theme = slides.themed(theme.name)  # figures at the design size: a 1920×1080 slide
     sf, context = scope.apply(f), scope.context(options)
+    around = context.district_ids(options)
     is_demo = bool(status.get("is_demo"))
     version = status.get("release_id") or "unknown"
     notes = (f"Data: public release {version}; cases reported in {f.period}; "
@@ -132,7 +133,7 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
     deck.figure(s, slides.hotspot_map(df, districts_geo, provinces_geo, theme,
                                       f"Cases reported by district, {context.label}, {f.period}", view,
                                       selected=selected, is_demo=is_demo,
-                                      labelled=slides.labelled_districts(df, context.district_ids(options))),
+                                      labelled=slides.labelled_districts(scope, df, around)),
                 40, 160, MAP_WIDTH)
     ranked = df.sort_values(["cases", "name"], ascending=[False, True], na_position="last").head(9)
     _text(s, 1220, 170, 660, 800, [("Most cases reported", 34, True)] + [
@@ -161,7 +162,7 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
     deck.figure(s, slides.scorecard_map(scored, districts_geo, provinces_geo, theme,
                                         f"Scorecard bands, {context.label}, {f.period}", view, is_demo=is_demo,
                                         selected=selected,
-                                        labelled=slides.labelled_districts(scored, context.district_ids(options))),
+                                        labelled=slides.labelled_districts(scope, scored, around)),
                 40, 160, MAP_WIDTH)
     counts = scored["band"].value_counts().reindex(slides.band_order(), fill_value=0)
     _text(s, 1220, 170, 660, 800, [("Districts by band", 34, True)] + [

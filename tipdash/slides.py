@@ -169,7 +169,8 @@ def _sheet(theme: Theme) -> str:
   line-height: 1.25; }}
 .pr-title {{ font-size: 48px; font-weight: 800; line-height: 1.1; margin: 0; padding: 2px 0 6px; color: {t.fg}; }}
 .pr-head {{ display: flex; justify-content: space-between; align-items: flex-start; gap: 24px; }}
-.pr-qr {{ display: flex; align-items: center; gap: 16px; max-width: 40%; }}
+.pr-qr {{ display: flex; align-items: center; gap: 16px; margin-top: 8px; }}
+.pr-head .pr-qr {{ max-width: 40%; margin-top: 0; }}
 .pr-qr svg {{ width: 150px; height: 150px; flex: none; }}
 .pr-qr .q {{ font-size: 20px; line-height: 1.25; color: {t.muted}; }}
 .pr-warn {{ font-size: 26px; font-weight: 700; color: {t.warn_fg}; background: {t.warn_bg}; padding: 6px 16px; }}
@@ -229,9 +230,9 @@ def heading(kicker: str, title: str, aside: str = "") -> str:
 def qr_block(url: str | None) -> str:
     """A QR code that opens ``url`` on a phone, or, with no public address set, how to set one."""
     if not url:
-        return ('<div class="pr-qr" data-qr="none"><div class="q">No QR code: set TIP_PUBLIC_URL to the '
+        return ('<div class="pr-slide pr-qr" data-qr="none"><div class="q">No QR code: set TIP_PUBLIC_URL to the '
                 "dashboard's public address to show one here.</div></div>")
-    return (f'<div class="pr-qr" data-qr="{esc(url)}">{qr.svg(url)}<div class="q">Scan to open this deck on a '
+    return (f'<div class="pr-slide pr-qr" data-qr="{esc(url)}">{qr.svg(url)}<div class="q">Scan to open this deck on a '
             "phone, with the same area and filters.</div></div>")
 
 
@@ -306,10 +307,13 @@ def sources_block(status: Mapping, period: str, citation: str) -> str:
             f'<div class="pr-small"><b>Cite as:</b> {esc(citation)}</div></div>')
 
 
-def footer(scope: Scope, filters_text: str, number: int) -> str:
+def footer(scope: Scope, filters_text: str, number: int, window: Sequence[int] | None = None) -> str:
+    """The slide's footer; ``data-window`` names the window size the slide was built for ("" before it is known)."""
     left = f"{scope.label} · {filters_text}"
     right = f"Counts 1–{privacy.SHOW_BELOW - 1} shown as “{text.SUPPRESSED}” · slide {number} of {len(SLIDES)}"
-    return f'<div class="pr-slide pr-footer"><span>{esc(left)}</span><span>{esc(right)}</span></div>'
+    built = "x".join(str(int(v)) for v in window) if window else ""
+    return (f'<div class="pr-slide pr-footer" data-window="{built}"><span>{esc(left)}</span>'
+            f"<span>{esc(right)}</span></div>")
 
 
 def position(number: int) -> str:
@@ -463,11 +467,12 @@ LABEL_ALL_UP_TO = 16  # districts named on a slide map: all of an area this smal
 LABEL_TOP = 12
 
 
-def labelled_districts(df: pd.DataFrame, district_ids: Sequence[str], value: str = "cases") -> list[str]:
-    """The districts a slide map names: every one of ``district_ids`` up to :data:`LABEL_ALL_UP_TO`, else the
+def labelled_districts(scope: Scope, df: pd.DataFrame, district_ids: Sequence[str], value: str = "cases") -> list[str]:
+    """The districts a slide map of ``scope`` names: all of ``district_ids`` for a district's deck (its map is
+    zoomed in on the district and its neighbours) or up to :data:`LABEL_ALL_UP_TO` of them, else the
     :data:`LABEL_TOP` with the highest ``value`` (more names overlap at a province's or Pakistan's zoom)."""
     ids = list(district_ids)
-    if len(ids) <= LABEL_ALL_UP_TO:
+    if scope.kind == "district" or len(ids) <= LABEL_ALL_UP_TO:
         return ids
     sub = df[df["district_id"].isin(ids)].sort_values([value, "name"], ascending=[False, True], na_position="last")
     return list(sub["district_id"].head(LABEL_TOP))
