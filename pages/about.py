@@ -62,7 +62,7 @@ st.markdown("\n".join(f"* {item}" for item in text.LIMITATIONS))
 
 st.subheader("This release")
 st.markdown(f"Release **{s.get('release_id')}**, published {s.get('finished_at')}; data up to "
-            f"{s['last_month']:%B %Y}." if s.get("last_month") is not None else f"Release {s.get('release_id')}.")
+            f"{text.data_as_of(s.get('last_month'))}.")
 st.caption("Rows read, rejected and merged by each build are in the build's report for the data officer, not here: "
            "they are exact counts of records.")
 

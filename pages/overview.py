@@ -92,7 +92,7 @@ with chart_col:
     ui.plot(ui.chart(published_charts.tier_timeline, tiers), key="ov_tiers", filename="pakistan-tip-tier")
 
 s = ui.status()
-as_of = s["last_month"].strftime("%B %Y") if s["last_month"] is not None else "no data"
+as_of = text.data_as_of(s["last_month"])
 finished = pd.Timestamp(s["finished_at"]).strftime("%d %b %Y %H:%M") if s.get("finished_at") is not None \
     and not pd.isna(s["finished_at"]) else "unknown time"
 st.caption(f"**Data as of {as_of}** (latest month reported) · ETL run `{s.get('run_id') or 'unknown'}` finished "

@@ -276,3 +276,12 @@ def test_brief_opens_offline_and_prints_on_one_a4_page(name, chromium, options, 
 def test_without_boundaries_the_map_is_points(options, f):
     html = brief.build(scopes.resolve("South Punjab", options), f, options, None)
     assert html.count("<circle") == 11 and "<path" not in html  # South Punjab's districts as dots
+
+
+def test_one_wording_of_smuggling_and_data_as_of():
+    """Issue #12: the same fact in the same words on page, slide and brief (one function each)."""
+    assert text.smuggling_sentence(140, included=False) == \
+        "Not included: 140 cases of smuggling of migrants in the same period (not trafficking)."
+    assert text.smuggling_sentence(None, included=True) == \
+        "Smuggling of migrants is included in these numbers (fewer than 10 cases)."
+    assert text.data_as_of(pd.Timestamp("2025-12-01")) == "December 2025" and text.data_as_of(None) == "unknown"

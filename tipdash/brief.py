@@ -485,7 +485,7 @@ def render(data: BriefData, map_part: tuple[str, list[float]] = ("", [])) -> str
     esc = html.escape
     title = f"{data.scope.label}: trafficking in persons and bonded labour, {data.period}"
     last = s.get("last_month")
-    as_of = pd.Timestamp(last).strftime("%B %Y") if last is not None and not pd.isna(last) else "unknown"
+    as_of = text.data_as_of(last)
     version = s.get("release_id") or "unknown"
     generated = data.generated.isoformat()
     demo = (f'<div class="demo">{esc(text.DEMO_NOTE)} Every number below is invented to show how the brief '
@@ -499,9 +499,7 @@ def render(data: BriefData, map_part: tuple[str, list[float]] = ("", [])) -> str
     period_note = f" {text.PERIOD_TILES}" if data.headline.attrs.get("view") == "period" else ""
     items = "".join(f"<li><b>{i}. {esc(fd.title)}</b>{esc(fd.detail)}</li>"
                     for i, fd in enumerate(findings(data), start=1))
-    smuggling = (f"Smuggling of migrants is included ({text.count(data.smuggling)} cases)."
-                 if data.filters.include_smuggling else
-                 f"Not included: {text.count(data.smuggling)} cases of smuggling of migrants (not trafficking).")
+    smuggling = text.smuggling_sentence(data.smuggling, data.filters.include_smuggling)
     sources = "".join(f"<li>{esc(src)}</li>" for src in SOURCES)
     citation = text.citation(version, generated, is_demo=is_demo)
     return f"""<!DOCTYPE html>

@@ -275,6 +275,18 @@ def undated_trials(count) -> str:
     return f"{count_words(count)} concluded trials without an FIR or verdict date are in no bin."
 
 
+def data_as_of(last_month) -> str:
+    """The latest month reported, as every page, slide and brief says it: 'December 2025' ('unknown' if none)."""
+    return "unknown" if is_missing(last_month) or last_month is None else pd.Timestamp(last_month).strftime("%B %Y")
+
+
+def smuggling_sentence(count, included: bool) -> str:
+    """One wording of whether smuggling of migrants is in the numbers (page, slide and brief)."""
+    if included:
+        return f"Smuggling of migrants is included in these numbers ({count_words(count)} cases)."
+    return f"Not included: {count_words(count)} cases of smuggling of migrants in the same period (not trafficking)."
+
+
 def stage_loss(stage: str, share_lost, complete: bool = True) -> str:
     """What the funnel says beside a stage (one wording for page, slide and brief): '39% lost'; at conviction,
     '17% not convicted' (acquittals and compromises, not losses); for a cohort still in court, no loss at the

@@ -170,12 +170,9 @@ def smuggling_note(f: Filters) -> None:
     n = queries.smuggling_cases(f)
     if n is None:  # the release holds no smuggling count for these filters
         return
-    if f.include_smuggling:
-        st.caption(f"Smuggling of migrants is included in these numbers ({text.count(n)} cases). "
-                   f"{text.SMUGGLING_EXPLAINED}")
-    else:
-        st.caption(f"Not included: {text.count(n)} cases of smuggling of migrants in the same period "
-                   "(not trafficking; switch on “Include smuggling of migrants” to add them).")
+    how = text.SMUGGLING_EXPLAINED if f.include_smuggling else \
+        "Switch on “Include smuggling of migrants” to add them."
+    st.caption(f"{text.smuggling_sentence(n, f.include_smuggling)} {how}")
 
 
 # Figures are built on the server, which does not know the screen's width: what must change on a phone is done
