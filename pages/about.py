@@ -42,7 +42,9 @@ st.markdown(
     f"tables (the release), every combination of their keys included, zeros too, and adds random noise to every "
     f"number once, with the discrete Gaussian mechanism of the OpenDP library. The privacy unit is one case with "
     f"all its victims; victim counts include at most {catalogue.VICTIM_CLIP} victims per case. The privacy-loss "
-    f"budget is ρ = {s.get('rho')} (zero-concentrated differential privacy) per report year"
+    f"budget is ρ = {s.get('rho'):.2f} (zero-concentrated differential privacy) per report year for the tables "
+    f"that follow the cases reported, and ρ = {s.get('rho_period') or 0:.2f} per year for the tables of what "
+    f"happened in each year; one case's loss in a release is at most ρ = {s.get('rho_case') or 0:.2f}"
     + (f", about ε = {float(s['epsilon']):.2f} at δ = {s['delta']}" if s.get("epsilon") else "") + ". "
     "Everything on the pages, slides, briefs and downloads is computed from these released numbers only, so "
     "loading more pages reveals nothing more. Because each table has its own noise, a total and the sum of its "
@@ -50,7 +52,7 @@ st.markdown(
 st.markdown(privacy.__doc__.split("What this module adds is presentation:")[1].replace("``", "`"))
 budget = queries.budget_by_year()
 if not budget.empty:
-    st.markdown("**Privacy loss spent per report year** (over every release so far)")
+    st.markdown("**Privacy loss spent per year** (over every release so far)")
     st.dataframe(budget, hide_index=True, key="about_budget")
 st.markdown(
     "Before anything is stored, names, CNIC numbers, phone numbers, addresses and free-text narratives are dropped "

@@ -197,6 +197,10 @@ def test_about_lists_sources_method_and_runs(options):
     assert "differential privacy" in body and "Reported cases are not prevalence" in body
     assert "OpenDP" in body
     assert len(at.dataframe) >= 2  # sources and the privacy loss per year
+    # The budget in words: both views of time, and one case's loss per release from the manifest.
+    s = queries.data_status()
+    assert f"ρ = {s['rho_case']:.2f}" in body and f"ε = {s['epsilon']:.2f}" in body and "per report year" in body
+    assert set(queries.budget_by_year()["tables"]) == {"cases reported in the year", "events in the year"}
 
 
 def test_first_start_builds_the_data_with_progress(warehouse, tmp_path, monkeypatch):

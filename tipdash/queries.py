@@ -350,7 +350,9 @@ def data_status() -> dict:
         "release_id": status.get("release_id", pkg.get("version")),
         "finished_at": status.get("created", pkg.get("created")),
         "rho": pkg.get("privacy", {}).get("rho_per_year"),
-        "epsilon": pkg.get("privacy", {}).get("epsilon_per_year"),
+        "rho_period": pkg.get("privacy", {}).get("period_rho_per_year"),
+        "rho_case": pkg.get("privacy", {}).get("case_rho_per_release"),
+        "epsilon": pkg.get("privacy", {}).get("case_epsilon_per_release"),
         "delta": pkg.get("privacy", {}).get("delta"),
     }
 
@@ -373,11 +375,13 @@ def release_catalogue() -> pd.DataFrame:
 
 @cached
 def budget_by_year() -> pd.DataFrame:
-    """Privacy loss spent per report year over all releases (the ledger, as the manifest publishes it)."""
-    years = db.package().get("privacy", {}).get("years", {})
-    rows = [{"year": int(y), **{k: v for k, v in info.items() if not isinstance(v, (list, dict))}}
-            for y, info in years.items()]
-    return pd.DataFrame(rows).sort_values("year").reset_index(drop=True) if rows else pd.DataFrame()
+    """Privacy loss spent per year over all releases (the ledger, as the manifest publishes it): by report year
+    (the cohort tables) and by event year (the period tables)."""
+    privacy_info = db.package().get("privacy", {})
+    rows = [{"tables": label, "year": int(y), **{k: v for k, v in info.items() if not isinstance(v, (list, dict))}}
+            for key, label in (("years", "cases reported in the year"), ("event_years", "events in the year"))
+            for y, info in privacy_info.get(key, {}).items()]
+    return pd.DataFrame(rows).sort_values(["tables", "year"]).reset_index(drop=True) if rows else pd.DataFrame()
 
 
 @cached
