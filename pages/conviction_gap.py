@@ -66,9 +66,10 @@ ui.smuggling_note(f)
 ui.plot(ui.chart(charts.rate_over_time, progress, "conviction_rate",
                  "Conviction rate of the cases reported each year (convictions ÷ concluded trials)",
                  complete=progress["complete"]), key="gap_cohort_rate", filename="conviction-rate-by-cohort")
-st.caption(f"Years marked “{text.STILL_IN_COURT}”: {queries.COMPLETE_BELOW:.0f}% or more of their charge-sheeted "
-           "cases (at the top of the margin) had no verdict when the data were drawn; their rate can still change a "
-           "lot and is not compared with complete years.")
+st.caption(f"Years marked “{text.STILL_IN_COURT}”: reported less than {queries.years_to_mature()} years before the "
+           f"latest data, the time within which {queries.MATURE_SHARE:.0%} of concluded trials reached their verdict; "
+           "their rates can still change a lot and are not compared with complete years. The share of "
+           "charge-sheeted cases still awaiting a verdict is in each point's hover.")
 
 left, right = st.columns([3, 2], gap="large")
 with left:

@@ -95,10 +95,23 @@ def test_without_the_period_view_open_cohorts_are_not_compared(options):
     assert (head.set_index("base").loc[["cases", "victims"], "note"] == "").all()
 
 
-def test_cohorts_are_complete_only_when_few_cases_await_a_verdict():
-    share = pd.Series([5.0, 15.0, 30.0, None], dtype="Float64")
-    moe = pd.Series([2.0, 8.0, 1.0, 1.0])
-    assert queries.is_complete(share, moe).tolist() == [True, False, False, False]
+def test_cohorts_are_complete_once_most_verdicts_have_come(options):
+    """A cohort is complete when it is older than the time in which 80% of concluded trials got their verdict."""
+    bins = queries.verdict_time(Filters(options.year_min, options.year_max))
+    counts = bins["trials_raw"].clip(lower=0).to_numpy()
+    ends = [hi for _code, _lo, hi, _label in queries.VERDICT_BINS]
+    months = next(end for end, share in zip(ends, counts.cumsum() / counts.sum(), strict=True) if share >= 0.8)
+    years = queries.years_to_mature()
+    assert years == -(-months // 12) and 1 <= years <= 5
+    last = options.year_max
+    assert queries.is_complete(pd.Series([last - years, last - years + 1, None])).tolist() == [True, False, False]
+    progress = queries.cohort_progress(Filters(options.year_min, last))
+    assert not progress["complete"].iloc[-1] and progress["complete"].iloc[0] == (options.year_min + years <= last)
+    done = queries.complete_years(Filters(last - 2, last))
+    assert done is None or (done[1] == last - years and done[1] - done[0] <= 2)
+
+
+def test_the_share_still_in_court_has_a_margin_and_a_minimum_base():
     got, margin = queries.in_court(pd.Series([100.0, 10.0]), pd.Series([80.0, 2.0]), pd.Series([5.0, 5.0]),
                                    pd.Series([5.0, 5.0]))
     assert got.iloc[0] == 20.0 and margin.iloc[0] > 0 and pd.isna(got.iloc[1])  # a base under 20 has no share

@@ -295,6 +295,9 @@ def rate_over_time(df: pd.DataFrame, rate: str, title: str, complete: Sequence[b
     done = [True] * len(df) if complete is None else [bool(c) for c in complete]
     labels = [f"{text.percent(v, 'not available')}{pm.replace(')', ' points)')}"
               for v, pm in zip(df[rate], plus_minus, strict=True)]
+    if "share_in_court" in df:  # a cohort: how much of it still waits for a verdict
+        labels = [f"{lab}<br>{text.percent(w)} of its charge-sheeted cases await a verdict"
+                  if not text.is_missing(w) else lab for lab, w in zip(labels, df["share_in_court"], strict=True)]
     fig = go.Figure()
     for finished in (True, False):
         keep = [d == finished for d in done]

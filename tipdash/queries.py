@@ -629,10 +629,11 @@ def funnel(f: Filters) -> pd.DataFrame:
 # The two views of time (issue #12) -----------------------------------------------------------------------------
 
 PERIOD_STAGES = list(catalogue.PERIOD)
-# A cohort (the cases reported in a year) is complete enough to read its convictions when fewer than this share of
-# its charge-sheeted cases await a verdict, margin included. Trials in Pakistan take years (docs: median months
-# from FIR to verdict), so the latest cohorts are never complete.
-COMPLETE_BELOW = 20.0
+# A cohort (the cases reported in a year) is complete enough to read its convictions once most of the verdicts it
+# will get have come: when it is older than the time within which MATURE_SHARE of concluded trials reached their
+# verdict (the release's time-to-verdict table). A share of cases stays in court for a decade or more, so the share
+# still in court is shown beside each cohort, but cannot itself say when a cohort is done.
+MATURE_SHARE = 0.8
 
 
 def period_answerable(f: Filters) -> bool:
@@ -678,10 +679,24 @@ def in_court(charge_sheets: pd.Series, trials: pd.Series, cs_moe: pd.Series, tri
     return share, moe
 
 
-def is_complete(share: pd.Series, moe: pd.Series) -> pd.Series:
-    """A cohort is complete when its share still in court is below COMPLETE_BELOW even at the top of its margin."""
-    top = pd.to_numeric(share, errors="coerce").astype("Float64") + pd.to_numeric(moe, errors="coerce").fillna(0)
-    return (top < COMPLETE_BELOW).fillna(False).astype(bool)
+@cached
+def years_to_mature() -> int:
+    """Whole years within which MATURE_SHARE of concluded trials (all of Pakistan, every year released) reached their
+    verdict, counted from the bins' upper ends (the open last bin taken to end at 60 months)."""
+    o = filter_options()
+    bins = verdict_time(Filters(o.year_min, o.year_max))
+    counts = pd.to_numeric(bins["trials_raw"], errors="coerce").astype(float).clip(lower=0).fillna(0)
+    ends = bins["verdict_months"].map({code: hi for code, _lo, hi, _label in VERDICT_BINS})
+    if counts.sum() <= 0:
+        return int(np.ceil(VERDICT_BINS[-1][2] / 12))
+    reached = (counts.cumsum() / counts.sum()) >= MATURE_SHARE
+    return int(np.ceil(ends[reached].iloc[0] / 12))
+
+
+def is_complete(report_year: pd.Series) -> pd.Series:
+    """Whether each cohort is old enough for most of its verdicts to have come (see MATURE_SHARE)."""
+    last = filter_options().year_max
+    return (pd.to_numeric(report_year, errors="coerce") + years_to_mature() <= last).fillna(False).astype(bool)
 
 
 @cached
@@ -692,7 +707,7 @@ def cohort_progress(f: Filters) -> pd.DataFrame:
     df = add_rates(released(f, counts, by=("year",)))
     df["share_in_court"], df["share_in_court_moe"] = in_court(df["charge_sheets"], df["trials"],
                                                               df["charge_sheets_moe"], df["trials_moe"])
-    df["complete"] = is_complete(df["share_in_court"], df["share_in_court_moe"])
+    df["complete"] = is_complete(df["year"])
     df["period"] = pd.to_datetime(df["year"].astype(int).astype(str) + "-01-01")
     return shown(df.sort_values("year"), counts).reset_index(drop=True)
 
@@ -702,21 +717,18 @@ def selection_in_court(f: Filters) -> dict:
     """The share still in court of all the cases reported in ``f``'s years, and whether the selection is complete."""
     row = released(f, ["charge_sheets", "trials"])
     share, moe = in_court(row["charge_sheets"], row["trials"], row["charge_sheets_moe"], row["trials_moe"])
-    return {"share": share.iloc[0], "moe": moe.iloc[0], "complete": bool(is_complete(share, moe).iloc[0])}
+    complete = bool(is_complete(pd.Series([f.year_to])).iloc[0])
+    return {"share": share.iloc[0], "moe": moe.iloc[0], "complete": complete}
 
 
 @cached
 def complete_years(f: Filters) -> tuple[int, int] | None:
-    """The latest run of report years (up to the length of ``f``'s period) whose cohorts are all complete."""
-    progress = cohort_progress(replace(f, year_from=filter_options().year_min))
-    done = progress.loc[progress["complete"] & (progress["year"] <= f.year_to), "year"].astype(int).tolist()
-    if not done:
+    """The latest complete cohorts, as many years as ``f``'s period (fewer if the data do not reach back so far)."""
+    o = filter_options()
+    last = min(f.year_to, o.year_max - years_to_mature())
+    if last < o.year_min:
         return None
-    last = done[-1]
-    first = last
-    while first - 1 in done and last - first + 1 < f.year_to - f.year_from + 1:
-        first -= 1
-    return first, last
+    return max(o.year_min, last - (f.year_to - f.year_from)), last
 
 
 AREA_LEVELS = {"province": "province", "district": "district_id"}
