@@ -142,7 +142,10 @@ def _sheet(theme: Theme) -> str:
   padding: 10px 36px 4px !important; }}
 [data-testid="stMain"] [data-testid="stVerticalBlock"] {{ gap: 10px !important; }}
 [data-testid="stMain"] [data-testid="stHorizontalBlock"] {{ gap: 40px !important; }}
-[data-testid="stMain"] .st-key-pr_controls [data-testid="stHorizontalBlock"] {{ gap: 12px !important; }}
+[data-testid="stMain"] .st-key-pr_controls [data-testid="stHorizontalBlock"] {{ gap: 12px !important;
+  flex-wrap: nowrap !important; }}
+[data-testid="stMain"] .st-key-pr_controls [data-testid="stColumn"] {{ min-width: 0 !important; }}
+[data-testid="stMain"] [data-testid="stIconMaterial"] {{ font-size: 22px !important; }}
 .st-key-pr_viewport {{ display: none !important; }}
 [data-testid="stMain"] [data-testid="stMarkdownContainer"]:has(> .pr-slide) {{ margin-bottom: 0 !important; }}
 [data-testid="stMain"] {{ color: {t.fg}; }}

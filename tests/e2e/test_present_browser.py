@@ -1,8 +1,11 @@
-"""Present mode and the briefing pack in headless Chromium at 1920×1080, with every non-local request aborted.
+"""Present mode and the briefing pack in headless Chromium, with every non-local request aborted.
 
 * the deck opens at the slide in the URL, and the arrow keys move between slides (the URL follows);
-* every slide has drawn content, the demo banner and no error; it fits the screen, no chart label is cut off and
-  no text is smaller than 20 px (charts 18 px); a screenshot of each goes to SHOTS for a human look;
+* at 1024×768, 1280×720, 1366×768, 1920×1080 and 3840×2160 every slide has drawn content, the demo banner and no
+  error; it fits the window (nothing wider or taller, the control bar on screen), no chart label or title is cut
+  off and no text is smaller than 20 design pixels (charts 18) at the window's scale; a screenshot of each at
+  1280×720 and 1920×1080 goes to SHOTS for a human look;
+* the H key hides the controls (the arrow keys still move the deck) and shows them again;
 * the auto-advance timer moves on by itself;
 * the brief downloads from present mode for "Multan" and "Punjab", opens offline, prints on one A4 page and shows
   the Overview's numbers for the same filters;
@@ -27,16 +30,19 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not instal
 ERROR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 PLOT = '[data-testid="stMain"] .js-plotly-plot'
 HALL = {"width": 1920, "height": 1080}
+SIZES = [(1024, 768), (1280, 720), (1366, 768), (1920, 1080), (3840, 2160)]
+SHOT_SIZES = {(1280, 720), (1920, 1080)}
 N = len(slides.SLIDES)
 
-# What a slide must not do at 1920×1080: run off the screen, cut a chart label, or use small type.
-LAYOUT_JS = """() => {
+# What a slide must not do: run off the screen, cut a chart label or a title, or use small type (sizes in design
+# pixels of a 1920×1080 slide, times the window's scale).
+LAYOUT_JS = """(zoom) => {
   const out = {minHtml: 999, minSvg: 999, small: [], cut: []};
   for (const el of document.querySelectorAll('[data-testid="stMain"] .pr-slide, [data-testid="stMain"] .pr-slide *')) {
     if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
     const size = parseFloat(getComputedStyle(el).fontSize);
     out.minHtml = Math.min(out.minHtml, size);
-    if (size < 20) out.small.push(el.textContent.slice(0, 40) + ' ' + size + 'px');
+    if (size < 20 * zoom - 0.5) out.small.push(el.textContent.slice(0, 40) + ' ' + size + 'px');
   }
   for (const plot of document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')) {
     const box = plot.getBoundingClientRect();
@@ -44,14 +50,21 @@ LAYOUT_JS = """() => {
       if (!t.textContent.trim() || t.closest('.hoverlayer')) continue;
       const size = parseFloat(getComputedStyle(t).fontSize);
       out.minSvg = Math.min(out.minSvg, size);
-      if (size < 18) out.small.push('chart: ' + t.textContent.slice(0, 40) + ' ' + size + 'px');
+      if (size < 18 * zoom - 0.5) out.small.push('chart: ' + t.textContent.slice(0, 40) + ' ' + size + 'px');
       const r = t.getBoundingClientRect();
       if (r.width && (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1
                       || r.bottom > box.bottom + 1)) out.cut.push(t.textContent.slice(0, 60));
     }
   }
+  for (const el of document.querySelectorAll('.pr-title, .pr-kicker')) {
+    if (el.scrollWidth > el.clientWidth + 1) out.cut.push('title: ' + el.textContent.slice(0, 60));
+  }
   out.bottom = document.querySelector('.pr-footer').getBoundingClientRect().bottom;
-  out.width = document.documentElement.scrollWidth;
+  const bar = document.querySelector('.st-key-pr_controls');
+  out.bar = bar && bar.offsetParent ? bar.getBoundingClientRect().bottom : 0;
+  const main = document.querySelector('[data-testid="stMain"]');
+  out.width = Math.max(document.documentElement.scrollWidth, main.scrollWidth);
+  out.height = Math.max(document.documentElement.scrollHeight, main.scrollHeight);
   return out;
 }"""
 
@@ -68,8 +81,11 @@ CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stMain"] [d
 
 
 def wait_for_slide(page, number: int | None) -> None:
-    """The slide's script has finished, the position and the URL say ``number`` and every chart has drawn."""
+    """The slide's script has finished, built for this window, the position and the URL say ``number`` and every
+    chart has drawn."""
     page.wait_for_selector(".pr-footer", timeout=60_000)
+    size = page.viewport_size
+    page.wait_for_selector(f'.pr-footer[data-window="{size["width"]}x{size["height"]}"]', timeout=60_000)
     if number is not None:
         page.wait_for_function(
             f"() => (document.querySelector('.pr-bar') || {{innerText: ''}}).innerText.startsWith('{number} / ')",
@@ -96,8 +112,11 @@ def hall(offline_page):
 def check_slide(page, deck: str, number: int) -> None:
     """The slide on screen: screenshot, no error, the banner, drawn content, on screen, nothing cut, large type."""
     name = slides.SLIDES[number - 1][0]
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"present-{deck}-{number}-{name}.png"))
+    size = page.viewport_size
+    width, height = size["width"], size["height"]
+    if (width, height) in SHOT_SIZES:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"present-{deck}-{width}x{height}-{number}-{name}.png"))
     assert page.locator(ERROR).count() == 0, f"error on slide {number}"
     assert "Synthetic demo data" in page.inner_text('[data-testid="stMain"]')
     assert page.locator(".pr-title").inner_text().strip()
@@ -110,9 +129,11 @@ def check_slide(page, deck: str, number: int) -> None:
     if plots.count() == 0:
         body = page.locator(".pr-tiles, .pr-findings, .pr-panel").first
         assert body.is_visible() and drawn_fraction(body) > 0.02, f"slide {number} has no drawn content"
-    layout = page.evaluate(LAYOUT_JS)
-    assert layout["bottom"] <= HALL["height"], f"slide {number} runs off the screen ({layout['bottom']:.0f}px)"
-    assert layout["width"] <= HALL["width"], f"slide {number} is wider than the screen"
+    layout = page.evaluate(LAYOUT_JS, slides.zoom_for((width, height)))
+    assert layout["bottom"] <= height, f"slide {number} runs off the screen ({layout['bottom']:.0f}px)"
+    assert layout["bar"] <= height, f"the control bar of slide {number} is below the window"
+    assert layout["width"] <= width, f"slide {number} is wider than the window ({layout['width']}px)"
+    assert layout["height"] <= height, f"slide {number} is taller than the window ({layout['height']}px)"
     assert not layout["cut"], f"cut-off chart labels on slide {number}: {layout['cut']}"
     assert not layout["small"], f"small type on slide {number}: {layout['small']}"
 
@@ -143,6 +164,41 @@ def test_opens_at_the_url_slide_arrow_keys_move_and_every_slide_reads_well(hall,
         check_slide(page, deck, number)
     assert "area=region" in page.url
     assert page.blocked == [], page.blocked
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_every_slide_fits_the_window(offline_page, app_url, width, height):
+    """The README's `area=south-punjab` at each projector size: every slide on screen, nothing cut or small."""
+    page = offline_page
+    page.set_viewport_size({"width": width, "height": height})
+    open_deck(page, app_url, "slide=1&area=south-punjab", 1)
+    assert page.locator(".pr-kicker").first.inner_text().startswith("South Punjab")
+    check_slide(page, f"south-punjab-{width}x{height}", 1)
+    for number in range(2, N + 1):
+        page.keyboard.press("ArrowRight")
+        wait_for_slide(page, number)
+        check_slide(page, f"south-punjab-{width}x{height}", number)
+    assert "area=south-punjab" in page.url
+    assert page.blocked == [], page.blocked
+
+
+def test_the_h_key_hides_the_controls_and_the_arrows_still_work(offline_page, app_url):
+    page = offline_page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_deck(page, app_url, "slide=2&area=multan", 2)
+    bar = page.locator(".st-key-pr_controls")
+    assert bar.is_visible()
+    page.keyboard.press("h")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('controls') === 'off'", timeout=30_000)
+    wait_for_slide(page, 2)
+    assert bar.is_hidden()
+    page.keyboard.press("ArrowRight")
+    wait_for_slide(page, 3)
+    assert bar.is_hidden()
+    page.keyboard.press("h")
+    page.wait_for_function("() => !new URLSearchParams(location.search).has('controls')", timeout=30_000)
+    wait_for_slide(page, 3)
+    assert bar.is_visible()
 
 
 def test_light_theme_for_a_district(hall, app_url):
