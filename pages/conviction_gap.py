@@ -92,9 +92,12 @@ by_area = queries.attrition_by_area(f, level)
 area_columns = {"conviction_rate": ("percent±", "Conviction rate"), "attrition": ("percent", "Attrition"),
                 "cases": ("count±", "Cases"), "firs": ("count±", "FIRs"), "charge_sheets": ("count±", "Charge sheets"),
                 "trials": ("count±", "Trials"), "convictions": ("count±", "Convictions")}
+if not in_court["complete"]:  # for cases still in court, attrition would count pending trials as failures
+    area_columns.pop("attrition")
 if level == "district":
-    rate_key = st.segmented_control("Colour districts by", ["conviction_rate", "attrition"], key="gap_rate",
-                                    required=True, default="conviction_rate", format_func=text.short)
+    rates = ["conviction_rate", "attrition"] if in_court["complete"] else ["conviction_rate"]
+    rate_key = st.segmented_control("Colour districts by", rates, key="gap_rate", required=True,
+                                    default="conviction_rate", format_func=text.short)
     map_col, table_col = st.columns([3, 2], gap="medium")
     with map_col:
         geo = ui.boundary_layer("districts")
@@ -110,8 +113,9 @@ if level == "district":
         ui.plot(fig, key="gap_map", filename="conviction-rate-map")
     with table_col:
         ranked = by_area.sort_values(rate_key, ascending=rate_key == "attrition", na_position="last")
-        ui.table(ranked, {"name": ("text", "District"), **area_columns, "province": ("text", "Province")},
-                 height=520, key="gap_area_table")
+        ui.table(ranked, {"name": ("text", "District"), "conviction_rate": ("percent", "Conviction rate"),
+                          "trials": ("count", "Trials"), "convictions": ("count", "Convictions"),
+                          "province": ("text", "Province")}, height=520, key="gap_area_table")
 else:
     bars_col, table_col = st.columns([2, 3], gap="medium")
     with bars_col:
@@ -120,9 +124,13 @@ else:
                                    "conviction rate (%)", percent=True), key="gap_province_bars",
                 filename="conviction-rate-by-province")
     with table_col:
-        ui.table(by_area, {"province": ("text", "Province"), **area_columns}, key="gap_area_table")
+        ui.table(by_area, {"province": ("text", "Province"), **{c: area_columns[c] for c in (
+            "conviction_rate", "trials", "convictions", "attrition", "cases") if c in area_columns}},
+            key="gap_area_table")
 st.caption("A rate is not shown when a count it needs is below 10. Attrition is the share of cases reported that "
-           "did not end in conviction.")
+           "did not end in conviction" + ("." if in_court["complete"] else ": it is shown for complete cohorts "
+                                          "only, since for cases still in court it would count pending trials as "
+                                          "failures."))
 
 st.subheader("By offence and by the law used")
 off_col, law_col = st.columns(2, gap="large")

@@ -154,6 +154,9 @@ def test_conviction_gap_sentence_uses_protected_numbers(options):
     if not queries.selection_in_court(f)["complete"]:  # an open cohort: no rate as a finding, a warning instead
         assert "so far" in sentence and "%" not in sentence
         assert any(text.STILL_IN_COURT.split()[0] in w.value or "await a verdict" in w.value for w in at.warning)
+        tables = [d.value for d in at.dataframe]
+        assert any("Conviction rate" in t.columns for t in tables)
+        assert not any("Attrition" in t.columns for t in tables)  # pending trials are not failures
     at.segmented_control(key="gap_level").set_value("district").run()
     assert not at.exception
 

@@ -413,3 +413,10 @@ def test_time_to_verdict_says_how_many_trials_are_in_no_bin(every_year):
     got = queries.verdict_time(every_year).attrs["undated"]
     assert (pd.isna(got) and undated < privacy.SHOW_BELOW) or got == round(undated)
     assert text.undated_trials(got).endswith("are in no bin.") or "fewer than 10" in text.undated_trials(got)
+
+
+def test_every_released_measure_has_words_for_people():
+    """A measure without a label would crash a page where it should say why a question cannot be answered."""
+    assert set(catalogue.MEASURES) <= set(text.MEASURES)
+    for measure in catalogue.MEASURES:
+        assert text.label(measure) in queries.unanswerable_reason(measure, {"district"})
