@@ -230,7 +230,7 @@ def trend_lines(df: pd.DataFrame, measures: Sequence[str], grain: str, period: s
     unit = "per year" if grain == "year" else "per month"
     base_layout(fig, title or f"Cases over time, {unit}, {period}", title_chars=58)
     fig.update_yaxes(title_text="Number of cases", **_count_axis(top))
-    happened = all(k in catalogue.PERIOD for k in measures if k in df)  # period measures: the year it happened
+    happened = any(k in catalogue.PERIOD for k in measures if k in df)  # steps counted in the year they happened
     fig.update_xaxes(title_text=("Year" if happened else "Year reported") if grain == "year" else "Month reported",
                      dtick="M12" if grain == "year" else None, tickformat="%Y" if grain == "year" else "%b %Y")
     return fig
