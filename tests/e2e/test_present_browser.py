@@ -225,6 +225,7 @@ def test_auto_advance_moves_on_by_itself(hall, app_url):
     assert "auto=10" in page.url
 
 
+# How each headline measure's label starts (a province's may add words: "Charge sheets submitted" in the year).
 HEADLINE_LABELS = ("Cases reported", "Victims", "FIRs registered", "Charge sheets", "Convictions", "Conviction rate")
 
 
@@ -236,7 +237,7 @@ def _overview_numbers(page, app_url: str, query: str) -> dict[str, str]:
         """labels => {
             const shown = [...document.querySelectorAll('[data-testid="stMetric"] [data-testid="stMetricLabel"]')]
                 .map(e => e.textContent.trim());
-            return labels.every(l => shown.includes(l));
+            return labels.every(l => shown.some(s => s.startsWith(l)));
         }""", arg=list(HEADLINE_LABELS), timeout=60_000)
     settle(page)
     metrics = page.locator('[data-testid="stMetric"]')
@@ -285,8 +286,11 @@ def test_brief_downloads_opens_offline_and_fits_one_a4_page(hall, browser, app_u
     assert fetched == []
 
     overview = _overview_numbers(page, app_url, sidebar_query)
+    def by_start(values: dict[str, str], label: str) -> str | None:
+        return next((v for k, v in values.items() if k.startswith(label)), None)
+
     for label in HEADLINE_LABELS:
-        assert shown.get(label) == overview.get(label), (label, shown, overview, html[html.find("tiles"):][:3000])
+        assert by_start(shown, label) == by_start(overview, label) is not None, (label, shown, overview)
 
 
 def test_every_page_has_a_copy_link(hall, app_url):
