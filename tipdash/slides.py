@@ -75,7 +75,7 @@ HALF_TITLE_CHARS = 54  # in a half-width column
 BUBBLES_NOTE = " (district centres: boundary files not available)"  # said once under the map instead
 FONT_FAMILY = "Source Sans Pro, Segoe UI, DejaVu Sans, Helvetica, Arial, sans-serif"
 BASE_FONT = 24
-CHART_HEIGHT = 640  # design pixels: a chart, with the heading, a note, the control bar and footer, in 1080
+CHART_HEIGHT = 700  # design pixels: a chart, with the heading, a note, the control bar and footer, in 1080
 
 # The deck: URL name, title shown in the control bar.
 SLIDES: list[tuple[str, str]] = [
