@@ -39,6 +39,5 @@ try:
     page.run()
 except db.ReleaseUnavailable as exc:  # a release damaged after start: words, not a traceback
     st.error(str(exc), icon=":material/database:")
-finally:  # after the page (also when it stopped early): the URL once, with the page's choices, then the link to it
-    filters.write_url()
+finally:  # after the page, so the link holds the choices it just wrote to the URL
     share.copy_link(where=st.sidebar)

@@ -71,9 +71,10 @@ with table_col:
     if margin in ranked:  # ranks only where the margins separate districts; "2–5": similar
         ranked = ranked.assign(rank=queries.rank_labels(ranked[measure], ranked[margin]))
     ui.table(ranked, {**({"rank": ("text", "Rank")} if "rank" in ranked else {}), "name": ("text", "District"),
-                      measure: (kind, name), **({margin: ("margin", "± (95%)")} if margin in ranked else {}),
+                      measure: (f"{kind}±" if margin in ranked else kind, name),
                       **({"cases": ("count", "Cases reported")} if measure != "cases" else {}),
-                      "province": ("text", "Province")}, height=490, key="hot_ranking")
+                      **({"province": ("text", "Province")} if len(f.provinces) != 1 else {})},
+             height=490, key="hot_ranking")
     if margin in ranked:
         st.caption("A rank such as “2–7” is the range of places the district could hold given the 95% margins: "
                    "districts whose ranges overlap cannot be told apart."

@@ -161,9 +161,6 @@ with table_col:
     counts = scored["band"].value_counts().reindex(queries.BAND_ORDER, fill_value=0)
     st.markdown(" · ".join(f"**{band}**: {n}" for band, n in counts.items()) + " districts")
     ranked = scored.sort_values(["score", "cases"], ascending=False, na_position="last")
-    ui.table(ranked, {"name": ("text", "District"), "band_range": ("text", "Band"), "score": ("rate±", "Score"),
-                      "cases": ("count±", "Cases"), "conviction_rate": ("percent±", "Conviction rate"),
-                      "fir_rate": ("percent±", "FIR share"), "referral_rate": ("percent", "Referred"),
-                      "charge_sheet_rate": ("percent±", "Charge-sheet rate"),
-                      "months_to_verdict": ("months", "Median to verdict"), "province": ("text", "Province")},
+    ui.table(ranked, {"name": ("text", "District"), "band_range": ("text", "Band"),
+                      "conviction_rate": ("percent", "Conviction rate")},
              height=470, key="sc_table")

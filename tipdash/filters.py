@@ -8,9 +8,9 @@ warehouse; anything else is dropped, so nothing from the address bar reaches SQL
 queries bind it anyway).
 
 The browser adds a history entry for every change of the query string Streamlit sends, and it sends one for every
-assignment to ``st.query_params``. So the filters and page choices only stage what they want during a run, and
-:func:`write_url` sends the whole query string once at its end, and only when it changed: one entry per deliberate
-change, and Back restores the view as it was.
+assignment to ``st.query_params``. So the URL is written whole, in one assignment, and only when it changed: the
+filters once before the page runs (a page that stops early, with st.stop, runs nothing after it), a page choice
+when it changes. One entry per deliberate change, and Back restores the view as it was.
 """
 
 from __future__ import annotations
@@ -111,7 +111,6 @@ KEYS = {  # URL key -> widget key
 }
 _LAST_URL = "_filters_last_url"  # the filters' URL values as this session last wrote them
 _LAST_PAGE = "_filters_last_page"  # the page of the session's previous run
-_STAGED = "_url_staged"  # URL key -> values this run wants there (None: left out), sent by write_url
 _YEARS = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
 
 
@@ -202,7 +201,7 @@ def _keep_valid(key: str, allowed: Iterable[str]) -> None:
 
 
 def sidebar(options: FilterOptions, page: str = "") -> Filters:
-    """Draw the shared filters in the sidebar and return them; stages their URL values for :func:`write_url`.
+    """Draw the shared filters in the sidebar and return them; keeps the URL in step (before the page runs).
 
     ``page`` names the page this run draws: an empty URL on a page switch keeps the filters, an empty URL on the
     same page (Back to a view without filters) resets them.
@@ -256,36 +255,24 @@ def sidebar(options: FilterOptions, page: str = "") -> Filters:
         include_smuggling=bool(smuggling), sexes=tuple(sexes), age_bands=tuple(ages), scopes=tuple(scopes),
         agencies=tuple(agencies), provinces=tuple(provinces), districts=tuple(districts),
     )
-    st.session_state[_STAGED] = {}  # a new run: nothing staged yet (a stopped run may have left its choices)
     st.session_state[_LAST_URL] = to_query_params(f, options)
-    _stage(st.session_state[_LAST_URL], keys=KEYS)
+    _write_url(st.session_state[_LAST_URL], keys=KEYS)
     return f
 
 
 def link_params() -> dict[str, list[str]]:
-    """The query parameters of this run's filters (staged by :func:`sidebar`), for links to other pages."""
-    staged = st.session_state.get(_STAGED, {})
-    return {key: staged[key] for key in KEYS if staged.get(key)}
+    """The URL values of this run's filters, for links to other pages (the page's own choices stay behind)."""
+    return dict(st.session_state.get(_LAST_URL, {}))
 
 
-def _stage(wanted: Mapping[str, list[str]], keys: Iterable[str]) -> None:
-    """Note what ``keys`` should hold in the URL after this run (absent from ``wanted``: left out)."""
-    staged = st.session_state.setdefault(_STAGED, {})
-    for key in keys:
-        staged[key] = list(wanted[key]) if key in wanted else None
-
-
-def write_url() -> None:
-    """Send the query string once, at the end of a run, and only when it changed (each send is a history entry).
-
-    Keys nobody staged this run (another page's choices) are kept as they are.
-    """
-    staged = st.session_state.pop(_STAGED, {})
+def _write_url(wanted: Mapping[str, list[str]], keys: Iterable[str]) -> None:
+    """Make ``keys`` hold ``wanted`` in the URL (absent from it: left out), other keys kept, in one assignment and
+    only if something changed: each query string sent to the browser is one history entry."""
     current = {key: st.query_params.get_all(key) for key in st.query_params}
-    wanted = {key: values for key, values in current.items() if key not in staged}
-    wanted.update({key: values for key, values in staged.items() if values})
-    if wanted != current:
-        st.query_params.from_dict(wanted)
+    new = {key: values for key, values in current.items() if key not in keys}
+    new.update({key: list(values) for key, values in wanted.items() if key in keys and values})
+    if new != current:
+        st.query_params.from_dict(new)
 
 
 # Page-level choices (a measure, a district) that also belong in the URL -------------------------------------
@@ -314,8 +301,8 @@ def page_choice(key: str, allowed: list, default, url_key: str | None = None,
 
 
 def remember(key: str, value, default, url_key: str | None = None) -> None:
-    """Mirror a page widget's value in the URL (left out when it is the default), sent by :func:`write_url`."""
+    """Mirror a page widget's value in the URL (left out when it is the default)."""
     url_key = url_key or key
     shown = None if value is None or value == default else str(value)
-    _stage({url_key: [shown]} if shown is not None else {}, keys=(url_key,))
+    _write_url({url_key: [shown]} if shown is not None else {}, keys=(url_key,))
     st.session_state[f"_url_{key}"] = shown

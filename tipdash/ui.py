@@ -271,7 +271,6 @@ FORMATTERS: dict[str, Callable] = {
     "months": lambda v: text.months(v),
     "change": text.change_percent,
     "share": lambda v: text.percent(v, missing="–"),
-    "margin": lambda v: privacy.format_margin(v),  # "± 12": a margin column beside its value
     "text": lambda v: text.NOT_RECORDED if text.is_missing(v) else str(v),
 }
 
@@ -295,11 +294,25 @@ def format_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.Da
     return out.reset_index(drop=True)
 
 
+# Streamlit's table rows and header are 35 px high, plus its 3 px of border.
+ROW_PX = 35
+
+
+def table_height(rows: int, height: int | str) -> int | str:
+    """``height`` for a table of ``rows`` rows, or "content" when its rows take less: never empty rows below them."""
+    if isinstance(height, int) and ROW_PX * (rows + 1) + 3 <= height:
+        return "content"
+    return height
+
+
 def table(df: pd.DataFrame, columns: dict[str, tuple[str, str]], height: int | str = "auto",
           key: str | None = None) -> None:
-    """A formatted, read-only table (columns in the order given: put the ones that matter first)."""
+    """A formatted, read-only table (columns in the order given: put the ones that matter first).
+
+    Columns are as wide as their content, so choose few enough for the space the page gives the table.
+    """
     shown = format_table(df, columns)
-    st.dataframe(shown, hide_index=True, height=height, key=key,
+    st.dataframe(shown, hide_index=True, height=table_height(len(shown), height), key=key,
                  column_config={h: st.column_config.TextColumn(h) for h in shown.columns})
 
 
