@@ -133,20 +133,25 @@ def _view(geo, frame: list[str], points) -> dict:
                            widen=1.0 if scope.kind == "district" else 0.0)
 
 
+def _area_map(draw, points, key: str, name: str):
+    """A map drawn by ``draw(districts, provinces, view)`` in the left 3/5, framed to the area; the right column."""
+    geo, provinces = ui.boundary_layer("districts"), ui.boundary_layer("provinces")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        _plot(draw(geo, provinces, _view(geo, scope.district_ids(o), points)), key, name)
+    return right
+
+
 def slide_map() -> None:
     area = context
     ids = area.district_ids(o)
     df = queries.district_measures(area.apply(f))
     selected = scope.value if scope.kind == "district" else None
     _html(slides.heading(f"{scope.label} · {f.period}", f"Where cases are reported: {area.label}"))
-    geo, provinces = ui.boundary_layer("districts"), ui.boundary_layer("provinces")
-    view = _view(geo, scope.district_ids(o), df)
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        fig = slides.hotspot_map(df, geo, provinces, theme, f"Cases reported by district, {area.label}, {f.period}",
-                                 view, selected=selected, is_demo=is_demo,
-                                 labelled=slides.labelled_districts(scope, df, ids))
-        _plot(fig, "pr_map", "hotspot-map")
+    right = _area_map(lambda geo, provinces, view: slides.hotspot_map(
+        df, geo, provinces, theme, f"Cases reported by district, {area.label}, {f.period}", view, selected=selected,
+        is_demo=is_demo, labelled=slides.labelled_districts(scope, df, ids)), df, "pr_map", "hotspot-map")
+    geo = ui.boundary_layer("districts")
     with right:
         _html(slides.ranking(df, "cases", "count", "Most cases reported", n=9, highlight=selected))
         if not geo:
@@ -198,14 +203,10 @@ def slide_scorecard() -> None:
     selected = scope.value if scope.kind == "district" else None
     within = f"{scope.short} within {area.label}" if scope.kind == "district" else area.label
     _html(slides.heading(f"{scope.label} · {f.period}", f"District scorecard: {within}"))
-    geo, provinces = ui.boundary_layer("districts"), ui.boundary_layer("provinces")
-    view = _view(geo, scope.district_ids(o), scored)
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        fig = slides.scorecard_map(scored, geo, provinces, theme, f"Scorecard bands, {area.label}, {f.period}",
-                                   view, is_demo=is_demo, selected=selected,
-                                   labelled=slides.labelled_districts(scope, scored, area.district_ids(o)))
-        _plot(fig, "pr_scorecard", "district-scorecard")
+    right = _area_map(lambda geo, provinces, view: slides.scorecard_map(
+        scored, geo, provinces, theme, f"Scorecard bands, {area.label}, {f.period}", view, is_demo=is_demo,
+        selected=selected, labelled=slides.labelled_districts(scope, scored, area.district_ids(o))),
+        scored, "pr_scorecard", "district-scorecard")
     with right:
         counts = scored["band"].value_counts().reindex(slides.band_order(), fill_value=0)
         _html(slides.bands_legend({b: int(n) for b, n in counts.items()}, slides.band_colours(theme)))

@@ -103,6 +103,14 @@ def drawn_fraction(element) -> float:
     return float((np.abs(pixels - pixels[0, 0]) > 40).mean()) if pixels.size else 0.0
 
 
+def walk(page, deck: str, numbers) -> None:
+    """Move on with → to each of ``numbers`` in turn and check the slide."""
+    for number in numbers:
+        page.keyboard.press("ArrowRight")
+        wait_for_slide(page, number)
+        check_slide(page, deck, number)
+
+
 @pytest.fixture
 def hall(offline_page):
     offline_page.set_viewport_size(HALL)
@@ -174,10 +182,7 @@ def test_every_slide_fits_the_window(offline_page, app_url, width, height):
     open_deck(page, app_url, "slide=1&area=south-punjab", 1)
     assert page.locator(".pr-kicker").first.inner_text().startswith("South Punjab")
     check_slide(page, "south-punjab", 1)
-    for number in range(2, N + 1):
-        page.keyboard.press("ArrowRight")
-        wait_for_slide(page, number)
-        check_slide(page, "south-punjab", number)
+    walk(page, "south-punjab", range(2, N + 1))
     assert "area=south-punjab" in page.url
     assert page.blocked == [], page.blocked
 
@@ -229,10 +234,7 @@ def test_light_theme_for_a_district(hall, app_url):
     head = queries.headline(Filters(*queries.filter_options().default_years, districts=("multan",)))
     small = head[head["change_unit"] == "percent"]["value"].isna().any()
     assert ("<10" in page.inner_text(".pr-tiles")) == small
-    for number in (2, 3):
-        page.keyboard.press("ArrowRight")
-        wait_for_slide(page, number)
-        check_slide(page, "multan-light", number)
+    walk(page, "multan-light", (2, 3))
     assert "theme=light" in page.url
     assert page.blocked == [], page.blocked
 
