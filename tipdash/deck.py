@@ -18,13 +18,12 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
-import segno
 from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from tipdash import brief, queries, reference_facts, slides, text
+from tipdash import brief, qr, queries, reference_facts, slides, text
 from tipdash.filters import FilterOptions, Filters
 from tipdash.scopes import Scope
 
@@ -92,8 +91,12 @@ class Deck:
             paths = [Path(tmp) / f"{i}.png" for i in range(len(self.figures))]
             if self.figures:
                 figs = [fig for _, fig, *_ in self.figures]
-                pio.write_images(figs, paths, format="png", width=[int(w) for *_, w in self.figures],
-                                 height=[int(f.layout.height) for f in figs])
+                try:
+                    pio.write_images(figs, paths, format="png", width=[int(w) for *_, w in self.figures],
+                                     height=[int(f.layout.height) for f in figs])
+                except RuntimeError as exc:  # kaleido's and choreographer's errors: no browser, or it failed
+                    raise RuntimeError("The deck's charts could not be drawn: kaleido needs Chromium on the server "
+                                       f"(apt-get install chromium). {exc}") from exc
             for (s, _, left, top, width), path in zip(self.figures, paths, strict=True):
                 s.shapes.add_picture(str(path), Emu(int(left * PX)), Emu(int(top * PX)), width=Emu(int(width * PX)))
         out = io.BytesIO()
@@ -181,10 +184,8 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
         (f"Data version: release {version}; cases reported in {f.period}.", 22, False),
         (f"Cite as: {citation}", 22, False)], muted)
     if phone_url:
-        png = io.BytesIO()
-        segno.make(phone_url, error="m").save(png, kind="png", scale=10, border=4)
-        png.seek(0)
-        s.shapes.add_picture(png, Emu(int(1400 * PX)), Emu(int(200 * PX)), width=Emu(int(360 * PX)))
+        s.shapes.add_picture(io.BytesIO(qr.png(phone_url)), Emu(int(1400 * PX)), Emu(int(200 * PX)),
+                             width=Emu(int(360 * PX)))
         _text(s, 1400, 580, 420, 200, [("Scan to open this view on a phone", 22, False)], muted)
     return deck.pptx()
 

@@ -6,6 +6,7 @@ background with the standard quiet zone, whatever the slide's theme: inverted co
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlencode
 
@@ -24,7 +25,18 @@ def view_url(base: str | None, page: str, params: Mapping[str, str | Sequence[st
     return f"{base.rstrip('/')}/{page}" + (f"?{query}" if query else "")
 
 
+def _code(url: str) -> segno.QRCode:
+    return segno.make(url, error="m", micro=False)  # M: still read with a part of the slide washed out
+
+
 def svg(url: str) -> str:
-    """The QR code of ``url`` as an inline ``<svg>`` element (error correction M: readable from a projected slide)."""
-    return segno.make(url, error="m", micro=False).svg_inline(dark="#000000", light="#FFFFFF", border=4,
-                                                             omitsize=True, title="QR code: open this view")
+    """The QR code of ``url`` as an inline ``<svg>`` element."""
+    return _code(url).svg_inline(dark="#000000", light="#FFFFFF", border=4, omitsize=True,
+                                 title="QR code: open this view")
+
+
+def png(url: str) -> bytes:
+    """The QR code of ``url`` as a PNG (10 pixels a module), for a PowerPoint slide."""
+    out = io.BytesIO()
+    _code(url).save(out, kind="png", scale=10, border=4, dark="#000000", light="#FFFFFF")
+    return out.getvalue()
