@@ -121,8 +121,8 @@ def user_script(user: int, filters: list[dict[str, str]]) -> list[tuple[str, str
 async def interact(page, base: str, kind: str, name: str, params: dict[str, str]) -> dict:
     slug = PAGES[name]
     if kind == "click":
-        link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{slug}"]' if slug else
-                            '[data-testid="stSidebarNav"] a').first
+        link = page.locator(f'[data-testid="stPageLink-NavLink"][href*="/{slug}"]' if slug else
+                            '[data-testid="stPageLink-NavLink"]').first
         if await link.count() == 0:
             kind = "open"  # no sidebar link (collapsed): open by URL instead
     t0, runs = 0.0, 0

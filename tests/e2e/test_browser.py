@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import urljoin, urlparse
 
 import pytest
 from PIL import Image
@@ -13,13 +14,14 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not instal
 
 ERROR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 PLOT = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+NAV_LINKS = '[data-testid="stPageLink-NavLink"]'  # the page menu: links that carry the filters (tipdash/share.py)
 
 
 def page_paths(page, app_url) -> list[str]:
     page.goto(app_url)
     settle(page)
-    links = page.locator('[data-testid="stSidebarNav"] a, [data-testid="stTopNavLink"]')
-    paths = sorted({(links.nth(i).get_attribute("href") or "").replace(app_url, "") or "/"
+    links = page.locator(NAV_LINKS)
+    paths = sorted({urlparse(urljoin(app_url + "/", links.nth(i).get_attribute("href") or "")).path or "/"
                     for i in range(links.count())})
     return paths or ["/"]
 
