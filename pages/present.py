@@ -89,11 +89,8 @@ phone_url = qr.view_url(config.PUBLIC_URL, "present", {k: st.query_params.get_al
 
 # Not st.html: a style-only st.html applied up to 1.5 s after the slide drew, with the sidebar showing meanwhile.
 st.markdown(slides.css(theme, controls=ss["pr_controls"] == "on"), unsafe_allow_html=True)
-if unknown_area:
-    st.markdown(slides.warning(
-        f"“{unknown_area}” is not an area this dashboard knows, so this deck shows {scope.label}. Use a province, "
-        "division, region or district by its name or slug: area=south-punjab, area=punjab, area=multan-division."),
-        unsafe_allow_html=True)
+area_warning = (f"“{unknown_area}” is not a known area: showing {scope.label}. Name a province, division, region "
+                "or district: area=south-punjab, punjab, multan-division." if unknown_area else "")
 
 
 def _go(step: int) -> None:
@@ -304,7 +301,7 @@ with controls:
     # The window's size, reported by the browser (again when it changes): the figures are built to fit it.
     VIEWPORT(key="pr_viewport", data=list(size) if size else None, on_size_change=lambda: None)
 
-_html(slides.footer(scope, filters_text, number, size))
+_html(slides.footer(scope, filters_text, number, size, area_warning))
 
 # Auto-advance: a fragment that reruns every few seconds and moves on once the slide has been shown long enough.
 if ss.get("_pr_shown", (None, 0))[0] != number:

@@ -82,7 +82,7 @@ def test_the_area_can_be_a_plain_name_or_slug(options, area, label):
 def test_an_unknown_area_is_named_on_the_slide_not_silently_replaced(options):
     at = present({"slide": "2", "area": "atlantis"})
     warning = next(p for p in html_parts(at) if "pr-warn" in p)
-    assert "“atlantis” is not an area this dashboard knows, so this deck shows Pakistan" in warning
+    assert '<span class="pr-warn">“atlantis” is not a known area: showing Pakistan.' in warning
     assert qp(at, "area") == ["atlantis"]  # kept, so the link shows the same message
     at = present({"slide": "1", "area": "<script>alert(1)</script>"})
     warning = next(p for p in html_parts(at) if "pr-warn" in p)

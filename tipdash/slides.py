@@ -75,7 +75,7 @@ HALF_TITLE_CHARS = 54  # in a half-width column
 BUBBLES_NOTE = " (district centres: boundary files not available)"  # said once under the map instead
 FONT_FAMILY = "Source Sans Pro, Segoe UI, DejaVu Sans, Helvetica, Arial, sans-serif"
 BASE_FONT = 24
-CHART_HEIGHT = 700  # design pixels: a chart, with the heading, a note, the control bar and footer, in 1080
+CHART_HEIGHT = 680  # design pixels: a chart, with the heading, a note, the control bar and footer, in 1080
 
 # The deck: URL name, title shown in the control bar.
 SLIDES: list[tuple[str, str]] = [
@@ -176,7 +176,8 @@ def _sheet(theme: Theme) -> str:
 .pr-head .pr-qr {{ max-width: 40%; margin-top: 0; }}
 .pr-qr svg {{ width: 150px; height: 150px; flex: none; }}
 .pr-qr .q {{ font-size: 20px; line-height: 1.25; color: {t.muted}; }}
-.pr-warn {{ font-size: 26px; font-weight: 700; color: {t.warn_fg}; background: {t.warn_bg}; padding: 6px 16px; }}
+.pr-footer > span:last-child {{ white-space: nowrap; }}
+.pr-footer .pr-warn {{ font-weight: 700; color: {t.warn_fg}; background: {t.warn_bg}; padding: 0 10px; }}
 .pr-tiles {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 18px; margin-top: 8px; }}
 .pr-tile {{ background: {t.panel}; border: 3px solid {t.grid}; border-top: 10px solid {t.accent};
   padding: 14px 24px 16px; }}
@@ -194,8 +195,8 @@ def _sheet(theme: Theme) -> str:
 .pr-slide .pr-rank td.n {{ text-align: right; font-weight: 800; white-space: nowrap; }}
 .pr-slide .pr-rank td.i {{ width: 2.2em; color: {t.muted}; }}
 .pr-slide .pr-rank tr.hl td {{ color: {t.bg}; background: {t.accent}; font-weight: 800; }}
-.pr-big {{ font-size: 40px; font-weight: 800; line-height: 1.2; margin: 0 0 18px; color: {t.fg}; }}
-.pr-text {{ font-size: 30px; line-height: 1.3; margin: 0 0 16px; color: {t.fg}; }}
+.pr-big {{ font-size: 38px; font-weight: 800; line-height: 1.2; margin: 0 0 18px; color: {t.fg}; }}
+.pr-text {{ font-size: 28px; line-height: 1.3; margin: 0 0 16px; color: {t.fg}; }}
 .pr-findings {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 26px; margin-top: 10px; }}
 .pr-finding {{ background: {t.panel}; border: 3px solid {t.grid}; border-top: 10px solid {t.accent};
   padding: 20px 28px; min-height: 560px; }}
@@ -238,9 +239,6 @@ def qr_block(url: str | None) -> str:
     return (f'<div class="pr-slide pr-qr" data-qr="{esc(url)}">{qr.svg(url)}<div class="q">Scan to open this deck on a '
             "phone, with the same area and filters.</div></div>")
 
-
-def warning(body: str) -> str:
-    return f'<div class="pr-slide pr-warn">{esc(body)}</div>'
 
 
 def tiles(headline: pd.DataFrame, previous: str) -> str:
@@ -310,13 +308,18 @@ def sources_block(status: Mapping, period: str, citation: str) -> str:
             f'<div class="pr-small"><b>Cite as:</b> {esc(citation)}</div></div>')
 
 
-def footer(scope: Scope, filters_text: str, number: int, window: Sequence[int] | None = None) -> str:
-    """The slide's footer; ``data-window`` names the window size the slide was built for ("" before it is known)."""
-    left = f"{scope.label} · {filters_text}"
+def footer(scope: Scope, filters_text: str, number: int, window: Sequence[int] | None = None,
+           warning: str = "") -> str:
+    """The slide's footer; ``data-window`` names the window size the slide was built for ("" before it is known).
+
+    A ``warning`` (an area name that is not known) takes the footer's left side in the warning colours: on every
+    slide, and in no room the slide needs.
+    """
+    left = (f'<span class="pr-warn">{esc(warning)}</span>' if warning
+            else f"<span>{esc(scope.label)} · {esc(filters_text)}</span>")
     right = f"Counts 1–{privacy.SHOW_BELOW - 1} shown as “{text.SUPPRESSED}” · slide {number} of {len(SLIDES)}"
     built = "x".join(str(int(v)) for v in window) if window else ""
-    return (f'<div class="pr-slide pr-footer" data-window="{built}"><span>{esc(left)}</span>'
-            f"<span>{esc(right)}</span></div>")
+    return f'<div class="pr-slide pr-footer" data-window="{built}">{left}<span>{esc(right)}</span></div>'
 
 
 def position(number: int) -> str:
