@@ -213,11 +213,11 @@ def test_a_second_build_while_one_runs_is_refused(raws, good, layouts, tmp_path)
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 12 MB tmpfs (the warehouse folder of a full disk); skipped where mounting is not permitted."""
+    """A 32 MB tmpfs (the warehouse folder of a full disk); skipped where mounting is not permitted."""
     mount = tmp_path / "disk"
     mount.mkdir()
     try:
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mount)], check=True,
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mount)], check=True,
                        capture_output=True, timeout=20)
     except (OSError, subprocess.SubprocessError):
         pytest.skip("cannot mount a size-limited tmpfs here (needs root)")
