@@ -26,6 +26,11 @@ RATE_MIN_BASE = 20  # a rate, share or change needs a released base of at least 
 MOE_SUFFIX = "_moe"
 
 
+def numbers(values) -> pd.Series:
+    """Values as nullable floats: NA (not NaN) for what is missing or not a number, in every rule below."""
+    return pd.to_numeric(values, errors="coerce").astype("Float64")
+
+
 def margin(sigma: float, cells: pd.Series | np.ndarray | int) -> pd.Series | float:
     """95% margin of a sum of ``cells`` released values, each with noise of scale ``sigma``."""
     return Z95 * sigma * np.sqrt(cells)
@@ -33,7 +38,7 @@ def margin(sigma: float, cells: pd.Series | np.ndarray | int) -> pd.Series | flo
 
 def shown(values: pd.Series) -> pd.Series:
     """Released values as people see them: whole numbers, NA ("<10") below SHOW_BELOW."""
-    v = pd.to_numeric(values, errors="coerce").astype("Float64").round()
+    v = numbers(values).round()
     return v.where(v >= SHOW_BELOW).astype("Int64")
 
 
@@ -43,8 +48,8 @@ def rate(numerator: pd.Series, denominator: pd.Series, per: float = 100.0) -> pd
 
     Noise can push a released numerator above its denominator: the rate is clipped to [0, per].
     """
-    num = pd.to_numeric(numerator, errors="coerce").astype("Float64")
-    den = pd.to_numeric(denominator, errors="coerce").astype("Float64")
+    num = numbers(numerator)
+    den = numbers(denominator)
     out = (num.where(num.round() >= SHOW_BELOW) / den.where(den >= RATE_MIN_BASE) * per).clip(0, per)
     return out.round(1)
 
@@ -52,11 +57,11 @@ def rate(numerator: pd.Series, denominator: pd.Series, per: float = 100.0) -> pd
 def rate_margin(numerator: pd.Series, denominator: pd.Series, num_moe: pd.Series, den_moe: pd.Series,
                 per: float = 100.0) -> pd.Series:
     """95% margin of ``rate`` by the delta method: (moe_n² + r² moe_d²)^½ / d."""
-    num = pd.to_numeric(numerator, errors="coerce").astype("Float64")
-    den = pd.to_numeric(denominator, errors="coerce").astype("Float64").where(lambda d: d >= RATE_MIN_BASE)
+    num = numbers(numerator)
+    den = numbers(denominator).where(lambda d: d >= RATE_MIN_BASE)
     r = (num / den).clip(0, 1)
-    nm = pd.to_numeric(num_moe, errors="coerce").astype("Float64")
-    dm = pd.to_numeric(den_moe, errors="coerce").astype("Float64")
+    nm = numbers(num_moe)
+    dm = numbers(den_moe)
     return ((nm**2 + (r * dm) ** 2) ** 0.5 / den * per).round(1)
 
 

@@ -281,8 +281,8 @@ def add_rates(df: pd.DataFrame, suffix: str = "") -> pd.DataFrame:
 
 def change_percent(current: pd.Series, previous: pd.Series) -> pd.Series:
     """Change in per cent of the previous released value; NA when the previous is below the minimum base."""
-    cur = pd.to_numeric(current, errors="coerce").astype("Float64")
-    prev = pd.to_numeric(previous, errors="coerce").astype("Float64")
+    cur = privacy.numbers(current)
+    prev = privacy.numbers(previous)
     return ((cur - prev) / prev.where(prev >= privacy.RATE_MIN_BASE) * 100).round(1)
 
 
@@ -292,19 +292,19 @@ CHANGE_MIN_BASE = 50  # a district's change in cases needs this many cases in th
 def change_margin(current: pd.Series, previous: pd.Series, current_moe: pd.Series, previous_moe: pd.Series) \
         -> pd.Series:
     """95% margin of :func:`change_percent` in points, by the delta method: 100 (m_c² + (c/p)² m_p²)^½ / p."""
-    cur = pd.to_numeric(current, errors="coerce").astype("Float64")
-    prev = pd.to_numeric(previous, errors="coerce").astype("Float64")
+    cur = privacy.numbers(current)
+    prev = privacy.numbers(previous)
     prev = prev.where(prev >= privacy.RATE_MIN_BASE)
-    cm = pd.to_numeric(current_moe, errors="coerce").astype("Float64")
-    pm = pd.to_numeric(previous_moe, errors="coerce").astype("Float64")
+    cm = privacy.numbers(current_moe)
+    pm = privacy.numbers(previous_moe)
     return (100 * (cm**2 + (cur / prev) ** 2 * pm**2) ** 0.5 / prev).round(1)
 
 
 def per_100k(counts: pd.Series, population: pd.Series, years: int, floor: float = privacy.SHOW_BELOW) -> pd.Series:
     """Yearly rate per 100,000 people; NA where the population is unknown (AJK, GB) or the count is below
     ``floor`` (a margin is converted with floor 0)."""
-    pop = pd.to_numeric(population, errors="coerce").astype("Float64") * years
-    num = pd.to_numeric(counts, errors="coerce").astype("Float64")
+    pop = privacy.numbers(population) * years
+    num = privacy.numbers(counts)
     return (num.where(num >= floor) / pop.where(pop > 0) * POP_PER).round(1)
 
 
@@ -669,8 +669,8 @@ def in_court(charge_sheets: pd.Series, trials: pd.Series, cs_moe: pd.Series, tri
     """Share (%) of charge-sheeted cases with no verdict yet, and its 95% margin; NA below the minimum base.
 
     Unlike a rate, a small numerator is shown: "fewer than 10 still in court" is what makes a cohort complete."""
-    cs = pd.to_numeric(charge_sheets, errors="coerce").astype("Float64")
-    tr = pd.to_numeric(trials, errors="coerce").astype("Float64")
+    cs = privacy.numbers(charge_sheets)
+    tr = privacy.numbers(trials)
     base = cs.where(cs >= privacy.RATE_MIN_BASE)
     share = ((cs - tr).clip(lower=0) / base * 100).clip(0, 100).round(1)
     waiting_moe = (pd.to_numeric(cs_moe, errors="coerce") ** 2 + pd.to_numeric(trials_moe, errors="coerce") ** 2) \
