@@ -167,11 +167,11 @@ def slide_funnel() -> None:
     with right:
         drop = brief.dropoff_finding(stages, in_court, f.period)
         rate = queries.headline(sf).set_index("base").loc["conviction_rate"]
-        _html(slides.panel(
-            "What it means",
-            [f"{drop.title}. {drop.detail}",
-             f"{text.title(rate['measure'])}: {brief.tile_value(rate)} {brief.tile_margin(rate)}".strip() + "."],
-            big=text.funnel_lead(stages, complete=in_court["complete"])))
+        lines = [f"{drop.title}. {drop.detail}"]
+        if not rate["note"]:  # an open cohort's rate is not a conviction rate: the panel says what is in court
+            lines.append(f"{text.title(rate['measure'])}: {brief.tile_value(rate)} {brief.tile_margin(rate)}".strip()
+                         + ".")
+        _html(slides.panel("What it means", lines, big=text.funnel_lead(stages, complete=in_court["complete"])))
         _html(slides.note(text.COHORT_NOTE))
 
 
