@@ -11,6 +11,7 @@ is averaged down to the truth and the same check rejects it.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import importlib.util
 import json
 import random
@@ -30,6 +31,13 @@ SPEC.loader.exec_module(live)  # registered first: its dataclasses look their mo
 CELLS, SAMPLES = 10, 3
 
 
+def run(coroutine):
+    """asyncio.run in a thread of its own: Playwright's sync API (the other browser tests) keeps an event loop
+    running in the main thread, where asyncio.run refuses to start another."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def setting(warehouse):
     release = config.release_dir()
     privacy_spec = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))["privacy"]
@@ -47,7 +55,7 @@ def test_averaging_the_live_pages_learns_no_more_than_one_released_value(app_url
             return await live.district_attack(live.tile_reader(visitor), release, totals, province_of, CELLS,
                                               SAMPLES, random.Random(5))
 
-    results = asyncio.run(attack())
+    results = run(attack())
     assert len(results) == CELLS
     answered = [r for r in results if r.guess is not None]
     assert len(answered) >= CELLS // 2, "the tiles showed too few sums to attack"
@@ -73,6 +81,6 @@ def test_the_check_fails_against_a_page_that_redraws_noise_per_request(warehouse
         return await live.district_attack(live.tile_reader(visitor), release, totals, province_of, 40, 60,
                                           random.Random(5))
 
-    results = asyncio.run(attack())
+    results = run(attack())
     with pytest.raises(AssertionError):
         live.no_better_than_one_released_value(results, sigma)
