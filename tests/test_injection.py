@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import streamlit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -71,7 +72,9 @@ class SqlLog:
 
 
 def run_every_query(f: Filters) -> None:
-    """Every query of the query layer that takes filters (uncached, so each one reaches SQL)."""
+    """Every query of the query layer that takes filters (uncached, so each one reaches SQL; the cached queries they
+    call inside start empty too, so both runs send the same statements)."""
+    streamlit.cache_data.clear()
     q = queries
     q.headline.uncached(f)
     q.trend.uncached(f, "year")
