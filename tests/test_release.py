@@ -183,7 +183,8 @@ def test_manifest_budget_is_the_shares_and_opendps_maps(published):
         for m in table.measures:
             got = entry["measures"][m]
             rho_tm = budget[table.basis] * table.share / len(table.measures)
-            sens = catalogue.VICTIM_CLIP if m in ("victims", "victims_referred") else 1
+            sens = catalogue.MEASURES[m].sensitivity
+            assert sens == (catalogue.VICTIM_CLIP if m in ("victims", "victims_referred") else sens)
             assert got["sensitivity"] == sens
             assert got["sigma"] == pytest.approx(sens / math.sqrt(2 * rho_tm), rel=1e-12)
             meas = space >> dp.m.then_gaussian(scale=got["sigma"])
@@ -417,7 +418,9 @@ def test_no_release_file_holds_a_case_id_fir_or_name(published, con):
         assert not tokens & case_ids, rel
         assert not re.search(r"\d{5}-\d{7}-\d|03\d{2}-\d{7}|FIR No|PS [A-Z]", text), rel
         assert not [n for n in PLANTED_NAMES if n in text], rel
-    assert len(texts) == len(catalogue.TABLES) + 8  # the tables, 7 reference tables, datapackage.json
+    resources = [r["path"] for r in package(published)["resources"]]
+    assert sorted(texts) == sorted([*resources, "datapackage.json"])  # every file is a described resource
+    assert {f"data/{name}.csv" for name in catalogue.TABLES} <= set(resources)
     for name, table in catalogue.TABLES.items():  # keys and integer counts, nothing else
         frame = read(published, name)
         for m in table.measures:
