@@ -442,8 +442,7 @@ def tile_value(row: pd.Series) -> str:
 
 def tile_margin(row: pd.Series) -> str:
     """'± 14' (or '± 3.1 pp') under a headline value, as the pages' tiles show it; '' when the value is not shown."""
-    value = tile_value(row)
-    return text.with_margin(value, row["moe"], " pp" if row["change_unit"] == "pp" else "")[len(value):].strip()
+    return text.plus_minus(tile_value(row), row["moe"], " pp" if row["change_unit"] == "pp" else "")
 
 
 def _tiles(data: BriefData) -> str:

@@ -277,7 +277,7 @@ def undated_trials(count) -> str:
 
 def data_as_of(last_month) -> str:
     """The latest month reported, as every page, slide and brief says it: 'December 2025' ('unknown' if none)."""
-    return "unknown" if is_missing(last_month) or last_month is None else pd.Timestamp(last_month).strftime("%B %Y")
+    return "unknown" if is_missing(last_month) else pd.Timestamp(last_month).strftime("%B %Y")
 
 
 def smuggling_sentence(count, included: bool) -> str:
@@ -312,9 +312,15 @@ def period_lead(row: pd.Series, period: str) -> str:
 def with_margin(shown: str, moe, unit: str = "") -> str:
     """A shown value with its 95% margin: "914 ± 24", "12.5% ± 3.1 pp"; the value alone when it has none (or
     is not shown)."""
+    margin = plus_minus(shown, moe, unit)
+    return f"{shown} {margin}" if margin else shown
+
+
+def plus_minus(shown: str, moe, unit: str = "") -> str:
+    """'± 24' (or '± 3.1 pp') for a shown value; '' when it has no margin or is not shown as a number."""
     if is_missing(moe) or shown in (SUPPRESSED, NOT_AVAILABLE):
-        return shown
-    return f"{shown} ± {float(moe):,.{1 if unit else 0}f}{unit}"
+        return ""
+    return f"± {float(moe):,.{1 if unit else 0}f}{unit}"
 
 
 def percent(value, missing: str = NOT_AVAILABLE) -> str:
