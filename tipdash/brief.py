@@ -203,10 +203,8 @@ def _own_district(have: pd.DataFrame, moe: pd.Series, rate: str, words: str, bas
                        f"{scope.short} has fewer than {privacy.SHOW_BELOW} cases at a stage its {words} needs, "
                        f"{against.replace('against ', 'while the rate is ')}.", "district")
     row = own.iloc[0]
-    ranks = queries.rank_labels(have[rate], moe)
-    place = ranks.loc[own.index[0]]
-    where = f"{_ordinal(int(place))}" if "–" not in place else \
-        f"anywhere from {_ordinal(int(place.split('–')[0]))} to {_ordinal(int(place.split('–')[1]))}"
+    best, worst = queries.rank_bounds(have[rate], moe).loc[own.index[0]]
+    where = _ordinal(int(best)) if best == worst else f"anywhere from {_ordinal(int(best))} to {_ordinal(int(worst))}"
     return Finding(f"{scope.short}'s {words}: {_pct(row[rate])}",
                    f"{_pct_moe(row[rate], moe.loc[own.index[0]])} of {text.count(row[base])} {base_words}, "
                    f"{against}; it ranks {where} of {len(have)} districts, counting from the highest.", "district")

@@ -531,19 +531,25 @@ def district_measures(f: Filters) -> pd.DataFrame:
         .reset_index(drop=True)
 
 
-def rank_labels(values: pd.Series, margins: pd.Series) -> pd.Series:
-    """The ranks the noise allows: "1" when the 95% intervals separate a value from every other, else the range of
-    ranks it could hold, "2–7" (best: one more than the values surely above it; worst: how many values could be
-    at least as large). Missing values get no rank."""
+def rank_bounds(values: pd.Series, margins: pd.Series) -> pd.DataFrame:
+    """The best and worst rank each value could hold given the 95% margins (best: one more than the values surely
+    above it; worst: how many values could be at least as large); NA for missing values."""
     v = pd.to_numeric(values, errors="coerce").astype(float)
     m = pd.to_numeric(margins, errors="coerce").astype(float).fillna(0.0)
     known = v.notna()
     lower, upper = (v - m)[known].to_numpy(), (v + m)[known].to_numpy()
-    best = 1 + (lower[None, :] > upper[:, None]).sum(axis=1)
-    worst = (upper[None, :] >= lower[:, None]).sum(axis=1)
-    labels = pd.Series("", index=values.index, dtype=object)
-    labels[known] = [str(b) if b == w else f"{b}–{w}" for b, w in zip(best, worst, strict=True)]
-    return labels
+    out = pd.DataFrame({"best": pd.NA, "worst": pd.NA}, index=values.index, dtype="Int64")
+    out.loc[known, "best"] = 1 + (lower[None, :] > upper[:, None]).sum(axis=1)
+    out.loc[known, "worst"] = (upper[None, :] >= lower[:, None]).sum(axis=1)
+    return out
+
+
+def rank_labels(values: pd.Series, margins: pd.Series) -> pd.Series:
+    """The ranks the noise allows: "1" when the 95% intervals separate a value from every other, else the range of
+    ranks it could hold, "2–7". Missing values get no rank."""
+    bounds = rank_bounds(values, margins)
+    return pd.Series(["" if pd.isna(b) else str(b) if b == w else f"{b}–{w}"
+                      for b, w in zip(bounds["best"], bounds["worst"], strict=True)], index=values.index, dtype=object)
 
 
 INDICATOR_COUNTS = ["cases", "victims", "firs", "charge_sheets", "trials", "convictions", "victims_referred"]
