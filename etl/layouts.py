@@ -33,6 +33,11 @@ AGGREGATE_REQUIRED = ("indicator", "year", "value")
 AGGREGATE_FIELDS = AGGREGATE_REQUIRED + (
     "country", "area_name", "region", "subregion", "dimension", "category", "sex", "age", "unit", "published_source",
 )
+# Aggregate returns (issue #13): an agency's counts by Pakistani area and period, one column per stage measure (a
+# district police office's monthly return, a labour department's annual figures). A layout that maps any of these
+# measures is a return; it maps no indicator and value, and says whether the return is published.
+RETURN_MEASURES = ("cases", "firs", "charge_sheets", "trials", "convictions", "victims", "victims_referred")
+RETURN_FIELDS = ("district", "province", "month", "synthetic") + RETURN_MEASURES
 # Values of a 0/1 flag column that mean "yes" (any other value, empty included, means no).
 FLAG_YES = ("1", "1.0", "yes", "y", "true")
 
@@ -77,13 +82,37 @@ class Layout:
     offence_flags: dict[str, tuple[str, ...]] = field(default_factory=dict)  # 0/1 column -> offences it means
     offence_separator: str | None = None  # splits an offence cell holding several offences
     derive_scope: bool = False  # scope from victim nationality against country (of exploitation) where both known
+    # Returns only: whether the return is published by its source (shown as published, with its citation and url)
+    # or the agency's own unpublished return (released only with the privacy protection of every count).
+    published: bool = False
+    citation: str | None = None
+    url: str | None = None
+    district: str | None = None  # a return of one district with no district column (a district police office's)
 
     @property
     def fields(self) -> tuple[str, ...]:
-        return AGGREGATE_FIELDS if self.grain == "aggregate" else CONTRACT_FIELDS
+        return AGGREGATE_FIELDS + RETURN_FIELDS if self.grain == "aggregate" else CONTRACT_FIELDS
+
+    @property
+    def is_return(self) -> bool:
+        return self.grain == "aggregate" and any(m in self.columns for m in RETURN_MEASURES)
+
+    @property
+    def return_level(self) -> str:
+        """Where a return's figures are: by district (a district column, or one district named in [source]), else
+        by province."""
+        return "district" if "district" in self.columns or self.district else "province"
+
+    @property
+    def return_period(self) -> str:
+        """A return's period: "month" when it maps a month column, else "year"."""
+        return "month" if "month" in self.columns else "year"
 
     def required_headers(self) -> tuple[str, ...]:
         """The header cells a file of this layout must have."""
+        if self.is_return:
+            return tuple(self.columns[f] for f in ("district", "province", "month", "year", *RETURN_MEASURES)
+                         if f in self.columns)
         if self.grain == "aggregate":
             return tuple(self.columns[f] for f in AGGREGATE_REQUIRED)
         single = [self.columns[f] for f in ("case_ref", "district", "date_reported", "year_reported")
@@ -133,7 +162,7 @@ def _columns(path: Path, src: dict, columns: dict) -> tuple[dict[str, str], tupl
     """The [columns] table checked against the layout's grain and [source] options: single columns, and the
     columns a case reference is joined from."""
     aggregate = src["grain"] == "aggregate"
-    known = AGGREGATE_FIELDS if aggregate else CONTRACT_FIELDS
+    known = AGGREGATE_FIELDS + RETURN_FIELDS if aggregate else CONTRACT_FIELDS
     unknown = sorted(set(columns) - set(known))
     if unknown:
         raise _fail(path, f"[columns] names unknown {'aggregate' if aggregate else 'contract'} fields {unknown} "
@@ -143,7 +172,14 @@ def _columns(path: Path, src: dict, columns: dict) -> tuple[dict[str, str], tupl
     single = {k: v for k, v in columns.items() if not (k == "case_ref" and ref_columns)}
     if not all(isinstance(v, str) and v.strip() for v in single.values()):
         raise _fail(path, "each [columns] entry must name one header (case_ref may list several)")
-    if aggregate:
+    if aggregate and any(m in columns for m in RETURN_MEASURES):
+        _check_return(path, src, columns)
+        required = []
+    elif aggregate:
+        wrong = sorted(set(columns) & set(RETURN_FIELDS))
+        if wrong:
+            raise _fail(path, f"[columns] maps {wrong}, which only a return has: map at least one of the measures "
+                              f"{', '.join(RETURN_MEASURES)} (a return), or remove them")
         required = list(AGGREGATE_REQUIRED)
     else:
         required = [] if src.get("case_ref") == "row" else ["case_ref"]
@@ -156,6 +192,31 @@ def _columns(path: Path, src: dict, columns: dict) -> tuple[dict[str, str], tupl
     if src.get("case_ref") == "row" and "case_ref" in columns:
         raise _fail(path, "case_ref = \"row\" in [source] and a case_ref column: keep one")
     return {k: str(v) for k, v in single.items()}, ref_columns
+
+
+def _check_return(path: Path, src: dict, columns: dict) -> None:
+    """A return's [columns] and [source]: a period, an area, no indicator or value, and whether it is published."""
+    mixed = [f for f in ("indicator", "value") if f in columns]
+    if mixed:
+        raise _fail(path, f"[columns] maps {mixed} and return measures: a return has one column per measure "
+                          f"({', '.join(RETURN_MEASURES)}); a published table has indicator and value columns. "
+                          "Keep one kind")
+    if "year" not in columns and "month" not in columns:
+        raise _fail(path, "a return must map its period: [columns] year (annual figures) or month (monthly)")
+    if "district" not in columns and "province" not in columns and not src.get("province"):
+        raise _fail(path, "a return must say where its figures are: map a district or province column under "
+                          "[columns], or name the province (and, for one district's return, the district) in "
+                          "[source]")
+    if src.get("district") and "district" in columns:
+        raise _fail(path, "[source] district names the one district of a return without a district column; this "
+                          "layout maps one: keep one")
+    if "published" not in src:
+        raise _fail(path, "a return must say whether it is published: published = true (shown as published, with "
+                          "its citation) or published = false (the agency's own return, released only with privacy "
+                          "protection)")
+    if src["published"] is True and not (isinstance(src.get("citation"), str) and src["citation"].strip()):
+        raise _fail(path, "a published return needs citation = \"...\" in [source]: where it was published "
+                          "(title, publisher, date), shown beside every figure")
 
 
 def _offence_flags(path: Path, raw) -> dict[str, tuple[str, ...]]:
@@ -184,6 +245,13 @@ def _flag(path: Path, src: dict, key: str, default: bool) -> bool:
     if not isinstance(value, bool):
         raise _fail(path, f"[source] {key} must be true or false")
     return value
+
+
+def _text(path: Path, src: dict, key: str) -> str | None:
+    value = src.get(key)
+    if value is not None and not (isinstance(value, str) and value.strip()):
+        raise _fail(path, f"[source] {key} must be a non-empty text")
+    return value.strip() if value else None
 
 
 def parse_layout(path: Path) -> Layout:
@@ -247,6 +315,10 @@ def parse_layout(path: Path) -> Layout:
         offence_flags=flags,
         offence_separator=separator or (";" if flags else None),
         derive_scope=_flag(path, src, "derive_scope", False),
+        published=_flag(path, src, "published", False),
+        citation=_text(path, src, "citation"),
+        url=_text(path, src, "url"),
+        district=_text(path, src, "district"),
     )
 
 

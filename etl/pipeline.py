@@ -153,10 +153,22 @@ def previous_runs(warehouse: Path) -> pd.DataFrame | None:
 
 def _sources_frame(layouts: list[Layout]) -> pd.DataFrame:
     return pd.DataFrame(
-        [(lay.id, lay.agency, lay.agency_type, lay.province, AGENCY_PRIORITY.index(lay.agency_type))
+        [(lay.id, lay.agency, lay.agency_type, lay.province, AGENCY_PRIORITY.index(lay.agency_type), lay.published)
          for lay in layouts],
-        columns=["source_id", "agency", "agency_type", "province", "priority"],
+        columns=["source_id", "agency", "agency_type", "province", "priority", "published"],
     )
+
+
+def _return_sources(layouts: list[Layout]) -> pd.DataFrame:
+    """Every aggregate return the ETL knows (a file of it arrived or not): facts about the return's layout, which
+    the release publishes to say whose figures are shown, at which level, and how they are protected."""
+    return pd.DataFrame(
+        [(lay.id, lay.agency, lay.agency_type, lay.published, lay.return_level, lay.province, lay.district,
+          lay.return_period, lay.citation, lay.url)
+         for lay in sorted(layouts, key=lambda lay: lay.id) if lay.is_return],
+        columns=["source_id", "agency", "agency_type", "published", "level", "province", "district", "period",
+                 "citation", "url"],
+    ).astype({"published": bool})
 
 
 def _ensure_input(raw: Path, progress: Progress) -> bool:
@@ -351,6 +363,12 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
                     "district_id::VARCHAR AS district_id, province::VARCHAR AS province, method::VARCHAR AS method, "
                     "score::DOUBLE AS score, note::VARCHAR AS note, rows::BIGINT AS rows FROM matches_df")
         write_coverage_facts(con, files, layouts, key, today)
+        con.register("return_sources_df", _return_sources(layouts))
+        con.execute("CREATE TABLE out.return_sources AS SELECT source_id::VARCHAR AS source_id, "
+                    "agency::VARCHAR AS agency, agency_type::VARCHAR AS agency_type, published::BOOLEAN AS published, "
+                    "level::VARCHAR AS level, province::VARCHAR AS province, district::VARCHAR AS district, "
+                    "period::VARCHAR AS period, citation::VARCHAR AS citation, url::VARCHAR AS url "
+                    "FROM return_sources_df")
         con.execute("USE out")
         kanon = anonymise.k_anonymity(con, config.K_ANONYMITY)
         step("load")
@@ -365,8 +383,9 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
         ).fetchall()[0]
         merged = int(con.execute("SELECT count(*) FROM temp.merged_rows").fetchall()[0][0])
         rows_read = sum(f.rows_read for f in files)
-        # Rows that reached neither staging table (case records or published figures) were rejected.
-        figures = int(con.execute("SELECT count(*) FROM temp.stg_figures").fetchall()[0][0])
+        # Rows that reached no staging table (case records, published figures, returns) were rejected.
+        figures = int(con.execute("SELECT count(*) FROM temp.stg_figures").fetchall()[0][0]) + int(con.execute(
+            "SELECT count(DISTINCT (file_id, _row)) FROM temp.stg_returns").fetchall()[0][0])
         rows_rejected = rows_read - int(stg[0]) - figures + int(stg[1])
         if not counts[0]:
             # An empty warehouse would replace a good one with nothing: keep the old one, report why.

@@ -20,7 +20,7 @@ from etl.anonymise import age_band_sql
 from etl.districts import DistrictMatcher
 from etl.extract import Extracted
 from etl.issues import IDENTIFIER, Issue
-from etl.layouts import Layout
+from etl.layouts import RETURN_MEASURES, Layout
 
 EARLIEST = dt.date(2000, 1, 1)
 STAGE_RANKS = {
@@ -67,6 +67,7 @@ def build_lookups(con: duckdb.DuckDBPyConnection, files: list[Extracted], layout
     by_id = {lay.id: lay for lay in layouts}
     tables = files
     files = [f for f in tables if f.layout.grain != "aggregate"]  # case and victim records
+    returns = [f for f in tables if f.layout.is_return]
     coded = [(source_id, f, raw) for f in CODED for source_id, raw in _distinct(con, files, f)]
     lookups.register(con, "code_map", lookups.code_map(layouts, coded))
     lookups.register(con, "offence_map", lookups.offence_map(layouts, _distinct(con, files, "offence")))
@@ -85,8 +86,13 @@ def build_lookups(con: duckdb.DuckDBPyConnection, files: list[Extracted], layout
         {"raw": numbers, "n": pd.array([lookups.whole_number(v) for v in numbers], dtype="Int64"),
          "band": pd.array([lookups.age_band(v) for v in numbers], dtype="string")}))
     con.execute(FIGURES_TABLE)
+    con.execute(RETURNS_TABLE)
+    provinces = sorted({raw for _, raw in _distinct(con, returns, "province")})
+    lookups.register(con, "province_map", pd.DataFrame(
+        {"raw": provinces, "province": [matcher.province_of(p) for p in provinces]}, dtype=object))
     district_rows = []
-    for source_id, raw in _distinct(con, files, "district"):
+    named = [(f.layout.id, f.layout.district) for f in returns if f.layout.district]
+    for source_id, raw in sorted(set(_distinct(con, files + returns, "district")) | set(named)):
         if len(raw) > lookups.MAX_NAME_CHARS:  # not a place name, and fuzzy matching it would take minutes
             district_rows.append((source_id, raw, None, None, "unmatched", None, "too long to be a district name"))
             continue
@@ -175,6 +181,8 @@ def standardise_file(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_
     """Append the typed rows of one extracted file to stg_rows (created on first use), or, for a published
     aggregate table, to stg_figures."""
     layout = extracted.layout
+    if layout.is_return:
+        return standardise_returns(con, extracted, file_id)
     if layout.grain == "aggregate":
         return standardise_figures(con, extracted, file_id)
     header = {f: layout.columns.get(f, f) for f in (*DATE_FIELDS, *CODED, "district", "law_sections", "offence",
@@ -388,6 +396,85 @@ def standardise_figures(con: duckdb.DuckDBPyConnection, extracted: Extracted, fi
         WHERE indicator IS NOT NULL AND year_n IS NOT NULL AND (value_flag IS NOT NULL OR value_n IS NOT NULL)
         ORDER BY _row""", {"file_id": file_id, "sid": layout.id})
     con.execute("DROP TABLE figures_read")
+
+
+# Aggregate returns (a layout mapping stage measures, etl.layouts.RETURN_MEASURES): one row per area, period and
+# measure, kept apart from case records and published tables; cases.sql copies them into the warehouse's returns.
+RETURNS_TABLE = """
+    CREATE OR REPLACE TEMP TABLE stg_returns (
+        file_id INTEGER, source_id VARCHAR, _row BIGINT, district_id VARCHAR, province VARCHAR, year SMALLINT,
+        month DATE, measure VARCHAR, value BIGINT, value_flag VARCHAR, synthetic BOOLEAN)"""
+# How a month is written in a monthly return, tried before the layout's own date formats (a date in the month).
+MONTH_FORMATS = ("%Y-%m", "%Y/%m", "%m/%Y", "%m-%Y", "%b %Y", "%b-%Y", "%B %Y", "%B-%Y", "%b %y", "%b-%y")
+# A count as returns write it: digits, with thousands separators and a spreadsheet's ".0" allowed.
+COUNT = r"^\d{1,3}(,\d{3})*(\.0+)?$|^\d+(\.0+)?$"
+
+
+def standardise_returns(con: duckdb.DuckDBPyConnection, extracted: Extracted, file_id: int) -> None:
+    """Append one aggregate return's figures to stg_returns, one row per area, period and measure.
+
+    A row is rejected (and reported) when its period cannot be read or its area is not one district (or province)
+    of the gazetteer: a "Total" row is one such, and is left out because a total is the sum of its districts. A
+    measure cell that is not a count or "<N" is cleared and reported; the row's other measures are kept. An empty
+    cell is a figure the return does not give, not a zero."""
+    layout = extracted.layout
+    cols = layout.columns
+    if layout.return_period == "month":
+        month = f"date_trunc('month', {_date_sql('month', MONTH_FORMATS + layout.date_formats)})::DATE"
+        year = f"year({month})"
+    else:
+        month = "NULL::DATE"
+        year = "TRY_CAST(regexp_extract(trim(r.year), '^(\\d{4})(\\.0+)?$', 1) AS SMALLINT)"
+    measures = [m for m in RETURN_MEASURES if m in cols]
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE returns_read AS
+        SELECT r._row, coalesce(r.district, $district) AS district_raw, dm.district_id, r.province AS province_raw,
+               coalesce(dm.province, pm.province, CASE WHEN r.district IS NULL AND r.province IS NULL
+                                                       THEN $province END) AS province,
+               {month} AS month, {year} AS year,
+               coalesce(regexp_matches(lower(r.synthetic), '^\\s*(synthetic|yes|true|y|1)'), false) AS synthetic,
+               {", ".join(f"trim(r.{m}) AS {m}" for m in measures)}
+        FROM {extracted.table} r
+        LEFT JOIN district_map dm ON dm.source_id = $sid AND dm.raw = coalesce(r.district, $district)
+        LEFT JOIN province_map pm ON pm.raw = r.province""",
+                {"sid": layout.id, "province": layout.province, "district": layout.district})
+    period = cols.get("month") or cols["year"]
+    checks = [(period, "year IS NULL", "not a month (e.g. 2024-03 or Mar 2024): the row is not loaded"
+               if layout.return_period == "month" else "not a year (write it with four digits, e.g. 2024)")]
+    if layout.district and "district" not in cols:
+        checks.append(("district", "district_id IS NULL", f"the layout's district \"{layout.district}\" is not a "
+                       "district of the gazetteer (data/reference/districts.csv): fix [source] district"))
+    if "district" in cols:
+        checks.append((cols["district"], "district_id IS NULL AND (district_raw IS NOT NULL OR province_raw IS NULL)",
+                       "not one district of the gazetteer (data/reference/districts.csv): write the district's "
+                       "name or add an alias; a total row is left out, since totals are the sums of the districts"))
+    if "province" in cols:
+        checks.append((cols["province"], "district_raw IS NULL AND province IS NULL",
+                       "not a province (write its name, e.g. Punjab or Khyber Pakhtunkhwa)"))
+    rejected = " OR ".join(f"({c})" for _, c, _ in checks)
+    for header, condition, reason in checks:
+        for (row,) in con.execute(f"SELECT _row FROM returns_read WHERE {condition} ORDER BY _row").fetchall():
+            extracted.issues.append(Issue(extracted.path.name, row, header, reason, "row rejected"))
+    for m in measures:
+        bad = con.execute(f"SELECT _row FROM returns_read WHERE NOT ({rejected}) AND {m} IS NOT NULL "
+                          f"AND NOT regexp_full_match({m}, '{COUNT}') AND NOT regexp_full_match({m}, '{BELOW}') "
+                          "ORDER BY _row").fetchall()
+        for (row,) in bad:
+            extracted.issues.append(Issue(extracted.path.name, row, cols[m], "not a count (a whole number, or <N "
+                                          "for a figure published only as below N); this figure is left out",
+                                          "value cleared"))
+    for m in measures:
+        con.execute(f"""
+            INSERT INTO stg_returns
+            SELECT $file_id, $sid, _row, district_id, province, year, month, '{m}',
+                   CASE WHEN regexp_full_match({m}, '{COUNT}')
+                        THEN CAST(CAST(replace({m}, ',', '') AS DOUBLE) AS BIGINT) END,
+                   CASE WHEN regexp_full_match({m}, '{BELOW}') THEN regexp_replace({m}, '\\s', '', 'g') END,
+                   synthetic
+            FROM returns_read
+            WHERE NOT ({rejected}) AND (regexp_full_match({m}, '{COUNT}') OR regexp_full_match({m}, '{BELOW}'))
+            ORDER BY _row""", {"file_id": file_id, "sid": layout.id})
+    con.execute("DROP TABLE returns_read")
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -1,8 +1,8 @@
 -- De-duplicate, pseudonymise and assemble the final `cases` and `victims` tables from stg_rows.
 -- Input (temp): stg_rows (etl.standardise), sources (source_id, agency, agency_type, province, priority);
 --   out.districts (etl.reference).
--- Output: out.cases, out.victims, out.foreign_victims, out.published_figures (created by schema.sql), and temp table
---   merged_rows (rows folded into another, for the report). Input also: stg_figures (etl.standardise).
+-- Output: out.cases, out.victims, out.foreign_victims, out.published_figures, out.returns (created by schema.sql),
+--   and temp table merged_rows (rows folded into another, for the report). Input also: stg_figures, stg_returns (etl.standardise).
 -- Parameters: $hmac_ipad, $hmac_opad (etl.anonymise.hmac_params).
 
 -- 1. Rows that were not rejected, with the stage each reached. Foreign sources' rows are not Pakistani cases:
@@ -200,3 +200,10 @@ INSERT INTO out.published_figures BY NAME
 SELECT f.* EXCLUDE (file_id, _row), s.agency
 FROM stg_figures f JOIN sources s USING (source_id)
 ORDER BY f.file_id, f._row;
+
+-- 10. Aggregate returns, as the return gives them (the layout says whether it is published: sources.published).
+INSERT INTO out.returns BY NAME
+SELECT r.source_id, s.agency, s.published, r.district_id, r.province, r.year, r.month, r.measure, r.value,
+       r.value_flag, r.synthetic AS is_demo
+FROM stg_returns r JOIN sources s USING (source_id)
+ORDER BY r.file_id, r._row, r.measure;

@@ -91,3 +91,20 @@ CREATE TABLE published_figures (
     value_flag           VARCHAR,              -- e.g. '<5'
     published_source     VARCHAR               -- the row's own source, as the publisher cites it
 );
+
+-- Aggregate returns (layouts of grain "aggregate" that map stage measures): an agency's counts by area, period and
+-- measure, one row each, as the return gives them: never cases, never added to them. The release publishes a
+-- published return as it is and protects an unpublished one like any count (etl/release.py).
+CREATE TABLE returns (
+    source_id            VARCHAR NOT NULL,     -- source layout id
+    agency               VARCHAR NOT NULL,
+    published            BOOLEAN NOT NULL,     -- the layout's published flag
+    district_id          VARCHAR,              -- NULL: a province's figure
+    province             VARCHAR NOT NULL,
+    year                 SMALLINT NOT NULL,
+    month                DATE,                 -- first day of the month; NULL: an annual figure
+    measure              VARCHAR NOT NULL,     -- etl.layouts.RETURN_MEASURES
+    value                BIGINT,               -- NULL when only a flag was given
+    value_flag           VARCHAR,              -- e.g. '<5'
+    is_demo              BOOLEAN NOT NULL
+);
