@@ -159,14 +159,18 @@ def _sources_frame(layouts: list[Layout]) -> pd.DataFrame:
     )
 
 
-def _return_sources(layouts: list[Layout]) -> pd.DataFrame:
+def _return_sources(layouts: list[Layout], matcher: DistrictMatcher) -> pd.DataFrame:
     """Every aggregate return the ETL knows (a file of it arrived or not): facts about the return's layout, which
-    the release publishes to say whose figures are shown, at which level, and how they are protected."""
+    the release publishes to say whose figures are shown, at which level, and how they are protected. A return of
+    one district named in its layout gets that district's id."""
+    def district_id(lay: Layout) -> str | None:
+        return matcher.match(lay.district, province_hint=lay.province).district_id if lay.district else None
+
     return pd.DataFrame(
-        [(lay.id, lay.agency, lay.agency_type, lay.published, lay.return_level, lay.province, lay.district,
+        [(lay.id, lay.agency, lay.agency_type, lay.published, lay.return_level, lay.province, district_id(lay),
           lay.return_period, lay.citation, lay.url)
          for lay in sorted(layouts, key=lambda lay: lay.id) if lay.is_return],
-        columns=["source_id", "agency", "agency_type", "published", "level", "province", "district", "period",
+        columns=["source_id", "agency", "agency_type", "published", "level", "province", "district_id", "period",
                  "citation", "url"],
     ).astype({"published": bool})
 
@@ -363,10 +367,10 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
                     "district_id::VARCHAR AS district_id, province::VARCHAR AS province, method::VARCHAR AS method, "
                     "score::DOUBLE AS score, note::VARCHAR AS note, rows::BIGINT AS rows FROM matches_df")
         write_coverage_facts(con, files, layouts, key, today)
-        con.register("return_sources_df", _return_sources(layouts))
+        con.register("return_sources_df", _return_sources(layouts, matcher))
         con.execute("CREATE TABLE out.return_sources AS SELECT source_id::VARCHAR AS source_id, "
                     "agency::VARCHAR AS agency, agency_type::VARCHAR AS agency_type, published::BOOLEAN AS published, "
-                    "level::VARCHAR AS level, province::VARCHAR AS province, district::VARCHAR AS district, "
+                    "level::VARCHAR AS level, province::VARCHAR AS province, district_id::VARCHAR AS district_id, "
                     "period::VARCHAR AS period, citation::VARCHAR AS citation, url::VARCHAR AS url "
                     "FROM return_sources_df")
         con.execute("USE out")

@@ -162,6 +162,7 @@ class Domain:
     data_as_of: str | None  # last report month in the domain, YYYY-MM
     etl_run_id: str | None
     agencies: list[str] = field(default_factory=list)  # source layouts the ETL knows (sent data or not)
+    returns: list[str] = field(default_factory=list)  # unpublished aggregate returns the ETL knows
 
     def values(self, key: str) -> list:
         fixed = {
@@ -180,6 +181,8 @@ class Domain:
             "agency": self.agencies,
             "row_status": list(catalogue.ROW_STATUSES),
             "field": list(catalogue.COVERAGE_FIELDS),
+            "return_source": self.returns,
+            "area": [*PROVINCES, *self.districts],
         }
         if key not in fixed:
             raise ReleaseError(f"the catalogue uses a key the release does not know: {key}")
@@ -215,13 +218,24 @@ def domain(con: duckdb.DuckDBPyConnection, year_from: int | None = None) -> Doma
     run = con.execute("SELECT run_id FROM wh.etl_runs ORDER BY started_at DESC LIMIT 1").fetchone()
     agencies = [r[0] for r in con.execute("SELECT source_id FROM wh.coverage_agencies ORDER BY source_id"
                                           ).fetchall()] if _has_coverage(con) else []
-    return Domain(years, districts, int(outside), bool(is_demo), as_of, run[0] if run else None, agencies)
+    returns = [r[0] for r in con.execute("SELECT source_id FROM wh.return_sources WHERE NOT published "
+                                         "ORDER BY source_id").fetchall()] if _has_returns(con) else []
+    return Domain(years, districts, int(outside), bool(is_demo), as_of, run[0] if run else None, agencies, returns)
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' AND table_name = ?",
+                            [name]).fetchone()[0])
 
 
 def _has_coverage(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the warehouse holds coverage facts (warehouses built before them have none: no agency rows)."""
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' "
-                            "AND table_name = 'coverage_agencies'").fetchone()[0])
+    return _has_table(con, "coverage_agencies")
+
+
+def _has_returns(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse holds aggregate returns (warehouses built before them have none)."""
+    return _has_table(con, "return_sources")
 
 
 def _verdict_bin_sql(column: str) -> str:
@@ -293,6 +307,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, dom: Domain) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE rel_events AS " + " UNION ALL ".join(selects),
                 {"first": dom.years[0], "last": dom.years[-1]})
     _prepare_coverage(con, dom)
+    _prepare_returns(con, dom)
     for key in {k for t in catalogue.TABLES.values() for k in t.keys}:
         values = dom.values(key)
         frame = pd.DataFrame({key: values, f"{key}__ord": range(len(values))})
@@ -353,8 +368,44 @@ def _prepare_coverage(con: duckdb.DuckDBPyConnection, dom: Domain) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE rel_missing AS {missing}")
 
 
+def _prepare_returns(con: duckdb.DuckDBPyConnection, dom: Domain) -> None:
+    """Temp tables of the unpublished returns (published ones are copied as they are, ``_returns_files``):
+
+    * rel_returns: one row per return figure, its measure in the release's name, its area the district id (or the
+      province for a province's figure), its year (a monthly return's months fall in their year). A figure given
+      only as "<N" is counted as N // 2, the middle of 0 to N - 1, before the noise: it is known to within N / 2,
+      which the noise (sigma about 15) swamps; a figure left empty is not counted;
+    * dom_return_area: the areas each return covers, from its layout (public, not from its rows): every district of
+      its province for a district return (the one district it names, if it names one), else its province. Only
+      these cells are released, every one of them, zeros included."""
+    if not _has_returns(con):
+        con.execute("CREATE OR REPLACE TEMP TABLE rel_returns (return_source VARCHAR, area VARCHAR, year INTEGER, "
+                    + ", ".join(f"{m} BIGINT" for m in catalogue.RETURN_MEASURES) + ")")
+        con.execute("CREATE OR REPLACE TEMP TABLE dom_return_area (return_source VARCHAR, area VARCHAR)")
+        return
+    measures = ", ".join(f"CASE WHEN r.measure = '{own}' THEN coalesce(r.value, "
+                         f"TRY_CAST(ltrim(r.value_flag, '<') AS BIGINT) // 2) ELSE 0 END AS {released}"
+                         for own, released in catalogue.RETURN_MEASURE_OF.items())
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE rel_returns AS
+        SELECT r.source_id AS return_source, coalesce(r.district_id, r.province) AS area, r.year::INTEGER AS year,
+               {measures}
+        FROM wh.returns r WHERE NOT r.published AND r.year BETWEEN $first AND $last""",
+                {"first": dom.years[0], "last": dom.years[-1]})
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE dom_return_area AS
+        SELECT s.source_id AS return_source, d.district_id AS area
+        FROM wh.return_sources s JOIN wh.districts d
+          ON s.level = 'district' AND (d.district_id = s.district_id OR (s.district_id IS NULL
+                                                                          AND d.province = s.province))
+        WHERE NOT s.published
+        UNION ALL
+        SELECT source_id, province FROM wh.return_sources WHERE NOT published AND level = 'province'""")
+
+
 # The coverage tables' source tables, named by a key only they hold.
-_COVERAGE_BASES = {"row_status": "rel_rows", "field": "rel_missing", "agency": "rel_records"}
+_COVERAGE_BASES = {"row_status": "rel_rows", "field": "rel_missing", "agency": "rel_records",
+                   "return_source": "rel_returns"}
 
 
 def true_table(con: duckdb.DuckDBPyConnection, table: catalogue.Table) -> tuple[pd.DataFrame, int]:
@@ -370,6 +421,8 @@ def true_table(con: duckdb.DuckDBPyConnection, table: catalogue.Table) -> tuple[
     sums = ", ".join(f"sum({m})::BIGINT AS {m}" for m in table.measures)
     key_list = ", ".join(keys)
     cross = " CROSS JOIN ".join(f"dom_{k}" for k in keys)
+    if "return_source" in keys:  # a return's cells are the areas it covers, not every area
+        cross += " SEMI JOIN dom_return_area USING (return_source, area)"
     year = "d.year" if "year" in keys else "year(d.month)::INTEGER"
     out_keys = ", ".join(f"d.{k}::VARCHAR AS {k}" if k == "month" else f"d.{k}" for k in keys)
     measures = ", ".join(f"coalesce(a.{m}, 0)::BIGINT AS {m}" for m in table.measures)
@@ -544,6 +597,56 @@ def _agency_files(con: duckdb.DuckDBPyConnection) -> list[tuple[dict, bytes]]:
     return [(resource, data)]
 
 
+def _returns_files(con: duckdb.DuckDBPyConnection) -> list[tuple[dict, bytes]]:
+    """The returns the ETL knows (facts about their layouts) and the figures of the published ones, as published:
+    their source has already made them public. Unpublished returns are in the protected table returns_year."""
+    if not _has_returns(con):
+        return []
+    sources = _duck_csv(con, "SELECT source_id AS return_source, agency, agency_type, published, level, province, "
+                             "district_id, period, citation, url FROM wh.return_sources ORDER BY source_id")
+    source_fields = [
+        {"name": "return_source", "type": "string", "description": "the return's source layout"},
+        {"name": "agency", "type": "string", "description": "the agency whose return it is"},
+        {"name": "agency_type", "type": "string", "description": catalogue.KEY_DESCRIPTIONS["agency_type"]},
+        {"name": "published", "type": "boolean",
+         "description": "true: published by its source, its figures in returns/published.csv as published; false: "
+                        "the agency's own return, its figures only in the protected table returns_year"},
+        {"name": "level", "type": "string", "description": "district: figures by district; province: a province's"},
+        {"name": "province", "type": "string", "description": "the province the return covers"},
+        {"name": "district_id", "type": "string", "description": "the one district the return covers, if one"},
+        {"name": "period", "type": "string", "description": "month: a monthly return; year: an annual one"},
+        {"name": "citation", "type": "string", "description": "where a published return was published"},
+        {"name": "url", "type": "string", "description": "its address, if it has one"}]
+    figures = _duck_csv(con, "SELECT source_id AS return_source, district_id, province, year, month, measure, value, "
+                             "value_flag FROM wh.returns WHERE published "
+                             "ORDER BY source_id, province, district_id, year, month, measure")
+    figure_fields = [
+        {"name": "return_source", "type": "string", "description": "the return (returns/sources.csv)"},
+        {"name": "district_id", "type": "string", "description": "district id of the gazetteer; empty: a province's "
+                                                                 "figure"},
+        {"name": "province", "type": "string", "description": "province"},
+        {"name": "year", "type": "integer", "description": "the year the figure counts"},
+        {"name": "month", "type": "date", "description": "the month it counts (first day); empty: the whole year"},
+        {"name": "measure", "type": "string",
+         "description": "cases (reported), firs, charge_sheets, trials (concluded), convictions, victims "
+                        "(identified), victims_referred: counted in the period, as the return counts them"},
+        {"name": "value", "type": "integer", "description": "the figure as published; empty when only a flag was"},
+        {"name": "value_flag", "type": "string", "description": "a figure published only as below N (\"<5\")"}]
+    common = {"profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+              "dialect": DIALECT}
+    return [
+        ({"name": "return_sources", "path": "returns/sources.csv", **common,
+          "title": "Aggregate returns the ETL reads: whose, where, how often, and whether published",
+          "description": "Facts about the returns' layouts, not about any person: published as they are.",
+          "licenses": [CC_BY], "schema": {"fields": source_fields, "primaryKey": ["return_source"]}}, sources),
+        ({"name": "returns_published", "path": "returns/published.csv", **common,
+          "title": "Published returns' figures, as published",
+          "description": "Figures an agency has itself published (returns/sources.csv names where): copied as "
+                         "published, not protected, never added to the case counts. Not the release's own counts.",
+          "schema": {"fields": figure_fields}}, figures),
+    ]
+
+
 def _duck_csv(con: duckdb.DuckDBPyConnection, query: str) -> bytes:
     """A query's result as CSV bytes, written by DuckDB's CSV writer (into a private temporary file)."""
     with tempfile.TemporaryDirectory(prefix="tip-release-") as tmp:
@@ -692,7 +795,7 @@ def build_release(warehouse: Path | None = None, release_dir: Path | None = None
             truths[name], n = true_table(con, table)
             if n:
                 outside[name] = n
-        reference = _reference(con) + _agency_files(con)
+        reference = _reference(con) + _agency_files(con) + _returns_files(con)
     counted = time.perf_counter()
 
     key = _ledger_key()

@@ -172,14 +172,28 @@ _COVERAGE_TABLES = (
           ("agency", "year", "field"), ("records_missing",), 0.03, "national"),
 )
 CASES_SHARE = 1 - sum(t.share for t in _COVERAGE_TABLES)
+# Aggregate returns (issue #13): an agency's own unpublished return is protected like any count drawn from records.
+# It counts what happened in a period (a return's "convictions" of 2024 are the convictions in 2024), so it is charged
+# to event years with the period tables, and takes RETURNS_SHARE of their budget; they keep their ratio in the rest.
+# The privacy unit is still one case: within one return a case is counted at most once per measure, in one period,
+# so it moves a case measure by 1 and (assumed, as the return's counts cannot be clipped) a victim measure by at most
+# VICTIM_CLIP. Returns an agency has published are not here: they are shown as published (etl/release.py).
+RETURNS_SHARE = 0.3
+RETURN_MEASURES = ("cases", "period_firs", "period_charge_sheets", "period_trials", "period_convictions", "victims",
+                   "victims_referred")
+# A return's own measure names (etl.layouts.RETURN_MEASURES) -> the release's.
+RETURN_MEASURE_OF = dict(zip(("cases", "firs", "charge_sheets", "trials", "convictions", "victims",
+                              "victims_referred"), RETURN_MEASURES, strict=True))
 TABLES = {t.name: t for t in (
     *(replace(t, share=t.share * CASES_SHARE) for t in _CASE_TABLES),
     *_COVERAGE_TABLES,
     # The period view: what happened in each year.
     Table("national_period", "Pakistan: FIRs, charge sheets, concluded trials and convictions in each year",
-          ("year", "kind"), PERIOD, 0.4, "national", basis="event"),
+          ("year", "kind"), PERIOD, 0.4 * (1 - RETURNS_SHARE), "national", basis="event"),
     Table("province_period", "Provinces: FIRs, charge sheets, concluded trials and convictions in each year",
-          ("province", "year", "kind"), PERIOD, 0.6, "province", basis="event"),
+          ("province", "year", "kind"), PERIOD, 0.6 * (1 - RETURNS_SHARE), "province", basis="event"),
+    Table("returns_year", "Agencies' unpublished returns: their counts by area and year, protected",
+          ("return_source", "area", "year"), RETURN_MEASURES, RETURNS_SHARE, "district", basis="event"),
 )}
 
 KEY_DESCRIPTIONS = {
@@ -200,6 +214,8 @@ KEY_DESCRIPTIONS = {
     "row_status": "what the build did with the row: loaded, merged (a repeat of a row or record already read) or "
                   "rejected (the run report, kept by the data officer, says why)",
     "field": "the contract field left unrecorded: district (none matched), fir_date, offence or outcome",
+    "return_source": "the agency's unpublished aggregate return (its source layout; names in returns/sources.csv)",
+    "area": "a district id of the gazetteer, or a province's name, that the return covers",
 }
 
 
@@ -209,6 +225,8 @@ def tables_of(basis: str) -> list[Table]:
 
 def year_meaning(table: Table) -> str:
     """What the key "year" of a table means: the report year (cohort) or the event's year (period)."""
+    if "return_source" in table.keys:
+        return "the year the return's figures count (a monthly return's months summed into their year)"
     return KEY_DESCRIPTIONS["year"] if table.basis == "report" else \
         "year in which the FIR, charge sheet or verdict counted happened"
 
