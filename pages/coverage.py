@@ -62,7 +62,7 @@ ui.table(missing, {
 st.caption(f"District: none matched the gazetteer. FIR date: a FIR was registered but its date is not given. Outcome: "
            f"a concluded trial without its outcome. A share is shown when the agency's records are at least "
            f"{privacy.RATE_MIN_BASE}, the missing ones at least {privacy.SHOW_BELOW}, and its margin at most "
-           f"± {coverage_queries.SHARE_MOE_MAX} percentage points.")
+           f"± {privacy.RATE_MOE_MAX} percentage points.")
 
 st.subheader("Districts from which no agency reported a case")
 districts = coverage_queries.silent_districts(f.year_from, f.year_to)

@@ -13,6 +13,7 @@ import pytest
 from etl import demo, release
 from tests.apptest import open_page
 from tipcore import catalogue
+from tipdash import privacy
 
 COVERAGE = [t for t in catalogue.TABLES.values() if t.name.startswith("coverage_")]
 
@@ -134,7 +135,7 @@ def test_arrival_is_read_from_the_noisy_counts_and_only_beyond_twice_the_margin(
     assert (summary["read"] == summary[list(catalogue.ROW_STATUSES)].sum(axis=1)).all()
     missing = cq.missing_fields.uncached(2015, 2025)
     shown = missing["share"].notna()
-    assert (missing.loc[shown, "share_moe"] <= cq.SHARE_MOE_MAX).all()
+    assert (missing.loc[shown, "share_moe"] <= privacy.RATE_MOE_MAX).all()
     assert set(missing["field"]) == set(catalogue.COVERAGE_FIELDS)
     silent = cq.silent_districts.uncached(2015, 2025)
     assert (silent["cases"] <= silent["cases_moe"]).all()

@@ -848,6 +848,19 @@ def test_rates_and_their_margins_from_released_sums():
     assert out[list(df)].equals(df)  # the counts are left as they were
 
 
+def test_a_rate_whose_margin_is_wider_than_the_ceiling_is_not_shown():
+    # A base of 25 summed from many noisy cells: margins of 60 on both counts give a rate margin far above 25 points.
+    df = released_sums(convictions=[20.0, 20.0], trials=[25.0, 400.0])
+    df.loc[0, ["convictions_moe", "trials_moe"]] = 60.0
+    for frame in (df, df.astype({"trials": "Float64"})):  # the stacked rule and the column-by-column one
+        out = queries.add_rates(frame)
+        assert pd.isna(out.loc[0, "conviction_rate"]) and pd.isna(out.loc[0, "conviction_rate_moe"])
+        assert out.loc[1, "conviction_rate"] == 5.0 and out.loc[1, "conviction_rate_moe"] <= privacy.RATE_MOE_MAX
+    edge = released_sums(convictions=[50.0], trials=[100.0])
+    moe = float(queries.add_rates(edge).loc[0, "conviction_rate_moe"])
+    assert queries.add_rates(edge).loc[0, "conviction_rate"] == 50.0 and moe < privacy.RATE_MOE_MAX
+
+
 def test_rates_are_the_same_from_the_stacked_and_the_column_by_column_rule():
     floats = released_sums(cases=[200.0, 50.0], firs=[100.0, 40.0], trials=[40.0, 30.0], convictions=[20.0, 12.0])
     mixed = floats.astype({"firs": "Float64"})  # not all float64: one call per rate

@@ -25,7 +25,6 @@ STATUS_WORDS = {"loaded": "rows loaded", "merged": "rows merged", "rejected": "r
 # Twice the 95% margin is about 4 sigma: noise alone passes it in about 1 cell of 30,000, so over some 1,200
 # agency-months a false "arrived" is unlikely; one margin would pass 1 cell in 40.
 ARRIVAL_MARGINS = 2
-SHARE_MOE_MAX = 25  # percentage points: a share less certain than this is not shown
 FIELD_WORDS = {"district": "district", "fir_date": "FIR date", "offence": "offence", "outcome": "outcome"}
 
 
@@ -99,7 +98,7 @@ def missing_fields(year_from: int, year_to: int) -> pd.DataFrame:
     out["share"] = privacy.rate(out["missing"], out["records"])
     out[f"share{MOE}"] = privacy.rate_margin(out["missing"], out["records"], out[f"missing{MOE}"],
                                              out[f"records{MOE}"])
-    readable = out["share"].notna() & (out[f"share{MOE}"] <= SHARE_MOE_MAX)
+    readable = out["share"].notna() & (out[f"share{MOE}"] <= privacy.RATE_MOE_MAX)
     out["share"] = out["share"].where(readable)
     out[f"share{MOE}"] = out[f"share{MOE}"].where(readable)
     out["field_name"] = out["field"].map(FIELD_WORDS)

@@ -208,7 +208,8 @@ def _definition(column: str, count_columns: Sequence[str]) -> dict:
     unit = UNITS.get(text.MEASURES[measure].unit, ("", text.MEASURES[measure].unit))[1]
     return {"column": column, "unit": unit, "meaning": (
         f"{meaning} Computed from released values. Empty: not available (its base is below "
-        f"{privacy.RATE_MIN_BASE}, or its numerator below {privacy.SHOW_BELOW}).")}
+        f"{privacy.RATE_MIN_BASE}, its numerator below {privacy.SHOW_BELOW}, or its 95% margin wider than "
+        f"{privacy.RATE_MOE_MAX} percentage points).")}
 
 
 def _measure_key(column: str, count_columns: Sequence[str]) -> str | None:

@@ -9,7 +9,8 @@ What this module adds is presentation:
 * a sum of released cells has a 95% margin of 1.96 × sigma × sqrt(cells) (independent noise in each cell);
 * a released value below ``SHOW_BELOW`` is shown as "<10": the noise may have made a 3 into a 7 or a −2, and a
   small number printed as if exact would mislead (it is not a secret: the release holds the value);
-* a rate is shown only when its base is at least ``RATE_MIN_BASE``, with a margin from the two counts' noise.
+* a rate is shown only when its base is at least ``RATE_MIN_BASE``, with a margin from the two counts' noise, and
+  only when that margin is at most ``RATE_MOE_MAX`` percentage points.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ SHOW_BELOW = config.SHOW_BELOW
 SUPPRESSED_LABEL = f"<{SHOW_BELOW}"
 Z95 = 1.959964
 RATE_MIN_BASE = 20  # a rate, share or change needs a released base of at least this many
+RATE_MOE_MAX = 25  # percentage points: a rate or share less certain than this is not shown
 MOE_SUFFIX = "_moe"
 
 

@@ -266,7 +266,7 @@ def add_rates(df: pd.DataFrame, suffix: str = "") -> pd.DataFrame:
         if attrition:
             out[f"attrition{suffix}"] = (100 - privacy.rate(out[f"convictions{suffix}"],
                                                             out[f"cases{suffix}"])).round(1)
-        return out
+        return _within_margin_ceiling(out, [rate for rate, _n, _d in pairs])
     size, k = len(out), len(pairs)
     rates = privacy.rate(nums, dens).array
     if pairs:
@@ -276,7 +276,21 @@ def add_rates(df: pd.DataFrame, suffix: str = "") -> pd.DataFrame:
         out[rate + MOE] = margins[i * size:(i + 1) * size]
     if attrition:
         out[f"attrition{suffix}"] = (100 - pd.Series(rates[k * size:], index=out.index)).round(1)
-    return out
+    return _within_margin_ceiling(out, [rate for rate, _n, _d in pairs])
+
+
+def _within_margin_ceiling(df: pd.DataFrame, rates: Sequence[str]) -> pd.DataFrame:
+    """``df`` with each rate (and its margin) blanked where the margin is wider than ``privacy.RATE_MOE_MAX``.
+
+    A base of 20 can still carry a margin of hundreds of points when it is a sum of many noisy cells (a region's
+    small open cohort): "100% ± 425 pp" says nothing, and printed on a tile it reads as a finding.
+    """
+    for rate in rates:
+        wide = (df[rate + MOE] > privacy.RATE_MOE_MAX).fillna(False).to_numpy(dtype=bool)
+        if wide.any():
+            df[rate] = df[rate].mask(wide)
+            df[rate + MOE] = df[rate + MOE].mask(wide)
+    return df
 
 
 def change_percent(current: pd.Series, previous: pd.Series) -> pd.Series:
