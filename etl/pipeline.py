@@ -30,7 +30,7 @@ from etl.coverage import write_coverage_facts
 from etl.districts import DistrictMatcher
 from etl.extract import EXCEL_SUFFIXES, Extracted, extract_file, input_files, read_workbook
 from etl.issues import spreadsheet_safe
-from etl.layouts import Layout, LayoutError, load_layouts
+from etl.layouts import RETURN_MEASURES, Layout, LayoutError, load_layouts
 from etl.reference import load_reference
 from tipcore import config
 
@@ -168,10 +168,10 @@ def _return_sources(layouts: list[Layout], matcher: DistrictMatcher) -> pd.DataF
 
     return pd.DataFrame(
         [(lay.id, lay.agency, lay.agency_type, lay.published, lay.return_level, lay.province, district_id(lay),
-          lay.return_period, lay.citation, lay.url)
+          lay.return_period, " ".join(m for m in RETURN_MEASURES if m in lay.columns), lay.citation, lay.url)
          for lay in sorted(layouts, key=lambda lay: lay.id) if lay.is_return],
         columns=["source_id", "agency", "agency_type", "published", "level", "province", "district_id", "period",
-                 "citation", "url"],
+                 "measures", "citation", "url"],
     ).astype({"published": bool})
 
 
@@ -371,7 +371,8 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
         con.execute("CREATE TABLE out.return_sources AS SELECT source_id::VARCHAR AS source_id, "
                     "agency::VARCHAR AS agency, agency_type::VARCHAR AS agency_type, published::BOOLEAN AS published, "
                     "level::VARCHAR AS level, province::VARCHAR AS province, district_id::VARCHAR AS district_id, "
-                    "period::VARCHAR AS period, citation::VARCHAR AS citation, url::VARCHAR AS url "
+                    "period::VARCHAR AS period, measures::VARCHAR AS measures, citation::VARCHAR AS citation, "
+                    "url::VARCHAR AS url "
                     "FROM return_sources_df")
         con.execute("USE out")
         kanon = anonymise.k_anonymity(con, config.K_ANONYMITY)

@@ -603,7 +603,7 @@ def _returns_files(con: duckdb.DuckDBPyConnection) -> list[tuple[dict, bytes]]:
     if not _has_returns(con):
         return []
     sources = _duck_csv(con, "SELECT source_id AS return_source, agency, agency_type, published, level, province, "
-                             "district_id, period, citation, url FROM wh.return_sources ORDER BY source_id")
+                             "district_id, period, measures, citation, url FROM wh.return_sources ORDER BY source_id")
     source_fields = [
         {"name": "return_source", "type": "string", "description": "the return's source layout"},
         {"name": "agency", "type": "string", "description": "the agency whose return it is"},
@@ -615,6 +615,9 @@ def _returns_files(con: duckdb.DuckDBPyConnection) -> list[tuple[dict, bytes]]:
         {"name": "province", "type": "string", "description": "the province the return covers"},
         {"name": "district_id", "type": "string", "description": "the one district the return covers, if one"},
         {"name": "period", "type": "string", "description": "month: a monthly return; year: an annual one"},
+        {"name": "measures", "type": "string", "description": "the measures the return gives (space-separated); "
+                                                              "returns_year holds cells for the others too, "
+                                                              "which are noise around zero"},
         {"name": "citation", "type": "string", "description": "where a published return was published"},
         {"name": "url", "type": "string", "description": "its address, if it has one"}]
     figures = _duck_csv(con, "SELECT source_id AS return_source, district_id, province, year, month, measure, value, "
