@@ -27,6 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from etl.folding import folded
 from etl.issues import IDENTIFIER, Issue
 from etl.layouts import FLAG_YES, Layout
 
@@ -221,7 +222,7 @@ def column_plan(header: list[str], layout: Layout, issues: list[Issue], filename
     positions: dict[str, int] = {}
     duplicates: list[Issue] = []
     for i, name in enumerate(header):
-        key = name.strip().lower()
+        key = folded(name)
         if key in positions:
             if key:
                 duplicates.append(Issue(filename, 1, _header_name(name), f"header '{_header_name(name)}' appears "
@@ -229,22 +230,22 @@ def column_plan(header: list[str], layout: Layout, issues: list[Issue], filename
                                         f"{positions[key] + 1} is used", "warning"))
             continue
         positions[key] = i
-    personal = {p.strip().lower() for p in (*layout.personal, *layout.ignored)}
+    personal = {folded(p) for p in (*layout.personal, *layout.ignored)}
     sources = {**layout.columns, **_extra_columns(layout)}
-    mapped = {src.strip().lower() for src in sources.values()}
-    plan = {fld: positions[src.strip().lower()] for fld, src in sources.items() if src.strip().lower() in positions}
-    required = {h.strip().lower() for h in layout.required_headers()}
+    mapped = {folded(src) for src in sources.values()}
+    plan = {fld: positions[folded(src)] for fld, src in sources.items() if folded(src) in positions}
+    required = {folded(h) for h in layout.required_headers()}
     missing_required = [f"'{src}' ({fld.split('#')[0]})" for fld, src in sources.items()
-                        if src.strip().lower() in required and fld not in plan]
+                        if folded(src) in required and fld not in plan]
     if missing_required:
-        known = [h for h in header if h.strip().lower() in mapped | personal]
+        known = [h for h in header if folded(h) in mapped | personal]
         found = (f"the header has: {', '.join(_header_name(h) for h in header if h)}"[:300] if known else
                  "the first row holds none of the layout's column names: is the header row missing, or is this "
                  "another agency's export?")
         raise FileProblem(f"required column(s) {', '.join(missing_required)} not found in the header; layout "
                           f"{layout.path.name} expects them ({found})")
     issues.extend(duplicates)
-    unknown = [name for name in header if name.strip() and name.strip().lower() not in mapped | personal]
+    unknown = [name for name in header if name.strip() and folded(name) not in mapped | personal]
     if len(unknown) > MANY_UNKNOWN_COLUMNS:
         shown = ", ".join(f"'{_header_name(name)}'" for name in unknown[:5])
         issues.append(Issue(filename, 1, None, f"{len(unknown)} columns are not in layout {layout.path.name} and "
@@ -257,7 +258,7 @@ def column_plan(header: list[str], layout: Layout, issues: list[Issue], filename
                             "dropped (it may hold personal data); map it under [columns] or list it under "
                             "[personal]", "warning"))
     for fld, src in sources.items():
-        if fld not in plan and src.strip().lower() not in required:
+        if fld not in plan and folded(src) not in required:
             issues.append(Issue(filename, 1, src, f"optional column '{src}' ({fld.split('#')[0]}) is missing; "
                                 "the field is loaded as not recorded", "warning"))
     return plan

@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from etl.folding import folded
 from tipcore import config, vocab
 
 REQUIRED_FIELDS = ("case_ref", "district", "date_reported")
@@ -88,6 +89,9 @@ class Layout:
     citation: str | None = None
     url: str | None = None
     district: str | None = None  # a return of one district with no district column (a district police office's)
+    # An unpublished return that writes small counts as "<N" declares N: such a figure is counted as N // 2, and the
+    # release's noise must then cover the jump it makes when one case is added or removed (tipcore.catalogue).
+    below: int | None = None
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -123,8 +127,8 @@ class Layout:
         return any(fnmatch.fnmatch(filename.lower(), pattern.lower()) for pattern in self.files)
 
     def matches_header(self, header: list[str]) -> bool:
-        present = {h.strip().lower() for h in header}
-        return all(h.strip().lower() in present for h in self.required_headers())
+        present = {folded(h) for h in header}
+        return all(folded(h) in present for h in self.required_headers())
 
 
 def _fail(path: Path, message: str) -> LayoutError:
@@ -254,6 +258,13 @@ def _text(path: Path, src: dict, key: str) -> str | None:
     return value.strip() if value else None
 
 
+def _below(path: Path, src: dict) -> int | None:
+    value = src.get("below")
+    if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and value >= 2):
+        raise _fail(path, "[source] below must be a whole number of 2 or more: the N of the return's \"<N\"")
+    return value
+
+
 def parse_layout(path: Path) -> Layout:
     """Read and check one layout file."""
     try:
@@ -281,7 +292,7 @@ def parse_layout(path: Path) -> Layout:
     personal = doc.get("personal", {}).get("columns", [])
     ignored = doc.get("ignored", {}).get("columns", [])
     flags = _offence_flags(path, doc.get("offence_flags", {}))
-    overlap = {h.lower() for h in (*single.values(), *ref_columns, *flags)} & {p.lower() for p in personal}
+    overlap = {folded(h) for h in (*single.values(), *ref_columns, *flags)} & {folded(p) for p in personal}
     if overlap:
         raise _fail(path, f"columns {sorted(overlap)} are both mapped and listed as personal")
     formats = _string_list(path, src.get("date_formats", []), "date_formats") if src.get("date_formats") else ()
@@ -319,6 +330,7 @@ def parse_layout(path: Path) -> Layout:
         citation=_text(path, src, "citation"),
         url=_text(path, src, "url"),
         district=_text(path, src, "district"),
+        below=_below(path, src),
     )
 
 

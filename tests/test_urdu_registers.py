@@ -151,3 +151,18 @@ def test_names_numbers_and_addresses_never_reach_the_warehouse(built, register):
     for row in register:
         for column in PERSONAL:
             assert row[column] not in text, column
+
+
+def test_headers_typed_with_arabic_letters_or_spaces_match_the_layout():
+    from etl.extract import column_plan
+    from etl.layouts import parse_layout
+
+    layout = parse_layout(REGISTER_DIR / "layouts" / "punjab_police_urdu.toml")
+    # Arabic yeh (U+064A), kaf (U+0643) and heh (U+0647) for the Urdu letters, a doubled space, a trailing one.
+    typed = {"تاریخ درخواست": "تاري\u062e  درخواست", "کیفیت مقدمہ": "\u0643يفيت مقدم\u0647 ",
+             "ایف آئی آر نمبر / تھانہ": "اي\u0641 آئي آر نمبر / تھان\u0647"}
+    header = [typed.get(h, h) for h in layout.columns.values()]
+    issues = []
+    plan = column_plan(header, layout, issues, "register.csv")
+    assert set(plan) == set(layout.columns)
+    assert not issues
