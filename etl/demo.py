@@ -239,7 +239,10 @@ FIR_RATE = {"police": 0.72, "fia": 0.40, "labour": 0.45, "child_protection": 0.3
 INVESTIGATED = 0.80          # of FIRs, investigation completed
 CHARGE_SHEETED = {"police": 0.65, "fia": 0.75, "labour": 0.60, "child_protection": 0.60, "ngo": 0.60}
 CONCLUDED = 0.60             # of charge sheets, trial concluded (before the export date cuts it short)
-DISCHARGED = 0.50            # of investigated cases never charge-sheeted, closed (cancelled, discharged)
+DISCHARGED = 0.50            # of investigated cases never charge-sheeted, closed by the police or a magistrate
+# How those closures end: the FIR cancelled as false or non-cognisable (B and C class), filed as untraced (A class,
+# the accused not found), or the accused discharged; shares of the closures, in that order.
+CLOSURES = (("cancelled", 0.50), ("untraced", 0.25), ("discharged", 0.25))
 # Result of a concluded trial (convicted, acquitted, compromise). Conviction rates are low: 2017 TIP figures were
 # 90 investigations for 29 convictions; UNODC 2022 1,936 offences for 105 persons convicted; SSDO 2024 conviction
 # rates for related crimes under 2%. Only Punjab and one other province convicted anyone in 2019 (2020 TIP report).
@@ -489,7 +492,8 @@ POLICE_CODES = {
         "charge_sheet_submitted": ("Challan Submitted", 6, "Under Trial", 4), "trial_concluded": "Decided"}),
     "outcome": _variants({
         "convicted": "Convicted", "acquitted": ("Acquitted", 6, "Accused Acquitted", 4),
-        "compromise": ("Compromise", 6, "Raazinama", 4), "discharged": ("Cancelled", 6, "Discharged", 4),
+        "compromise": ("Compromise", 6, "Raazinama", 4), "discharged": "Discharged", "cancelled": "Cancelled",
+        "untraced": "Untraced",
         "pending": ("Pending", 5, "Under Process", 2, "", 3)}),
     "victim_sex": _variants({"female": "Female", "male": "Male",
                              "transgender": ("Khawaja Sira", 5, "Transgender", 5), "unknown": "Not Known"}),
@@ -552,7 +556,8 @@ SINDH_POLICE = Layout(
                             "charge_sheet_submitted": "Challaned", "trial_concluded": "Disposed"}),
         "outcome": _variants({"convicted": "Convicted", "acquitted": "Acquitted",
                               "compromise": ("Compromised", 6, "Victim Resiled", 4),
-                              "discharged": ("B-Class", 5, "C-Class", 3, "Discharged", 2),
+                              "discharged": "Discharged", "cancelled": ("B-Class", 6, "C-Class", 4),
+                              "untraced": "A-Class",
                               "pending": ("Pending", 7, "", 3)}),
         "victim_sex": _variants({"female": ("F", 7, "Female", 3), "male": ("M", 7, "Male", 3),
                                  "transgender": "TG", "unknown": "Unk"}),
@@ -599,7 +604,8 @@ def _provincial_police(source_id: str, prefix: str) -> Layout:
                                 "investigation_completed": "3-INV DONE", "charge_sheet_submitted": "4-CHALLAN",
                                 "trial_concluded": "5-DECIDED"}),
             "outcome": _variants({"convicted": "CONVICTION", "acquitted": "ACQUITTAL", "compromise": "COMPROMISE",
-                                  "discharged": "DISCHARGE", "pending": "PENDING"}),
+                                  "discharged": "DISCHARGE", "pending": "PENDING",
+                                  "cancelled": "CANCELLED", "untraced": "UNTRACED"}),
             "victim_sex": _variants({"female": "F", "male": "M", "transgender": "T", "unknown": "U"}),
             "victim_referred": _variants({"yes": "1", "no": "0"}),
         },
@@ -640,7 +646,8 @@ FIA = Layout(
                             "investigation_completed": "Investigation Finalized",
                             "charge_sheet_submitted": "Charge Sheet", "trial_concluded": "Decided"}),
         "outcome": _variants({"convicted": "Convicted", "acquitted": "Acquitted", "compromise": "Compromise",
-                              "discharged": "Discharged", "pending": ("Pending", 5, "Under Trial", 5)}),
+                              "discharged": "Discharged", "pending": ("Pending", 5, "Under Trial", 5),
+                              "cancelled": "Cancelled", "untraced": "Untraced"}),
         "victim_sex": _variants({"female": "Female", "male": "Male", "transgender": "Transgender",
                                  "unknown": "Unknown"}),
         "victim_referred": _variants({"yes": "Y", "no": "N"}),
@@ -680,7 +687,7 @@ PUNJAB_LABOUR = Layout(
                             "charge_sheet_submitted": "Challan in Court", "trial_concluded": "Decided"}),
         "outcome": _variants({"convicted": "Convicted", "acquitted": "Acquitted",
                               "compromise": ("Compromise", 5, "Labourer Withdrew", 5), "discharged": "Discharged",
-                              "pending": ("", 6, "Pending", 4)}),
+                              "pending": ("", 6, "Pending", 4), "cancelled": "FIR Cancelled", "untraced": "Untraced"}),
         "victim_sex": _variants({"female": "F", "male": "M", "transgender": "T", "unknown": "?"}),
         "victim_referred": _variants({"yes": ("Referred - Labour Welfare", 6, "Referred - Legal Aid", 4),
                                       "no": "Not Referred"}),
@@ -716,7 +723,7 @@ CPWB = Layout(
                             "charge_sheet_submitted": "Challan Submitted", "trial_concluded": "Case Decided"}),
         "outcome": _variants({"convicted": "Convicted", "acquitted": "Acquitted",
                               "compromise": "Compromise (Parents)", "discharged": "Discharged",
-                              "pending": ("", 5, "Pending", 5)}),
+                              "pending": ("", 5, "Pending", 5), "cancelled": "Cancelled", "untraced": "Untraced"}),
         "victim_sex": _variants({"female": "Girl", "male": "Boy", "transgender": "Khawaja Sira",
                                  "unknown": "Not Known"}),
         "victim_referred": _variants({"yes": "Yes", "no": "No"}),
@@ -755,7 +762,7 @@ NGO = Layout(
                             "charge_sheet_submitted": "Challan filed", "trial_concluded": "Trial concluded"}),
         "outcome": _variants({"convicted": "Conviction", "acquitted": "Acquittal",
                               "compromise": ("Compromise", 5, "Survivor withdrew", 5), "discharged": "Discharged",
-                              "pending": "Pending"}),
+                              "pending": "Pending", "cancelled": "Cancelled", "untraced": "Untraced"}),
         "victim_sex": _variants({"female": ("female", 9, "خاتون", 1), "male": ("male", 9, "مرد", 1),
                                  "transgender": ("trans", 7, "خواجہ سرا", 3), "unknown": "unknown"}),
         "victim_referred": _variants({
@@ -782,7 +789,7 @@ LAYOUTS: dict[str, Layout] = {lay.source_id: lay for lay in (
 
 # --- simulation --------------------------------------------------------------------------------------------------
 
-OUTCOMES = ("convicted", "acquitted", "compromise", "discharged", "pending")
+OUTCOMES = ("convicted", "acquitted", "compromise", "discharged", "pending", "cancelled", "untraced")
 COUNTRIES = ("", *COUNTRY_NAMES)          # ISO3 codes; "" = none
 STATION_NAMES = tuple(dict.fromkeys(STATIONS + SINDH_STATIONS))
 # FIA registers its FIRs at the police station of an Anti-Human Trafficking Circle: "AHTC Lahore".
@@ -885,7 +892,8 @@ def _progress(rng: np.random.Generator, source: np.ndarray, offence: np.ndarray,
     investigated = has_fir & (rng.random(n) < INVESTIGATED)
     charged = investigated & (rng.random(n) < np.array([CHARGE_SHEETED[k] for k in kinds])[source])
     concluded = charged & (rng.random(n) < CONCLUDED)
-    closed = investigated & ~charged & (rng.random(n) < DISCHARGED)
+    closing = rng.random(n)
+    closed = investigated & ~charged & (closing < DISCHARGED)
     # Police often register the FIR the day the complaint comes in; FIA runs an enquiry first.
     same_day = (kind == "police") & (rng.random(n) < 0.5)
     fir_wait = np.where(kind == "fia", _delay(rng, n, 7, 1.5, 45), _delay(rng, n, 1, 1.0, 20))
@@ -902,7 +910,11 @@ def _progress(rng: np.random.Generator, source: np.ndarray, offence: np.ndarray,
     stage = sum((~np.isnat(dates[name])).astype(int) for name in dates)
     verdict_kind = _categorical(rng, source, np.array([VERDICTS[s] for s in SOURCES]))
     outcome = np.where(stage == 4, verdict_kind, OUTCOMES.index("pending"))
-    outcome = np.where(closed & (stage == 2), OUTCOMES.index("discharged"), outcome)
+    # The closure's kind from where the same draw fell below DISCHARGED, so no other draw of the generator moves.
+    bounds = DISCHARGED * np.cumsum([share for _kind, share in CLOSURES])
+    closure_codes = np.array([OUTCOMES.index(kind) for kind, _share in CLOSURES])
+    closure = closure_codes[np.searchsorted(bounds, closing, side="right").clip(0, len(CLOSURES) - 1)]
+    outcome = np.where(closed & (stage == 2), closure, outcome)
     convicted = outcome == OUTCOMES.index("convicted")
     months = np.zeros(n, int)
     for i, off in enumerate(OFFENCES):
@@ -1662,7 +1674,7 @@ def _remove_previous(raw_dir: Path) -> None:
 LABOUR_RETURN = "demo_labour_return_punjab.csv"
 DPO_RETURN = "demo_dpo_kohlu_monthly.csv"
 RETURN_YEARS = range(2019, 2026)
-BELOW = 5  # returns write counts from 1 to BELOW - 1 as "<5"
+BELOW = 5  # the police office's return writes counts from 1 to BELOW - 1 as "<5"
 
 
 def _return_cell(n: int) -> str:
@@ -1672,7 +1684,8 @@ def _return_cell(n: int) -> str:
 def labour_return(seed: int) -> pd.DataFrame:
     """The Punjab Labour Department's annual return by district (its own, not published): bonded-labour cases its
     vigilance committees took up, FIRs lodged, convictions and labourers released, with a TOTAL row as offices
-    write them (the ETL leaves it out: totals are the sums of the districts)."""
+    write them (the ETL leaves it out: totals are the sums of the districts). Exact counts, no "<5": a return
+    shared with the data officer, not published, needs none (the release protects it)."""
     rng = _rng(seed, "return:labour")
     gaz = gazetteer()
     districts = gaz.loc[gaz["province"] == PUNJAB, "name"].tolist()
@@ -1689,8 +1702,6 @@ def labour_return(seed: int) -> pd.DataFrame:
                                         "Labourers Released"])
     totals = frame.groupby("Year", as_index=False).sum(numeric_only=True).assign(District="TOTAL")
     frame = pd.concat([frame, totals[frame.columns]], ignore_index=True)
-    counts = frame.columns[2:]
-    frame[counts] = frame[counts].map(_return_cell)
     frame["Synthetic Record"] = SYNTHETIC_VALUE
     return frame
 

@@ -168,11 +168,12 @@ def _return_sources(layouts: list[Layout], matcher: DistrictMatcher) -> pd.DataF
 
     return pd.DataFrame(
         [(lay.id, lay.agency, lay.agency_type, lay.published, lay.return_level, lay.province, district_id(lay),
-          lay.return_period, " ".join(m for m in RETURN_MEASURES if m in lay.columns), lay.citation, lay.url)
+          lay.return_period, " ".join(m for m in RETURN_MEASURES if m in lay.columns), lay.below, lay.citation,
+          lay.url)
          for lay in sorted(layouts, key=lambda lay: lay.id) if lay.is_return],
         columns=["source_id", "agency", "agency_type", "published", "level", "province", "district_id", "period",
-                 "measures", "citation", "url"],
-    ).astype({"published": bool})
+                 "measures", "below", "citation", "url"],
+    ).astype({"published": bool, "below": "Int64"})
 
 
 def _ensure_input(raw: Path, progress: Progress) -> bool:
@@ -371,7 +372,8 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
         con.execute("CREATE TABLE out.return_sources AS SELECT source_id::VARCHAR AS source_id, "
                     "agency::VARCHAR AS agency, agency_type::VARCHAR AS agency_type, published::BOOLEAN AS published, "
                     "level::VARCHAR AS level, province::VARCHAR AS province, district_id::VARCHAR AS district_id, "
-                    "period::VARCHAR AS period, measures::VARCHAR AS measures, citation::VARCHAR AS citation, "
+                    "period::VARCHAR AS period, measures::VARCHAR AS measures, below::INTEGER AS below, "
+                    "citation::VARCHAR AS citation, "
                     "url::VARCHAR AS url "
                     "FROM return_sources_df")
         con.execute("USE out")

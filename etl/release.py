@@ -105,15 +105,17 @@ def budgets(rho: float | None = None, rho_period: float | None = None) -> dict[s
     return out
 
 
-def plan(rho: float | None = None, rho_period: float | None = None) -> dict[tuple[str, str], VectorPlan]:
-    """The noise of every (table, measure) vector of one year, checked against OpenDP's privacy map."""
+def plan(rho: float | None = None, rho_period: float | None = None, returns_sensitivity: int = 1) \
+        -> dict[tuple[str, str], VectorPlan]:
+    """The noise of every (table, measure) vector of one year, checked against OpenDP's privacy map.
+    ``returns_sensitivity``: of the unpublished returns' table (catalogue.return_sensitivity of the returns known)."""
     budget = budgets(rho, rho_period)
     catalogue.budget_check()
     out = {}
     for table in catalogue.TABLES.values():
         rho_tm = budget[table.basis] * table.share / len(table.measures)
         for key in table.measures:
-            sens = catalogue.MEASURES[key].sensitivity
+            sens = returns_sensitivity if "return_source" in table.keys else catalogue.MEASURES[key].sensitivity
             sigma = sens / math.sqrt(2 * rho_tm)
             meas = _space() >> dp.m.then_gaussian(scale=sigma)
             spent = float(meas.map(sens))
@@ -231,6 +233,15 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 def _has_coverage(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the warehouse holds coverage facts (warehouses built before them have none: no agency rows)."""
     return _has_table(con, "coverage_agencies")
+
+
+def _return_belows(warehouse: Path) -> list[int | None]:
+    """The "<N" of each unpublished return the warehouse knows (None: exact counts), for their sensitivity."""
+    with _warehouse(warehouse) as con:
+        if not _has_returns(con):
+            return []
+        return [r[0] for r in con.execute("SELECT below FROM wh.return_sources WHERE NOT published "
+                                          "ORDER BY source_id").fetchall()]
 
 
 def _has_returns(con: duckdb.DuckDBPyConnection) -> bool:
@@ -373,8 +384,8 @@ def _prepare_returns(con: duckdb.DuckDBPyConnection, dom: Domain) -> None:
 
     * rel_returns: one row per return figure, its measure in the release's name, its area the district id (or the
       province for a province's figure), its year (a monthly return's months fall in their year). A figure given
-      only as "<N" is counted as N // 2, the middle of 0 to N - 1, before the noise: it is known to within N / 2,
-      which the noise (sigma about 15) swamps; a figure left empty is not counted;
+      only as "<N" (the N its layout declares: etl.standardise clears any other) is counted as N // 2 before the
+      noise, whose sensitivity covers the jump (catalogue.return_sensitivity); a figure left empty is not counted;
     * dom_return_area: the areas each return covers, from its layout (public, not from its rows): every district of
       its province for a district return (the one district it names, if it names one), else its province. Only
       these cells are released, every one of them, zeros included."""
@@ -386,12 +397,14 @@ def _prepare_returns(con: duckdb.DuckDBPyConnection, dom: Domain) -> None:
     measures = ", ".join(f"CASE WHEN r.measure = '{own}' THEN coalesce(r.value, "
                          f"TRY_CAST(ltrim(r.value_flag, '<') AS BIGINT) // 2) ELSE 0 END AS {released}"
                          for own, released in catalogue.RETURN_MEASURE_OF.items())
+    # Victim figures are not released from unpublished returns (catalogue.RETURN_MEASURES says why).
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE rel_returns AS
         SELECT r.source_id AS return_source, coalesce(r.district_id, r.province) AS area, r.year::INTEGER AS year,
                {measures}
-        FROM wh.returns r WHERE NOT r.published AND r.year BETWEEN $first AND $last""",
-                {"first": dom.years[0], "last": dom.years[-1]})
+        FROM wh.returns r WHERE NOT r.published AND r.year BETWEEN $first AND $last
+          AND list_contains($measures, r.measure)""",
+                {"first": dom.years[0], "last": dom.years[-1], "measures": list(catalogue.RETURN_MEASURE_OF)})
     con.execute("""
         CREATE OR REPLACE TEMP TABLE dom_return_area AS
         SELECT s.source_id AS return_source, d.district_id AS area
@@ -603,7 +616,7 @@ def _returns_files(con: duckdb.DuckDBPyConnection) -> list[tuple[dict, bytes]]:
     if not _has_returns(con):
         return []
     sources = _duck_csv(con, "SELECT source_id AS return_source, agency, agency_type, published, level, province, "
-                             "district_id, period, measures, citation, url FROM wh.return_sources ORDER BY source_id")
+                             "district_id, period, measures, below, citation, url FROM wh.return_sources ORDER BY source_id")
     source_fields = [
         {"name": "return_source", "type": "string", "description": "the return's source layout"},
         {"name": "agency", "type": "string", "description": "the agency whose return it is"},
@@ -618,6 +631,8 @@ def _returns_files(con: duckdb.DuckDBPyConnection) -> list[tuple[dict, bytes]]:
         {"name": "measures", "type": "string", "description": "the measures the return gives (space-separated); "
                                                               "returns_year holds cells for the others too, "
                                                               "which are noise around zero"},
+        {"name": "below", "type": "integer", "description": "N of an unpublished return that writes small counts "
+                                                            "as \"<N\" (empty: exact counts)"},
         {"name": "citation", "type": "string", "description": "where a published return was published"},
         {"name": "url", "type": "string", "description": "its address, if it has one"}]
     figures = _duck_csv(con, "SELECT source_id AS return_source, district_id, province, year, month, measure, value, "
@@ -779,7 +794,7 @@ def build_release(warehouse: Path | None = None, release_dir: Path | None = None
     caps = {"report": config.PRIVACY_RHO_CAP if rho_cap is None else rho_cap,
             "event": config.PRIVACY_RHO_PERIOD_CAP if rho_period_cap is None else rho_period_cap}
     progress = progress or _quiet
-    vector_plan = plan(rho, rho_period)
+    vector_plan = plan(rho, rho_period, catalogue.return_sensitivity(_return_belows(warehouse)))
     for basis, cap in caps.items():
         cost = basis_rho(vector_plan, basis)
         if cost > cap * (1 + TOLERANCE):

@@ -463,6 +463,20 @@ def standardise_returns(con: duckdb.DuckDBPyConnection, extracted: Extracted, fi
             extracted.issues.append(Issue(extracted.path.name, row, cols[m], "not a count (a whole number, or <N "
                                           "for a figure published only as below N); this figure is left out",
                                           "value cleared"))
+    if not layout.published:  # a "<N" the layout does not declare would make a jump the noise does not cover
+        declared = f"<{layout.below}" if layout.below else None
+        for m in measures:
+            odd = con.execute(f"SELECT _row FROM returns_read WHERE NOT ({rejected}) AND regexp_full_match({m}, "
+                              f"'{BELOW}') AND regexp_replace({m}, '\\s', '', 'g') IS DISTINCT FROM $declared "
+                              "ORDER BY _row", {"declared": declared}).fetchall()
+            for (row,) in odd:
+                extracted.issues.append(Issue(
+                    extracted.path.name, row, cols[m], f"a figure given only as below N in an unpublished return "
+                    f"whose layout declares {'below = ' + str(layout.below) if layout.below else 'no below'} in "
+                    "[source]; this figure is left out: declare the return's N with below = N, or ask the agency "
+                    "for the exact count (the release protects it)", "value cleared"))
+            con.execute(f"UPDATE returns_read SET {m} = NULL WHERE regexp_full_match({m}, '{BELOW}') AND "
+                        f"regexp_replace({m}, '\\s', '', 'g') IS DISTINCT FROM $declared", {"declared": declared})
     for m in measures:
         con.execute(f"""
             INSERT INTO stg_returns

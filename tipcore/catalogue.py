@@ -175,15 +175,25 @@ CASES_SHARE = 1 - sum(t.share for t in _COVERAGE_TABLES)
 # Aggregate returns (issue #13): an agency's own unpublished return is protected like any count drawn from records.
 # It counts what happened in a period (a return's "convictions" of 2024 are the convictions in 2024), so it is charged
 # to event years with the period tables, and takes RETURNS_SHARE of their budget; they keep their ratio in the rest.
-# The privacy unit is still one case: within one return a case is counted at most once per measure, in one period,
-# so it moves a case measure by 1 and (assumed, as the return's counts cannot be clipped) a victim measure by at most
-# VICTIM_CLIP. Returns an agency has published are not here: they are shown as published (etl/release.py).
+# The privacy unit is still one case. A return counts a case at most once per measure, in one area and period, so
+# it moves one cell of a measure by 1, or, where the return writes small counts as "<N" (counted as N // 2), by up to
+# N - N // 2 (a 5 becomes "<5", counted 2). Several returns may count the same case, so the vector of every return's
+# cells moves by at most the root of the sum of their squares (``return_sensitivity``). Only the case measures are
+# released: a return's victim count has no bound per case the ETL could enforce (one raid frees forty labourers).
+# Returns an agency has published are not here: they are shown as published (etl/release.py).
 RETURNS_SHARE = 0.3
-RETURN_MEASURES = ("cases", "period_firs", "period_charge_sheets", "period_trials", "period_convictions", "victims",
-                   "victims_referred")
+RETURN_MEASURES = ("cases", "period_firs", "period_charge_sheets", "period_trials", "period_convictions")
 # A return's own measure names (etl.layouts.RETURN_MEASURES) -> the release's.
-RETURN_MEASURE_OF = dict(zip(("cases", "firs", "charge_sheets", "trials", "convictions", "victims",
-                              "victims_referred"), RETURN_MEASURES, strict=True))
+RETURN_MEASURE_OF = dict(zip(("cases", "firs", "charge_sheets", "trials", "convictions"), RETURN_MEASURES,
+                             strict=True))
+
+
+def return_sensitivity(belows: list[int | None]) -> int:
+    """How far one case can move a measure of ``returns_year`` in L2 (rounded up to a whole number, as the
+    mechanism takes it): each unpublished return, given its "<N" (None: it writes exact counts), moves its own
+    cell by 1 or by N - N // 2; a case may be in all of them. At least 1, so an empty table has a plan too."""
+    squares = sum((1 if below is None else below - below // 2) ** 2 for below in belows)
+    return max(1, _ceil_sqrt(squares)) if squares else 1
 TABLES = {t.name: t for t in (
     *(replace(t, share=t.share * CASES_SHARE) for t in _CASE_TABLES),
     *_COVERAGE_TABLES,

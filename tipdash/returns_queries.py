@@ -14,13 +14,15 @@ from tipdash import db, privacy, queries
 from tipdash.filters import Filters
 from tipdash.queries import cached
 
-# The stage measures a return can give, in funnel order, under the release's names for the protected table.
+# The measures a return can give, in funnel order; and the release's names for those of the protected table (its
+# victim figures are not released: docs/privacy.md).
 MEASURES = ("cases", "firs", "charge_sheets", "trials", "convictions", "victims", "victims_referred")
 PROTECTED_NAMES = {"cases": "cases", "firs": "period_firs", "charge_sheets": "period_charge_sheets",
-                   "trials": "period_trials", "convictions": "period_convictions", "victims": "victims",
-                   "victims_referred": "victims_referred"}
-COLUMNS = ["return_source", "agency", "published", "citation", "url", "period", "areas", "measure", "value",
-           "flags", "moe"]
+                   "trials": "period_trials", "convictions": "period_convictions"}
+COLUMNS = ["return_source", "agency", "published", "citation", "url", "period", "measures", "by_district", "covers",
+           "areas", "measure", "value", "flags", "moe"]
+# What a return covers, from its layout: its one district's name, else its province.
+_COVERS = f"coalesce((SELECT name FROM {queries.GAZETTEER} WHERE district_id = s.district_id), s.province)"
 
 
 def _area(f: Filters) -> tuple[str, dict]:
@@ -39,8 +41,9 @@ def _published(f: Filters) -> pd.DataFrame:
     and how many figures were given only as "<N" (not summed: their value is not known)."""
     cond, params = _area(f)
     return db.fetch_df(f"""
-        SELECT s.return_source, s.agency, true AS published, s.citation, s.url, s.period,
-               count(DISTINCT coalesce(r.district_id, r.province)) AS areas, r.measure,
+        SELECT s.return_source, s.agency, true AS published, s.citation, s.url, s.period, s.measures,
+               s.level = 'district' AND s.district_id IS NULL AS by_district,
+               {_COVERS} AS covers, count(DISTINCT coalesce(r.district_id, r.province)) AS areas, r.measure,
                sum(r.value)::DOUBLE AS value, count(r.value_flag) AS flags, NULL::DOUBLE AS moe
         FROM (SELECT *, district_id AS d, province AS p FROM returns_published) r
         JOIN return_sources s USING (return_source)
@@ -57,14 +60,15 @@ def _protected(f: Filters) -> pd.DataFrame:
     sums = ", ".join(f"sum(t.{name})::DOUBLE AS {own}" for own, name in PROTECTED_NAMES.items())
     wide = db.fetch_df(f"""
         SELECT s.return_source, s.agency, false AS published, s.citation, s.url, s.period, s.measures,
-               count(DISTINCT t.area) AS areas, count(*) AS cells, {sums}
+               s.level = 'district' AND s.district_id IS NULL AS by_district,
+               {_COVERS} AS covers, count(DISTINCT t.area) AS areas, count(*) AS cells, {sums}
         FROM (SELECT *, area AS d, area AS p FROM returns_year) t JOIN return_sources s USING (return_source)
         WHERE t.year BETWEEN $y0 AND $y1 AND {cond}
         GROUP BY ALL""", {"y0": f.year_from, "y1": f.year_to, **params})
     if wide.empty:
         return pd.DataFrame(columns=COLUMNS)
     sigmas = db.package()["privacy"]["tables"]["returns_year"]["measures"]
-    long = wide.melt(id_vars=[c for c in wide.columns if c not in MEASURES], value_vars=list(MEASURES),
+    long = wide.melt(id_vars=[c for c in wide.columns if c not in PROTECTED_NAMES], value_vars=list(PROTECTED_NAMES),
                      var_name="measure", value_name="value")
     # Only the measures the return gives: the table's other cells are noise around zero.
     long = long[[m in str(g).split() for m, g in zip(long["measure"], long["measures"], strict=True)]].copy()

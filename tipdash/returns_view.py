@@ -23,13 +23,17 @@ NOTE = ("Counts agencies report in their returns, by area and period, as each re
 MEASURE_LABELS = {"cases": "Cases reported", "firs": "FIRs", "charge_sheets": "Charge sheets",
                   "trials": "Trials concluded", "convictions": "Convictions", "victims": "Victims identified",
                   "victims_referred": "Victims referred"}
-COLUMN_AGENCY, COLUMN_SOURCE = "Reported by", "Source"
+COLUMN_AGENCY, COLUMN_COVERS, COLUMN_SOURCE = "Reported by", "Return", "Source"
+PERIODS = {"month": "Monthly", "year": "Annual"}
+COVERS = "{period} return, {covers}"
+COVERS_BY_DISTRICT = "{period} return, {covers} by district"
+COVERS_SUMMED = "{period} return, {covers} by district: {areas} districts summed"
 PUBLISHED = "published: {citation}"
 PROTECTED = "the agency's own return (not published), protected in this release"
 NOT_GIVEN = "not given"
+NOT_RELEASED = "not released (an unpublished return's victim counts cannot be protected)"
 FLAGGED = "{flags} × <5"
 PLUS_FLAGGED = "{value} + {flags} × <5"
-AREAS = "{areas} areas"
 FILLED_TITLE = "No case records for this area and period: {agency}'s return, {period} (not case records)"
 FILLED_NOTE = ("The funnel above is drawn from the return, not from case records (none were received for this "
                "area and period); its stages are the return's own counts.")
@@ -46,6 +50,8 @@ def _cell(value, flags: int, moe) -> str:
         return f"{shown} ± {int(moe):,}"
     if privacy.is_missing(value):
         return FLAGGED.format(flags=flagged)
+    if flagged and not value:
+        return FLAGGED.format(flags=flagged)
     shown = f"{int(value):,}"
     return PLUS_FLAGGED.format(value=shown, flags=flagged) if flagged else shown
 
@@ -56,14 +62,20 @@ def summary_table(figures: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (_, agency, published, citation), part in figures.groupby(
             ["return_source", "agency", "published", "citation"], dropna=False, sort=False):
-        row = {COLUMN_AGENCY: REPORTED_BY.format(agency=agency)}
+        first = part.iloc[0]
+        areas = int(first["areas"])
+        template = COVERS if not first["by_district"] else COVERS_SUMMED if areas > 1 else COVERS_BY_DISTRICT
+        covers = template.format(
+            period=PERIODS.get(first["period"], first["period"]), covers=first["covers"], areas=areas)
+        row = {COLUMN_AGENCY: agency, COLUMN_COVERS: covers}
         given = part.set_index("measure")
+        gives = str(part["measures"].iloc[0]).split()
         for m in MEASURES:
             row[MEASURE_LABELS[m]] = _cell(given.at[m, "value"], given.at[m, "flags"], given.at[m, "moe"]) \
-                if m in given.index else NOT_GIVEN
+                if m in given.index else NOT_RELEASED if m in gives else NOT_GIVEN
         row[COLUMN_SOURCE] = PUBLISHED.format(citation=citation) if published else PROTECTED
         rows.append(row)
-    return pd.DataFrame(rows, columns=[COLUMN_AGENCY, *MEASURE_LABELS.values(), COLUMN_SOURCE])
+    return pd.DataFrame(rows, columns=[COLUMN_AGENCY, COLUMN_COVERS, *MEASURE_LABELS.values(), COLUMN_SOURCE])
 
 
 def funnel_from_return(figures: pd.DataFrame, period: str) -> go.Figure | None:
