@@ -4,15 +4,31 @@ from dataclasses import replace
 
 import streamlit as st
 
-from tipdash import charts, filters, maps, queries, text, ui
+from tipdash import charts, filters, maps, queries, returns_queries, returns_view, text, ui
 
 f = ui.current_filters()
 ui.page_header("Conviction gap", f)
 ui.stop_if_unanswerable(f)
 
+
+def reported_returns(fill: bool = False) -> None:
+    """What agencies' returns report for this area and period, beside the records and never added to them; with
+    ``fill``, where there are no records, the funnel drawn from a return."""
+    figures = returns_queries.returns_for(f)
+    if figures.empty:
+        return
+    st.markdown(f"**{returns_view.TITLE}**")
+    if fill and (fig := ui.chart(returns_view.funnel_from_return, figures, f.period)) is not None:
+        ui.plot(fig, key="gap_return_funnel", filename="funnel-from-return")
+        st.caption(returns_view.FILLED_NOTE)
+    st.dataframe(returns_view.summary_table(figures), hide_index=True, key="gap_returns")
+    st.caption(returns_view.NOTE)
+
+
 stages = queries.funnel(f)
 if text.is_zero(stages["value"].iloc[0]):
     ui.nothing_to_show(f)
+    reported_returns(fill=True)
     st.stop()
 
 # Two views of time (issue #12): what happened in each year, or what became of the cases reported in it.
@@ -38,6 +54,7 @@ def period_view() -> None:
         with col:
             ui.metric(text.short(key), text.with_margin(value, totals[key + "_moe"], " pp" if is_rate else ""),
                       help=f"{text.measure(key).definition} ± is the 95% margin of the privacy noise.")
+    reported_returns()
     by_year = queries.period_by_year(f)
     left, right = st.columns(2, gap="large")
     with left:
@@ -87,6 +104,7 @@ def cohort_view() -> None:
                           "share_of_reported": ("share", "Of reported")}, key="gap_stage_table")
         st.caption("Shares are computed from the released counts (each with its privacy noise; ± is the 95% margin); "
                    f"a stage with fewer than 10 cases shows “{text.SUPPRESSED}” and no share.")
+    reported_returns(fill=text.is_missing(stages["value"].iloc[0]))  # records too few to show: a return's funnel
 
     st.subheader("Conviction rate and attrition by area")
     level = filters.page_choice("gap_level", ["province", "district"], "province", url_key="level")

@@ -34,9 +34,9 @@ NOT_GIVEN = "not given"
 NOT_RELEASED = "not released (an unpublished return's victim counts cannot be protected)"
 FLAGGED = "{flags} × <5"
 PLUS_FLAGGED = "{value} + {flags} × <5"
-FILLED_TITLE = "No case records for this area and period: {agency}'s return, {period} (not case records)"
-FILLED_NOTE = ("The funnel above is drawn from the return, not from case records (none were received for this "
-               "area and period); its stages are the return's own counts.")
+FILLED_TITLE = "From {agency}'s return, {period}: not case records"
+FILLED_NOTE = ("The case records hold no cases here, or too few to show, so this funnel is drawn from the return: "
+               "its stages are the return's own counts, as the return gives them, not the records'.")
 
 
 def _cell(value, flags: int, moe) -> str:
@@ -80,8 +80,8 @@ def summary_table(figures: pd.DataFrame) -> pd.DataFrame:
 
 def funnel_from_return(figures: pd.DataFrame, period: str) -> go.Figure | None:
     """The stages a return gives (cases reported to convictions), as a funnel labelled with the return: for an area
-    and period with no case records. The first published return that gives cases reported is used (published
-    figures carry no noise), else the first protected one; None when no return gives them."""
+    and period whose case records are none or too few to show. The first published return that gives cases
+    reported is used (published figures carry no noise), else the first protected one; None when none gives them."""
     stages = [m for m in MEASURES if m not in ("victims", "victims_referred")]
     usable = figures[(figures["measure"] == "cases") & figures["value"].notna()]
     if usable.empty:
