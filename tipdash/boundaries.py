@@ -17,7 +17,9 @@ import json
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import shapely
@@ -27,15 +29,16 @@ from tipcore.config import geo_dir
 from tipcore.geo import ATTRIBUTIONS, LAYER_FILES, METADATA_FILE
 
 __all__ = ["ATTRIBUTIONS", "LAYER_FILES", "METADATA_FILE", "at_zoom", "boundaries_metadata", "degrees_per_pixel",
-           "load_layer", "missing_layers", "missing_boundaries_message"]
+           "load_layer", "missing_layers", "missing_boundaries_message", "prepared"]
 
 # A border may move by half a screen pixel (invisible; neighbours may part by as much, under the white district
 # outlines), and coordinates are snapped to a grid of a power of ten no coarser than a tenth of one.
 PIXEL_FRACTION = 0.5
 GRID_FRACTION = 0.1
-_SIMPLIFIED: OrderedDict[tuple[int, float], tuple[dict, dict]] = OrderedDict()
-_SIMPLIFIED_MAX = 16
-_SIMPLIFIED_LOCK = threading.Lock()
+_PREPARED: OrderedDict[tuple[int, str], tuple[dict, object]] = OrderedDict()
+_PREPARED_MAX = 32
+_PREPARED_LOCK = threading.Lock()
+T = TypeVar("T")
 
 
 def load_layer(name: str, directory: Path | None = None) -> dict | None:
@@ -78,30 +81,35 @@ def degrees_per_pixel(zoom: float) -> float:
     return 360 / (512 * 2 ** zoom)
 
 
+def prepared(layer: dict, what: str, make: Callable[[dict], T]) -> T:
+    """``make(layer)``, computed once per layer object and ``what`` (the name of what ``make`` derives) and then
+    shared: layers are read once per process and never changed, so what is derived from their geometry (a
+    simplification, bounds) is paid for once, not on every draw."""
+    key = (id(layer), what)
+    with _PREPARED_LOCK:
+        if key in _PREPARED:
+            _PREPARED.move_to_end(key)
+            return _PREPARED[key][1]
+    made = make(layer)
+    with _PREPARED_LOCK:
+        # The layer itself is held beside what was made from it, so its id cannot be reused by another object.
+        _PREPARED[key] = (layer, made)
+        while len(_PREPARED) > _PREPARED_MAX:
+            _PREPARED.popitem(last=False)
+    return made
+
+
 def at_zoom(layer: dict | None, zoom: float) -> dict | None:
     """``layer`` with only the detail a map at ``zoom`` can show: every outline simplified (Douglas-Peucker, shapes
     kept valid) by at most half a pixel, coordinates snapped to a tenth of one. Same features, properties and order;
-    a shape that would vanish keeps its own outline; None stays None.
-
-    Kept per layer object and zoom (layers are read once per process and never changed), so a map pays the
-    simplification once, not on every draw.
+    a shape that would vanish keeps its own outline; None stays None. Made once per layer and zoom (``prepared``).
     """
     if not layer:
         return layer
     pixel = degrees_per_pixel(zoom)
-    key = (id(layer), round(pixel, 9))
-    with _SIMPLIFIED_LOCK:
-        if key in _SIMPLIFIED:
-            _SIMPLIFIED.move_to_end(key)
-            return _SIMPLIFIED[key][1]
     decimals = max(0, math.ceil(-math.log10(GRID_FRACTION * pixel)))
-    simplified = _simplified(layer, PIXEL_FRACTION * pixel, decimals)
-    with _SIMPLIFIED_LOCK:
-        # The layer itself is held beside its simplification, so its id cannot be reused by another object.
-        _SIMPLIFIED[key] = (layer, simplified)
-        while len(_SIMPLIFIED) > _SIMPLIFIED_MAX:
-            _SIMPLIFIED.popitem(last=False)
-    return simplified
+    return prepared(layer, f"at pixel {pixel:.9f}",
+                    lambda whole: _simplified(whole, PIXEL_FRACTION * pixel, decimals))
 
 
 def _simplified(layer: dict, tolerance: float, decimals: int) -> dict:

@@ -5,22 +5,28 @@ Kept apart from :mod:`tipdash.maps` because it has rules of its own: only report
 mapped (``reference_facts.mapped_report_years``); a country missing from the data has its own legend entry; an
 inferred placement ("Tier 2 assumed") is drawn in a lighter shade, with its own legend entry, never as a fact.
 
-The countries are drawn from a lighter copy of the committed layer (``light_layer``): the regional view cannot show
-detail finer than a fifth of a degree, and every point is sent to the browser and tiled there before the map shows.
+The countries are drawn from a lighter copy of the committed layer (``light_layer``), made once per process: the
+regional view cannot show detail finer than a fifth of a degree, and every point is sent to the browser and tiled
+there before the map shows.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import shapely
 from shapely.geometry import mapping, shape
 
+from tipdash import boundaries
+from tipdash.boundaries import degrees_per_pixel
 from tipdash.charts import FONT, TIER_COLOURS, base_layout, empty_figure, mark_source, top_margin
-from tipdash.maps import MAP_STYLE, REGION_VIEW, outline_lines, region
+from tipdash.maps import MAP_STYLE, REGION_BOX, REGION_VIEW, outline_lines, region
 
-# Degrees: at the regional view (zoom about 2.3, some 30 km a pixel) a fifth of a degree is under a pixel.
+# Degrees: at the regional view (zoom 2.3) a pixel is 0.14°, so a border moved by a fifth of a degree is hardly seen.
 TOLERANCE = 0.2
+GRID = 0.1
+MIN_PART_AREA = 2 * degrees_per_pixel(REGION_VIEW["zoom"]) ** 2  # square degrees: an island of two pixels
 NOT_IN_DATA = "Not in the data for this year"
 NOT_IN_DATA_COLOUR = "#D9D9D9"
 INFERRED_SUFFIX = " (inferred, not stated)"
@@ -36,16 +42,33 @@ def _lighter(colour: str, amount: float = 0.6) -> str:
 
 
 def light_layer(countries_geo: dict) -> dict:
-    """The countries of the regional view, simplified together (shared borders stay shared: no slivers between
-    neighbours) and rounded to 0.01°: about half the bytes of the committed layer's region."""
+    """The countries of the regional view, as light as that view allows, made once per layer (``prepared``): the
+    browser parses and tiles every point before the map shows, and each year's figure carries them again.
+
+    Simplified together (shared borders stay shared: no slivers between neighbours), cut to the region the view can
+    show (Russia's Arctic coast, Australia), islands under about two pixels left out (each country keeps its
+    largest part, so Bahrain, Singapore and Macau are still drawn), coordinates on a grid of 0.1° (under a pixel).
+    """
+    return boundaries.prepared(countries_geo, "tier map", _light)
+
+
+def _light(countries_geo: dict) -> dict:
     features = region(countries_geo)["features"]
     shapes = shapely.coverage_simplify([shape(f["geometry"]) for f in features], TOLERANCE)
-    rounded = shapely.set_precision(shapes, 0.01)
-    # A territory smaller than the tolerance (Macau) simplifies to nothing: it keeps its own outline instead.
-    return {"type": "FeatureCollection",
-            "features": [{"type": "Feature", "properties": f.get("properties", {}),
-                          "geometry": f["geometry"] if g.is_empty else mapping(g)}
-                         for f, g in zip(features, rounded, strict=True)]}
+    shapes = shapely.clip_by_rect(shapes, *REGION_BOX)
+    out = []
+    for feature, geom in zip(features, shapes, strict=True):
+        parts = shapely.get_parts(geom)
+        if len(parts):
+            areas = shapely.area(parts)
+            parts = parts[(areas >= MIN_PART_AREA) | (areas == areas.max())]
+            geom = shapely.set_precision(shapely.multipolygons(parts), GRID)
+            # On the grid already: rounding only drops the float noise that would lengthen the JSON.
+            geom = shapely.transform(geom, lambda xy: np.round(xy, 1))
+        # A territory smaller than the grid (Macau) keeps its own outline rather than vanish.
+        out.append({"type": "Feature", "properties": feature.get("properties", {}),
+                    "geometry": feature["geometry"] if geom.is_empty else mapping(geom)})
+    return {"type": "FeatureCollection", "features": out}
 
 
 def _subset(geo: dict, iso3s) -> dict:
