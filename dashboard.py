@@ -4,31 +4,35 @@ from pathlib import Path
 
 import streamlit as st
 
-from tipdash import db, filters, queries, share, text, ui
+from tipdash import db, filters, i18n, queries, share, text, ui
+from tipdash.i18n import _
 
 PAGES = Path(__file__).parent / "pages"
 
+i18n.set_language(filters.url_language())  # first: everything this run draws or builds reads it
 # "auto": the sidebar starts open on wide screens and closed on phones, where it would cover the page.
 st.set_page_config(page_title=text.APP_SHORT, page_icon="⚖️", layout="wide", initial_sidebar_state="auto")
 ui.narrow_screen_css()
+ui.language_css()
 
 ui.ensure_release()
 
 SECTIONS = {
-    "Dashboard": [
-        st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page(PAGES / "hotspots.py", title="District hotspots", icon=":material/map:"),
-        st.Page(PAGES / "conviction_gap.py", title="Conviction gap", icon=":material/gavel:"),
-        st.Page(PAGES / "tier_ranking.py", title="Tier ranking", icon=":material/leaderboard:"),
-        st.Page(PAGES / "present.py", title="Present (slides)", icon=":material/slideshow:"),
+    _("Dashboard"): [
+        st.Page(PAGES / "overview.py", title=_("Overview"), icon=":material/dashboard:", default=True),
+        st.Page(PAGES / "hotspots.py", title=_("District hotspots"), icon=":material/map:"),
+        st.Page(PAGES / "conviction_gap.py", title=_("Conviction gap"), icon=":material/gavel:"),
+        st.Page(PAGES / "tier_ranking.py", title=_("Tier ranking"), icon=":material/leaderboard:"),
+        st.Page(PAGES / "present.py", title=_("Present (slides)"), icon=":material/slideshow:"),
     ],
-    "Data": [
-        st.Page(PAGES / "explore.py", title="Explore and download", icon=":material/table_view:"),
-        st.Page(PAGES / "coverage.py", title="Data coverage", icon=":material/fact_check:"),
-        st.Page(PAGES / "about.py", title="About and methods", icon=":material/info:"),
+    _("Data"): [
+        st.Page(PAGES / "explore.py", title=_("Explore and download"), icon=":material/table_view:"),
+        st.Page(PAGES / "coverage.py", title=_("Data coverage"), icon=":material/fact_check:"),
+        st.Page(PAGES / "about.py", title=_("About and methods"), icon=":material/info:"),
     ],
 }
 page = st.navigation(SECTIONS, position="hidden")  # the menu is share.page_links: its links keep the filters
+filters.language_switch()
 menu = st.sidebar.container()
 ui.demo_banner()
 try:

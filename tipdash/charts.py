@@ -19,7 +19,8 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from tipcore import catalogue
-from tipdash import privacy, text
+from tipdash import i18n, privacy, text
+from tipdash.i18n import N_, _
 from tipdash.privacy import MOE_SUFFIX
 
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
@@ -30,9 +31,8 @@ SUPPRESSED_COLOUR = "#BDBDBD"
 TEXT_COLOUR = "#262730"
 FONT = dict(family="Source Sans Pro, Segoe UI, Helvetica, Arial, sans-serif", size=14, color=TEXT_COLOUR)
 THRESHOLD = privacy.SHOW_BELOW
-SUPPRESSED_HOVER = f"fewer than {THRESHOLD} (a small released value, shown without its number)"
-DEMO_MARK = "Synthetic demo data"
-TIP_REPORTS = "Source: US Department of State, Trafficking in Persons Reports"
+DEMO_MARK = N_("Synthetic demo data")
+TIP_REPORTS = N_("Source: US Department of State, Trafficking in Persons Reports")
 
 TIER_ORDER = ["Tier 1", "Tier 2", "Tier 2 Watch List", "Tier 3", "Special case"]
 TIER_COLOURS = {  # Okabe–Ito, from best to worst
@@ -105,7 +105,7 @@ def base_layout(fig: go.Figure, title: str, height: int = 420, legend: bool = Tr
     fig.update_layout(
         title=dict(text=wrap_title(title, title_chars), x=0.01, xanchor="left", y=1, yref="container",
                    yanchor="top", pad=dict(t=10), font=dict(size=16)),
-        font=FONT,
+        font=font(),
         height=height,
         separators=".,",  # decimal point, thousands comma
         hoverlabel=dict(font_size=14, bgcolor="white"),
@@ -121,9 +121,22 @@ def mark_demo(fig: go.Figure) -> go.Figure:
 
     Not a figure of published facts (TIP tiers, government figures): those are real whatever the case data.
     """
-    if fig.layout.title.subtitle.text == DEMO_MARK or _meta(fig).get("source"):
+    if fig.layout.title.subtitle.text == _(DEMO_MARK) or _meta(fig).get("source"):
         return fig
-    return _subtitle(fig, DEMO_MARK, "#9C4A00")
+    return _subtitle(fig, _(DEMO_MARK), "#9C4A00")
+
+
+def font() -> dict:
+    """The figures' font: in Urdu the bundled Urdu font first (it holds Arabic script only, so Latin text and
+    digits fall through to the usual fonts)."""
+    if i18n.is_urdu():
+        return FONT | {"family": f"{i18n.FONT_FAMILY}, {FONT['family']}"}
+    return FONT
+
+
+def suppressed_hover() -> str:
+    """What a hover says of a small released value."""
+    return _("fewer than {n} (a small released value, shown without its number)").format(n=THRESHOLD)
 
 
 def mark_source(fig: go.Figure, source: str) -> go.Figure:
@@ -200,7 +213,7 @@ def trend_lines(df: pd.DataFrame, measures: Sequence[str], grain: str, period: s
     """Released counts over time with their margins, one line per measure; small ones are hollow markers at "<10"."""
     fig = go.Figure()
     x = df["period"]
-    x_hover = x.dt.strftime("%Y" if grain == "year" else "%B %Y")
+    x_hover = x.dt.strftime("%Y") if grain == "year" else [i18n.month_year(m) for m in x]
     top = 0.0
     for i, key in enumerate(measures):
         if key not in df:
@@ -223,15 +236,17 @@ def trend_lines(df: pd.DataFrame, measures: Sequence[str], grain: str, period: s
                 x=x, y=stubs, mode="markers+text" if grain == "year" else "markers",
                 text=[text.SUPPRESSED if s else "" for s in stubs],
                 textposition="top center", marker=dict(symbol="circle-open", size=9, color=colour),
-                name=f"{text.short(key)}: fewer than {THRESHOLD}", showlegend=grain == "month",
-                customdata=x_hover,
-                hovertemplate=f"%{{customdata}}: {text.label(key)} {SUPPRESSED_HOVER}<extra></extra>",
+                name=_("{measure}: fewer than {n}").format(measure=text.short(key), n=THRESHOLD),
+                showlegend=grain == "month", customdata=x_hover,
+                hovertemplate=f"%{{customdata}}: {text.label(key)} {suppressed_hover()}<extra></extra>",
             )
-    unit = "per year" if grain == "year" else "per month"
-    base_layout(fig, title or f"Cases over time, {unit}, {period}", title_chars=58)
-    fig.update_yaxes(title_text="Number of cases", **_count_axis(top))
+    default_title = _("Cases over time, per year, {period}") if grain == "year" else \
+        _("Cases over time, per month, {period}")
+    base_layout(fig, title or default_title.format(period=period), title_chars=58)
+    fig.update_yaxes(title_text=_("Number of cases"), **_count_axis(top))
     happened = any(k in catalogue.PERIOD for k in measures if k in df)  # steps counted in the year they happened
-    fig.update_xaxes(title_text=("Year" if happened else "Year reported") if grain == "year" else "Month reported",
+    fig.update_xaxes(title_text=(_("Year") if happened else _("Year reported")) if grain == "year"
+                     else _("Month reported"),
                      dtick="M12" if grain == "year" else None, tickformat="%Y" if grain == "year" else "%b %Y")
     return fig
 
@@ -246,10 +261,11 @@ def ranked_bars(df: pd.DataFrame, value: str, label: str, title: str, value_name
     labels = df[label].astype(str).tolist()
     if percent:
         values = [None if text.is_missing(v) else float(v) for v in df[value]]
-        texts = [text.percent(v, missing="not available") for v in df[value]]
+        texts = [text.percent(v) for v in df[value]]
         stubs = [None] * len(df)
         bars, plus_minus = _margins(df, value, values)
-        hovers = [f"{t}{pm.replace(')', ' points)')}" for t, pm in zip(texts, plus_minus, strict=True)]
+        points = " " + _("points") + ")"
+        hovers = [f"{t}{pm.replace(')', points)}" for t, pm in zip(texts, plus_minus, strict=True)]
     else:
         values, stubs = _split(df[value])
         texts = count_labels(df[value])
@@ -264,15 +280,15 @@ def ranked_bars(df: pd.DataFrame, value: str, label: str, title: str, value_name
     )
     if any(s is not None for s in stubs):
         fig.add_bar(
-            y=labels, x=stubs, orientation="h", name=f"Fewer than {THRESHOLD}",
+            y=labels, x=stubs, orientation="h", name=_("Fewer than {n}").format(n=THRESHOLD),
             marker=dict(color=SUPPRESSED_COLOUR, pattern=dict(shape="/")), text=[
                 text.SUPPRESSED if s else "" for s in stubs], textposition="outside", cliponaxis=False,
-            hovertemplate=f"%{{y}}: {value_name} {SUPPRESSED_HOVER}<extra></extra>",
+            hovertemplate=f"%{{y}}: {value_name} {suppressed_hover()}<extra></extra>",
         )
     if percent and any(v is None for v in values):
         fig.add_scatter(
             y=[lab for lab, v in zip(labels, values, strict=True) if v is None],
-            x=[0] * sum(v is None for v in values), mode="text", text="not available", textposition="middle right",
+            x=[0] * sum(v is None for v in values), mode="text", text=text.NOT_AVAILABLE, textposition="middle right",
             showlegend=False, hoverinfo="skip",
         )
     base_layout(fig, title, height=height or max(260, 90 + 30 * len(df)), legend=False, title_chars=46)
@@ -364,7 +380,7 @@ def count_columns(df: pd.DataFrame, category: str, value: str, title: str, value
         fig.add_bar(x=categories, y=stubs, name=f"Fewer than {THRESHOLD}",
                     marker=dict(color=SUPPRESSED_COLOUR, pattern=dict(shape="/")),
                     text=[text.SUPPRESSED if s else "" for s in stubs], textposition="outside", cliponaxis=False,
-                    hovertemplate=f"%{{x}}: {value_name} {SUPPRESSED_HOVER}<extra></extra>")
+                    hovertemplate=f"%{{x}}: {value_name} {suppressed_hover()}<extra></extra>")
     base_layout(fig, title, height=height, legend=False, title_chars=52)
     fig.update_layout(barmode="overlay")
     fig.update_yaxes(title_text=value_name[:1].upper() + value_name[1:], **_count_axis(_top(shown, stubs)))
@@ -485,7 +501,7 @@ def tier_timeline(df: pd.DataFrame, country: str = "Pakistan", height: int = 320
                      tickformat="d", tickangle=0,
                      tickfont=dict(size=12))
     fig.update_layout(legend=dict(traceorder="normal"), meta=_meta(fig) | {"tiers": used})
-    return mark_source(fig, TIP_REPORTS)
+    return mark_source(fig, _(TIP_REPORTS))
 
 
 def government_figures(df: pd.DataFrame, height: int = 440) -> go.Figure:
@@ -520,4 +536,4 @@ def government_figures(df: pd.DataFrame, height: int = 440) -> go.Figure:
     fig.update_xaxes(dtick=2, tickformat="d", range=[years.min() - 0.5, years.max() + 0.5])
     fig.update_annotations(font_size=14)
     fig.update_layout(margin_t=top_margin(fig) + 24)  # room for the panel titles under the chart title
-    return mark_source(fig, TIP_REPORTS)
+    return mark_source(fig, _(TIP_REPORTS))

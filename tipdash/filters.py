@@ -21,7 +21,8 @@ from dataclasses import dataclass, field, replace
 
 import streamlit as st
 
-from tipdash import text
+from tipdash import i18n, text
+from tipdash.i18n import _
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class FilterOptions:
 
     def district_label(self, district_id: str) -> str:
         name, province = self.districts.get(district_id, (district_id, ""))
-        return f"{name} ({province})" if province else name
+        return text.district_label(name, province) if province else i18n.place(name)
 
 
 @dataclass(frozen=True)
@@ -77,22 +78,27 @@ class Filters:
     def describe(self, options: FilterOptions | None = None) -> str:
         """The active filters in words, for captions and downloads."""
         parts = [self.period]
+        sep = _(", ")
         if self.offences:
-            parts.append("offence: " + ", ".join(text.offence(o) for o in self.offences))
-        parts.append("smuggling of migrants included" if self.include_smuggling else "smuggling of migrants excluded")
+            parts.append(_("offence: {names}").format(names=sep.join(text.offence(o) for o in self.offences)))
+        parts.append(_("smuggling of migrants included") if self.include_smuggling
+                     else _("smuggling of migrants excluded"))
         if self.sexes:
-            parts.append("victim sex: " + ", ".join(text.SEXES.get(s, s) for s in self.sexes))
+            sexes = text.SEXES
+            parts.append(_("victim sex: {names}").format(names=sep.join(sexes.get(s, s) for s in self.sexes)))
         if self.age_bands:
-            parts.append("victim age: " + ", ".join(self.age_bands))
+            parts.append(_("victim age: {names}").format(names=sep.join(self.age_bands)))
         if self.scopes:
-            parts.append("scope: " + ", ".join(text.SCOPES.get(s, s) for s in self.scopes))
+            scopes = text.SCOPES
+            parts.append(_("scope: {names}").format(names=sep.join(scopes.get(s, s) for s in self.scopes)))
         if self.agencies:
-            parts.append("agency: " + ", ".join(text.AGENCY_TYPES.get(a, a) for a in self.agencies))
+            agencies = text.AGENCY_TYPES
+            parts.append(_("agency: {names}").format(names=sep.join(agencies.get(a, a) for a in self.agencies)))
         if self.provinces:
-            parts.append("province: " + ", ".join(self.provinces))
+            parts.append(_("province: {names}").format(names=sep.join(i18n.place(p) for p in self.provinces)))
         if self.districts:
             label = options.district_label if options else str
-            parts.append("district: " + ", ".join(label(d) for d in self.districts))
+            parts.append(_("district: {names}").format(names=sep.join(label(d) for d in self.districts)))
         return " · ".join(parts)
 
 
@@ -213,41 +219,45 @@ def sidebar(options: FilterOptions, page: str = "") -> Filters:
         _seed_widgets(from_query_params(url, options))
 
     sb = st.sidebar
-    sb.markdown("### Filters")
+    sb.markdown("### " + _("Filters"))
     years = sb.slider(
-        "Years reported", min_value=options.year_min, max_value=max(options.year_max, options.year_min + 1),
-        key=KEYS["years"], help="Cases are counted by the year their complaint reached an agency.",
+        _("Years reported"), min_value=options.year_min, max_value=max(options.year_max, options.year_min + 1),
+        key=KEYS["years"], help=_("Cases are counted by the year their complaint reached an agency."),
     )
+    offence_labels = text.OFFENCES
     offences = sb.multiselect(
-        "Offence", list(text.OFFENCES), key=KEYS["offence"], format_func=text.OFFENCES.get,
-        placeholder="All trafficking offences",
+        _("Offence"), list(offence_labels), key=KEYS["offence"], format_func=offence_labels.get,
+        placeholder=_("All trafficking offences"),
     )
     smuggling = sb.toggle(
-        "Include smuggling of migrants", key=KEYS["smuggling"], help=text.SMUGGLING_EXPLAINED,
+        _("Include smuggling of migrants"), key=KEYS["smuggling"], help=text.SMUGGLING_EXPLAINED,
     )
     provinces = sb.multiselect(
-        "Province", list(options.provinces), key=KEYS["province"], placeholder="All provinces",
+        _("Province"), list(options.provinces), key=KEYS["province"], format_func=i18n.place,
+        placeholder=_("All provinces"),
     )
-    district_ids = [d for d, (_, prov) in options.districts.items() if not provinces or prov in provinces]
+    district_ids = [d for d, (_name, prov) in options.districts.items() if not provinces or prov in provinces]
     _keep_valid(KEYS["district"], district_ids)
     districts = sb.multiselect(
-        "District", district_ids, key=KEYS["district"], format_func=options.district_label,
-        placeholder="All districts",
+        _("District"), district_ids, key=KEYS["district"], format_func=options.district_label,
+        placeholder=_("All districts"),
     )
-    with sb.expander("Victims, scope and agency", expanded=False):
-        sexes = st.multiselect("Victim sex", list(text.SEXES), key=KEYS["sex"], format_func=text.SEXES.get,
-                               placeholder="Any",
-                               help="Counts victims of this sex. The release holds victims by sex and age band, "
-                                    "so with this filter only victim counts are shown.")
-        ages = st.multiselect("Victim age band", list(text.AGE_BANDS), key=KEYS["age"],
-                              format_func=text.AGE_BANDS_LABELS.get, placeholder="Any",
-                              help="Counts victims in this age band (victim counts only, as for sex).")
-        scopes = st.multiselect("Internal or transnational", list(text.SCOPES), key=KEYS["scope"],
-                                format_func=text.SCOPES.get, placeholder="Both")
-        agencies = st.multiselect("Type of source agency", list(options.agencies), key=KEYS["agency"],
-                                  format_func=lambda a: text.AGENCY_TYPES.get(a, a), placeholder="All agencies",
-                                  help="The release counts cases by type of agency and province (not by district).")
-    sb.button("Reset filters", key="f_reset", on_click=_reset, args=(options,), width="stretch")
+    with sb.expander(_("Victims, scope and agency"), expanded=False):
+        sex_labels, scope_labels, agency_labels = text.SEXES, text.SCOPES, text.AGENCY_TYPES
+        sexes = st.multiselect(_("Victim sex"), list(sex_labels), key=KEYS["sex"], format_func=sex_labels.get,
+                               placeholder=_("Any"),
+                               help=_("Counts victims of this sex. The release holds victims by sex and age band, "
+                                      "so with this filter only victim counts are shown."))
+        ages = st.multiselect(_("Victim age band"), list(text.AGE_BANDS), key=KEYS["age"],
+                              format_func=text.AGE_BANDS_LABELS.get, placeholder=_("Any"),
+                              help=_("Counts victims in this age band (victim counts only, as for sex)."))
+        scopes = st.multiselect(_("Internal or transnational"), list(scope_labels), key=KEYS["scope"],
+                                format_func=scope_labels.get, placeholder=_("Both"))
+        agencies = st.multiselect(_("Type of source agency"), list(options.agencies), key=KEYS["agency"],
+                                  format_func=lambda a: agency_labels.get(a, a), placeholder=_("All agencies"),
+                                  help=_("The release counts cases by type of agency and province (not by "
+                                         "district)."))
+    sb.button(_("Reset filters"), key="f_reset", on_click=_reset, args=(options,), width="stretch")
 
     year_from, year_to = years if isinstance(years, (tuple, list)) else (years, years)
     f = Filters(
@@ -261,8 +271,40 @@ def sidebar(options: FilterOptions, page: str = "") -> Filters:
 
 
 def link_params() -> dict[str, list[str]]:
-    """The URL values of this run's filters, for links to other pages (the page's own choices stay behind)."""
-    return dict(st.session_state.get(_LAST_URL, {}))
+    """The URL values of this run's filters and language, for links to other pages (the page's own choices stay
+    behind)."""
+    params = dict(st.session_state.get(_LAST_URL, {}))
+    if i18n.language() != i18n.ENGLISH:
+        params[i18n.URL_KEY] = [i18n.language()]
+    return params
+
+
+# The language (English / Urdu), in the URL as lang=ur ---------------------------------------------------------
+
+LANGUAGE_KEY = "f_lang"
+
+
+def url_language() -> str:
+    """The language the URL asks for (``lang``); English when it names none or one the dashboard does not have."""
+    return i18n.parse_language(st.query_params.get(i18n.URL_KEY))
+
+
+def _switch_language() -> None:
+    # A widget callback runs before the rerun, so the whole next run (titles, menu, page) reads the new language.
+    chosen = st.session_state[LANGUAGE_KEY]
+    _write_url({i18n.URL_KEY: [chosen]} if chosen != i18n.ENGLISH else {}, keys=(i18n.URL_KEY,))
+
+
+def language_switch() -> None:
+    """The language choice (English / اردو) at the top of the sidebar, mirrored in the URL (left out for English).
+
+    The URL is the truth: it is read before anything is drawn, so Back, a pasted link and a page link all carry
+    the language, and the switch shows what the URL says.
+    """
+    st.session_state[LANGUAGE_KEY] = i18n.language()
+    st.sidebar.segmented_control("Language · زبان", list(i18n.LANGUAGES), key=LANGUAGE_KEY,
+                                 format_func=i18n.LANGUAGES.get, required=True, on_change=_switch_language,
+                                 label_visibility="collapsed")
 
 
 def _write_url(wanted: Mapping[str, list[str]], keys: Iterable[str]) -> None:

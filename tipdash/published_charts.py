@@ -14,15 +14,16 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from tipdash import reference_facts, text
+from tipdash import i18n, reference_facts, text
 from tipdash.charts import TIER_COLOURS, base_layout, empty_figure, mark_source, top_margin
+from tipdash.i18n import N_, _
 
 TIERS = ["Tier 1", "Tier 2", "Tier 2 Watch List", "Tier 3"]
 FAMILY_STYLE = {  # source family -> colour and marker (Okabe-Ito blue and vermilion)
     "US TIP Report": ("#0072B2", "circle"),
     "UNODC GLOTIP": ("#D55E00", "square"),
 }
-TIER_SOURCES = "Sources: per placement (hover; table below)"
+TIER_SOURCES = N_("Sources: per placement (hover; table below)")
 FIGURE_SOURCES = "Sources: per figure (hover; table below)"
 
 
@@ -43,7 +44,8 @@ def tier_timeline(df: pd.DataFrame, country: str = "Pakistan", height: int = 320
     """The country's tier in each report year: filled markers for placements the sources state, hollow for
     inferred or unverified ones; each hover names its source."""
     if df.empty:
-        return empty_figure("No TIP report tiers in the release")
+        return empty_figure(_("No TIP report tiers in the release"))
+    country = i18n.place(country)
     ranks = {t: i + 1 for i, t in enumerate(TIERS)}
     df = df[df["tier"].isin(TIERS)]
     fig = go.Figure()
@@ -55,24 +57,26 @@ def tier_timeline(df: pd.DataFrame, country: str = "Pakistan", height: int = 320
         if part.empty:
             continue
         solid = [bool(v) for v in part["verified"]] if "verified" in part else [True] * len(part)
-        hover = [f"{int(r.report_year)} TIP report: {country} {tier}"
-                 + ("" if ok else " (inferred or unverified)")
-                 + f"<br>Source: {r.source}"
+        hover = [_("{year} TIP report: {country} {tier}").format(year=int(r.report_year), country=country,
+                                                                   tier=text.tier(tier))
+                 + ("" if ok else " " + _("(inferred or unverified)"))
+                 + "<br>" + _("Source: {source}").format(source=r.source)
                  for r, ok in zip(part.itertuples(), solid, strict=True)]
         colour = TIER_COLOURS[tier]
-        fig.add_scatter(x=part["report_year"], y=[ranks[tier]] * len(part), mode="markers", name=tier,
+        fig.add_scatter(x=part["report_year"], y=[ranks[tier]] * len(part), mode="markers", name=text.tier(tier),
                         marker=dict(size=16, color=[colour if ok else "white" for ok in solid],
                                     symbol=["circle" if ok else "circle-open" for ok in solid],
                                     line=dict(color=colour, width=2.5)),
                         customdata=hover, hovertemplate="%{customdata}<extra></extra>")
     years = text.period(int(df["report_year"].min()), int(df["report_year"].max()))
-    base_layout(fig, f"{country}'s tier in the US TIP report, {years} (hollow = inferred or unverified)",
-                height=height, legend=False, title_chars=60)
-    fig.update_yaxes(tickvals=list(ranks.values()), ticktext=TIERS, range=[4.5, 0.5], title_text="")
+    base_layout(fig, _("{country}'s tier in the US TIP report, {years} (hollow = inferred or unverified)").format(
+        country=country, years=years), height=height, legend=False, title_chars=60)
+    fig.update_yaxes(tickvals=list(ranks.values()), ticktext=[text.tier(t) for t in TIERS], range=[4.5, 0.5],
+                     title_text="")
     # No fixed tick angle: plotly turns the years when a narrow screen has no room for them side by side.
-    fig.update_xaxes(dtick=1 if len(df) <= 6 else (2 if len(df) <= 14 else 5), title_text="Report year",
+    fig.update_xaxes(dtick=1 if len(df) <= 6 else (2 if len(df) <= 14 else 5), title_text=_("Report year"),
                      tickformat="d")
-    return mark_source(fig, TIER_SOURCES)
+    return mark_source(fig, _(TIER_SOURCES))
 
 
 def published_figures(df: pd.DataFrame, height: int = 480) -> go.Figure:

@@ -13,8 +13,9 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from tipdash import brief, db, filters, scopes, ui
+from tipdash import brief, db, filters, i18n, scopes, ui
 from tipdash.filters import FilterOptions, Filters
+from tipdash.i18n import _
 from tipdash.scopes import Scope
 
 
@@ -44,24 +45,25 @@ def page_links(sections: dict[str, list[st.Page]], where) -> None:
                 st.page_link(page, query_params=params)
 
 
-def copy_link(key: str = "share_link", label: str = "Copy link", where=None) -> None:
+def copy_link(key: str = "share_link", label: str | None = None, where=None) -> None:
     """A "copy link" popover: the view's full address, with a copy button, and what it reproduces."""
     container = where if where is not None else st
-    with container.popover(label, icon=":material/link:", key=key):
-        st.markdown("**Link to this view**")
+    with container.popover(label or _("Copy link"), icon=":material/link:", key=key):
+        st.markdown("**" + _("Link to this view") + "**")
         st.code(current_link(), language=None, wrap_lines=True)
-        st.caption("Use the copy button at the right of the box. The link reopens this page with the same filters, "
-                   "period and choices.")
+        st.caption(_("Use the copy button at the right of the box. The link reopens this page with the same "
+                     "filters, period and choices."))
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=6 * 3600)
-def _brief_html(version: str, token: str | None, scope: Scope, f: Filters, generated: str) -> str:
-    # version (the warehouse's identity) and token only key the cache; the date keeps "generated" honest.
+def _brief_html(version: str, token: str | None, language: str, scope: Scope, f: Filters, generated: str) -> str:
+    # version (the warehouse's identity), token and language only key the cache (the brief reads the language
+    # from i18n, set for this run); the date keeps "generated" honest.
     return brief.build(scope, f, ui.options(), ui.boundary_layer("districts"), dt.date.fromisoformat(generated))
 
 
 def brief_html(scope: Scope, f: Filters) -> str:
-    return _brief_html(db.version(), scope.token, scope, f, dt.date.today().isoformat())
+    return _brief_html(db.version(), scope.token, i18n.language(), scope, f, dt.date.today().isoformat())
 
 
 def brief_download(scope: Scope, f: Filters, key: str, label: str | None = None, width: str = "content",
@@ -69,10 +71,12 @@ def brief_download(scope: Scope, f: Filters, key: str, label: str | None = None,
     """A download button for the one-page briefing pack of ``scope`` (HTML that prints on one A4 page)."""
     container = where if where is not None else st
     container.download_button(
-        label or f"Briefing pack: {scope.label}, {f.period}", brief_html(scope, f).encode("utf-8"),
+        label or _("Briefing pack: {area}, {period}").format(area=scope.label, period=f.period),
+        brief_html(scope, f).encode("utf-8"),
         brief.filename(scope, f), "text/html", key=key, icon=":material/description:", on_click="ignore",
-        width=width, help="One A4 page: headline numbers with change, a map, the funnel, three findings, sources "
-                          "and data version. Open it in a browser to print or save as PDF; it needs no internet.")
+        width=width, help=_("One A4 page: headline numbers with change, a map, the funnel, three findings, "
+                            "sources and data version. Open it in a browser to print or save as PDF; it needs no "
+                            "internet."))
 
 
 def brief_for_district(district_id: str, f: Filters, options: FilterOptions, key: str = "brief_district") -> None:

@@ -2,6 +2,10 @@
 
 Labels, tooltips, the data dictionary and the About page all read from here, so a measure is called the same
 thing everywhere and is defined once.
+
+Each English string here is a message of the Urdu catalogue (:mod:`tipdash.i18n`): the constants are read through
+the module's ``__getattr__`` so ``text.DEMO_BANNER`` is in the language of the current run, and the functions
+translate whole sentences (Urdu word order differs, so a sentence is never assembled from translated pieces).
 """
 
 from __future__ import annotations
@@ -11,160 +15,192 @@ from dataclasses import dataclass
 import pandas as pd
 
 from tipcore import vocab
-from tipdash import privacy
+from tipdash import i18n, privacy
+from tipdash.i18n import N_, _
 
-APP_TITLE = "Trafficking in persons and bonded labour in Pakistan"
-APP_SHORT = "TIP dashboard"
+SUPPRESSED = privacy.SUPPRESSED_LABEL  # "<10": the same in every language
 
-SUPPRESSED = privacy.SUPPRESSED_LABEL  # "<10"
-NOT_AVAILABLE = "not available"
-NOT_RECORDED = vocab.NOT_RECORDED_TEXT  # "not recorded"
-
-DEMO_BANNER = (
-    "**Synthetic demo data.** Every case on this dashboard is invented by a random generator to show how the "
-    "dashboard works. None of it describes a real person, district or agency record."
-)
-DEMO_NOTE = "Synthetic demo data: invented records, not real cases. Do not cite as evidence."
-
-CENSUS_SOURCE = "Pakistan Bureau of Statistics, Census 2023"
-PER_100K = "per 100,000 people"
-SUPPRESSION_NOTE = (
-    f"Every count carries random noise added once for privacy (± shows its 95% margin); counts under "
-    f"{privacy.SHOW_BELOW} are shown as “{SUPPRESSED}”."
-)
-PRIVACY_GUARANTEE = (
-    "**What is guaranteed.** No one can learn from this dashboard whether any one person's case is in it, beyond "
-    "a small, stated margin: every number shown is computed from a public release protected once with "
-    "differential privacy, so no page, filter, download or number of visits can single out a case."
-)
-COHORT_NOTE = (
-    "Stages are counted for the cases reported in the period, whenever the later stage happened: a case reported "
-    "in 2021 and convicted in 2023 counts as a 2021 conviction."
-)
-PERIOD_NOTE = (
-    "Counted in the year each step happened, whichever year the case was reported: a case reported in 2021 and "
-    "convicted in 2023 is a 2023 conviction. This is how governments and the US TIP Report count."
-)
-PERIOD_TILES = ("FIRs, charge sheets and convictions in the tiles are counted in the year they happened, as the TIP "
-                "Report counts them; the funnel follows the cases reported in the period.")
-# The two views of time (issue #12): their names in controls, and what each answers.
-VIEWS = {
-    "period": "What happened each year",
-    "cohort": "What became of the cases reported",
+# Read as text.NAME (module __getattr__ below): each in the language of the current run.
+_TEXTS = {
+    "APP_TITLE": N_("Trafficking in persons and bonded labour in Pakistan"),
+    "APP_SHORT": N_("TIP dashboard"),
+    "NOT_AVAILABLE": N_("not available"),
+    "NOT_RECORDED": N_(vocab.NOT_RECORDED_TEXT),  # "not recorded"
+    "DEMO_BANNER": N_(
+        "**Synthetic demo data.** Every case on this dashboard is invented by a random generator to show how the "
+        "dashboard works. None of it describes a real person, district or agency record."),
+    "DEMO_NOTE": N_("Synthetic demo data: invented records, not real cases. Do not cite as evidence."),
+    "CENSUS_SOURCE": N_("Pakistan Bureau of Statistics, Census 2023"),
+    "PER_100K": N_("per 100,000 people"),
+    "PRIVACY_GUARANTEE": N_(
+        "**What is guaranteed.** No one can learn from this dashboard whether any one person's case is in it, "
+        "beyond a small, stated margin: every number shown is computed from a public release protected once with "
+        "differential privacy, so no page, filter, download or number of visits can single out a case."),
+    "COHORT_NOTE": N_(
+        "Stages are counted for the cases reported in the period, whenever the later stage happened: a case "
+        "reported in 2021 and convicted in 2023 counts as a 2021 conviction."),
+    "PERIOD_NOTE": N_(
+        "Counted in the year each step happened, whichever year the case was reported: a case reported in 2021 and "
+        "convicted in 2023 is a 2023 conviction. This is how governments and the US TIP Report count."),
+    "PERIOD_TILES": N_(
+        "FIRs, charge sheets and convictions in the tiles are counted in the year they happened, as the TIP "
+        "Report counts them; the funnel follows the cases reported in the period."),
+    "STILL_IN_COURT": N_("still in court"),
+    "SMUGGLING_LABEL": N_(vocab.SMUGGLING_LABEL),
+    "SMUGGLING_EXPLAINED": N_(
+        "Smuggling of migrants (Prevention of Smuggling of Migrants Act 2018) is not trafficking: the person "
+        "smuggled consents to crossing a border. It is left out of every number unless you include it in the "
+        "sidebar, and then it is counted apart."),
+    "OUTCOME_SHARES_NOTE": N_(
+        "Shares are of the released total of concluded trials; each count carries its own privacy noise, so the "
+        "shares need not add up to exactly 100%."),
 }
-STILL_IN_COURT = "still in court"
+# The two views of time (issue #12): their names in controls, and what each answers.
+_VIEWS = {
+    "period": N_("What happened each year"),
+    "cohort": N_("What became of the cases reported"),
+}
 
 
 def in_court_fact(share, period: str) -> str:
     """'43.0% of the charge-sheeted cases reported in 2023–2025 still await a verdict.' (one wording)."""
-    return f"{percent(share)} of the charge-sheeted cases reported in {period} still await a verdict."
+    return _("{share} of the charge-sheeted cases reported in {period} still await a verdict.").format(
+        share=percent(share), period=period)
 
 
 def in_court_note(share, period: str) -> str:
     """The fact, and how to read it, where the dashboard offers the other views."""
-    return (in_court_fact(share, period)[:-1] + ", so their convictions are not yet known: this is not a conviction "
-            f"rate. Compare cohorts that are complete, or see “{VIEWS['period']}”.")
+    return _("{share} of the charge-sheeted cases reported in {period} still await a verdict, so their convictions "
+             "are not yet known: this is not a conviction rate. Compare cohorts that are complete, or see "
+             "“{view}”.").format(share=percent(share), period=period, view=_(_VIEWS["period"]))
 
 
 @dataclass(frozen=True)
 class Measure:
     key: str
-    label: str  # as a user says it, lower case, used inside sentences and titles
-    definition: str
+    source_label: str  # English, as a user says it, lower case, used inside sentences and titles
+    source_definition: str
     unit: str = "count"  # count | percent | rate | months | percentage points
 
     @property
+    def label(self) -> str:
+        return _(self.source_label)
+
+    @property
+    def definition(self) -> str:
+        return _(self.source_definition)
+
+    @property
     def title(self) -> str:
-        return self.label[:1].upper() + self.label[1:]
+        label = self.label
+        return label[:1].upper() + label[1:]
 
 
 _MEASURES = [
-    Measure("cases", "cases reported",
-            "Cases of trafficking in persons or bonded labour whose complaint reached an agency in the period "
-            "(by month reported). A case reported by several agencies is counted once (merged by FIR number)."),
-    Measure("victims", "victims", "Victims in the cases reported. A case can have several victims."),
-    Measure("firs", "FIRs registered",
-            "Cases for which the police registered a First Information Report (FIR), the step that opens a "
-            "criminal case."),
-    Measure("investigations", "investigations completed", "Cases whose police investigation was completed."),
-    Measure("charge_sheets", "charge sheets submitted",
-            "Cases whose charge sheet (challan) was submitted to court, the step that starts a prosecution."),
-    Measure("trials", "trials concluded",
-            "Cases whose trial ended with a verdict: conviction, acquittal, or compromise/victim withdrew."),
-    Measure("convictions", "convictions", "Cases in which at least one accused was convicted."),
-    Measure("acquittals", "acquittals", "Concluded trials that ended in acquittal."),
-    Measure("compromises", "compromise or victim withdrew",
-            "Concluded trials that ended because the parties compromised or the victim withdrew."),
-    Measure("victims_referred", "victims referred to services",
-            "Victims referred to shelter, medical, legal or rehabilitation services."),
-    Measure("period_firs", "FIRs registered in the year",
-            "First Information Reports registered in the year, whichever year the complaint was reported."),
-    Measure("period_charge_sheets", "charge sheets submitted in the year",
-            "Charge sheets (challans) submitted to court in the year, whichever year the case was reported."),
-    Measure("period_trials", "trials concluded in the year",
-            "Trials that ended with a verdict in the year (conviction, acquittal, or compromise/victim withdrew)."),
-    Measure("period_convictions", "convictions in the year",
-            "Cases in which at least one accused was convicted in the year, whichever year the case was reported."),
-    Measure("period_conviction_rate", "conviction rate in the year (convictions ÷ trials concluded in the year)",
-            "Convictions in the year as a share of the trials concluded in the year, in per cent.", "percent"),
-    Measure("share_in_court", "share still in court (charge-sheeted cases awaiting a verdict)",
-            "Of the cases reported in the period that were charge-sheeted, the share with no verdict yet, in per "
-            "cent. Their convictions are not yet known.", "percent"),
-    Measure("conviction_rate", "conviction rate (convictions ÷ concluded trials)",
-            "Convictions as a share of concluded trials, in per cent.", "percent"),
-    Measure("fir_rate", "share of complaints registered as FIRs (FIRs ÷ cases reported)",
-            "FIRs registered as a share of cases reported, in per cent.", "percent"),
-    Measure("charge_sheet_rate", "charge-sheet rate (charge sheets ÷ FIRs)",
-            "Charge sheets submitted as a share of FIRs registered, in per cent.", "percent"),
-    Measure("referral_rate", "share of victims referred to services (referred ÷ victims)",
-            "Victims referred to services as a share of all victims, in per cent. A victim whose referral was "
-            "not recorded counts as not referred.", "percent"),
-    Measure("attrition", "attrition (cases reported without a conviction)",
-            "The share of cases reported that did not end in a conviction, in per cent.", "percent"),
-    Measure("cases_per_100k", f"cases reported {PER_100K} a year",
-            f"Cases reported per 100,000 residents a year, averaged over the years selected ({CENSUS_SOURCE}). "
+    Measure("cases", N_("cases reported"),
+            N_("Cases of trafficking in persons or bonded labour whose complaint reached an agency in the period "
+            "(by month reported). A case reported by several agencies is counted once (merged by FIR number).")),
+    Measure("victims", N_("victims"), N_("Victims in the cases reported. A case can have several victims.")),
+    Measure("firs", N_("FIRs registered"),
+            N_("Cases for which the police registered a First Information Report (FIR), the step that opens a "
+            "criminal case.")),
+    Measure("investigations", N_("investigations completed"), N_("Cases whose police investigation was completed.")),
+    Measure("charge_sheets", N_("charge sheets submitted"),
+            N_("Cases whose charge sheet (challan) was submitted to court, the step that starts a prosecution.")),
+    Measure("trials", N_("trials concluded"),
+            N_("Cases whose trial ended with a verdict: conviction, acquittal, or compromise/victim withdrew.")),
+    Measure("convictions", N_("convictions"), N_("Cases in which at least one accused was convicted.")),
+    Measure("acquittals", N_("acquittals"), N_("Concluded trials that ended in acquittal.")),
+    Measure("compromises", N_("compromise or victim withdrew"),
+            N_("Concluded trials that ended because the parties compromised or the victim withdrew.")),
+    Measure("victims_referred", N_("victims referred to services"),
+            N_("Victims referred to shelter, medical, legal or rehabilitation services.")),
+    Measure("period_firs", N_("FIRs registered in the year"),
+            N_("First Information Reports registered in the year, whichever year the complaint was reported.")),
+    Measure("period_charge_sheets", N_("charge sheets submitted in the year"),
+            N_("Charge sheets (challans) submitted to court in the year, whichever year the case was reported.")),
+    Measure("period_trials", N_("trials concluded in the year"),
+            N_("Trials that ended with a verdict in the year (conviction, acquittal, or compromise/victim withdrew).")),
+    Measure("period_convictions", N_("convictions in the year"),
+            N_("Cases in which at least one accused was convicted in the year, whichever year the case was reported.")),
+    Measure("period_conviction_rate", N_("conviction rate in the year (convictions ÷ trials concluded in the year)"),
+            N_("Convictions in the year as a share of the trials concluded in the year, in per cent."), "percent"),
+    Measure("share_in_court", N_("share still in court (charge-sheeted cases awaiting a verdict)"),
+            N_("Of the cases reported in the period that were charge-sheeted, the share with no verdict yet, in per "
+            "cent. Their convictions are not yet known."), "percent"),
+    Measure("conviction_rate", N_("conviction rate (convictions ÷ concluded trials)"),
+            N_("Convictions as a share of concluded trials, in per cent."), "percent"),
+    Measure("fir_rate", N_("share of complaints registered as FIRs (FIRs ÷ cases reported)"),
+            N_("FIRs registered as a share of cases reported, in per cent."), "percent"),
+    Measure("charge_sheet_rate", N_("charge-sheet rate (charge sheets ÷ FIRs)"),
+            N_("Charge sheets submitted as a share of FIRs registered, in per cent."), "percent"),
+    Measure("referral_rate", N_("share of victims referred to services (referred ÷ victims)"),
+            N_("Victims referred to services as a share of all victims, in per cent. A victim whose referral was "
+            "not recorded counts as not referred."), "percent"),
+    Measure("attrition", N_("attrition (cases reported without a conviction)"),
+            N_("The share of cases reported that did not end in a conviction, in per cent."), "percent"),
+    Measure("cases_per_100k", N_("cases reported per 100,000 people a year"),
+            N_("Cases reported per 100,000 residents a year, averaged over the years selected (Pakistan Bureau of "
+            "Statistics, Census 2023). "
             "Not available for Azad Jammu & Kashmir and Gilgit-Baltistan, for which the census publishes no "
-            "district figures.", "rate"),
-    Measure("victims_per_100k", f"victims {PER_100K} a year",
-            f"Victims per 100,000 residents a year, averaged over the years selected ({CENSUS_SOURCE}). "
-            "Not available for AJK and Gilgit-Baltistan.", "rate"),
-    Measure("change", "change vs previous period",
-            "Change against the previous period of equal length (for 2022–2023: 2020–2021), in per cent of the "
-            "previous value. Computed from released numbers; not shown when the previous value is below 20.",
+            "district figures."), "rate"),
+    Measure("victims_per_100k", N_("victims per 100,000 people a year"),
+            N_("Victims per 100,000 residents a year, averaged over the years selected (Pakistan Bureau of Statistics, "
+            "Census 2023). "
+            "Not available for AJK and Gilgit-Baltistan."), "rate"),
+    Measure("change", N_("change vs previous period"),
+            N_("Change against the previous period of equal length (for 2022–2023: 2020–2021), in per cent of the "
+            "previous value. Computed from released numbers; not shown when the previous value is below 20."),
             "percent"),
-    Measure("months_to_verdict", "months from FIR to verdict",
-            "Whole months from the FIR to the verdict, for concluded trials. The median is the middle case.",
+    Measure("months_to_verdict", N_("months from FIR to verdict"),
+            N_("Whole months from the FIR to the verdict, for concluded trials. The median is the middle case."),
             "months"),
     # Data coverage (pages/coverage.py): what the agencies' files held, not cases.
-    Measure("agency_records", "agency records received",
-            "One agency's record of a case (all its rows), counted in the month the case was reported. A case "
-            "that several agencies reported is a record of each."),
-    Measure("rows", "rows read",
-            "Data rows of an agency's files, by what the build did with them: loaded, merged (a repeat of a row "
-            "or record already read) or rejected (no case reference or no usable report date)."),
-    Measure("records_missing", "records missing the field",
-            "An agency's loaded records that leave the field unrecorded: no district matched, no FIR date for a "
-            "FIR registered, no offence, or no outcome for a concluded trial."),
+    Measure("agency_records", N_("agency records received"),
+            N_("One agency's record of a case (all its rows), counted in the month the case was reported. A case "
+            "that several agencies reported is a record of each.")),
+    Measure("rows", N_("rows read"),
+            N_("Data rows of an agency's files, by what the build did with them: loaded, merged (a repeat of a row "
+            "or record already read) or rejected (no case reference or no usable report date).")),
+    Measure("records_missing", N_("records missing the field"),
+            N_("An agency's loaded records that leave the field unrecorded: no district matched, no FIR date for a "
+            "FIR registered, no offence, or no outcome for a concluded trial.")),
 ]
 MEASURES: dict[str, Measure] = {m.key: m for m in _MEASURES}
 
 
 # Short names where space is tight (headline tiles); the full label is their tooltip.
 SHORT = {
-    "cases": "Cases reported", "victims": "Victims", "firs": "FIRs registered", "charge_sheets": "Charge sheets",
-    "trials": "Trials concluded", "convictions": "Convictions", "conviction_rate": "Conviction rate",
-    "fir_rate": "Registered as FIR", "charge_sheet_rate": "Charge-sheet rate", "referral_rate": "Referred to services",
-    "attrition": "Attrition", "cases_per_100k": "Cases per 100,000 a year", "victims_per_100k":
-    "Victims per 100,000 a year", "change": "Change vs previous period", "months_to_verdict": "Months to verdict",
-    "victims_referred": "Victims referred", "acquittals": "Acquittals", "compromises": "Compromise/withdrawn",
-    "investigations": "Investigations completed", "period_firs": "FIRs registered", "period_charge_sheets":
-    "Charge sheets submitted", "period_trials": "Trials concluded", "period_convictions": "Convictions",
-    "period_conviction_rate": "Conviction rate", "share_in_court": "Still in court",
+    "cases": N_("Cases reported"),
+    "victims": N_("Victims"),
+    "firs": N_("FIRs registered"),
+    "charge_sheets": N_("Charge sheets"),
+    "trials": N_("Trials concluded"),
+    "convictions": N_("Convictions"),
+    "conviction_rate": N_("Conviction rate"),
+    "fir_rate": N_("Registered as FIR"),
+    "charge_sheet_rate": N_("Charge-sheet rate"),
+    "referral_rate": N_("Referred to services"),
+    "attrition": N_("Attrition"),
+    "cases_per_100k": N_("Cases per 100,000 a year"),
+    "victims_per_100k": N_("Victims per 100,000 a year"),
+    "change": N_("Change vs previous period"),
+    "months_to_verdict": N_("Months to verdict"),
+    "victims_referred": N_("Victims referred"),
+    "acquittals": N_("Acquittals"),
+    "compromises": N_("Compromise/withdrawn"),
+    "investigations": N_("Investigations completed"),
+    "period_firs": N_("FIRs registered"),
+    "period_charge_sheets": N_("Charge sheets submitted"),
+    "period_trials": N_("Trials concluded"),
+    "period_convictions": N_("Convictions"),
+    "period_conviction_rate": N_("Conviction rate"),
+    "share_in_court": N_("Still in court"),
 }
 
 
 def short(key: str) -> str:
-    return SHORT.get(key, MEASURES[key].title)
+    return _(SHORT[key]) if key in SHORT else MEASURES[key].title
 
 
 def measure(key: str) -> Measure:
@@ -181,46 +217,60 @@ def title(key: str) -> str:
 
 # Code lists (data/README.md, declared in tipcore.vocab). Keys are the warehouse codes (NOT_RECORDED where the
 # warehouse has NULL); values are what people read.
-OFFENCES = {**vocab.OFFENCES, vocab.NOT_RECORDED: vocab.not_recorded("Offence")}
+# Their English labels are messages of the catalogue (tipdash.i18n.extract_vocab collects them from tipcore.vocab);
+# text.OFFENCES and the others are read through __getattr__, labelled in the language of the current run.
 SMUGGLING = vocab.SMUGGLING
-SMUGGLING_LABEL = vocab.SMUGGLING_LABEL
-SMUGGLING_EXPLAINED = (
-    "Smuggling of migrants (Prevention of Smuggling of Migrants Act 2018) is not trafficking: the person "
-    "smuggled consents to crossing a border. It is left out of every number unless you include it in the sidebar, "
-    "and then it is counted apart."
-)
-SEXES = dict(vocab.SEXES)
 AGE_BANDS = {b: b for b in vocab.AGE_BAND_CODES}
-AGE_BANDS_LABELS = dict(vocab.AGE_BANDS)
-SCOPES = {**vocab.SCOPES, vocab.NOT_RECORDED: vocab.not_recorded("Scope")}
-STAGES = dict(vocab.STAGES)
-OUTCOMES = {**vocab.OUTCOMES, vocab.NOT_RECORDED: vocab.not_recorded("Outcome")}
-LAW_GROUPS = dict(vocab.LAW_GROUPS)
-AGENCY_TYPES = dict(vocab.AGENCY_TYPES)
-GOV_INDICATORS = {
-    "investigations": "Investigations",
-    "prosecutions": "Prosecutions",
-    "convictions": "Convictions",
-    "victims_identified": "Victims identified",
+CODE_LISTS = {
+    "OFFENCES": {**vocab.OFFENCES, vocab.NOT_RECORDED: vocab.not_recorded("Offence")},
+    "SEXES": dict(vocab.SEXES),
+    "AGE_BANDS_LABELS": dict(vocab.AGE_BANDS),
+    "SCOPES": {**vocab.SCOPES, vocab.NOT_RECORDED: vocab.not_recorded("Scope")},
+    "STAGES": dict(vocab.STAGES),
+    "OUTCOMES": {**vocab.OUTCOMES, vocab.NOT_RECORDED: vocab.not_recorded("Outcome")},
+    "LAW_GROUPS": dict(vocab.LAW_GROUPS),
+    "AGENCY_TYPES": dict(vocab.AGENCY_TYPES),
+    "GOV_INDICATORS": {
+        "investigations": N_("Investigations"),
+        "prosecutions": N_("Prosecutions"),
+        "convictions": N_("Convictions"),
+        "victims_identified": N_("Victims identified"),
+    },
+    "VIEWS": _VIEWS,
 }
+
+# US TIP Report tiers, as the release spells them.
+_TIERS = {name: name for name in (N_("Tier 1"), N_("Tier 2"), N_("Tier 2 Watch List"), N_("Tier 3"),
+                                  N_("Special Case"))}
+
+
+def tier(name) -> str:
+    """A TIP Report tier ('Tier 2 Watch List') in the language of this run."""
+    return _(name) if name in _TIERS else str(name)
+
+
+def district_label(name: str, province: str) -> str:
+    """'Multan (Punjab)', with both names in the language of this run."""
+    return f"{i18n.place(name)} ({i18n.place(province)})"
+
 
 # Explore page dimensions: key -> label (the SQL behind each lives in queries.py).
 # Funnel stages in order: measure key of each.
 FUNNEL = ["cases", "firs", "charge_sheets", "trials", "convictions"]
 
-LIMITATIONS = [
-    ("**Reported cases are not prevalence.** A district with many cases may have agencies that record well, "
+_LIMITATIONS = [
+    N_("**Reported cases are not prevalence.** A district with many cases may have agencies that record well, "
      "not more trafficking. Few cases can mean little trafficking or little reporting."),
-    "**Smuggling of migrants is not trafficking.** It is excluded by default and always counted apart.",
-    ("**Duplicates across agencies are merged by FIR number.** A case two agencies recorded without the same FIR "
+    N_("**Smuggling of migrants is not trafficking.** It is excluded by default and always counted apart."),
+    N_("**Duplicates across agencies are merged by FIR number.** A case two agencies recorded without the same FIR "
      "number is counted twice; a case without an FIR cannot be matched across agencies."),
-    ("**Stages follow the cohort of cases reported.** Recent years look worse on convictions because their trials "
+    N_("**Stages follow the cohort of cases reported.** Recent years look worse on convictions because their trials "
      "have not ended yet."),
-    ("**Population rates use the 2023 census** for every year; the census publishes no district figures for Azad "
+    N_("**Population rates use the 2023 census** for every year; the census publishes no district figures for Azad "
      "Jammu & Kashmir and Gilgit-Baltistan, so their rates are not available."),
-    ("**Districts.** Agencies' district names are matched to the 2023 gazetteer; a case whose district is unknown "
+    N_("**Districts.** Agencies' district names are matched to the 2023 gazetteer; a case whose district is unknown "
      "counts in its province and in Pakistan, not in any district."),
-    ("**Every number carries noise added for privacy.** Each table of the release has its own noise, so parts "
+    N_("**Every number carries noise added for privacy.** Each table of the release has its own noise, so parts "
      "may not add up exactly to totals; the ± beside a number is its 95% margin."),
 ]
 
@@ -231,6 +281,24 @@ LIMITATIONS = [
 is_missing = privacy.is_missing
 
 
+def __getattr__(name: str):
+    """text.DEMO_BANNER, text.OFFENCES, ...: the wording and code lists in the language of the current run."""
+    if name in _TEXTS:
+        return _(_TEXTS[name])
+    if name in CODE_LISTS:
+        return {code: _(words) for code, words in CODE_LISTS[name].items()}
+    if name == "SUPPRESSION_NOTE":
+        return _("Every count carries random noise added once for privacy (± shows its 95% margin); counts under "
+                 "{below} are shown as “{suppressed}”.").format(below=privacy.SHOW_BELOW, suppressed=SUPPRESSED)
+    if name == "LIMITATIONS":
+        return [_(limitation) for limitation in _LIMITATIONS]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _not_available() -> str:
+    return _(_TEXTS["NOT_AVAILABLE"])
+
+
 def is_zero(value) -> bool:
     """A shown count of exactly 0 (one under 10 is shown as "<10", not as 0)."""
     return not is_missing(value) and value == 0
@@ -238,7 +306,7 @@ def is_zero(value) -> bool:
 
 def period(year_from: int, year_to: int) -> str:
     """'2019–2024' (en dash), or '2023' for a single year."""
-    return str(year_from) if year_from == year_to else f"{year_from}–{year_to}"
+    return str(year_from) if year_from == year_to else i18n.isolate(f"{year_from}–{year_to}")
 
 
 def count(value) -> str:
@@ -248,7 +316,7 @@ def count(value) -> str:
 
 def count_words(value) -> str:
     """A released count inside a sentence: 'fewer than 10' below the display threshold."""
-    return f"fewer than {privacy.SHOW_BELOW}" if is_missing(value) else count(value)
+    return _("fewer than {n}").format(n=privacy.SHOW_BELOW) if is_missing(value) else count(value)
 
 
 def funnel_lead(funnel: pd.DataFrame, period: str | None = None, complete: bool = True) -> str:
@@ -256,35 +324,39 @@ def funnel_lead(funnel: pd.DataFrame, period: str | None = None, complete: bool 
     cohorts still in court, 'have ended in conviction so far' and no share (it is not a conviction rate)."""
     reported, convicted = funnel["value"].iloc[0], funnel["value"].iloc[-1]
     share = funnel["share_of_reported"].iloc[-1]
-    when = f" in {period}" if period else ""
     if not complete:
-        return f"Of {count_words(reported)} cases reported{when}, {count_words(convicted)} have ended in conviction " \
-               "so far."
-    return (f"Of {count_words(reported)} cases reported{when}, {count_words(convicted)} ended in conviction"
-            + ("." if is_missing(share) else f" ({percent(share)})."))
-
-
-OUTCOME_SHARES_NOTE = ("Shares are of the released total of concluded trials; each count carries its own privacy "
-                       "noise, so the shares need not add up to exactly 100%.")
+        sentence = _("Of {reported} cases reported in {period}, {convicted} have ended in conviction so far.") \
+            if period else _("Of {reported} cases reported, {convicted} have ended in conviction so far.")
+    elif is_missing(share):
+        sentence = _("Of {reported} cases reported in {period}, {convicted} ended in conviction.") if period \
+            else _("Of {reported} cases reported, {convicted} ended in conviction.")
+    else:
+        sentence = _("Of {reported} cases reported in {period}, {convicted} ended in conviction ({share}).") \
+            if period else _("Of {reported} cases reported, {convicted} ended in conviction ({share}).")
+    return sentence.format(reported=count_words(reported), convicted=count_words(convicted), period=period,
+                           share=percent(share))
 
 
 def undated_trials(count) -> str:
     """What the time-to-verdict bins leave out."""
     if is_missing(count):
-        return "Trials without an FIR or verdict date are in no bin (fewer than 10 here)."
-    return f"{count_words(count)} concluded trials without an FIR or verdict date are in no bin."
+        return _("Trials without an FIR or verdict date are in no bin (fewer than 10 here).")
+    return _("{n} concluded trials without an FIR or verdict date are in no bin.").format(n=count_words(count))
 
 
 def data_as_of(last_month) -> str:
     """The latest month reported, as every page, slide and brief says it: 'December 2025' ('unknown' if none)."""
-    return "unknown" if is_missing(last_month) else pd.Timestamp(last_month).strftime("%B %Y")
+    if is_missing(last_month):
+        return _("unknown")
+    return i18n.month_year(pd.Timestamp(last_month))
 
 
 def smuggling_sentence(count, included: bool) -> str:
     """One wording of whether smuggling of migrants is in the numbers (page, slide and brief)."""
     if included:
-        return f"Smuggling of migrants is included in these numbers ({count_words(count)} cases)."
-    return f"Not included: {count_words(count)} cases of smuggling of migrants in the same period (not trafficking)."
+        return _("Smuggling of migrants is included in these numbers ({n} cases).").format(n=count_words(count))
+    return _("Not included: {n} cases of smuggling of migrants in the same period (not trafficking).").format(
+        n=count_words(count))
 
 
 def stage_loss(stage: str, share_lost, complete: bool = True) -> str:
@@ -294,94 +366,111 @@ def stage_loss(stage: str, share_lost, complete: bool = True) -> str:
     if stage == "cases":
         return ""
     if not complete and stage in ("trials", "convictions"):
-        return STILL_IN_COURT
+        return _(_TEXTS["STILL_IN_COURT"])
     if is_missing(share_lost):
         return ""
-    return f"{float(share_lost):.0f}% " + ("not convicted" if stage == "convictions" else "lost")
+    share = f"{i18n.number(float(share_lost), grouping=False)}%"
+    return (_("{share} not convicted") if stage == "convictions" else _("{share} lost")).format(share=share)
 
 
 def period_lead(row: pd.Series, period: str) -> str:
     """'In 2023–2025, 540 FIRs were registered, ... and 70 trials ended in conviction (35% of trials concluded).'"""
     rate = row.get("period_conviction_rate")
-    return (f"In {period}, {count_words(row['period_firs'])} FIRs were registered, "
-            f"{count_words(row['period_charge_sheets'])} charge sheets submitted and "
-            f"{count_words(row['period_trials'])} trials concluded; {count_words(row['period_convictions'])} ended "
-            "in conviction" + ("." if is_missing(rate) else f" ({percent(rate)} of the trials concluded)."))
+    sentence = _("In {period}, {firs} FIRs were registered, {charge_sheets} charge sheets submitted and {trials} "
+                 "trials concluded; {convictions} ended in conviction.") if is_missing(rate) else \
+        _("In {period}, {firs} FIRs were registered, {charge_sheets} charge sheets submitted and {trials} trials "
+          "concluded; {convictions} ended in conviction ({rate} of the trials concluded).")
+    return sentence.format(period=period, firs=count_words(row["period_firs"]),
+                           charge_sheets=count_words(row["period_charge_sheets"]),
+                           trials=count_words(row["period_trials"]), convictions=count_words(row["period_convictions"]),
+                           rate=percent(rate))
 
 
 def with_margin(shown: str, moe, unit: str = "") -> str:
     """A shown value with its 95% margin: "914 ± 24", "12.5% ± 3.1 pp"; the value alone when it has none (or
     is not shown)."""
     margin = plus_minus(shown, moe, unit)
-    return f"{shown} {margin}" if margin else shown
+    return i18n.isolate(f"{shown} {margin}" if margin else shown)
 
 
 def plus_minus(shown: str, moe, unit: str = "") -> str:
-    """'± 24' (or '± 3.1 pp') for a shown value; '' when it has no margin or is not shown as a number."""
-    if is_missing(moe) or shown in (SUPPRESSED, NOT_AVAILABLE):
+    """'± 24' (or '± 3.1 pp') for a shown value; '' when it has no margin or is not shown as a number. ``unit`` is
+    " pp" (percentage points) or empty."""
+    if is_missing(moe) or shown in (SUPPRESSED, _not_available()):
         return ""
-    return f"± {float(moe):,.{1 if unit else 0}f}{unit}"
+    return f"± {i18n.number(float(moe), 1 if unit else 0)}{_points_unit() if unit else ''}"
 
 
-def percent(value, missing: str = NOT_AVAILABLE) -> str:
-    return missing if is_missing(value) else f"{float(value):.1f}%"
+def _points_unit() -> str:
+    return " " + _("pp")
 
 
-def rate(value, missing: str = NOT_AVAILABLE) -> str:
-    return missing if is_missing(value) else f"{float(value):,.1f}"
+def percent(value, missing: str | None = None) -> str:
+    if is_missing(value):
+        return _not_available() if missing is None else missing
+    return f"{i18n.number(float(value), 1, grouping=False)}%"
 
 
-def months(value, missing: str = NOT_AVAILABLE) -> str:
-    return missing if is_missing(value) else f"{float(value):.0f} months"
+def rate(value, missing: str | None = None) -> str:
+    if is_missing(value):
+        return _not_available() if missing is None else missing
+    return i18n.number(float(value), 1)
 
 
-def change_percent(value, missing: str = NOT_AVAILABLE, minus: str = "−") -> str:
+def months(value, missing: str | None = None) -> str:
+    if is_missing(value):
+        return _not_available() if missing is None else missing
+    return _("{n} months").format(n=f"{float(value):.0f}")
+
+
+def change_percent(value, missing: str | None = None, minus: str = "−") -> str:
     """Signed change in per cent (a real minus sign unless ``minus='-'``, which st.metric needs for its arrow)."""
     if is_missing(value):
-        return missing
+        return _not_available() if missing is None else missing
     return f"{float(value):+.1f}%".replace("-", minus)
 
 
-def change_points(value, missing: str = NOT_AVAILABLE, minus: str = "−") -> str:
+def change_points(value, missing: str | None = None, minus: str = "−") -> str:
     """Signed change of a rate in percentage points."""
     if is_missing(value):
-        return missing
-    return f"{float(value):+.1f} pp".replace("-", minus)
+        return _not_available() if missing is None else missing
+    return f"{float(value):+.1f}{_points_unit()}".replace("-", minus)
 
 
 def headline_change(row: pd.Series, previous: str) -> str:
     """'▲ +12.5% vs 2020–2022' for a row of queries.headline (percentage points for a rate)."""
     if row.get("note"):
-        return f"not compared with {previous}: {row['note']}"
+        return _("not compared with {previous}: {note}").format(previous=previous, note=row["note"])
     if row["change_unit"] == "pp":
         change = change_points(row["change"], missing="")
     else:
         change = change_percent(row["change"], missing="")
     if not change:
-        return f"vs {previous}: not available"
+        return _("vs {previous}: not available").format(previous=previous)
     value = float(row["change"])
     arrow = "▲" if value > 0 else "▼" if value < 0 else "■"
-    return f"{arrow} {change} vs {previous}"
+    return _("{arrow} {change} vs {previous}").format(arrow=arrow, change=change, previous=previous)
 
 
 def offence(code) -> str:
+    offences = __getattr__("OFFENCES")
     if is_missing(code):
-        return OFFENCES["not_recorded"]
-    return OFFENCES.get(code, SMUGGLING_LABEL if code == SMUGGLING else str(code))
+        return offences["not_recorded"]
+    return offences.get(code, _(_TEXTS["SMUGGLING_LABEL"]) if code == SMUGGLING else str(code))
 
 
 def data_dictionary() -> pd.DataFrame:
     """One row per measure: name, unit, definition (Explore page and About page)."""
-    units = {"count": "number", "percent": "per cent", "rate": PER_100K, "months": "months"}
+    units = {"count": N_("number"), "percent": N_("per cent"), "rate": _TEXTS["PER_100K"], "months": N_("months")}
     return pd.DataFrame(
-        [{"Measure": m.title, "Unit": units.get(m.unit, m.unit), "Definition": m.definition} for m in _MEASURES]
+        [{_("Measure"): m.title, _("Unit"): _(units[m.unit]) if m.unit in units else m.unit,
+          _("Definition"): m.definition} for m in _MEASURES]
     )
 
 
 def citation(version: str | None, accessed: str, url: str | None = None, is_demo: bool = False) -> str:
     where = f" {url}" if url else ""
-    demo = " [synthetic demo data]" if is_demo else ""
-    return (
-        f"{APP_TITLE}{demo}. Release {version or 'unknown'}. Accessed {accessed}.{where} "
-        "Counts protected with differential privacy (OpenDP); each value carries a stated 95% margin."
-    )
+    demo = " " + _("[synthetic demo data]") if is_demo else ""
+    return _("{title}{demo}. Release {version}. Accessed {accessed}.{where} Counts protected with differential "
+             "privacy (OpenDP); each value carries a stated 95% margin.").format(
+        title=_(_TEXTS["APP_TITLE"]), demo=demo, version=version or _("unknown"), accessed=accessed, where=where)

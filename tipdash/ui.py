@@ -23,8 +23,9 @@ import streamlit as st
 
 from tipcore import config
 from tipcore.geo import ATTRIBUTIONS
-from tipdash import boundaries, charts, citation, db, downloads, privacy, queries, text
+from tipdash import boundaries, charts, citation, db, downloads, i18n, privacy, queries, text
 from tipdash.filters import FilterOptions, Filters
+from tipdash.i18n import _
 
 # Release guard ----------------------------------------------------------------------------------------------
 
@@ -149,7 +150,7 @@ def page_header(title: str, f: Filters | None = None, intro: str | None = None) 
     if intro:
         st.markdown(intro)
     if f is not None:
-        st.caption(f"Showing {f.describe(options())}. {text.SUPPRESSION_NOTE}")
+        st.caption(_("Showing {filters}.").format(filters=f.describe(options())) + " " + text.SUPPRESSION_NOTE)
 
 
 def stop_if_unanswerable(f: Filters, measure: str = "cases", by: Sequence[str] = ()) -> None:
@@ -161,8 +162,8 @@ def stop_if_unanswerable(f: Filters, measure: str = "cases", by: Sequence[str] =
 
 
 def nothing_to_show(f: Filters) -> None:
-    st.info(f"No cases match these filters ({f.describe(options())}). Widen the period or remove a filter in the "
-            "sidebar.", icon=":material/filter_alt_off:")
+    st.info(_("No cases match these filters ({filters}). Widen the period or remove a filter in the sidebar.").format(
+        filters=f.describe(options())), icon=":material/filter_alt_off:")
 
 
 def smuggling_note(f: Filters) -> None:
@@ -171,7 +172,7 @@ def smuggling_note(f: Filters) -> None:
     if n is None:  # the release holds no smuggling count for these filters
         return
     how = text.SMUGGLING_EXPLAINED if f.include_smuggling else \
-        "Switch on “Include smuggling of migrants” to add them."
+        _("Switch on “Include smuggling of migrants” to add them.")
     st.caption(f"{text.smuggling_sentence(n, f.include_smuggling)} {how}")
 
 
@@ -190,13 +191,37 @@ def narrow_screen_css() -> None:
     st.html(NARROW_SCREEN_CSS)
 
 
+# Urdu reads right to left in the bundled Naskh font. The font comes first for every element but Streamlit's icons
+# (a ligature font, marked translate="no"): its unicode-range covers Arabic script only, so Latin letters and digits
+# keep the theme's font. Charts keep their left-to-right axes (plotly draws its own SVG); their words are translated
+# by the builders. A tile's value and change are numbers: read left to right ("927 ± 60", "+22.5%"), set at the right.
+URDU_CSS = """<style>{faces}
+html body, body *:not([translate="no"]) {{
+  font-family: "{family}", "Source Sans", "Source Sans Pro", sans-serif !important;
+}}
+[data-testid="stMetricValue"], [data-testid="stMetricDelta"] > div {{ direction: ltr; unicode-bidi: isolate; }}
+[data-testid="stMain"], [data-testid="stSidebar"], [data-testid="stDialog"], [role="tooltip"],
+[data-baseweb="popover"], [data-testid="stTooltipContent"] {{ direction: rtl; }}
+/* Urdu script needs more line height than Latin for its descenders and dots. */
+[data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] {{ line-height: 1.9; }}
+/* Charts, maps and code (a link) stay left to right. */
+[data-testid="stPlotlyChart"], [data-testid="stCode"], [data-testid="stDeckGlJsonChart"] {{ direction: ltr; }}
+</style>"""
+
+
+def language_css() -> None:
+    """In Urdu: the bundled font and right-to-left layout for the whole app (an element that takes no space)."""
+    if i18n.is_urdu():
+        st.html(URDU_CSS.format(faces=i18n.font_face_css(), family=i18n.FONT_FAMILY))
+
+
 def chart(builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
     """``builder(*args, **kwargs)``, built once per warehouse and arguments and shared by every session.
 
     Building a plotly figure (validating every property) costs more server time than the cached queries behind
     it; with many officials on the same views this keeps a rerun cheap. The figure must not be changed afterwards.
     """
-    return _figure(builder.__module__, builder.__qualname__, db.version(), args, kwargs)
+    return _figure(builder.__module__, builder.__qualname__, db.version(), i18n.language(), args, kwargs)
 
 
 class Layer(dict):
@@ -209,8 +234,9 @@ class Layer(dict):
 
 
 @st.cache_resource(show_spinner=False, max_entries=512, hash_funcs={Layer: lambda layer: layer.key})
-def _figure(module: str, name: str, version: str, args: tuple, kwargs: dict) -> go.Figure:
-    # version only keys the cache: the demo stamp depends on the warehouse.
+def _figure(module: str, name: str, version: str, language: str, args: tuple, kwargs: dict) -> go.Figure:
+    # version and language only key the cache: the demo stamp depends on the warehouse, the words on the language
+    # (the builder reads it from i18n, set for this run).
     fig = getattr(sys.modules[module], name)(*args, **kwargs)
     if status()["is_demo"]:
         charts.mark_demo(fig)
@@ -244,7 +270,7 @@ def boundary_layer(name: str) -> Layer | None:
 def missing_boundaries_notice(short: bool = False) -> None:
     """Say why a map shows points (or no map); ``short`` when the page has already explained it."""
     if short:
-        st.caption("Boundary files are not available: districts are drawn as points at their centres.")
+        st.caption(_("Boundary files are not available: districts are drawn as points at their centres."))
         return
     st.info(boundaries.missing_boundaries_message(), icon=":material/map:")
 
@@ -285,7 +311,7 @@ def format_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.Da
     for col, (kind, header) in columns.items():
         if col not in df:
             continue
-        base, with_moe, _ = kind.partition("±")  # "count±" / "percent±": the value with its 95% margin
+        base, with_moe, _unit = kind.partition("±")  # "count±" / "percent±": the value with its 95% margin
         values = [FORMATTERS[base](v) for v in df[col]]
         if with_moe and col + privacy.MOE_SUFFIX in df:
             unit = " pp" if base in ("percent", "change") else ""
