@@ -294,6 +294,21 @@ def test_funnel_is_pakistans(sim):
     assert (rank[year == 2025] == 4).mean() < 0.01 < (rank[year == 2016] == 4).mean()
 
 
+def test_police_closures_are_cancelled_untraced_or_discharged_before_any_charge_sheet(sim):
+    cases = sim.cases
+    closed = cases[cases["outcome"].isin(["cancelled", "untraced", "discharged"])]
+    shares = closed["outcome"].value_counts(normalize=True)
+    for kind, share in demo.CLOSURES:
+        assert abs(shares[kind] - share) < 0.03, kind
+    assert set(closed["stage"]) == {"investigation_completed"}
+
+
+def test_closures_load_as_their_own_outcomes(con):
+    # Punjab's "Cancelled", Sindh's A/B/C-class reports and the others' spellings reach the warehouse as written.
+    found = dict(con.execute("SELECT outcome, count(*) FROM cases GROUP BY outcome").fetchall())
+    assert found["cancelled"] > found["discharged"] > 0 and found["untraced"] > 0
+
+
 def test_stage_dates_are_in_order(sim):
     cases = sim.cases
     order = ["reported", "fir_date", "investigation_date", "challan_date", "verdict_date"]
