@@ -22,6 +22,7 @@ def reported_returns(fill: bool = False) -> None:
         ui.plot(fig, key="gap_return_funnel", filename="funnel-from-return")
         st.caption(returns_view.FILLED_NOTE)
     st.dataframe(returns_view.summary_table(figures), hide_index=True, key="gap_returns")
+    st.caption(returns_view.sources_note(figures))
     st.caption(returns_view.NOTE)
 
 

@@ -12,6 +12,8 @@ import plotly.graph_objects as go
 from tipdash import privacy
 from tipdash.returns_queries import MEASURES
 
+COLOUR = "#8c6d31"  # none of the record funnel's stage colours: these bars are another source's counts
+
 # User-visible wording -------------------------------------------------------------------------------------------
 TITLE = "Reported by the agencies' own returns"
 REPORTED_BY = "Reported by {agency}"
@@ -19,22 +21,26 @@ NOTE = ("Counts agencies report in their returns, by area and period, as each re
         "definitions and period): shown beside the case records, never added to them, since a case in a return may "
         "also be in the records. Published returns are shown as published, with their source; an agency's own "
         "unpublished return is protected like every count here (± is the 95% margin of its privacy noise). A "
-        "figure given only as “<5” is not added into a sum: the sum says how many such figures it leaves out.")
+        "figure given only as “<5” is not added into a sum: the sum says how many such figures it leaves out. An "
+        "unpublished return's victim counts are not released: one raid can free dozens of people, more than the "
+        "privacy noise is set to hide.")
 MEASURE_LABELS = {"cases": "Cases reported", "firs": "FIRs", "charge_sheets": "Charge sheets",
                   "trials": "Trials concluded", "convictions": "Convictions", "victims": "Victims identified",
                   "victims_referred": "Victims referred"}
-COLUMN_AGENCY, COLUMN_COVERS, COLUMN_SOURCE = "Reported by", "Return", "Source"
+COLUMN_STAGE = "Stage"
+SOURCE_LINE = "**{agency}**: {covers}; {source}."
 PERIODS = {"month": "Monthly", "year": "Annual"}
 COVERS = "{period} return, {covers}"
 COVERS_BY_DISTRICT = "{period} return, {covers} by district"
 COVERS_SUMMED = "{period} return, {covers} by district: {areas} districts summed"
-PUBLISHED = "published: {citation}"
+PUBLISHED = "published, shown as published: {citation}"
 PROTECTED = "the agency's own return (not published), protected in this release"
 NOT_GIVEN = "not given"
-NOT_RELEASED = "not released (an unpublished return's victim counts cannot be protected)"
+NOT_RELEASED = "not released"
 FLAGGED = "{flags} × <5"
 PLUS_FLAGGED = "{value} + {flags} × <5"
-FILLED_TITLE = "From {agency}'s return, {period}: not case records"
+FILLED_TITLE = "Reported by {agency}, {period}: the return's own counts, not case records"
+AXIS = "Figures given in the return (those given only as “<5” are not in the bars)"
 FILLED_NOTE = ("The case records hold no cases here, or too few to show, so this funnel is drawn from the return: "
                "its stages are the return's own counts, as the return gives them, not the records'.")
 
@@ -56,26 +62,44 @@ def _cell(value, flags: int, moe) -> str:
     return PLUS_FLAGGED.format(value=shown, flags=flagged) if flagged else shown
 
 
+def _covers(first: pd.Series) -> str:
+    """What one return covers and how often: "Annual return, Punjab by district: 36 districts summed"."""
+    areas = int(first["areas"])
+    template = COVERS if not first["by_district"] else COVERS_SUMMED if areas > 1 else COVERS_BY_DISTRICT
+    return template.format(period=PERIODS.get(first["period"], first["period"]), covers=first["covers"], areas=areas)
+
+
+def _returns(figures: pd.DataFrame):
+    """Each return's rows, in the order given (published first)."""
+    return figures.groupby("return_source", sort=False)
+
+
 def summary_table(figures: pd.DataFrame) -> pd.DataFrame:
-    """One row per return: who reported, each stage measure it gives, and its source (the citation of a published
-    return, or that it is protected)."""
-    rows = []
-    for (_, agency, published, citation), part in figures.groupby(
-            ["return_source", "agency", "published", "citation"], dropna=False, sort=False):
-        first = part.iloc[0]
-        areas = int(first["areas"])
-        template = COVERS if not first["by_district"] else COVERS_SUMMED if areas > 1 else COVERS_BY_DISTRICT
-        covers = template.format(
-            period=PERIODS.get(first["period"], first["period"]), covers=first["covers"], areas=areas)
-        row = {COLUMN_AGENCY: agency, COLUMN_COVERS: covers}
+    """The stages down the side, as in the stage table beside it, and one column per return ("Reported by <agency>"):
+    each figure as the return gives it. Stages no return gives are left out; a stage one return gives and another
+    does not says so."""
+    columns = {}
+    for _, part in _returns(figures):
         given = part.set_index("measure")
         gives = str(part["measures"].iloc[0]).split()
-        for m in MEASURES:
-            row[MEASURE_LABELS[m]] = _cell(given.at[m, "value"], given.at[m, "flags"], given.at[m, "moe"]) \
-                if m in given.index else NOT_RELEASED if m in gives else NOT_GIVEN
-        row[COLUMN_SOURCE] = PUBLISHED.format(citation=citation) if published else PROTECTED
-        rows.append(row)
-    return pd.DataFrame(rows, columns=[COLUMN_AGENCY, COLUMN_COVERS, *MEASURE_LABELS.values(), COLUMN_SOURCE])
+        columns[REPORTED_BY.format(agency=part["agency"].iloc[0])] = [
+            _cell(given.at[m, "value"], given.at[m, "flags"], given.at[m, "moe"]) if m in given.index
+            else NOT_RELEASED if m in gives else NOT_GIVEN for m in MEASURES]
+    table = pd.DataFrame({COLUMN_STAGE: [MEASURE_LABELS[m] for m in MEASURES], **columns})
+    given_by_any = [any(m in str(g).split() for g in figures["measures"].unique()) for m in MEASURES]
+    return table[given_by_any].reset_index(drop=True)
+
+
+def sources_note(figures: pd.DataFrame) -> str:
+    """One line per return: its agency, what it covers, and its source (the citation of a published return, or
+    that it is the agency's own, protected); Markdown."""
+    lines = []
+    for _, part in _returns(figures):
+        first = part.iloc[0]
+        source = PUBLISHED.format(citation=first["citation"]) if first["published"] else PROTECTED
+        link = f" ({first['url']})" if isinstance(first["url"], str) and first["url"] else ""
+        lines.append(SOURCE_LINE.format(agency=first["agency"], covers=_covers(first), source=source + link))
+    return "  \n".join(lines)
 
 
 def funnel_from_return(figures: pd.DataFrame, period: str) -> go.Figure | None:
@@ -90,8 +114,12 @@ def funnel_from_return(figures: pd.DataFrame, period: str) -> go.Figure | None:
     part = figures[(figures["return_source"] == chosen["return_source"]) & figures["measure"].isin(stages)]
     part = part.set_index("measure").reindex([m for m in stages if m in set(part["measure"])])
     texts = [_cell(v, fl, moe) for v, fl, moe in zip(part["value"], part["flags"], part["moe"], strict=True)]
-    fig = go.Figure(go.Funnel(y=[MEASURE_LABELS[m] for m in part.index], x=part["value"].fillna(0).astype(float),
-                              text=texts, textinfo="text", marker={"color": "#8c6d31"}))
+    # Bars, not a plotly funnel: a stage given only as "<5" figures has no width, and its label must still show.
+    fig = go.Figure(go.Bar(y=[MEASURE_LABELS[m] for m in part.index], x=part["value"].fillna(0).astype(float),
+                           orientation="h", text=texts, textposition="outside", cliponaxis=False,
+                           marker={"color": COLOUR}, hoverinfo="skip"))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title=AXIS, rangemode="tozero")
     fig.update_layout(title=FILLED_TITLE.format(agency=chosen["agency"], period=period), height=360,
-                      margin={"l": 10, "r": 10, "t": 60, "b": 10})
+                      margin={"l": 10, "r": 90, "t": 60, "b": 10})
     return fig
