@@ -90,6 +90,19 @@ def test_garbage_in_the_url_is_ignored(options):
     assert metrics(at)["Cases reported"] == text.count(default.loc["cases", "value"])
 
 
+def test_a_link_with_values_the_data_does_not_hold_says_what_it_left_out(options):
+    at = open_page("overview", {"years": "1990-2030", "province": ["Punjab", "Atlantis"],
+                                "district": "[see](https://evil.example)"})
+    notes = [w.value for w in at.warning if "left out" in w.value]
+    assert len(notes) == 1, [w.value for w in at.warning]
+    note = notes[0]
+    assert "years “1990-2030”" in note and f"{options.year_min}–{options.year_max}" in note
+    assert "province “Atlantis”" in note and "Punjab" not in note and "district “?see??https???evil.example?”" in note
+    punjab = queries.headline(Filters(*options.default_years, provinces=("Punjab",))).set_index("measure")
+    assert metrics(at)["Cases reported"] == text.count(punjab.loc["cases", "value"])  # what it holds still applies
+    assert not [w for w in open_page("overview", {"province": "Punjab"}).warning if "left out" in w.value]
+
+
 def test_filters_the_release_cannot_answer_say_why_instead_of_guessing(options):
     params = {"years": str(options.year_min), "age": "48+", "sex": "transgender", "scope": "transnational",
               "offence": "organ_removal", "province": "Gilgit-Baltistan"}

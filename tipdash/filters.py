@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 import streamlit as st
 
 from tipdash import i18n, text
-from tipdash.i18n import _
+from tipdash.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,32 @@ def from_query_params(params: Mapping[str, Iterable[str]], options: FilterOption
     )
 
 
+# What each URL key is called in the notice about values a link asked for that the release does not hold.
+URL_WORDS = {"offence": N_("offence"), "sex": N_("victim sex"), "age": N_("victim age band"), "scope": N_("scope"),
+             "agency": N_("type of agency"), "province": N_("province"), "district": N_("district")}
+_SHOWN_VALUE = re.compile(r"[^\w .,'-]")
+
+
+def _quoted(raw: str) -> str:
+    """A value from the address bar, safe to print in Markdown: word characters, spaces and .,'- only, 30 at most
+    (a crafted link must not put its own links or formatting on the page)."""
+    return "“" + _SHOWN_VALUE.sub("?", raw)[:30] + "”"
+
+
+def ignored_url_values(params: Mapping[str, Iterable[str]], options: FilterOptions) -> list[str]:
+    """What a link asked for that the release does not hold, one phrase per value ('province “Atlantis”'):
+    :func:`from_query_params` leaves these out, and the page says so."""
+    allowed = _allowed(options)
+    out = []
+    for raw in list(params.get("years", []))[:1]:
+        if parse_years(raw, options) is None:
+            out.append(_("years {value} (the data covers {first}–{last})").format(
+                value=_quoted(raw), first=options.year_min, last=options.year_max))
+    for key, word in URL_WORDS.items():
+        out.extend(f"{_(word)} {_quoted(v)}" for v in params.get(key, []) if v not in allowed[key])
+    return out
+
+
 def to_query_params(f: Filters, options: FilterOptions) -> dict[str, list[str]]:
     """The URL values of ``f``; values equal to the defaults are left out to keep links short."""
     out: dict[str, list[str]] = {}
@@ -217,6 +243,9 @@ def sidebar(options: FilterOptions, page: str = "") -> Filters:
     st.session_state[_LAST_PAGE] = page
     if KEYS["years"] not in st.session_state or (url != st.session_state.get(_LAST_URL) and (url or not switched)):
         _seed_widgets(from_query_params(url, options))
+        if ignored := ignored_url_values(url, options):
+            st.warning(_("This link asked for what the data does not hold, so it was left out: {values}.").format(
+                values="; ".join(ignored)), icon=":material/link_off:")
 
     sb = st.sidebar
     sb.markdown("### " + _("Filters"))
