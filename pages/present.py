@@ -14,7 +14,7 @@ import time
 import streamlit as st
 
 from tipcore import config
-from tipdash import brief, charts, deck, qr, queries, reference_facts, scopes, share, slides, text, ui
+from tipdash import brief, charts, deck, maps, qr, queries, reference_facts, scopes, share, slides, text, ui
 
 AUTO_CHOICES = [0, 10, 20, 30, 60]
 # Reports [innerWidth, innerHeight] when it differs from the size the page was built for (`data`), and again
@@ -126,8 +126,8 @@ def slide_numbers() -> None:
 
 def _view(geo, frame: list[str], points) -> dict:
     """The map framed to the area presented (a district among its neighbours), in the chart's screen size."""
-    return slides.map_view(geo, frame, points, width_px=px(1060), height_px=px(slides.CHART_HEIGHT - 110),
-                           widen=1.0 if scope.kind == "district" else 0.0)
+    return maps.area_view(geo, frame, points, width_px=px(1060), height_px=px(slides.CHART_HEIGHT - 110),
+                          widen=1.0 if scope.kind == "district" else 0.0)
 
 
 def _area_map(draw, points, key: str, name: str):

@@ -9,7 +9,6 @@ import json
 import re
 from urllib.parse import parse_qsl
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -346,20 +345,6 @@ def test_slide_numbers_parse():
     assert slides.slide_number("3") == 3 and slides.slide_number("Funnel") == 3
     assert slides.slide_number("0") is None and slides.slide_number("8") is None
     assert slides.slide_number("x") is None and slides.slide_number(None) is None
-
-
-def test_map_view_zooms_to_the_area(options, boundaries):
-    from tipdash import boundaries as layers
-
-    geo = layers.load_layer("districts") if boundaries else None
-    if geo is None:
-        pytest.skip("no boundaries")
-    pakistan = slides.map_view(geo, list(options.districts))
-    south = slides.map_view(geo, scopes.region("south-punjab", options).districts)
-    multan = slides.map_view(geo, ["multan"])
-    assert pakistan["zoom"] < south["zoom"] < multan["zoom"]
-    assert 28 < south["center"]["lat"] < 31.5 and 69.5 < south["center"]["lon"] < 73
-    assert pd.notna(pakistan["center"]["lat"])
 
 
 def test_maps_fall_back_to_points_without_boundary_files(options, monkeypatch):

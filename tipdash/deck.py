@@ -23,7 +23,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from tipdash import brief, qr, queries, reference_facts, slides, text
+from tipdash import brief, maps, qr, queries, reference_facts, slides, text
 from tipdash.filters import FilterOptions, Filters
 from tipdash.scopes import Scope
 
@@ -131,7 +131,7 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
     df = queries.district_measures(context.apply(f))
     selected = scope.value if scope.kind == "district" else None
     s = deck.slide(f"{scope.label} · {f.period}", f"Where cases are reported: {context.label}", release)
-    view = slides.map_view(districts_geo, scope.district_ids(options), df, width_px=MAP_WIDTH,
+    view = maps.area_view(districts_geo, scope.district_ids(options), df, width_px=MAP_WIDTH,
                            height_px=slides.CHART_HEIGHT - 110, widen=1.0 if selected else 0.0)
     deck.figure(s, slides.hotspot_map(df, districts_geo, provinces_geo, theme,
                                       f"Cases reported by district, {context.label}, {f.period}", view,
@@ -160,7 +160,7 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
     weights = dict.fromkeys(queries.SCORE_INDICATORS, 1)
     scored = queries.score_districts(queries.scorecard_inputs(context.apply(f)), weights)
     s = deck.slide(f"{scope.label} · {f.period}", f"District scorecard: {context.label}", release)
-    view = slides.map_view(districts_geo, scope.district_ids(options), scored, width_px=MAP_WIDTH,
+    view = maps.area_view(districts_geo, scope.district_ids(options), scored, width_px=MAP_WIDTH,
                            height_px=slides.CHART_HEIGHT - 110, widen=1.0 if selected else 0.0)
     deck.figure(s, slides.scorecard_map(scored, districts_geo, provinces_geo, theme,
                                         f"Scorecard bands, {context.label}, {f.period}", view, is_demo=is_demo,

@@ -8,11 +8,14 @@ district's representative point.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import shapely
+from shapely.geometry import shape
 
 from tipdash import boundaries, text
 from tipdash.charts import (
@@ -28,8 +31,12 @@ from tipdash.privacy import MOE_SUFFIX
 MAP_STYLE = "white-bg"
 NA_COLOUR = "#D9D9D9"
 OUTLINE_COLOUR = "#4D4D4D"
-# Fixed view: plotly's automatic fit ("fitbounds") left these maps blank in testing.
-PAKISTAN_VIEW = dict(center=dict(lat=30.1, lon=69.3), zoom=4.15)
+# Views are computed (area_view), not left to plotly's automatic fit ("fitbounds"), which drew these maps blank.
+PAKISTAN_VIEW = dict(center=dict(lat=30.1, lon=69.3), zoom=4.15)  # when there is nothing to frame
+# The server does not know the screen: a page's map is framed for the narrowest it is drawn, a phone's column at
+# 390 px, so it is whole on every screen (wider screens show more around the area).
+NARROWEST_MAP_PX = 360
+MAP_CHROME_PX = 150  # of a map figure's height: the title above the map, the colour bar and legend below it
 REGION_VIEW = dict(center=dict(lat=27.0, lon=62.0), zoom=2.3)  # South Asia and the Gulf
 
 # value kinds: how a value is written and why it can be missing
@@ -156,14 +163,15 @@ def district_map(df: pd.DataFrame, value: str, kind: str, title: str, value_name
 
     ``df`` needs district_id, name, province, lat, lon and ``value``. Districts whose value is missing are grey,
     with the reason in the hover text ("<10", "no 2023 census figure", ...), never coloured as 0. ``view`` (map
-    centre and zoom; all Pakistan when None) also sets how much boundary detail is sent: what that zoom can show.
+    centre and zoom; when None, framed to ``df``'s districts by ``area_view``: a province, the selected districts or
+    all Pakistan) also sets how much boundary detail is sent: what that zoom can show.
     """
     if df.empty:
         return empty_figure("No districts in this selection")
-    view = view or PAKISTAN_VIEW
+    view = view or area_view(districts_geo, df["district_id"], df, height_px=height - MAP_CHROME_PX)
     districts_geo, provinces_geo = _at_view(districts_geo, view), _at_view(provinces_geo, view)
     if not districts_geo:
-        return district_bubbles(df, value, kind, title, value_name, provinces_geo, extra, height, selected)
+        return district_bubbles(df, value, kind, title, value_name, provinces_geo, extra, height, selected, view)
     df = df.reset_index(drop=True)
     hover = _hover(df, value, kind, value_name, extra)
     vals = pd.to_numeric(df[value], errors="coerce").astype(float)
@@ -200,8 +208,9 @@ def district_map(df: pd.DataFrame, value: str, kind: str, title: str, value_name
 
 def district_bubbles(df: pd.DataFrame, value: str, kind: str, title: str, value_name: str,
                      provinces_geo: dict | None = None, extra: Sequence[tuple[str, str, str]] = (),
-                     height: int = 540, selected: str | None = None) -> go.Figure:
-    """Fallback without district boundaries: a circle at each district's point, sized and coloured by value."""
+                     height: int = 540, selected: str | None = None, view: dict | None = None) -> go.Figure:
+    """Fallback without district boundaries: a circle at each district's point, sized and coloured by value;
+    ``view`` as in ``district_map``."""
     df = df.dropna(subset=["lat", "lon"]).reset_index(drop=True)
     hover = _hover(df, value, kind, value_name, extra)
     vals = pd.to_numeric(df[value], errors="coerce").astype(float)
@@ -226,11 +235,56 @@ def district_bubbles(df: pd.DataFrame, value: str, kind: str, title: str, value_
         row = df[df["district_id"] == selected].iloc[0]
         fig.add_trace(go.Scattermap(lat=[row.lat], lon=[row.lon], mode="markers", hoverinfo="skip",
                                     marker=dict(size=34, color="rgba(0,0,0,0)"), showlegend=False))
-    return _map_layout(fig, f"{title} (district centres: boundary files not available)", height)
+    view = view or area_view(None, df["district_id"], df, height_px=height - MAP_CHROME_PX)
+    return _map_layout(fig, f"{title} (district centres: boundary files not available)", height, view)
 
 
 def _at_view(geojson: dict | None, view: dict) -> dict | None:
-    return boundaries.at_zoom(geojson, view["zoom"])
+    # Detail for the quarter zoom level at or below the view's: slightly more than it needs, and views of nearby
+    # zooms share one simplification.
+    return boundaries.at_zoom(geojson, math.floor(view["zoom"] * 4) / 4)
+
+
+def area_view(geojson: Mapping | None, district_ids: Iterable[str], points: pd.DataFrame | None = None,
+              width_px: float = NARROWEST_MAP_PX, height_px: float = 400, widen: float = 0.0) -> dict:
+    """Centre and zoom that fit the given districts in a map of ``width_px`` × ``height_px`` screen pixels, ``widen``
+    zoom levels wider (1: twice the span, for a district shown among its neighbours). Framed by the districts'
+    outlines in ``geojson``, else by their points in ``points`` (lat, lon) with room around them; all Pakistan
+    when neither has any of them. The one framing of every district map: pages, slides and the PowerPoint deck."""
+    wanted = set(district_ids)
+    bounds = boundaries.prepared(geojson, "district bounds", _district_bounds) if geojson else {}
+    boxes = np.array([bounds[d] for d in wanted if d in bounds]).reshape(-1, 4)
+    if not len(boxes) and points is not None and len(points):
+        sub = points[points["district_id"].isin(wanted)].dropna(subset=["lat", "lon"])
+        lons, lats = sub["lon"].astype(float), sub["lat"].astype(float)
+        if len(sub):  # points only: leave room around them
+            boxes = np.array([[lons.min() - 0.6, lats.min() - 0.6, lons.max() + 0.6, lats.max() + 0.6]])
+    if not len(boxes):
+        return dict(PAKISTAN_VIEW)
+    west, south = boxes[:, 0].min(), boxes[:, 1].min()
+    east, north = boxes[:, 2].max(), boxes[:, 3].max()
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    lon_span = max(east - west, 0.05)
+    y_span = max(merc(north) - merc(south), 0.001)
+    # At zoom z the world is 512 × 2^z pixels wide (MapLibre tiles of 512 px).
+    zoom_x = math.log2(width_px * 360 / (512 * lon_span))
+    zoom_y = math.log2(height_px * 2 * math.pi / (512 * y_span))
+    centre_y = (merc(north) + merc(south)) / 2
+    centre_lat = math.degrees(2 * math.atan(math.exp(centre_y)) - math.pi / 2)
+    return dict(center=dict(lat=round(centre_lat, 4), lon=round(float(east + west) / 2, 4)),
+                zoom=round(min(zoom_x, zoom_y) - 0.12 - widen, 2))
+
+
+def _district_bounds(geojson: Mapping) -> dict[str, tuple[float, float, float, float]]:
+    """Each district's bounding box (west, south, east, north), by district_id."""
+    features = [f for f in geojson.get("features", []) if (f.get("properties") or {}).get("district_id")
+                and (f.get("geometry") or {}).get("type") in ("Polygon", "MultiPolygon")]
+    boxes = shapely.bounds(np.array([shape(f["geometry"]) for f in features], dtype=object))
+    return {f["properties"]["district_id"]: tuple(float(v) for v in box)
+            for f, box in zip(features, boxes, strict=True)}
 
 
 def _features(geojson: dict, prop: str, values: Iterable[str]) -> dict:
@@ -258,7 +312,7 @@ def categorical_district_map(df: pd.DataFrame, category: str, order: Sequence[st
     ``district_map``."""
     if df.empty:
         return empty_figure("No districts in this selection")
-    view = view or PAKISTAN_VIEW
+    view = view or area_view(districts_geo, df["district_id"], df, height_px=height - MAP_CHROME_PX)
     districts_geo, provinces_geo = _at_view(districts_geo, view), _at_view(provinces_geo, view)
     df = df.reset_index(drop=True)
     hover = list(hover) if hover is not None else [f"<b>{n}</b> ({p})<br>{c}" for n, p, c in

@@ -377,41 +377,6 @@ def _rewrap_title(fig: go.Figure, chars: int) -> None:
     fig.update_layout(title_text=charts.wrap_title(raw, chars))
 
 
-def map_view(geojson: Mapping | None, district_ids: Sequence[str], points: pd.DataFrame | None = None,
-             width_px: float = 1080, height_px: float = CHART_HEIGHT, widen: float = 0.0) -> dict:
-    """Centre and zoom that fit the given districts in a map of about ``width_px`` × ``height_px`` screen pixels,
-    ``widen`` zoom levels wider (1: twice the span, for a district shown among its neighbours)."""
-    wanted = set(district_ids)
-    lons: list[float] = []
-    lats: list[float] = []
-    for ft in (geojson or {}).get("features", []):
-        if (ft.get("properties") or {}).get("district_id") in wanted:
-            for ring in brief._rings(ft.get("geometry")):
-                lons += [float(p[0]) for p in ring]
-                lats += [float(p[1]) for p in ring]
-    if not lons and points is not None and len(points):
-        sub = points[points["district_id"].isin(wanted)].dropna(subset=["lat", "lon"])
-        lons, lats = [float(v) for v in sub["lon"]], [float(v) for v in sub["lat"]]
-        if lons:  # points only: leave room around them
-            lons += [min(lons) - 0.6, max(lons) + 0.6]
-            lats += [min(lats) - 0.6, max(lats) + 0.6]
-    if not lons:
-        return dict(maps.PAKISTAN_VIEW)
-
-    def merc(lat: float) -> float:
-        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    lon_span = max(max(lons) - min(lons), 0.05)
-    y_span = max(merc(max(lats)) - merc(min(lats)), 0.001)
-    # At zoom z the world is 512 × 2^z pixels wide (MapLibre tiles of 512 px).
-    zoom_x = math.log2(width_px * 360 / (512 * lon_span))
-    zoom_y = math.log2(height_px * 2 * math.pi / (512 * y_span))
-    centre_y = (merc(max(lats)) + merc(min(lats))) / 2
-    centre_lat = math.degrees(2 * math.atan(math.exp(centre_y)) - math.pi / 2)
-    return dict(center=dict(lat=centre_lat, lon=(max(lons) + min(lons)) / 2),
-                zoom=round(min(zoom_x, zoom_y) - 0.12 - widen, 2))
-
-
 def _map_theme(fig: go.Figure, theme: Theme, view: dict, legend_font: int = 22) -> go.Figure:
     t = theme
     px = t.px
@@ -454,7 +419,7 @@ def hotspot_map(df: pd.DataFrame, districts_geo: Mapping | None, provinces_geo: 
     ``labelled`` named on the map."""
     fig = maps.district_map(df, "cases", "count", title, "Cases reported", districts_geo, provinces_geo,
                             extra=[("victims", "Victims", "count"), ("cases_per_100k", "Cases per 100,000 a year",
-                                                                      "rate")], selected=selected)
+                                                                      "rate")], selected=selected, view=view)
     _rewrap_title(fig, TITLE_CHARS)
     projector(fig, theme, height=height, is_demo=is_demo)
     _map_theme(fig, theme, view)
@@ -593,7 +558,7 @@ def scorecard_map(scored: pd.DataFrame, districts_geo: Mapping | None, provinces
              + ("" if r.band == queries.INSUFFICIENT else f": score {r.score:.0f}")
              + f"<br>Cases reported: {text.count(r.cases)}" for r in scored.itertuples()]
     fig = maps.categorical_district_map(scored, "band", band_order(), band_colours(theme), title, districts_geo,
-                                        provinces_geo, hover=hover)
+                                        provinces_geo, hover=hover, view=view)
     _rewrap_title(fig, TITLE_CHARS)
     projector(fig, theme, height=height, is_demo=is_demo)
     _map_theme(fig, theme, view)

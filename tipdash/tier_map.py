@@ -54,21 +54,25 @@ def light_layer(countries_geo: dict) -> dict:
 
 def _light(countries_geo: dict) -> dict:
     features = region(countries_geo)["features"]
-    shapes = shapely.coverage_simplify([shape(f["geometry"]) for f in features], TOLERANCE)
-    shapes = shapely.clip_by_rect(shapes, *REGION_BOX)
-    out = []
-    for feature, geom in zip(features, shapes, strict=True):
-        parts = shapely.get_parts(geom)
-        if len(parts):
-            areas = shapely.area(parts)
-            parts = parts[(areas >= MIN_PART_AREA) | (areas == areas.max())]
-            geom = shapely.set_precision(shapely.multipolygons(parts), GRID)
-            # On the grid already: rounding only drops the float noise that would lengthen the JSON.
-            geom = shapely.transform(geom, lambda xy: np.round(xy, 1))
-        # A territory smaller than the grid (Macau) keeps its own outline rather than vanish.
-        out.append({"type": "Feature", "properties": feature.get("properties", {}),
-                    "geometry": feature["geometry"] if geom.is_empty else mapping(geom)})
-    return {"type": "FeatureCollection", "features": out}
+    shapes = [_without_islets(shape(f["geometry"])) for f in features]
+    shapes = shapely.clip_by_rect(shapely.coverage_simplify(shapes, TOLERANCE), *REGION_BOX)
+    shapes = shapely.set_precision(shapes, GRID)
+    # On the grid already: rounding only drops the float noise that would lengthen the JSON.
+    shapes = shapely.transform(shapes, lambda xy: np.round(xy, 1))
+    # A territory smaller than the grid (Macau) keeps its own outline rather than vanish.
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "properties": f.get("properties", {}),
+                          "geometry": f["geometry"] if g.is_empty else mapping(g)}
+                         for f, g in zip(features, shapes, strict=True)]}
+
+
+def _without_islets(geom):
+    """``geom`` without the islands under :data:`MIN_PART_AREA`; its largest part always stays."""
+    parts = shapely.get_parts(geom)
+    if len(parts) < 2:
+        return geom
+    areas = shapely.area(parts)
+    return shapely.multipolygons(parts[(areas >= MIN_PART_AREA) | (areas == areas.max())])
 
 
 def _subset(geo: dict, iso3s) -> dict:
