@@ -71,6 +71,8 @@ def test_every_table_covers_the_full_domain_zeros_included(published, con, truth
     assert len(domains["province"]) == 8 and len(districts) == 156
     empty_cells = 0
     for name, table in catalogue.TABLES.items():
+        if "return_source" in table.keys:  # a return's cells are the areas it covers, each year: tests/test_returns.py
+            continue
         frame = read(published, name)
         assert list(frame.columns) == list(table.keys) + list(table.measures), name
         expected = set(product(*(map(str, domains[k]) for k in table.keys)))
