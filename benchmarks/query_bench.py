@@ -50,7 +50,8 @@ SHARED_CALLS = [("data_status", (), {}), ("filter_options", (), {})]
 def dashboard_pages() -> list[tuple[str, str]]:
     """(path, title) of every page in dashboard.py's navigation, in order."""
     source = (REPO / "dashboard.py").read_text(encoding="utf-8")
-    found = re.findall(r'st\.Page\(\s*PAGES\s*/\s*"([^"]+)"\s*,\s*title\s*=\s*"([^"]+)"', source)
+    # A title is a plain string or a message marked for translation, _("...").
+    found = re.findall(r'st\.Page\(\s*PAGES\s*/\s*"([^"]+)"\s*,\s*title\s*=\s*(?:_\()?"([^"]+)"', source)
     return [(f"pages/{name}", title) for name, title in found]
 
 

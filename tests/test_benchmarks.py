@@ -14,6 +14,7 @@ import sys
 
 import pytest
 
+from benchmarks.common import REPO
 from benchmarks.query_bench import dashboard_pages
 from benchmarks.report import GOALS
 
@@ -68,3 +69,9 @@ def test_every_benchmark_runs_on_a_tiny_data_set_and_reports_every_goal(tmp_path
         assert (key in results["goals"]) == (key in ("pages_warm", "slide_change", "first_page")
                                               and "draw" in results and "warm" in results["draw"]["browser"])
     assert str(tmp_path) not in out.with_suffix(".json").read_text(encoding="utf-8")  # no machine paths
+
+
+def test_the_benchmarks_find_every_page_of_the_navigation():
+    # An empty list would let every "all pages" check above pass on nothing.
+    pages = sorted(str(p.relative_to(REPO)) for p in (REPO / "pages").glob("*.py"))
+    assert sorted(REPO_PAGES) == pages and all(title for _path, title in dashboard_pages())
