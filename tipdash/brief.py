@@ -21,8 +21,9 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from tipdash import privacy, queries, text
+from tipdash import i18n, privacy, queries, text
 from tipdash.filters import FilterOptions, Filters
+from tipdash.i18n import N_, _
 from tipdash.scopes import Scope
 
 # ColorBrewer YlGnBu, 5 classes (colour-blind safe, prints in greyscale in order)
@@ -31,19 +32,19 @@ SUPPRESSED_FILL = "#bdbdbd"
 OUTSIDE_FILL = "#f0f0f0"
 STAGE_COLOURS = {"cases": "#0072B2", "firs": "#E69F00", "charge_sheets": "#009E73", "trials": "#CC79A7",
                  "convictions": "#D55E00"}
-# What is lost between two stages, in words: (count noun of the earlier stage, what did not happen).
+# What is lost between two stages, in one sentence per stage (Urdu orders the words differently).
 LOSSES = {
-    "firs": ("cases reported", "were not registered as an FIR"),
-    "charge_sheets": ("FIRs registered", "did not lead to a charge sheet in court"),
-    "trials": ("cases charge-sheeted", "have no concluded trial"),
-    "convictions": ("concluded trials", "did not end in a conviction"),
+    "firs": N_("Of {before} cases reported, {lost} were not registered as an FIR ({after} did)."),
+    "charge_sheets": N_("Of {before} FIRs registered, {lost} did not lead to a charge sheet in court ({after} did)."),
+    "trials": N_("Of {before} cases charge-sheeted, {lost} have no concluded trial ({after} did)."),
+    "convictions": N_("Of {before} concluded trials, {lost} did not end in a conviction ({after} did)."),
 }
-SOURCES = [
-    "Case counts: anonymised case records of police, FIA, provincial labour and social welfare departments, child "
-    "protection bureaus, prosecution and NGOs, merged and de-duplicated by this dashboard's ETL.",
-    f"Population: {text.CENSUS_SOURCE} (7th Population and Housing Census).",
-    "TIP tiers and reported figures: US Department of State, Trafficking in Persons Reports.",
-    "Boundaries: © OpenStreetMap contributors, ODbL; made with Natural Earth.",
+SOURCES = [  # English; translated where shown
+    N_("Case counts: anonymised case records of police, FIA, provincial labour and social welfare departments, "
+       "child protection bureaus, prosecution and NGOs, merged and de-duplicated by this dashboard's ETL."),
+    N_("Population: Pakistan Bureau of Statistics, Census 2023 (7th Population and Housing Census)."),
+    N_("TIP tiers and reported figures: US Department of State, Trafficking in Persons Reports."),
+    N_("Boundaries: © OpenStreetMap contributors, ODbL; made with Natural Earth."),
 ]
 
 
@@ -123,7 +124,7 @@ def dropoff_finding(funnel: pd.DataFrame, in_court: dict | None = None, period: 
     open_cohort = in_court is not None and not in_court["complete"]
     last = len(rows) if not open_cohort else int(rows.index[rows["stage"] == "charge_sheets"][0]) + 1
     waiting = "" if not open_cohort or text.is_missing(in_court["share"]) else \
-        " " + text.in_court_fact(in_court["share"], period or "the period")
+        " " + text.in_court_fact(in_court["share"], period or _("the period"))
     best = None
     for i in range(1, last):
         lost = rows.loc[i, "share_lost"]
@@ -132,25 +133,28 @@ def dropoff_finding(funnel: pd.DataFrame, in_court: dict | None = None, period: 
         if best is None or float(lost) > float(rows.loc[best, "share_lost"]):
             best = i
     if best is None:
-        return Finding("Where cases are lost cannot be shown",
-                       f"The later stages have fewer than {privacy.SHOW_BELOW} cases each, so their counts are "
-                       "too small to compute a share lost.", "dropoff")
+        return Finding(_("Where cases are lost cannot be shown"),
+                       _("The later stages have fewer than {n} cases each, so their counts are too small to compute "
+                         "a share lost.").format(n=privacy.SHOW_BELOW), "dropoff")
     stage, before = rows.loc[best, "stage"], rows.loc[best - 1]
-    noun, what = LOSSES.get(stage, (text.label(before["stage"]), f"did not reach {text.label(stage)}"))
-    lost = float(rows.loc[best, "share_lost"])
+    sentence = _(LOSSES[stage]) if stage in LOSSES else _("Of {before} {noun}, {lost} did not reach {stage} ({after} "
+                                                          "did).")
+    lost = f"{i18n.number(float(rows.loc[best, 'share_lost']), grouping=False)}%"
     return Finding(
-        f"Biggest drop-off: from {STEP.get(before['stage'], before['label'])} to {STEP.get(stage, stage)}",
-        f"Of {text.count(before['value'])} {noun}, {lost:.0f}% {what} "
-        f"({text.count(rows.loc[best, 'value'])} did).{waiting}", "dropoff")
+        _("Biggest drop-off: from {before} to {after}").format(
+            before=_(STEP[before["stage"]]) if before["stage"] in STEP else before["label"],
+            after=_(STEP[stage]) if stage in STEP else stage),
+        sentence.format(before=text.count(before["value"]), noun=text.label(before["stage"]), lost=lost,
+                        stage=text.label(stage), after=text.count(rows.loc[best, "value"])) + waiting, "dropoff")
 
 
-STEP = {"cases": "report", "firs": "FIR", "charge_sheets": "charge sheet", "trials": "verdict",
-        "convictions": "conviction"}
+STEP = {"cases": N_("report"), "firs": N_("FIR"), "charge_sheets": N_("charge sheet"), "trials": N_("verdict"),
+        "convictions": N_("conviction")}
 MIN_COMPARE = 3  # districts with a published rate needed before naming the lowest (else the next rate is tried)
 RATE_WORDS = {  # rate -> (what it is, its base count, the base in words)
-    "conviction_rate": ("conviction rate", "trials", "concluded trials"),
-    "charge_sheet_rate": ("charge-sheet rate", "firs", "FIRs"),
-    "fir_rate": ("FIR registration rate", "cases", "cases reported"),
+    "conviction_rate": (N_("conviction rate"), "trials", N_("concluded trials")),
+    "charge_sheet_rate": (N_("charge-sheet rate"), "firs", N_("FIRs")),
+    "fir_rate": (N_("FIR registration rate"), "cases", N_("cases reported")),
 }
 
 
@@ -161,9 +165,11 @@ def district_finding(by_district: pd.DataFrame, context_rates: pd.DataFrame, sco
     For a district: its own rate against its area's, and the ranks its margin allows among the area's districts
     (counted from the highest). For a larger area: the district with the lowest rate, named only when its whole
     margin lies below the area's rate; otherwise the finding says no district stands out beyond the noise."""
-    for rate, (words, base, base_words) in RATE_WORDS.items():
+    area = text.scope_label(context)
+    for rate, (rate_words, base, rate_base_words) in RATE_WORDS.items():
         if rate not in by_district:
             continue
+        words, base_words = _(rate_words), _(rate_base_words)
         have = by_district[by_district[rate].notna()].reset_index(drop=True)
         if len(have) < MIN_COMPARE:
             continue
@@ -171,23 +177,27 @@ def district_finding(by_district: pd.DataFrame, context_rates: pd.DataFrame, sco
         overall_moe = context_rates[rate + privacy.MOE_SUFFIX].iloc[0] \
             if rate + privacy.MOE_SUFFIX in context_rates else None
         moe = have[rate + privacy.MOE_SUFFIX] if rate + privacy.MOE_SUFFIX in have else pd.Series(0.0, have.index)
-        against = f"against {_pct_moe(overall, overall_moe)} across {context.label}"
         if scope.kind == "district":
-            return _own_district(have, moe, rate, words, base, base_words, scope, context, against)
+            return _own_district(have, moe, rate, words, base, base_words, scope, _pct_moe(overall, overall_moe),
+                                 area)
         lowest = have.assign(_top=pd.to_numeric(have[rate]) + moe.fillna(0)).sort_values(
             [rate, base], ascending=[True, False]).iloc[0]
         stands_out = not text.is_missing(overall) and lowest["_top"] < float(overall) - float(overall_moe or 0)
-        figure = f"{_pct_moe(lowest[rate], moe.loc[lowest.name])} of {text.count(lowest[base])} {base_words}"
+        name = i18n.place(lowest["name"])
+        figure = _("{rate} of {n} {base}").format(rate=_pct_moe(lowest[rate], moe.loc[lowest.name]),
+                                                  n=text.count(lowest[base]), base=base_words)
         if stands_out:
-            return Finding(f"Lowest {words} in {context.label}: {lowest['name']}",
-                           f"{lowest['name']}: {figure}, {against}, beyond the margins ({len(have)} districts "
-                           "compared).", "district")
-        return Finding(f"No district's {words} stands out in {context.label}",
-                       f"The lowest of {len(have)} districts, {lowest['name']} ({figure}), is within the margin of "
-                       f"the rate across {context.label} ({_pct_moe(overall, overall_moe)}).", "district")
-    return Finding("No district comparison possible",
-                   f"Fewer than {MIN_COMPARE} districts of {context.label} have {privacy.SHOW_BELOW} or more "
-                   "cases at each stage, so their rates cannot be compared.", "district")
+            return Finding(_("Lowest {words} in {area}: {name}").format(words=words, area=area, name=name),
+                           _("{name}: {figure}, against {overall} across {area}, beyond the margins ({n} districts "
+                             "compared).").format(name=name, figure=figure, overall=_pct_moe(overall, overall_moe),
+                                                  area=area, n=len(have)), "district")
+        return Finding(_("No district's {words} stands out in {area}").format(words=words, area=area),
+                       _("The lowest of {n} districts, {name} ({figure}), is within the margin of the rate across "
+                         "{area} ({overall}).").format(n=len(have), name=name, figure=figure, area=area,
+                                                       overall=_pct_moe(overall, overall_moe)), "district")
+    return Finding(_("No district comparison possible"),
+                   _("Fewer than {n} districts of {area} have {below} or more cases at each stage, so their rates "
+                     "cannot be compared.").format(n=MIN_COMPARE, area=area, below=privacy.SHOW_BELOW), "district")
 
 
 def _pct_moe(value, moe) -> str:
@@ -195,22 +205,29 @@ def _pct_moe(value, moe) -> str:
 
 
 def _own_district(have: pd.DataFrame, moe: pd.Series, rate: str, words: str, base: str, base_words: str,
-                  scope: Scope, context: Scope, against: str) -> Finding:
+                  scope: Scope, overall: str, area: str) -> Finding:
     """The district's own rate, and where its margin allows it to rank among its area's districts."""
     own = have[have["district_id"] == scope.value]
+    name = text.scope_short(scope)
     if own.empty:
-        return Finding(f"{scope.short}: too few cases for its {words}",
-                       f"{scope.short} has fewer than {privacy.SHOW_BELOW} cases at a stage its {words} needs, "
-                       f"{against.replace('against ', 'while the rate is ')}.", "district")
+        return Finding(_("{name}: too few cases for its {words}").format(name=name, words=words),
+                       _("{name} has fewer than {below} cases at a stage its {words} needs, while the rate is "
+                         "{overall} across {area}.").format(name=name, below=privacy.SHOW_BELOW, words=words,
+                                                             overall=overall, area=area), "district")
     row = own.iloc[0]
     best, worst = queries.rank_bounds(have[rate], moe).loc[own.index[0]]
-    where = _ordinal(int(best)) if best == worst else f"anywhere from {_ordinal(int(best))} to {_ordinal(int(worst))}"
-    return Finding(f"{scope.short}'s {words}: {_pct(row[rate])}",
-                   f"{_pct_moe(row[rate], moe.loc[own.index[0]])} of {text.count(row[base])} {base_words}, "
-                   f"{against}; it ranks {where} of {len(have)} districts, counting from the highest.", "district")
+    where = _ordinal(int(best)) if best == worst else _("anywhere from {best} to {worst}").format(
+        best=_ordinal(int(best)), worst=_ordinal(int(worst)))
+    return Finding(_("{name}'s {words}: {rate}").format(name=name, words=words, rate=_pct(row[rate])),
+                   _("{rate} of {n} {base}, against {overall} across {area}; it ranks {where} of {count} districts, "
+                     "counting from the highest.").format(rate=_pct_moe(row[rate], moe.loc[own.index[0]]),
+                                                          n=text.count(row[base]), base=base_words, overall=overall,
+                                                          area=area, where=where, count=len(have)), "district")
 
 
 def _ordinal(n: int) -> str:
+    if i18n.is_urdu():
+        return _("{n}th").format(n=n)
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
@@ -219,26 +236,39 @@ def trend_finding(headline: pd.DataFrame, period: str, previous: str) -> Finding
     """Cases reported against the previous period of equal length, and the conviction rate's change."""
     h = headline.set_index("base")
     cases, before, change = h.loc["cases", "value"], h.loc["cases", "previous"], h.loc["cases", "change"]
+    counts = {"cases": text.count(cases), "before": text.count(before), "period": period, "previous": previous}
     if text.is_missing(change):
-        title = "No trend can be shown"
-        detail = (f"{text.count(cases)} cases reported in {period}, {text.count(before)} in {previous}: too few in "
-                  "one of the periods to compute a change.")
+        title = _("No trend can be shown")
+        detail = _("{cases} cases reported in {period}, {before} in {previous}: too few in one of the periods to "
+                   "compute a change.").format(**counts)
     else:
         c = float(change)
-        direction = "rose" if c > 0.5 else "fell" if c < -0.5 else "held steady"
-        title = f"Cases reported {direction}" + ("" if direction == "held steady" else f" by {abs(c):.0f}%")
-        detail = f"{text.count(cases)} in {period} against {text.count(before)} in {previous}."
+        by = f"{i18n.number(abs(c), grouping=False)}%"
+        title = _("Cases reported rose by {by}").format(by=by) if c > 0.5 else \
+            _("Cases reported fell by {by}").format(by=by) if c < -0.5 else _("Cases reported held steady")
+        detail = _("{cases} in {period} against {before} in {previous}.").format(**counts)
     rate, rate_change = h.loc["conviction_rate", "value"], h.loc["conviction_rate", "change"]
-    in_year = " in the year" if h.loc["conviction_rate", "measure"] != "conviction_rate" else ""
+    in_year = h.loc["conviction_rate", "measure"] != "conviction_rate"
     if h.loc["conviction_rate", "note"]:
-        detail += f" Convictions are not compared: many of these cases are {h.loc['conviction_rate', 'note']}."
+        detail += " " + _("Convictions are not compared: many of these cases are {note}.").format(
+            note=h.loc["conviction_rate", "note"])
     elif not text.is_missing(rate_change):
         rc = float(rate_change)
-        move = "rose" if rc > 0 else "fell" if rc < 0 else "did not change"
-        detail += (f" The conviction rate{in_year} {move}" + (f" by {abs(rc):.1f} percentage points" if rc else "")
-                   + f", to {_pct(rate)}.")
+        points = i18n.number(abs(rc), 1, grouping=False)
+        if rc > 0:
+            move = _("The conviction rate in the year rose by {points} percentage points, to {rate}.") if in_year \
+                else _("The conviction rate rose by {points} percentage points, to {rate}.")
+        elif rc < 0:
+            move = _("The conviction rate in the year fell by {points} percentage points, to {rate}.") if in_year \
+                else _("The conviction rate fell by {points} percentage points, to {rate}.")
+        else:
+            move = _("The conviction rate in the year did not change, to {rate}.") if in_year \
+                else _("The conviction rate did not change, to {rate}.")
+        detail += " " + move.format(points=points, rate=_pct(rate))
     elif not text.is_missing(rate):
-        detail += f" Conviction rate{in_year} {_pct(rate)} (no comparable rate for {previous})."
+        detail += " " + (_("Conviction rate in the year {rate} (no comparable rate for {previous}).") if in_year
+                         else _("Conviction rate {rate} (no comparable rate for {previous}).")).format(
+            rate=_pct(rate), previous=previous)
     return Finding(title, detail, "trend")
 
 
@@ -359,16 +389,20 @@ def map_legend(breaks: Sequence[float], scope: Scope, zeros: bool = False) -> st
     lo = privacy.SHOW_BELOW  # published counts are 0, suppressed, or at least the threshold
     offset = 5 - len(breaks)
     for i, b in enumerate(breaks):
-        rng = f"{int(lo):,}–{int(b):,}" if int(b) != int(lo) else f"{int(b):,}"
+        rng = i18n.isolate(f"{int(lo):,}–{int(b):,}") if int(b) != int(lo) else f"{int(b):,}"
         items.append(f'<span><i style="background:{CLASS_COLOURS[i + offset]}"></i>{rng}</span>')
         lo = b + 1
-    items.append(f'<span><i style="background:{SUPPRESSED_FILL}"></i>fewer than {privacy.SHOW_BELOW}</span>')
+    fewer = _("fewer than {n}").format(n=privacy.SHOW_BELOW)
+    items.append(f'<span><i style="background:{SUPPRESSED_FILL}"></i>{html.escape(fewer)}</span>')
     if zeros:
-        items.append('<span><i style="background:#ffffff"></i>none recorded</span>')
+        none = _("none recorded")
+        items.append(f'<span><i style="background:#ffffff"></i>{html.escape(none)}</span>')
     if scope.kind in ("division", "region"):
-        items.append(f'<span><i style="background:{OUTSIDE_FILL}"></i>outside {html.escape(scope.label)}</span>')
+        outside = _("outside {area}").format(area=text.scope_label(scope))
+        items.append(f'<span><i style="background:{OUTSIDE_FILL}"></i>{html.escape(outside)}</span>')
     if scope.kind == "district":
-        items.append(f'<span><i style="background:#fff;border:2px solid #000"></i>{html.escape(scope.short)}</span>')
+        items.append(f'<span><i style="background:#fff;border:2px solid #000"></i>'
+                     f'{html.escape(text.scope_short(scope))}</span>')
     return '<div class="legend">' + "".join(items) + "</div>"
 
 
@@ -381,7 +415,7 @@ def map_for(data: BriefData, districts_geo: Mapping | None, options: FilterOptio
               if not text.is_missing(r.lat) and not text.is_missing(r.lon)}
     highlight = data.scope.districts if data.scope.kind == "district" else ()
     return map_svg(districts_geo, values, frame, coloured=set(df["district_id"]), highlight=highlight,
-                   title=f"Cases reported by district, {data.period}", points=points)
+                   title=_("Cases reported by district, {period}").format(period=data.period), points=points)
 
 
 # HTML ------------------------------------------------------------------------------------------------------------
@@ -411,26 +445,35 @@ h2 { font-size: 10.5pt; margin: 0 0 1.5mm; color: #0B3A5C; text-transform: upper
 .row { display: grid; grid-template-columns: 84mm 1fr; gap: 5mm; margin-bottom: 3.5mm; }
 .map { width: 100%; height: auto; max-height: 72mm; display: block; }
 .legend { display: flex; flex-wrap: wrap; gap: 1mm 3mm; font-size: 7.4pt; color: #333; margin-top: 1mm; }
-.legend i { display: inline-block; width: 3.2mm; height: 3.2mm; margin-right: 1mm; vertical-align: -0.5mm;
+.legend i { display: inline-block; width: 3.2mm; height: 3.2mm; margin-inline-end: 1mm; vertical-align: -0.5mm;
             border: .5px solid #999; }
 .funnel { width: 100%; border-collapse: collapse; }
 .funnel td { padding: 1mm 0; vertical-align: middle; font-size: 8.8pt; }
-.funnel td.lab { width: 32mm; font-weight: 600; padding-right: 2mm; }
-.funnel td.num { width: 15mm; text-align: right; font-weight: 700; padding-left: 1.5mm; }
-.funnel td.lost { width: 19mm; text-align: right; color: #7a2e00; font-size: 8pt; }
+.funnel td.lab { width: 32mm; font-weight: 600; padding-inline-end: 2mm; }
+.funnel td.num { width: 15mm; text-align: end; font-weight: 700; padding-inline-start: 1.5mm; }
+.funnel td.lost { width: 19mm; text-align: end; color: #7a2e00; font-size: 8pt; }
 .bar { height: 5mm; min-width: .8mm; }
 .bar.sup { background: repeating-linear-gradient(45deg, #bdbdbd 0 1.2mm, #fff 1.2mm 2mm) !important;
            border: .5px solid #888; }
 .note { font-size: 7.6pt; color: #555; margin-top: 1.5mm; }
 .findings { list-style: none; padding: 0; margin: 0 0 3.5mm; display: grid; grid-template-columns: repeat(3, 1fr);
             gap: 3mm; }
-.findings li { border-left: 3pt solid #E69F00; background: #fbf7ef; padding: 2mm 2.5mm; }
+.findings li { border-inline-start: 3pt solid #E69F00; background: #fbf7ef; padding: 2mm 2.5mm; }
 .findings b { display: block; font-size: 9.6pt; margin-bottom: .8mm; }
 footer { border-top: 1px solid #c9d3dc; padding-top: 2mm; font-size: 7.4pt; color: #333; }
 footer p { margin: 0 0 1.1mm; }
-footer ul { margin: 0 0 1.1mm; padding-left: 4mm; }
+footer ul { margin: 0 0 1.1mm; padding-inline-start: 4mm; }
 .print { margin: 0 0 4mm; font: inherit; padding: 1.5mm 4mm; cursor: pointer; }
 @media print { .print { display: none; } }
+"""
+# Urdu: the bundled font (embedded, so the saved file needs nothing else), a little smaller to keep one A4 page with
+# Urdu's taller lines; no capitals to space out in the headings.
+URDU_CSS = """
+body { font-family: "%s", "Source Sans Pro", "DejaVu Sans", sans-serif; font-size: 8.6pt; line-height: 1.45; }
+h1 { font-size: 15pt; line-height: 1.5; } h2 { letter-spacing: 0; font-size: 10pt; }
+.tile .v, .tile .m, .funnel td.num { direction: ltr; unicode-bidi: isolate; }
+.tile .v, .tile .m { text-align: end; }
+.findings li { padding: 1.5mm 2mm; } .findings b { font-size: 9pt; }
 """
 
 
@@ -445,7 +488,7 @@ def tile_margin(row: pd.Series) -> str:
 
 def _tiles(data: BriefData) -> str:
     out = []
-    for _, row in data.headline.iterrows():
+    for _index, row in data.headline.iterrows():
         raw = row["value"]
         raw_attr = "" if text.is_missing(raw) else f"{float(raw):g}"
         out.append(
@@ -461,7 +504,7 @@ def funnel_html(funnel: pd.DataFrame, complete: bool = True) -> str:
     values = [None if text.is_missing(v) else float(v) for v in funnel["value"]]
     top = max([v for v in values if v] + [1.0])
     rows = []
-    for (_, row), v in zip(funnel.iterrows(), values, strict=True):
+    for (_index, row), v in zip(funnel.iterrows(), values, strict=True):
         colour = STAGE_COLOURS.get(row["stage"], "#0072B2")
         if v is None:
             bar = f'<div class="bar sup" style="width:{100 * privacy.SHOW_BELOW / top:.1f}%"></div>'
@@ -470,7 +513,7 @@ def funnel_html(funnel: pd.DataFrame, complete: bool = True) -> str:
         lost = html.escape(text.stage_loss(row["stage"], row["share_lost"], complete))
         raw_attr = "" if v is None else f"{v:g}"
         rows.append(f'<tr data-stage="{row["stage"]}" data-value="{raw_attr}"><td class="lab">'
-                    f'{html.escape(str(row["label"]))}</td><td>{bar}</td><td class="num">'
+                    f'{html.escape(text.title(row["stage"]))}</td><td>{bar}</td><td class="num">'
                     f'{html.escape(text.count(row["value"]))}</td><td class="lost">{lost}</td></tr>')
     return '<table class="funnel">' + "".join(rows) + "</table>"
 
@@ -480,55 +523,65 @@ def render(data: BriefData, map_part: tuple[str, list[float]] = ("", [])) -> str
     s = data.status
     is_demo = bool(s.get("is_demo"))
     esc = html.escape
-    title = f"{data.scope.label}: trafficking in persons and bonded labour, {data.period}"
+    title = _("{area}: trafficking in persons and bonded labour, {period}").format(
+        area=text.scope_label(data.scope), period=data.period)
     last = s.get("last_month")
     as_of = text.data_as_of(last)
-    version = s.get("release_id") or "unknown"
-    generated = data.generated.isoformat()
-    demo = (f'<div class="demo">{esc(text.DEMO_NOTE)} Every number below is invented to show how the brief '
-            "works.</div>") if is_demo else ""
+    version = s.get("release_id") or _("unknown")
+    generated = i18n.isolate(data.generated.isoformat())
+    invented = _("Every number below is invented to show how the brief works.")
+    demo = f'<div class="demo">{esc(text.DEMO_NOTE)} {esc(invented)}</div>' if is_demo else ""
     svg, breaks = map_part
     zeros = bool((data.districts["cases"].fillna(1) == 0).any())
-    map_block = (svg + map_legend(breaks, data.scope, zeros)) if svg else \
-        '<p class="note">Boundary files are not installed, so no map can be drawn.</p>'
+    no_map = _("Boundary files are not installed, so no map can be drawn.")
+    map_block = (svg + map_legend(breaks, data.scope, zeros)) if svg else f'<p class="note">{esc(no_map)}</p>'
     funnel_lead = text.funnel_lead(data.funnel, complete=data.in_court["complete"])
     funnel_block = funnel_html(data.funnel, data.in_court["complete"])
     period_note = f" {text.PERIOD_TILES}" if data.headline.attrs.get("view") == "period" else ""
     items = "".join(f"<li><b>{i}. {esc(fd.title)}</b>{esc(fd.detail)}</li>"
                     for i, fd in enumerate(findings(data), start=1))
     smuggling = text.smuggling_sentence(data.smuggling, data.filters.include_smuggling)
-    sources = "".join(f"<li>{esc(src)}</li>" for src in SOURCES)
+    sources = "".join(f"<li>{esc(_(src))}</li>" for src in SOURCES)
     citation = text.citation(version, generated, is_demo=is_demo)
+    urdu_css = i18n.font_face_css() + URDU_CSS % i18n.FONT_FAMILY if i18n.is_urdu() else ""
+    sub = _("Briefing pack · {filters} · change against {previous} · data to {as_of} · generated {generated}").format(
+        filters=data.filters_text, previous=data.previous_period, as_of=as_of, generated=generated)
+    how_to_read = _("Rates and changes are computed from the published numbers; “not available” means a number they "
+                    "need is too small. Reported cases are not prevalence: more cases can mean better reporting.")
+    data_version = _("Release {version}, ETL run {run}, data to {as_of}.").format(
+        version=version, run=s.get("run_id") or _("unknown"), as_of=as_of) + (
+        " " + _("Synthetic demo data.") if is_demo else "")
+    words = {"print": _("Print or save as PDF (A4)"), "map": _("Cases reported by district, {period}").format(
+        period=data.period), "funnel": _("From report to conviction"), "findings": _("Three findings from the data"),
+        "read": _("How to read the numbers."), "sources": _("Sources."), "version": _("Data version."),
+        "cite": _("Cite as.")}
+    w = {key: esc(value) for key, value in words.items()}
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{i18n.language()}" dir="{i18n.direction()}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="tipdash-scope" content="{esc(data.scope.token or data.scope.label)}">
 <meta name="tipdash-period" content="{data.filters.year_from}-{data.filters.year_to}">
 <meta name="tipdash-warehouse-version" content="{esc(version)}">
 <title>{esc(title)}</title>
-<style>{CSS}</style></head>
+<style>{CSS}{urdu_css}</style></head>
 <body><div class="page">
-<button class="print" type="button" onclick="window.print()">Print or save as PDF (A4)</button>
+<button class="print" type="button" onclick="window.print()">{w["print"]}</button>
 {demo}
 <header><h1>{esc(title)}</h1>
-<div class="sub">Briefing pack · {esc(data.filters_text)} · change against {esc(data.previous_period)} · data to
-{esc(as_of)} · generated {esc(generated)}</div></header>
+<div class="sub">{esc(sub)}</div></header>
 {_tiles(data)}
 <section class="row">
-<div><h2>Cases reported by district, {esc(data.period)}</h2>{map_block}</div>
-<div><h2>From report to conviction</h2><p style="margin:0 0 1.5mm">{esc(funnel_lead)}</p>{funnel_block}
+<div><h2>{w["map"]}</h2>{map_block}</div>
+<div><h2>{w["funnel"]}</h2><p style="margin:0 0 1.5mm">{esc(funnel_lead)}</p>{funnel_block}
 <p class="note">{esc(text.COHORT_NOTE)} {esc(smuggling)}</p></div>
 </section>
-<h2>Three findings from the data</h2>
+<h2>{w["findings"]}</h2>
 <ol class="findings">{items}</ol>
 <footer>
-<p><b>How to read the numbers.</b> {esc(text.SUPPRESSION_NOTE)}{esc(period_note)} Rates and changes are computed
-from the published numbers; “not available” means a number they need is too small. Reported cases are not
-prevalence: more cases can mean better reporting.</p>
-<p><b>Sources.</b></p><ul>{sources}</ul>
-<p><b>Data version.</b> Release {esc(version)}, ETL run {esc(str(s.get("run_id") or "unknown"))}, data to
-{esc(as_of)}.{" Synthetic demo data." if is_demo else ""}</p>
-<p><b>Cite as.</b> {esc(citation)}</p>
+<p><b>{w["read"]}</b> {esc(text.SUPPRESSION_NOTE)}{esc(period_note)} {esc(how_to_read)}</p>
+<p><b>{w["sources"]}</b></p><ul>{sources}</ul>
+<p><b>{w["version"]}</b> {esc(data_version)}</p>
+<p><b>{w["cite"]}</b> {esc(citation)}</p>
 </footer>
 </div></body></html>
 """

@@ -23,7 +23,7 @@ import pandas as pd
 import streamlit as st
 
 from tipcore import catalogue
-from tipdash import db, privacy, text
+from tipdash import db, i18n, privacy, text
 from tipdash.filters import FilterOptions, Filters
 
 F = TypeVar("F", bound=Callable)
@@ -34,9 +34,10 @@ GAZETTEER = "districts"  # the release's copy of the gazetteer (reference facts,
 
 
 def cached(fn: F) -> F:
-    """Cache ``fn`` per release version and arguments (results are small DataFrames)."""
+    """Cache ``fn`` per release version, language and arguments (results are small DataFrames, some with labels
+    in the language of the run that computed them)."""
 
-    def run(version: str, *args, **kwargs):
+    def run(version: str, language: str, *args, **kwargs):
         return fn(*args, **kwargs)
 
     # A distinct name per function, so Streamlit keeps one cache per query (not one shared by all).
@@ -44,7 +45,7 @@ def cached(fn: F) -> F:
     cached_run = st.cache_data(show_spinner=False, max_entries=256, ttl=6 * 3600)(run)
 
     def public(*args, **kwargs):
-        return cached_run(db.version(), *args, **kwargs)
+        return cached_run(db.version(), i18n.language(), *args, **kwargs)
 
     public.__name__, public.__qualname__, public.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
     public.uncached = fn

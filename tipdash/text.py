@@ -254,6 +254,21 @@ def district_label(name: str, province: str) -> str:
     return f"{i18n.place(name)} ({i18n.place(province)})"
 
 
+def scope_label(scope) -> str:
+    """An area of tipdash.scopes as people say it ('Multan Division', 'Multan district', 'Punjab'), in the language
+    of this run."""
+    if scope.kind == "division":
+        return _("{name} Division").format(name=i18n.place(scope.value))
+    if scope.kind == "district":
+        return _("{name} district").format(name=i18n.place(scope.short))
+    return i18n.place(scope.label)
+
+
+def scope_short(scope) -> str:
+    """The area's name without "district" or "Division" (for tight spaces)."""
+    return i18n.place(scope.short)
+
+
 # Explore page dimensions: key -> label (the SQL behind each lives in queries.py).
 # Funnel stages in order: measure key of each.
 FUNNEL = ["cases", "firs", "charge_sheets", "trials", "convictions"]
