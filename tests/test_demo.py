@@ -37,7 +37,7 @@ def exports(written) -> dict[str, pd.DataFrame]:
     """Each layout's rows as read back from its files, all text."""
     out, _ = written
     frames = {}
-    for layout in load_layouts():
+    for layout in record_layouts():
         spec = demo.LAYOUTS[layout.id]
         parts = []
         for path in sorted(p for p in out.iterdir() if layout.matches_name(p.name)):
@@ -50,6 +50,11 @@ def exports(written) -> dict[str, pd.DataFrame]:
                                          on_bad_lines="skip"))
         frames[layout.id] = pd.concat(parts, ignore_index=True)
     return frames
+
+
+def record_layouts():
+    """The case-record layouts, each written by a demo.LAYOUTS spec (aggregate returns: tests/test_returns.py)."""
+    return [layout for layout in load_layouts() if not layout.is_return]
 
 
 def _per_100k(cases: pd.DataFrame, gaz: pd.DataFrame, districts) -> float:
@@ -68,8 +73,8 @@ def test_every_layout_has_files_and_the_manifest_describes_them(written):
     assert on_disk == {f["name"] for f in manifest["files"]}
     for entry in manifest["files"]:
         assert hashlib.sha256((out / entry["name"]).read_bytes()).hexdigest() == entry["sha256"]
-    layouts = load_layouts()
-    assert len(layouts) >= 6 and len({demo.LAYOUTS[lay.id].columns for lay in layouts}) >= 6
+    layouts = load_layouts()  # returns too: each has a demo file
+    assert len(layouts) >= 6 and len({demo.LAYOUTS[lay.id].columns for lay in layouts if not lay.is_return}) >= 6
     for layout in layouts:
         assert [n for n in on_disk if layout.matches_name(n)], f"no demo file for {layout.id}"
 
@@ -89,7 +94,7 @@ def test_workbooks_written_by_worker_processes_are_the_same(written, tmp_path, m
 
 def test_rows_in_manifest_are_the_rows_in_the_files(written, exports):
     _, manifest = written
-    for layout in load_layouts():
+    for layout in record_layouts():
         rows = sum(f["rows"] for f in manifest["files"] if layout.matches_name(f["name"]))
         stray = len(exports[layout.id]) - rows  # rows with a stray delimiter are skipped by the reader here
         assert -rows * 0.01 <= stray <= 0, layout.id
@@ -97,7 +102,7 @@ def test_rows_in_manifest_are_the_rows_in_the_files(written, exports):
 
 def test_headers_are_mapped_or_personal(written):
     out, _ = written
-    for layout in load_layouts():
+    for layout in record_layouts():
         spec = demo.LAYOUTS[layout.id]
         for path in (p for p in out.iterdir() if layout.matches_name(p.name)):
             if spec.fmt == "xlsx":
@@ -141,7 +146,7 @@ def test_cli_and_progress(tmp_path, capsys):
 # --- content -------------------------------------------------------------------------------------------------------
 
 def test_every_row_is_marked_synthetic(exports):
-    for layout in load_layouts():
+    for layout in record_layouts():
         frame = exports[layout.id]
         column = frame[layout.columns["synthetic"]]
         data = frame[frame[layout.columns["case_ref"]] != "TOTAL"]  # the labour file's Excel total row
@@ -149,7 +154,7 @@ def test_every_row_is_marked_synthetic(exports):
 
 
 def test_codes_are_mapped_or_deliberately_unknown(exports):
-    for layout in load_layouts():
+    for layout in record_layouts():
         spec, frame = demo.LAYOUTS[layout.id], exports[layout.id]
         for fld in ("offence", "scope", "stage", "outcome", "victim_sex", "victim_referred"):
             if fld not in layout.columns:
@@ -169,7 +174,7 @@ def test_codes_are_mapped_or_deliberately_unknown(exports):
 
 def test_personal_columns_hold_planted_identifiers_and_other_columns_do_not(exports):
     names = re.compile("|".join(map(re.escape, demo.PLANTED_NAMES)))
-    for layout in load_layouts():
+    for layout in record_layouts():
         frame = exports[layout.id]
         personal = " ".join(frame[list(layout.personal)].to_numpy().ravel())
         assert re.search(demo.CNIC_PATTERN, personal) and re.search(demo.PHONE_PATTERN, personal), layout.id
@@ -182,7 +187,7 @@ def test_personal_columns_hold_planted_identifiers_and_other_columns_do_not(expo
 
 
 def test_a_case_reported_twice_cites_the_same_fir(exports):
-    layouts = {lay.id: lay for lay in load_layouts()}
+    layouts = {lay.id: lay for lay in record_layouts()}
 
     def firs(source_id: str) -> set[tuple[int, int, str]]:
         frame, layout = exports[source_id], layouts[source_id]
@@ -198,7 +203,7 @@ def test_a_case_reported_twice_cites_the_same_fir(exports):
 
 
 def test_funnel_in_a_police_file_narrows(exports):
-    layout = {lay.id: lay for lay in load_layouts()}["punjab_police"]
+    layout = {lay.id: lay for lay in record_layouts()}["punjab_police"]
     codes = layout.codes["stage"] | {s: s for s in CONTRACT_CODES["stage"]}
     stage = exports["punjab_police"][layout.columns["stage"]].str.strip().str.lower().map(codes).dropna()
     rank = stage.map(demo.STAGES.index)
