@@ -16,7 +16,12 @@ Each repetition starts a fresh server and measures, in order:
   browser received for it (what the server sent: figures, tables, text), when the last of them arrived (the rest
   of the time is the browser's: loading the app's scripts, which a new context fetches again, and drawing), and
   the bytes of the app's files fetched over HTTP;
-* *slide change*: on the present page, the → key, once per slide, until the last slide has drawn.
+* *slide change*: on the present page, the → key, once per slide, until the last slide has drawn;
+* *new session, scripts cached*: every page in a new tab of one browser context that has opened the dashboard
+  once (a new Streamlit session each, but the browser's cache keeps the app's scripts, as for anyone who has opened
+  the dashboard before: a presenter's laptop, an official's second visit);
+* *page switch*: in one session, a click on the page menu's link to each page in turn, until that page has drawn
+  (what a presenter does in front of a hall); the present page last, since its slides hide the menu.
 
 Requests to anything but the app are aborted, as on a hall's network without internet. The server's resident
 memory is read at the end of each repetition.
@@ -57,6 +62,18 @@ DRAWN = """() => {
 }"""
 # Bytes of the app's files the browser fetched over HTTP (scripts, styles, fonts): a new context has no cache.
 STATIC_BYTES = """() => performance.getEntriesByType('resource').reduce((n, e) => n + (e.encodedBodySize || 0), 0)"""
+# Click the page menu's link to the page whose path ends with /<stem> (the landing page's may be the root).
+CLICK_PAGE_LINK = """(stem) => {
+    const links = [...document.querySelectorAll('[data-testid="stPageLink-NavLink"]')];
+    const path = (a) => new URL(a.href).pathname.replace(/\\/$/, '');
+    const link = links.find(a => path(a).endsWith('/' + stem) || (stem === 'overview' && path(a) === ''));
+    if (!link) return false;
+    link.click();
+    return true;
+}"""
+# The page's title (h1, or the slide's title on the present page): a switch has drawn when it differs.
+TITLE = """() => ((document.querySelector('[data-testid="stMain"] h1, [data-testid="stMain"] .pr-title')
+                 || {innerText: ''}).innerText)"""
 SLIDE_AT = """(n) => (document.querySelector('.pr-bar') || {innerText: ''}).innerText.startsWith(n + ' / ')"""
 SLIDE_COUNT = """() => Number(((document.querySelector('.pr-bar') || {innerText: ''}).innerText.match(/\\/ (\\d+)/)
                                 || [0, 0])[1])"""
@@ -80,8 +97,7 @@ class Browser:
         Raises PageError when the page shows an exception instead."""
         context = self.browser.new_context(viewport=VIEWPORT)
         tab = context.new_page()
-        tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith((self.base, "data:", "blob:"))
-                  else r.abort())
+        self.offline(tab)
         received = {"bytes": 0, "last": 0.0}
 
         def on_frame(payload) -> None:
@@ -97,6 +113,36 @@ class Browser:
         self.last_sent_s = max(0.0, received["last"] - start)
         self.static_bytes = tab.evaluate(STATIC_BYTES)
         return took, received["bytes"], tab
+
+    def offline(self, tab) -> None:
+        """Requests to anything but the app are aborted, as on a hall's network without internet."""
+        tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith((self.base, "data:", "blob:"))
+                  else r.abort())
+
+    def open_in(self, context, page_path: str):
+        """Seconds until ``page_path`` has drawn in a new tab of ``context`` (a new session, the context's cache
+        kept), and the tab."""
+        tab = context.new_page()
+        self.offline(tab)
+        start = time.perf_counter()
+        tab.goto(page_address(self.base, page_path), timeout=self.timeout_ms)
+        tab.wait_for_function(DRAWN, timeout=self.timeout_ms, polling="raf")
+        took = time.perf_counter() - start
+        _raise_if_failed(tab, page_path)
+        return took, tab
+
+    def switch(self, tab, page_path: str) -> float:
+        """Seconds from a click on the menu's link to ``page_path`` until that page has drawn, in the same session."""
+        before = tab.evaluate(TITLE)
+        stem = Path(page_path).stem
+        start = time.perf_counter()
+        if not tab.evaluate(CLICK_PAGE_LINK, stem):
+            raise PageError(f"no menu link to {page_path}")
+        tab.wait_for_function(f"() => ({TITLE})() !== {json.dumps(before)} && ({DRAWN})()",
+                              timeout=self.timeout_ms, polling="raf")
+        took = time.perf_counter() - start
+        _raise_if_failed(tab, page_path)
+        return took
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -134,8 +180,8 @@ def one_start(browser: Browser, pages: list[str], timeout_s: float, log) -> dict
     that fails is named in ``errors`` and the run goes on with the next."""
     port = local_server.free_port()
     browser.base = local_server.url(port)
-    out: dict = {"first_visit": {}, "warm": {}, "bytes": {}, "last_sent": {}, "static_bytes": {}, "errors": [],
-                 "load_average": [load_average()[0]]}
+    out: dict = {"first_visit": {}, "warm": {}, "bytes": {}, "last_sent": {}, "static_bytes": {}, "cached": {},
+                 "switch": {}, "errors": [], "load_average": [load_average()[0]]}
 
     def visit(page: str, part: str):
         try:
@@ -171,11 +217,37 @@ def one_start(browser: Browser, pages: list[str], timeout_s: float, log) -> dict
                     out["errors"].append(f"slide change: {str(exc)[:400]}")
             if not tab.is_closed():
                 tab.context.close()
+        cached_and_switched(browser, pages, out)
         out["server_rss"] = proc_status(server.pid).get("VmRSS")
     finally:
         local_server.stop(server)
     out["load_average"].append(load_average()[0])
     return out
+
+
+def cached_and_switched(browser: Browser, pages: list[str], out: dict) -> None:
+    """Every page in a new session of a browser that has the app's scripts cached, then every page by the menu in
+    one session (the present page last: its slides hide the menu)."""
+    context = browser.browser.new_context(viewport=VIEWPORT)
+    try:
+        _took, tab = browser.open_in(context, LANDING)  # fills the browser's cache, as an earlier visit would
+        tab.close()
+        for page in pages:
+            try:
+                out["cached"][page], tab = browser.open_in(context, page)
+                tab.close()
+            except (PageError, PlaywrightError) as exc:
+                out["errors"].append(f"cached {page}: {str(exc)[:400]}")
+        _took, tab = browser.open_in(context, LANDING)
+        for page in [p for p in pages if p not in (LANDING, PRESENT)] + [LANDING, PRESENT]:
+            try:
+                out["switch"][page] = browser.switch(tab, page)
+            except (PageError, PlaywrightError) as exc:
+                out["errors"].append(f"switch {page}: {str(exc)[:400]}")
+    except (PageError, PlaywrightError) as exc:
+        out["errors"].append(f"cached session: {str(exc)[:400]}")
+    finally:
+        context.close()
 
 
 def _each(runs: list[dict], part: str, page: str) -> dict:
@@ -193,6 +265,8 @@ def summarise(runs: list[dict], titles: dict[str, str]) -> dict:
         "first_page_from_start": stats([r["first_page_from_start_s"] for r in runs if "first_page_s" in r]),
         "first_visit": {p: _each(runs, "first_visit", p) for p in pages if p != LANDING},
         "warm": {p: _each(runs, "warm", p) for p in pages},
+        "cached": {p: _each(runs, "cached", p) for p in pages},
+        "switch": {p: _each(runs, "switch", p) for p in pages},
         "bytes": {p: _each(runs, "bytes", p) for p in pages},
         "last_sent": {p: _each(runs, "last_sent", p) for p in pages},
         "static_bytes": {p: _each(runs, "static_bytes", p) for p in pages},

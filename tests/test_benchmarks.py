@@ -55,6 +55,8 @@ def test_every_benchmark_runs_on_a_tiny_data_set_and_reports_every_goal(tmp_path
         assert all(browser["warm"][p]["median"] > 0 and browser["bytes"][p]["median"] > 0 for p in REPO_PAGES)
         assert set(browser["first_visit"]) == set(REPO_PAGES) - {browser["landing"]}
         assert browser["slide_changes"], "no slide change measured on the present page"
+        for part in ("cached", "switch"):  # every page drew in a cached session and by the menu
+            assert all(browser[part][p]["n"] == 1 and browser[part][p]["median"] > 0 for p in REPO_PAGES), part
 
     layer = results["draw"]["maps"]["layers"]["districts"]
     assert layer["national"]["features"] == layer["full"]["features"]
