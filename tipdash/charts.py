@@ -75,8 +75,15 @@ def plotly_config(filename: str = "tip-dashboard-chart") -> dict:
     }
 
 
+# Characters of a 16 px title line that fit a chart on a 390 px phone (about 350 px wide, 7 px a character).
+PHONE_TITLE_CHARS = 44
+
+
 def wrap_title(title: str, width: int) -> str:
-    """Break a long title into lines at word boundaries (plotly never wraps titles itself)."""
+    """Break a long title into lines at word boundaries (plotly never wraps titles itself); in Urdu each line reads
+    right to left (a title wrapped before is unwrapped first)."""
+    for mark in i18n.RTL_EMBEDDING:
+        title = title.replace(mark, "")
     lines, line = [], ""
     for word in title.split(" "):
         if line and len(line) + 1 + len(word) > width:
@@ -85,7 +92,7 @@ def wrap_title(title: str, width: int) -> str:
         else:
             line = f"{line} {word}".strip()
     lines.append(line)
-    return "<br>".join(lines)
+    return "<br>".join(i18n.right_to_left(line) for line in lines)
 
 
 def top_margin(fig: go.Figure) -> int:
@@ -101,11 +108,14 @@ def base_layout(fig: go.Figure, title: str, height: int = 420, legend: bool = Tr
 
     The legend is placed against the figure (``yref="container"``), not the plot: plotly then widens the bottom
     margin to fit it however many rows it wraps to, so at any screen width it never runs into the title.
+    Titles wrap at ``title_chars``, and never later than :data:`PHONE_TITLE_CHARS`: plotly cuts off a title wider
+    than the chart, and the server does not know the screen.
     """
     fig.update_layout(
-        title=dict(text=wrap_title(title, title_chars), x=0.01, xanchor="left", y=1, yref="container",
-                   yanchor="top", pad=dict(t=10), font=dict(size=16)),
-        font=font(),
+        title=dict(text=wrap_title(title, min(title_chars, PHONE_TITLE_CHARS)), x=0.99 if i18n.is_urdu() else 0.01,
+                   xanchor="right" if i18n.is_urdu() else "left", y=1, yref="container", yanchor="top",
+                   pad=dict(t=10), font=dict(size=16)),
+        font=FONT,
         height=height,
         separators=".,",  # decimal point, thousands comma
         hoverlabel=dict(font_size=14, bgcolor="white"),
@@ -124,14 +134,6 @@ def mark_demo(fig: go.Figure) -> go.Figure:
     if fig.layout.title.subtitle.text == _(DEMO_MARK) or _meta(fig).get("source"):
         return fig
     return _subtitle(fig, _(DEMO_MARK), "#9C4A00")
-
-
-def font() -> dict:
-    """The figures' font: in Urdu the bundled Urdu font first (it holds Arabic script only, so Latin text and
-    digits fall through to the usual fonts)."""
-    if i18n.is_urdu():
-        return FONT | {"family": f"{i18n.FONT_FAMILY}, {FONT['family']}"}
-    return FONT
 
 
 def suppressed_hover() -> str:

@@ -148,11 +148,11 @@ def capped_ticks(scale: dict, kind: str) -> dict:
 
 def _colorbar(kind: str, value_name: str) -> dict:
     suffix = "%" if kind in ("percent", "change") else ""
-    # Across the foot of the map, outside it: at any screen width it hides no district (on a phone, a bar at the
-    # side lay over Punjab).
+    # Across the foot of the map, outside it (a little below: the bar's box must not reach the map's canvas): at
+    # any screen width it hides no district (on a phone, a bar at the side lay over Punjab).
     return dict(title=dict(text=value_name, side="top"), ticksuffix=suffix, tickformat=",.0f" if kind != "rate"
                 else ",.1f", thickness=12, len=0.6, lenmode="fraction", orientation="h", x=0, xanchor="left",
-                y=0, yanchor="top", ypad=6)
+                y=-0.02, yanchor="top", ypad=6)
 
 
 def district_map(df: pd.DataFrame, value: str, kind: str, title: str, value_name: str,

@@ -1,7 +1,8 @@
 """A phone, the browser's Back button and wide tables, in headless Chromium (issue #14, sections 2 to 4).
 
-* at 390×844 (a phone) every page opens with the sidebar closed, nothing is wider than the screen, and no chart's
-  legend or toolbar lies over its title;
+* at 390×844 (a phone) every page opens with the sidebar closed, nothing is wider than the screen, no chart's
+  legend or toolbar lies over its title and no title is cut off at the chart's edge; the district maps show their
+  whole area (a province, or all Pakistan) and no map's colour bar or legend lies over its map;
 * a page switch and a deliberate filter change each add one history entry, and Back returns to the view before it
   (page, URL and filters shown);
 * at 1440×900 the tables of the hotspots, conviction gap and tier pages show every column without scrolling
@@ -36,8 +37,35 @@ CHART_BOXES_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] 
   };
   const title = plot.querySelector('.gtitle');
   return {title: title ? title.textContent.slice(0, 50) : '', titleBox: box(title),
+          svg: box(plot.querySelector('.main-svg')),
           legend: box(plot.querySelector('.legend')), toolbar: box(plot.querySelector('.modebar-container .modebar'))};
 })"""
+
+# Each drawn map: its canvas, its colour bars and legend, and (district maps) where the corners of the districts it
+# was given fall on the canvas, projected by the map itself. Null until there is a map and every map has loaded.
+MAPS_JS = """() => {
+  const plots = [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')]
+    .filter(p => p._fullLayout?.map);
+  if (!plots.length) return null;
+  const box = el => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const out = [];
+  for (const plot of plots) {
+    const map = plot._fullLayout.map._subplot?.map;
+    if (!map || !map.loaded()) return null;
+    const districts = plot.data.filter(t => t.type === 'choroplethmap' && t.featureidkey === 'properties.district_id');
+    const points = districts.flatMap(t => t.geojson.features)
+      .flatMap(f => f.geometry.coordinates.flat(f.geometry.type === 'Polygon' ? 1 : 2));
+    const lons = points.map(p => p[0]), lats = points.map(p => p[1]);
+    const corners = points.length ? [[Math.min(...lons), Math.min(...lats)], [Math.max(...lons), Math.max(...lats)]]
+      .map(c => map.project(c)).map(p => [p.x, p.y]) : [];
+    const canvas = map.getCanvas();
+    out.push({title: (plot.querySelector('.gtitle') || {}).textContent || '', canvas: box(canvas),
+              size: [canvas.clientWidth, canvas.clientHeight], corners,
+              keys: [...plot.querySelectorAll('.colorbar, .legend')].map(box)});
+  }
+  return out;
+}"""
+PHONE_MAPS = ["hotspots", "hotspots?province=Punjab", "tier_ranking"]
 
 # Each drawn table's scroller: how wide and tall its content is against what it shows (tables in closed expanders
 # have no scroller).
@@ -91,6 +119,29 @@ def test_phone_every_page_fits_with_the_sidebar_closed(browser, app_url):
             for chart in page.evaluate(CHART_BOXES_JS):
                 assert not overlaps(chart["legend"], chart["titleBox"]), f"legend over the title {chart} on {path}"
                 assert not overlaps(chart["toolbar"], chart["titleBox"]), f"toolbar over the title {chart} on {path}"
+                if chart["titleBox"]:
+                    assert chart["titleBox"][2] <= chart["svg"][2] + 1, f"title cut off at the right {chart} on {path}"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", PHONE_MAPS)
+def test_phone_maps_show_their_whole_area_with_nothing_over_them(browser, app_url, warehouse, path):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        open_settled(page, f"{app_url}/{path}")
+        drawn = page.wait_for_function(MAPS_JS, timeout=60_000).json_value()
+        assert drawn, f"no map drawn on {path}"
+        for m in drawn:
+            assert m["canvas"][0] >= -1 and m["canvas"][2] <= PHONE["width"] + 1, f"map wider than the screen {m}"
+            for key in m["keys"]:
+                assert not overlaps(key, m["canvas"]), f"colour bar or legend over the map {m} on {path}"
+            width, height = m["size"]
+            for x, y in m["corners"]:  # the area's corners on the canvas: the whole area is in view
+                assert -1 <= x <= width + 1 and -1 <= y <= height + 1, f"map cut off on {path}: {m}"
+        if path.startswith("hotspots"):
+            assert any(m["corners"] for m in drawn), f"no district map on {path}"
     finally:
         context.close()
 
