@@ -14,7 +14,8 @@ import time
 import streamlit as st
 
 from tipcore import config
-from tipdash import brief, charts, deck, maps, qr, queries, reference_facts, scopes, share, slides, text, ui
+from tipdash import brief, charts, deck, filters, maps, qr, queries, reference_facts, scopes, share, slides, text, ui
+from tipdash.i18n import _
 
 AUTO_CHOICES = [0, 10, 20, 30, 60]
 # Reports [innerWidth, innerHeight] when it differs from the size the page was built for (`data`), and again
@@ -89,8 +90,10 @@ phone_url = qr.view_url(config.PUBLIC_URL, "present", {k: st.query_params.get_al
 
 # Not st.html: a style-only st.html applied up to 1.5 s after the slide drew, with the sidebar showing meanwhile.
 st.markdown(slides.css(theme, controls=ss["pr_controls"] == "on"), unsafe_allow_html=True)
-area_warning = (f"“{unknown_area}” is not a known area: showing {scope.label}. Name a province, division, region "
-                "or district: area=south-punjab, punjab, multan-division." if unknown_area else "")
+area_name = text.scope_label(scope)
+area_warning = _("“{asked}” is not a known area: showing {area}. Name a province, division, region or district: "
+                 "area=south-punjab, punjab, multan-division.").format(asked=unknown_area, area=area_name) \
+    if unknown_area else ""
 
 
 def _go(step: int) -> None:
@@ -114,14 +117,15 @@ def _plot(fig, key: str, name: str) -> None:
 
 def slide_numbers() -> None:
     head = queries.headline(sf)
-    _html(slides.heading(f"{scope.label} · cases recorded in {f.period}",
-                         "Trafficking in persons and bonded labour: the key numbers", slides.qr_block(phone_url)))
+    _html(slides.heading(_("{area} · cases recorded in {period}").format(area=area_name, period=f.period),
+                         _("Trafficking in persons and bonded labour: the key numbers"), slides.qr_block(phone_url)))
     _html(slides.tiles(head, f.previous().period))
     n = text.count(queries.smuggling_cases(sf))
-    smuggling = (f"Smuggling of migrants included ({n} cases). " if f.include_smuggling
-                 else f"Not included: {n} cases of smuggling of migrants (not trafficking). ")
-    _html(slides.note(f"Change against {f.previous().period}, the previous period of equal length. {smuggling}"
-                      "Reported cases are not prevalence: more cases can mean better reporting."))
+    smuggling = (_("Smuggling of migrants included ({n} cases).") if f.include_smuggling
+                 else _("Not included: {n} cases of smuggling of migrants (not trafficking).")).format(n=n)
+    _html(slides.note(_("Change against {previous}, the previous period of equal length.").format(
+        previous=f.previous().period) + " " + smuggling + " " + _("Reported cases are not prevalence: more cases can "
+                                                                  "mean better reporting.")))
 
 
 def _view(geo, frame: list[str], points) -> dict:
@@ -144,24 +148,26 @@ def slide_map() -> None:
     ids = area.district_ids(o)
     df = queries.district_measures(area.apply(f))
     selected = scope.value if scope.kind == "district" else None
-    _html(slides.heading(f"{scope.label} · {f.period}", f"Where cases are reported: {area.label}"))
+    _html(slides.heading(f"{area_name} · {f.period}", _("Where cases are reported: {area}").format(
+        area=text.scope_label(area))))
     right = _area_map(lambda geo, provinces, view: slides.hotspot_map(
-        df, geo, provinces, theme, f"Cases reported by district, {area.label}, {f.period}", view, selected=selected,
+        df, geo, provinces, theme, _("Cases reported by district, {area}, {period}").format(
+            area=text.scope_label(area), period=f.period), view, selected=selected,
         is_demo=is_demo, labelled=slides.labelled_districts(scope, df, ids)), df, "pr_map", "hotspot-map")
     geo = ui.boundary_layer("districts")
     with right:
-        _html(slides.ranking(df, "cases", "count", "Most cases reported", n=9, highlight=selected))
+        _html(slides.ranking(df, "cases", "count", _("Most cases reported"), n=9, highlight=selected))
         if not geo:
-            _html(slides.note("Boundary files are not installed: districts are drawn as points."))
+            _html(slides.note(_("Boundary files are not installed: districts are drawn as points.")))
 
 
 def slide_funnel() -> None:
     stages = queries.funnel(sf)
-    _html(slides.heading(f"{scope.label} · {f.period}", "The conviction gap: from report to conviction"))
+    _html(slides.heading(f"{area_name} · {f.period}", _("The conviction gap: from report to conviction")))
     left, right = st.columns([3, 2], gap="large")
     with left:
         in_court = queries.selection_in_court(sf)
-        _plot(slides.funnel_figure(stages, f.period, scope.label, theme, is_demo=is_demo,
+        _plot(slides.funnel_figure(stages, f.period, area_name, theme, is_demo=is_demo,
                                    complete=in_court["complete"], height=slides.CHART_HEIGHT - 40),
               "pr_funnel", "funnel")
     with right:
@@ -171,15 +177,17 @@ def slide_funnel() -> None:
         if not rate["note"]:  # an open cohort's rate is not a conviction rate: the panel says what is in court
             lines.append(f"{text.title(rate['measure'])}: {brief.tile_value(rate)} {brief.tile_margin(rate)}".strip()
                          + ".")
-        _html(slides.panel("What it means", lines, big=text.funnel_lead(stages, complete=in_court["complete"])))
+        _html(slides.panel(_("What it means"), lines, big=text.funnel_lead(stages, complete=in_court["complete"])))
         _html(slides.note(text.COHORT_NOTE))
 
 
 def slide_tiers() -> None:
     tiers = reference_facts.tier_history("PAK")
-    latest = f" · {tiers.iloc[-1]['tier']} in the {int(tiers.iloc[-1]['report_year'])} report" if len(tiers) else ""
-    _html(slides.heading(f"Pakistan · US Trafficking in Persons Report{latest}",
-                         "Pakistan's TIP tier next to its law-enforcement figures"))
+    latest = " · " + _("{tier} in the {year} report").format(tier=text.tier(tiers.iloc[-1]["tier"]),
+                                                             year=int(tiers.iloc[-1]["report_year"])) \
+        if len(tiers) else ""
+    _html(slides.heading(_("Pakistan · US Trafficking in Persons Report") + latest,
+                         _("Pakistan's TIP tier next to its law-enforcement figures")))
     left, right = st.columns([1, 1], gap="large")
     with left:
         fig = slides.tier_figure(tiers, theme, is_demo=False, since=2010, height=slides.CHART_HEIGHT - 70)
@@ -188,9 +196,9 @@ def slide_tiers() -> None:
         fig = slides.government_figure(reference_facts.published_figures(), theme, is_demo=False,
                                        height=slides.CHART_HEIGHT - 70)
         _plot(fig, "pr_gov", "government-figures")
-    _html(slides.note("National figures for Pakistan, whatever area the deck covers. Tier 1 is best; the Watch List "
-                      "and Tier 3 mark weaker efforts. Hollow markers: tiers inferred, or figures from sources that "
-                      "could not be checked against the report (each source is named in the page's tables)."))
+    _html(slides.note(_("National figures for Pakistan, whatever area the deck covers. Tier 1 is best; the Watch "
+                        "List and Tier 3 mark weaker efforts. Hollow markers: tiers inferred, or figures from sources "
+                        "that could not be checked against the report (each source is named in the page's tables).")))
 
 
 def slide_scorecard() -> None:
@@ -198,10 +206,12 @@ def slide_scorecard() -> None:
     weights = dict.fromkeys(queries.SCORE_INDICATORS, 1)
     scored = queries.score_districts(queries.scorecard_inputs(area.apply(f)), weights)
     selected = scope.value if scope.kind == "district" else None
-    within = f"{scope.short} within {area.label}" if scope.kind == "district" else area.label
-    _html(slides.heading(f"{scope.label} · {f.period}", f"District scorecard: {within}"))
+    within = _("{district} within {area}").format(district=text.scope_short(scope), area=text.scope_label(area)) \
+        if scope.kind == "district" else text.scope_label(area)
+    _html(slides.heading(f"{area_name} · {f.period}", _("District scorecard: {within}").format(within=within)))
     right = _area_map(lambda geo, provinces, view: slides.scorecard_map(
-        scored, geo, provinces, theme, f"Scorecard bands, {area.label}, {f.period}", view, is_demo=is_demo,
+        scored, geo, provinces, theme, _("Scorecard bands, {area}, {period}").format(
+            area=text.scope_label(area), period=f.period), view, is_demo=is_demo,
         selected=selected, labelled=slides.labelled_districts(scope, scored, area.district_ids(o))),
         scored, "pr_scorecard", "district-scorecard")
     with right:
@@ -212,41 +222,43 @@ def slide_scorecard() -> None:
             own = scored[scored["district_id"] == selected]
             if not own.empty:
                 row = own.iloc[0]
-                verdict = (f"{row['band']}, score {row['score']:.0f}" if row["band"] != queries.INSUFFICIENT else
-                           f"insufficient data ({text.count(row['cases'])} cases reported)")
-                _html(slides.note(f"{scope.short}: {verdict}."))
-        _html(slides.note(f"Score 0–100 from five indicators, equal weights; under {queries.MIN_CASES} cases: "
-                          "insufficient data. Not the State Department's method."))
+                verdict = _("{band}, score {score}").format(band=text.band(row["band"]),
+                                                            score=f"{row['score']:.0f}") \
+                    if row["band"] != queries.INSUFFICIENT else \
+                    _("insufficient data ({n} cases reported)").format(n=text.count(row["cases"]))
+                _html(slides.note(f"{text.scope_short(scope)}: {verdict}."))
+        _html(slides.note(_("Score 0–100 from five indicators, equal weights; under {n} cases: insufficient data. Not "
+                            "the State Department's method.").format(n=queries.MIN_CASES)))
 
 
 def slide_findings() -> None:
     data = brief.collect(scope, f, o)
-    _html(slides.heading(f"{scope.label} · {f.period}", "Three findings from the data"))
+    _html(slides.heading(f"{area_name} · {f.period}", _("Three findings from the data")))
     _html(slides.findings_cards(brief.findings(data)))
 
 
 def slide_sources() -> None:
-    _html(slides.heading(f"{scope.label} · {f.period}", "Sources, data version and what to take away"))
+    _html(slides.heading(f"{area_name} · {f.period}", _("Sources, data version and what to take away")))
     left, right = st.columns([3, 2], gap="large")
     with left:
         citation = text.citation(status.get("release_id"), time.strftime("%Y-%m-%d"), is_demo=is_demo)
         _html(slides.sources_block(status, f.period, citation))
     with right:
-        _html(slides.panel("Take it away", [
-            f"A one-page brief for {scope.label}, {f.period}: headline numbers, a map, the funnel and three "
-            "findings. It prints on one A4 page and opens without internet."]))
+        _html(slides.panel(_("Take it away"), [
+            _("A one-page brief for {area}, {period}: headline numbers, a map, the funnel and three findings. It "
+              "prints on one A4 page and opens without internet.").format(area=area_name, period=f.period)]))
         _html(slides.qr_block(phone_url))
-        share.brief_download(scope, f, key="pr_brief_sources", label="Download the briefing pack",
+        share.brief_download(scope, f, key="pr_brief_sources", label=_("Download the briefing pack"),
                              width="stretch")
         geo, provinces = ui.boundary_layer("districts"), ui.boundary_layer("provinces")
         st.download_button(
-            "Download the deck as PowerPoint",
+            _("Download the deck as PowerPoint"),
             lambda: deck.build(scope, f, o, status, theme, geo, provinces, phone_url),
             deck.filename(scope, f), "application/vnd.openxmlformats-officedocument.presentationml.presentation",
             key="pr_pptx", icon=":material/slideshow:", on_click="ignore", width="stretch",
-            help="The seven slides as a .pptx, charts as images at projector resolution, sources in the notes "
-                 "(built when clicked: about half a minute).")
-        share.copy_link(key="pr_link_sources", label="Link to this deck")
+            help=_("The seven slides as a .pptx, charts as images at projector resolution, sources in the notes "
+                   "(built when clicked: about half a minute)."))
+        share.copy_link(key="pr_link_sources", label=_("Link to this deck"))
 
 
 DRAW = {"numbers": slide_numbers, "map": slide_map, "funnel": slide_funnel, "tiers": slide_tiers,
@@ -259,13 +271,13 @@ with st.container():
 
 controls = st.container(key="pr_controls")
 bar = controls.columns([1.3, 2.4, 1.3, 1.3, 1.7, 1.1, 1.2, 1.0], vertical_alignment="center", gap="small")
-bar[0].button("Previous", key="pr_prev", icon=":material/arrow_back:", on_click=_go, args=(-1,),
-              disabled=number == 1, shortcut="Left", width="stretch", help="Previous slide (← key)")
+bar[0].button(_("Previous"), key="pr_prev", icon=":material/arrow_back:", on_click=_go, args=(-1,),
+              disabled=number == 1, shortcut="Left", width="stretch", help=_("Previous slide (← key)"))
 with bar[1]:
     _html(slides.position(number))
-bar[2].button("Next", key="pr_next", icon=":material/arrow_forward:", icon_position="right", on_click=_go,
-              args=(1,), disabled=number == N, shortcut="Right", width="stretch", help="Next slide (→ key)")
-with bar[3].popover("Deck", icon=":material/tune:", key="pr_settings", width="stretch"):
+bar[2].button(_("Next"), key="pr_next", icon=":material/arrow_forward:", icon_position="right", on_click=_go,
+              args=(1,), disabled=number == N, shortcut="Right", width="stretch", help=_("Next slide (→ key)"))
+with bar[3].popover(_("Deck"), icon=":material/tune:", key="pr_settings", width="stretch"):
     choices = {c.token: c for c in scopes.choices(o)}
     tokens = list(choices) if scope.token else ["", *choices]
     ss["pr_scope_pick"] = scope.token or ""
@@ -273,9 +285,10 @@ with bar[3].popover("Deck", icon=":material/tune:", key="pr_settings", width="st
     def _pick_scope() -> None:
         ss["pr_scope"] = ss["pr_scope_pick"] or None
 
-    st.selectbox("Area", tokens, key="pr_scope_pick", on_change=_pick_scope,
-                 format_func=lambda t: scopes.picker_label(choices[t]) if t else f"Sidebar selection: {scope.label}",
-                 help="Pakistan, a province, a region (South Punjab), a division or a district.")
+    st.selectbox(_("Area"), tokens, key="pr_scope_pick", on_change=_pick_scope,
+                 format_func=lambda t: scopes.picker_label(choices[t]) if t else _("Sidebar selection: {area}").format(
+                     area=area_name),
+                 help=_("Pakistan, a province, a region (South Punjab), a division or a district."))
     # A new key per period: the slider always starts at the period the shared filters hold.
     years_key = f"pr_years_{f.year_from}_{f.year_to}"
 
@@ -284,19 +297,20 @@ with bar[3].popover("Deck", icon=":material/tune:", key="pr_settings", width="st
         lo, hi = ss[years_key]
         st.query_params["years"] = f"{lo}-{hi}" if lo != hi else str(lo)
 
-    st.select_slider("Period (year reported)", options=list(range(o.year_min, o.year_max + 1)),
+    st.select_slider(_("Period (year reported)"), options=list(range(o.year_min, o.year_max + 1)),
                      value=(f.year_from, f.year_to), key=years_key, on_change=_set_period)
-    st.segmented_control("Theme", list(slides.THEMES), key="pr_theme", required=True,
-                         format_func=lambda k: slides.THEMES[k].label)
-    st.segmented_control("Auto-advance", AUTO_CHOICES, key="pr_auto", required=True,
-                         format_func=lambda s: "Off" if s == 0 else f"{s} s")
-    st.caption("Keys: ← previous, → next, H hides or shows the controls. F11 for full screen. Slides scale to "
-               "the window. Other filters (offence, victims, agency) come from the dashboard's sidebar.")
-share.brief_download(scope, f, key="pr_brief", label="Brief (A4)", width="stretch", where=bar[4])
-share.copy_link(key="pr_link", label="Link", where=bar[5])
-bar[6].button("Hide", key="pr_hide", icon=":material/visibility_off:", on_click=_toggle_controls, shortcut="h",
-              width="stretch", help="Hide the controls while presenting (H key shows them again; ← → still work)")
-bar[7].page_link("pages/overview.py", label="Exit", icon=":material/close:")
+    st.segmented_control(_("Theme"), list(slides.THEMES), key="pr_theme", required=True,
+                         format_func=lambda k: _(slides.THEMES[k].label))
+    st.segmented_control(_("Auto-advance"), AUTO_CHOICES, key="pr_auto", required=True,
+                         format_func=lambda s: _("Off") if s == 0 else _("{n} s").format(n=s))
+    st.caption(_("Keys: ← previous, → next, H hides or shows the controls. F11 for full screen. Slides scale to "
+                 "the window. Other filters (offence, victims, agency) come from the dashboard's sidebar."))
+share.brief_download(scope, f, key="pr_brief", label=_("Brief (A4)"), width="stretch", where=bar[4])
+share.copy_link(key="pr_link", label=_("Link"), where=bar[5])
+bar[6].button(_("Hide"), key="pr_hide", icon=":material/visibility_off:", on_click=_toggle_controls, shortcut="h",
+              width="stretch", help=_("Hide the controls while presenting (H key shows them again; ← → still work)"))
+# Exit keeps the filters and the language, as the sidebar's page links do.
+bar[7].page_link("pages/overview.py", label=_("Exit"), icon=":material/close:", query_params=filters.link_params())
 with controls:
     # The window's size, reported by the browser (again when it changes): the figures are built to fit it.
     VIEWPORT(key="pr_viewport", data=list(size) if size else None, on_size_change=lambda: None)

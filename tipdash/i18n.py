@@ -95,6 +95,17 @@ def isolate(value: str) -> str:
     return f"\u2066{value}\u2069" if _language.get() != ENGLISH and value else value
 
 
+RTL_EMBEDDING = ("\u202b", "\u202c")  # right-to-left embedding and its end
+
+
+def right_to_left(line: str) -> str:
+    """In Urdu, one line of SVG text (a chart title) read right to left: plotly writes its text left to right, which
+    puts an Urdu line's punctuation and numbers at the wrong end. Unchanged in English."""
+    if _language.get() == ENGLISH or not line:
+        return line
+    return RTL_EMBEDDING[0] + line + RTL_EMBEDDING[1]
+
+
 def place(name: str) -> str:
     """A province, division or district name in the language of this run (as the gazetteer spells it in English)."""
     if _language.get() == ENGLISH or not isinstance(name, str):

@@ -25,7 +25,8 @@ import pandas as pd
 import plotly.colors as pcolors
 import plotly.graph_objects as go
 
-from tipdash import brief, charts, maps, privacy, published_charts, qr, queries, text
+from tipdash import brief, charts, i18n, maps, privacy, published_charts, qr, queries, text
+from tipdash.i18n import N_, _
 from tipdash.scopes import Scope
 
 
@@ -54,7 +55,7 @@ class Theme:
 
 THEMES: dict[str, Theme] = {
     "dark": Theme(
-        "dark", "High contrast, dark (dim halls)", bg="#000000", fg="#FFFFFF", muted="#D9D9D9", accent="#FFD23F",
+        "dark", N_("High contrast, dark (dim halls)"), bg="#000000", fg="#FFFFFF", muted="#D9D9D9", accent="#FFD23F",
         panel="#161616", grid="#4A4A4A", na="#5A5A5A", outline="#F2F2F2",
         stages={"cases": "#56B4E9", "firs": "#E69F00", "charge_sheets": "#1FC99A", "trials": "#F28AC7",
                 "convictions": "#FF7A3D"},
@@ -62,7 +63,7 @@ THEMES: dict[str, Theme] = {
         scale=[[0, "#1D4E89"], [0.35, "#2A9FD6"], [0.7, "#7FDBB6"], [1, "#FFE74C"]],
         warn_bg="#FFD23F", warn_fg="#000000"),
     "light": Theme(
-        "light", "High contrast, light (bright halls)", bg="#FFFFFF", fg="#000000", muted="#262626",
+        "light", N_("High contrast, light (bright halls)"), bg="#FFFFFF", fg="#000000", muted="#262626",
         accent="#0B5A8C", panel="#F1F4F7", grid="#B8B8B8", na="#CFCFCF", outline="#1A1A1A",
         stages={"cases": "#0072B2", "firs": "#E69F00", "charge_sheets": "#009E73", "trials": "#CC79A7",
                 "convictions": "#D55E00"},
@@ -78,14 +79,14 @@ BASE_FONT = 24
 CHART_HEIGHT = 680  # design pixels: a chart, with the heading, a note, the control bar and footer, in 1080
 
 # The deck: URL name, title shown in the control bar.
-SLIDES: list[tuple[str, str]] = [
-    ("numbers", "Key numbers"),
-    ("map", "Hotspot map"),
-    ("funnel", "Conviction funnel"),
-    ("tiers", "TIP tier and enforcement"),
-    ("scorecard", "District scorecard"),
-    ("findings", "Three findings"),
-    ("sources", "Sources"),
+SLIDES: list[tuple[str, str]] = [  # titles in English; translated where shown
+    ("numbers", N_("Key numbers")),
+    ("map", N_("Hotspot map")),
+    ("funnel", N_("Conviction funnel")),
+    ("tiers", N_("TIP tier and enforcement")),
+    ("scorecard", N_("District scorecard")),
+    ("findings", N_("Three findings")),
+    ("sources", N_("Sources")),
 ]
 SLIDE_NAMES = [name for name, _ in SLIDES]
 
@@ -128,7 +129,25 @@ def css(theme: Theme, controls: bool = True) -> str:
     """
     hide = "" if controls else ".st-key-pr_controls { display: none !important; }\n"
     unit = f":root {{ --u: min(calc(100vw / {DESIGN[0]}), calc(100vh / {DESIGN[1]})); }}\n"
-    return f"<style>\n{unit}{hide}{_scaled(_sheet(theme))}</style>"
+    urdu = i18n.font_face_css() + URDU_SHEET % i18n.FONT_FAMILY if i18n.is_urdu() else ""
+    return f"<style>\n{unit}{hide}{_scaled(_sheet(theme))}{urdu}</style>"
+
+
+# Urdu: the slides read right to left in the bundled font (its Arabic script only: digits keep the usual fonts); a
+# tile's number and margin stay left to right. Charts get the font here, in their SVG text, not in the figure: a map's
+# labels are drawn by MapLibre, which draws nothing with a font it has no glyphs for.
+URDU_SHEET = """
+.pr-slide, [data-testid="stMain"] p, [data-testid="stMain"] label, [data-testid="stMain"] button,
+[data-testid="stPlotlyChart"] svg text {
+  font-family: "%s", Source Sans Pro, DejaVu Sans, sans-serif !important; }
+[data-testid="stMain"] { direction: rtl; }
+[data-testid="stMain"] [data-testid="stElementContainer"], [data-testid="stMain"] [data-testid="stMarkdownContainer"] {
+  text-align: right; }
+.pr-slide .v, .pr-slide .m, .pr-slide .pr-rank td.n, [data-testid="stPlotlyChart"] { direction: ltr;
+  unicode-bidi: isolate; }
+.pr-slide .v, .pr-slide .m { text-align: right; }
+.pr-slide .pr-rank td.n { text-align: left; }
+"""
 
 
 def _sheet(theme: Theme) -> str:
@@ -234,17 +253,17 @@ def heading(kicker: str, title: str, aside: str = "") -> str:
 def qr_block(url: str | None) -> str:
     """A QR code that opens ``url`` on a phone, or, with no public address set, how to set one."""
     if not url:
-        return ('<div class="pr-slide pr-qr" data-qr="none"><div class="q">No QR code: set TIP_PUBLIC_URL to the '
-                "dashboard's public address to show one here.</div></div>")
-    return (f'<div class="pr-slide pr-qr" data-qr="{esc(url)}">{qr.svg(url)}<div class="q">Scan to open this deck on a '
-            "phone, with the same area and filters.</div></div>")
+        unset = _("No QR code: set TIP_PUBLIC_URL to the dashboard's public address to show one here.")
+        return f'<div class="pr-slide pr-qr" data-qr="none"><div class="q">{esc(unset)}</div></div>'
+    scan = _("Scan to open this deck on a phone, with the same area and filters.")
+    return f'<div class="pr-slide pr-qr" data-qr="{esc(url)}">{qr.svg(url)}<div class="q">{esc(scan)}</div></div>'
 
 
 
 def tiles(headline: pd.DataFrame, previous: str) -> str:
     """The six headline numbers as big tiles: value, name, change against the previous period."""
     out = []
-    for _, row in headline.iterrows():
+    for _index, row in headline.iterrows():
         value = brief.tile_value(row)
         cls = "v na" if value == text.NOT_AVAILABLE else "v"
         out.append(f'<div class="pr-tile" data-measure="{esc(row["measure"])}"><div class="{cls}">{esc(value)}</div>'
@@ -272,7 +291,7 @@ def ranking(df: pd.DataFrame, value: str, kind: str, title: str, n: int = 8, hig
     for i in show:
         r = ranked.loc[i]
         cls = ' class="hl"' if highlight is not None and r.get("district_id") == highlight else ""
-        rows.append(f'<tr{cls}><td class="i">{i + 1}</td><td>{esc(r[label])}</td>'
+        rows.append(f'<tr{cls}><td class="i">{i + 1}</td><td>{esc(i18n.place(r[label]))}</td>'
                     f'<td class="n">{esc(fmt(r[value]))}</td></tr>')
     return (f'<div class="pr-slide pr-panel"><h3>{esc(title)}</h3><table class="pr-rank">{"".join(rows)}</table>'
             "</div>")
@@ -291,21 +310,24 @@ def findings_cards(items: Sequence[brief.Finding]) -> str:
 
 
 def bands_legend(counts: Mapping[str, int], colours: Mapping[str, str]) -> str:
-    items = "".join(f'<span><i style="background:{colours.get(b, "#999")}"></i>{esc(b)}: <b>{n}</b></span>'
+    items = "".join(f'<span><i style="background:{colours.get(b, "#999")}"></i>{esc(text.band(b))}: <b>{n}</b></span>'
                     for b, n in counts.items())
     return f'<div class="pr-slide pr-bands">{items}</div>'
 
 
 def sources_block(status: Mapping, period: str, citation: str) -> str:
-    last = status.get("last_month")
-    as_of = pd.Timestamp(last).strftime("%B %Y") if last is not None and not pd.isna(last) else "unknown"
-    items = "".join(f"<li>{esc(s)}</li>" for s in brief.SOURCES)
-    version = status.get("release_id") or "unknown"
-    return (f'<div class="pr-slide pr-panel"><h3>Sources</h3><ul class="pr-sources">{items}</ul>'
-            f'<div class="pr-small"><b>Data version:</b> warehouse {esc(version)}, ETL run '
-            f'{esc(status.get("run_id") or "unknown")}, data to {esc(as_of)}; cases reported in {esc(period)}.</div>'
-            f'<div class="pr-small"><b>How numbers are protected:</b> {esc(text.SUPPRESSION_NOTE)}</div>'
-            f'<div class="pr-small"><b>Cite as:</b> {esc(citation)}</div></div>')
+    as_of = text.data_as_of(status.get("last_month"))
+    items = "".join(f"<li>{esc(_(s))}</li>" for s in brief.SOURCES)
+    version = status.get("release_id") or _("unknown")
+    data_version = _("warehouse {version}, ETL run {run}, data to {as_of}; cases reported in {period}.").format(
+        version=version, run=status.get("run_id") or _("unknown"), as_of=as_of, period=period)
+    words = {key: esc(value) for key, value in (("sources", _("Sources")), ("version", _("Data version:")),
+                                                 ("protected", _("How numbers are protected:")),
+                                                 ("cite", _("Cite as:")))}
+    return (f'<div class="pr-slide pr-panel"><h3>{words["sources"]}</h3><ul class="pr-sources">{items}</ul>'
+            f'<div class="pr-small"><b>{words["version"]}</b> {esc(data_version)}</div>'
+            f'<div class="pr-small"><b>{words["protected"]}</b> {esc(text.SUPPRESSION_NOTE)}</div>'
+            f'<div class="pr-small"><b>{words["cite"]}</b> {esc(citation)}</div></div>')
 
 
 def footer(scope: Scope, filters_text: str, number: int, window: Sequence[int] | None = None,
@@ -316,14 +338,15 @@ def footer(scope: Scope, filters_text: str, number: int, window: Sequence[int] |
     slide, and in no room the slide needs.
     """
     left = (f'<span class="pr-warn">{esc(warning)}</span>' if warning
-            else f"<span>{esc(scope.label)} · {esc(filters_text)}</span>")
-    right = f"Counts 1–{privacy.SHOW_BELOW - 1} shown as “{text.SUPPRESSED}” · slide {number} of {len(SLIDES)}"
+            else f"<span>{esc(text.scope_label(scope))} · {esc(filters_text)}</span>")
+    right = _("Counts 1–{top} shown as “{suppressed}” · slide {number} of {count}").format(
+        top=privacy.SHOW_BELOW - 1, suppressed=text.SUPPRESSED, number=number, count=len(SLIDES))
     built = "x".join(str(int(v)) for v in window) if window else ""
     return f'<div class="pr-slide pr-footer" data-window="{built}">{left}<span>{esc(right)}</span></div>'
 
 
 def position(number: int) -> str:
-    return f'<div class="pr-slide pr-bar">{number} / {len(SLIDES)} · {esc(SLIDES[number - 1][1])}</div>'
+    return f'<div class="pr-slide pr-bar">{number} / {len(SLIDES)} · {esc(_(SLIDES[number - 1][1]))}</div>'
 
 
 # Figures -----------------------------------------------------------------------------------------------------
@@ -355,7 +378,7 @@ def projector(fig: go.Figure, theme: Theme, height: int | None = None, title_siz
     for trace in fig.data:
         if getattr(trace, "textfont", None) is not None and trace.type in ("bar", "scatter"):
             trace.textfont = dict(size=px(26), color=t.fg)
-    subtitle = charts.DEMO_MARK if is_demo else fig.layout.title.subtitle.text  # or a published figure's source
+    subtitle = _(charts.DEMO_MARK) if is_demo else fig.layout.title.subtitle.text  # or a published figure's source
     if subtitle:
         fig.update_layout(title_subtitle=dict(text=subtitle, font=dict(size=px(20), color=t.accent if is_demo
                                                                         else t.muted)))
@@ -417,9 +440,10 @@ def hotspot_map(df: pd.DataFrame, districts_geo: Mapping | None, provinces_geo: 
                 height: int = CHART_HEIGHT, labelled: Sequence[str] = ()) -> go.Figure:
     """Districts coloured by protected cases reported (grey where "<10"), framed by ``view``, the districts in
     ``labelled`` named on the map."""
-    fig = maps.district_map(df, "cases", "count", title, "Cases reported", districts_geo, provinces_geo,
-                            extra=[("victims", "Victims", "count"), ("cases_per_100k", "Cases per 100,000 a year",
-                                                                      "rate")], selected=selected, view=view)
+    fig = maps.district_map(df, "cases", "count", title, text.short("cases"), districts_geo, provinces_geo,
+                            extra=[("victims", text.short("victims"), "count"),
+                                   ("cases_per_100k", text.short("cases_per_100k"), "rate")],
+                            selected=selected, view=view)
     _rewrap_title(fig, TITLE_CHARS)
     projector(fig, theme, height=height, is_demo=is_demo)
     _map_theme(fig, theme, view)
@@ -428,7 +452,7 @@ def hotspot_map(df: pd.DataFrame, districts_geo: Mapping | None, provinces_geo: 
             trace.line.color = theme.fg
             trace.line.width = theme.px(5)
         if trace.type == "choroplethmap" and trace.name and trace.name.startswith("Not available"):
-            trace.name = f"Fewer than {privacy.SHOW_BELOW} ({text.SUPPRESSED})"
+            trace.name = _("Fewer than {n}").format(n=privacy.SHOW_BELOW) + f" ({text.SUPPRESSED})"
     _name_districts(fig, df, labelled, theme)
     fig.update_layout(margin=dict(l=0, r=0, b=0))
     return fig
@@ -488,8 +512,8 @@ def _is_light(colour: str) -> bool:
 def funnel_figure(df: pd.DataFrame, period: str, area: str, theme: Theme, is_demo: bool = False,
                   complete: bool = True, height: int = CHART_HEIGHT) -> go.Figure:
     fig = charts.funnel(df, period, complete=complete)
-    fig.update_layout(title_text=charts.wrap_title(f"From report to conviction: cases reported in {area}, {period}",
-                                                   TITLE_CHARS))
+    fig.update_layout(title_text=charts.wrap_title(_("From report to conviction: cases reported in {area}, {period}")
+                                                   .format(area=area, period=period), TITLE_CHARS))
     projector(fig, theme, height=height, is_demo=is_demo)
     bar = fig.data[0]
     # Shorter labels than the dashboard's (the count, and the share lost when it can be computed): they must fit
@@ -554,9 +578,9 @@ def band_order() -> list[str]:
 def scorecard_map(scored: pd.DataFrame, districts_geo: Mapping | None, provinces_geo: Mapping | None,
                   theme: Theme, title: str, view: dict, is_demo: bool = False,
                   selected: str | None = None, height: int = CHART_HEIGHT, labelled: Sequence[str] = ()) -> go.Figure:
-    hover = [f"<b>{r.name}</b> ({r.province})<br>{r.band}"
-             + ("" if r.band == queries.INSUFFICIENT else f": score {r.score:.0f}")
-             + f"<br>Cases reported: {text.count(r.cases)}" for r in scored.itertuples()]
+    hover = [f"<b>{i18n.place(r.name)}</b> ({i18n.place(r.province)})<br>{text.band(r.band)}"
+             + ("" if r.band == queries.INSUFFICIENT else ": " + _("score {score}").format(score=f"{r.score:.0f}"))
+             + "<br>" + _("Cases reported: {n}").format(n=text.count(r.cases)) for r in scored.itertuples()]
     fig = maps.categorical_district_map(scored, "band", band_order(), band_colours(theme), title, districts_geo,
                                         provinces_geo, hover=hover, view=view)
     _rewrap_title(fig, TITLE_CHARS)
@@ -578,8 +602,9 @@ def scorecard_table(scored: pd.DataFrame, theme: Theme, highlight: str | None = 
     rated = scored[scored["band"] != queries.INSUFFICIENT].sort_values(["score", "cases"], ascending=[False, False])
     rated = rated.reset_index(drop=True)
     if rated.empty:
-        return panel("Scores", [f"No district of this area has the {queries.MIN_CASES} cases reported and "
-                                f"{queries.MIN_INDICATORS} indicators a score needs."])
+        return panel(_("Scores"), [_("No district of this area has the {cases} cases reported and {indicators} "
+                                     "indicators a score needs.").format(cases=queries.MIN_CASES,
+                                                                         indicators=queries.MIN_INDICATORS)])
     picks = list(range(len(rated))) if len(rated) <= 2 * n + 1 else \
         list(range(n)) + list(range(len(rated) - n, len(rated)))
     if highlight is not None:
@@ -594,10 +619,10 @@ def scorecard_table(scored: pd.DataFrame, theme: Theme, highlight: str | None = 
         r = rated.loc[i]
         cls = ' class="hl"' if r["district_id"] == highlight else ""
         swatch = f'<i class="sw" style="background:{colours.get(r["band"], theme.na)}"></i>'
-        rows.append(f'<tr{cls}><td class="i">{i + 1}</td><td>{swatch}{esc(r["name"])}</td>'
+        rows.append(f'<tr{cls}><td class="i">{i + 1}</td><td>{swatch}{esc(i18n.place(r["name"]))}</td>'
                     f'<td class="n">{r["score"]:.0f}</td></tr>')
         last = i
-    title = f"Highest and lowest scores, {len(rated)} districts" if len(rated) > 2 * n + 1 \
-        else f"Scores, {len(rated)} districts"
+    title = (_("Highest and lowest scores, {n} districts") if len(rated) > 2 * n + 1
+             else _("Scores, {n} districts")).format(n=len(rated))
     return (f'<div class="pr-slide pr-panel"><h3>{esc(title)}</h3><table class="pr-rank">{"".join(rows)}</table>'
             "</div>")

@@ -244,6 +244,16 @@ _TIERS = {name: name for name in (N_("Tier 1"), N_("Tier 2"), N_("Tier 2 Watch L
                                   N_("Special Case"))}
 
 
+# Scorecard bands (queries.BANDS), as the release's scorecard names them.
+_BANDS = {name: name for name in (N_("Band 1"), N_("Band 2"), N_("Band 2 watch list"), N_("Band 3"),
+                                  N_("Band unclear (within margin)"), N_("Insufficient data"))}
+
+
+def band(name) -> str:
+    """A district scorecard band ('Band 2 watch list') in the language of this run."""
+    return _(name) if name in _BANDS else str(name)
+
+
 def tier(name) -> str:
     """A TIP Report tier ('Tier 2 Watch List') in the language of this run."""
     return _(name) if name in _TIERS else str(name)
@@ -464,7 +474,7 @@ def headline_change(row: pd.Series, previous: str) -> str:
         return _("vs {previous}: not available").format(previous=previous)
     value = float(row["change"])
     arrow = "▲" if value > 0 else "▼" if value < 0 else "■"
-    return _("{arrow} {change} vs {previous}").format(arrow=arrow, change=change, previous=previous)
+    return _("{arrow} {change} vs {previous}").format(arrow=arrow, change=i18n.isolate(change), previous=previous)
 
 
 def offence(code) -> str:
