@@ -9,7 +9,10 @@ Privacy accounting (zero-concentrated differential privacy, rho per year; docs/p
 
 * the unit is one case with all its victims; a case belongs to one report year, so the years compose in parallel;
 * the period tables (events by the year they happened) are charged to event years, with a budget of their own
-  (``config.PRIVACY_RHO_PERIOD``): a case moves each period measure by at most 1 in one event year;
+  (``config.PRIVACY_RHO_PERIOD``): a case moves each period measure by at most 1 in one event year; agencies'
+  unpublished aggregate returns (``returns_year``) share that budget (``catalogue.RETURNS_SHARE``), with a
+  sensitivity from the returns the ETL knows (``catalogue.return_sensitivity``); published returns are copied as
+  published (``returns/``), like the reference facts;
 * a table gets ``rho * share`` of a year's budget, split evenly over its measures; sigma = sensitivity /
   sqrt(2 rho), and OpenDP's own privacy map is checked against that rho;
 * the private ledger (``config.ledger_path()``) keeps, per (table, measure, year), keyed HMACs of the true and the
@@ -616,7 +619,8 @@ def _returns_files(con: duckdb.DuckDBPyConnection) -> list[tuple[dict, bytes]]:
     if not _has_returns(con):
         return []
     sources = _duck_csv(con, "SELECT source_id AS return_source, agency, agency_type, published, level, province, "
-                             "district_id, period, measures, below, citation, url FROM wh.return_sources ORDER BY source_id")
+                             "district_id, period, measures, below, citation, url FROM wh.return_sources "
+                             "ORDER BY source_id")
     source_fields = [
         {"name": "return_source", "type": "string", "description": "the return's source layout"},
         {"name": "agency", "type": "string", "description": "the agency whose return it is"},
@@ -1038,7 +1042,10 @@ def _manifest(dom: Domain, vector_plan: dict[tuple[str, str], VectorPlan],
                      "adds at most 1 to each period measure in one event year. One case's loss is at most its "
                      "report year's cumulative rho plus the largest cumulative rho of the event years "
                      "(case_rho_per_release per release); it bounds what the whole release can reveal about "
-                     "whether any one case (with all its victims) is in the data",
+                     "whether any one case (with all its victims) is in the data. Agencies' unpublished returns "
+                     "(returns_year) are charged to event years too, within their budget: a return is assumed to "
+                     "count a case at most once per measure, in one area and period, and the table's sensitivity "
+                     "covers every unpublished return counting the same case and the jump of a declared '<N'",
         "mechanism": "discrete Gaussian noise on each (table, measure, year) vector of counts, "
                      "OpenDP 0.16 (make_gaussian on integer vectors with L2 sensitivity)",
         "library": "opendp 0.16.0",
