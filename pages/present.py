@@ -215,8 +215,7 @@ def slide_scorecard() -> None:
         selected=selected, labelled=slides.labelled_districts(scope, scored, area.district_ids(o))),
         scored, "pr_scorecard", "district-scorecard")
     with right:
-        counts = scored["band"].value_counts().reindex(slides.band_order(), fill_value=0)
-        _html(slides.bands_legend({b: int(n) for b, n in counts.items()}, slides.band_colours(theme)))
+        _html(slides.bands_legend(slides.band_counts(scored), slides.band_colours(theme)))
         _html(slides.scorecard_table(scored, theme, highlight=selected))
         if selected:
             own = scored[scored["district_id"] == selected]

@@ -1,16 +1,17 @@
-"""One area, three renderings (issue #12): the Overview page, the slides and the one-page brief show the same
-numbers and the same words for the same area, because they render one set of facts (queries.headline, the funnel and
-brief.findings) with one wording (tipdash/text.py)."""
+"""One area, four renderings (issue #12): the Overview page, the slides, the one-page brief and the PowerPoint deck
+show the same numbers and the same words for the same area, because they render one set of facts (queries.headline,
+the funnel, brief.findings, the slides' ranking rows and band counts) with one wording (tipdash/text.py)."""
 
 from __future__ import annotations
 
+import io
 import re
 from html import unescape
 
 import pytest
 
 from tests.apptest import open_page
-from tipdash import brief, queries, scopes, slides, text
+from tipdash import boundaries, brief, deck, queries, scopes, slides, text
 from tipdash.filters import Filters
 
 
@@ -55,3 +56,47 @@ def test_page_slide_and_brief_say_the_same_about_an_area(area, options):
     for finding in brief.findings(brief.collect(scope, f, options)):
         for words in (finding.title, finding.detail):
             assert words in unescape(cards) and words in unescape(html), words
+
+
+def _slide_number(key: str) -> int:
+    return next(i for i, (name, _) in enumerate(slides.SLIDES, start=1) if name == key)
+
+
+def _deck_lines(scope, f, options, monkeypatch) -> list[list[str]]:
+    """Every paragraph of every slide of the PowerPoint deck (its charts left blank: kaleido is not what is tested)."""
+    from PIL import Image
+    from pptx import Presentation
+
+    def blank_images(figures, paths, **_):
+        for path in paths:
+            Image.new("RGB", (2, 2)).save(path)
+
+    monkeypatch.setattr(deck.pio, "write_images", blank_images)
+    pptx = deck.build(scope, f, options, queries.data_status(), slides.themed("dark"),
+                      boundaries.load_layer("districts"), boundaries.load_layer("provinces"))
+    return [[p.text for shape in s.shapes if shape.has_text_frame for p in shape.text_frame.paragraphs]
+            for s in Presentation(io.BytesIO(pptx)).slides]
+
+
+@pytest.mark.parametrize("area", ["Punjab", "Multan"])
+def test_the_deck_says_what_the_slides_say(area, options, monkeypatch):
+    scope = scopes.resolve(area, options)
+    f = Filters(*options.default_years)
+    lines = _deck_lines(scope, f, options, monkeypatch)
+    assert len(lines) == len(slides.SLIDES)
+
+    def slide(key: str) -> str:
+        return unescape(_slide_html(open_page("present", {"slide": str(_slide_number(key)), "area": area})))
+
+    numbers = lines[_slide_number("numbers") - 1]
+    for value, margin in _tiles(slide("numbers")).values():
+        assert value in numbers and (not margin or margin in numbers), (value, margin)
+    ranking = re.findall(r'<td class="i">(\d+)</td><td>([^<]*)</td><td class="n">([^<]*)</td>', slide("map"))
+    assert ranking and [f"{i}. {name}: {value}" for i, name, value in ranking] == \
+        [line for line in lines[_slide_number("map") - 1] if re.match(r"\d+\. ", line)]
+    bands = re.findall(r"</i>([^<:]*): <b>(\d+)</b>", slide("scorecard"))
+    assert bands and [f"{band}: {n}" for band, n in bands] == \
+        [line for line in lines[_slide_number("scorecard") - 1] if line.split(":")[0] in slides.band_order()]
+    cards = slide("findings")
+    for words in lines[_slide_number("findings") - 1]:
+        assert words in cards, words

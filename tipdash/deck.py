@@ -1,6 +1,7 @@
 """The present-mode deck as a PowerPoint file (python-pptx): one slide per slide, for presenters' own decks.
 
-Numbers come from the same query functions and the same formatting as the slides (so they equal the dashboard's);
+Numbers come from the same query functions and the slides' own model of each slide (the ranking's rows, the bands'
+counts: ``slides.ranked_rows``, ``slides.band_counts``), so the deck says what the slides and the dashboard say;
 charts are the slides' own figures drawn as PNG at projector resolution (a 1920×1080 slide) by plotly's image
 export, kaleido, which drives the system's Chromium headless and offline (maps included: their style is a blank
 background, nothing is fetched). Native pptx charts were the other choice; they cannot draw the maps, and a second
@@ -138,10 +139,9 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
                                       selected=selected, is_demo=is_demo,
                                       labelled=slides.labelled_districts(scope, df, around)),
                 40, 160, MAP_WIDTH)
-    ranked = df.sort_values(["cases", "name"], ascending=[False, True], na_position="last").head(9)
     _text(s, 1220, 170, 660, 800, [("Most cases reported", 34, True)] + [
-        (f"{i}. {r['name']}: {text.count(r['cases'])}", 30, False) for i, (_, r) in enumerate(ranked.iterrows(), 1)],
-        fg)
+        (f"{r.place}. {r.name}: {r.value}", 30, r.highlighted)
+        for r in slides.ranked_rows(df, "cases", "count", n=9, highlight=selected)], fg)
 
     stages, in_court = queries.funnel(sf), queries.selection_in_court(sf)
     s = deck.slide(f"{scope.label} · {f.period}", "The conviction gap: from report to conviction", release)
@@ -167,9 +167,8 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
                                         selected=selected,
                                         labelled=slides.labelled_districts(scope, scored, around)),
                 40, 160, MAP_WIDTH)
-    counts = scored["band"].value_counts().reindex(slides.band_order(), fill_value=0)
     _text(s, 1220, 170, 660, 800, [("Districts by band", 34, True)] + [
-        (f"{band}: {int(n)}", 30, False) for band, n in counts.items()] + [
+        (f"{band}: {n}", 30, False) for band, n in slides.band_counts(scored).items()] + [
         (f"Score 0–100 from five indicators, equal weights; under {queries.MIN_CASES} cases: insufficient data. "
          "Not the State Department's method.", 22, False)], fg)
 

@@ -277,9 +277,20 @@ def note(body: str) -> str:
     return f'<div class="pr-slide pr-note">{esc(body)}</div>'
 
 
-def ranking(df: pd.DataFrame, value: str, kind: str, title: str, n: int = 8, highlight: str | None = None,
-            label: str = "name") -> str:
-    """A short ranked list in big type; the highlighted district is shown even when outside the first ``n``."""
+@dataclass(frozen=True)
+class RankRow:
+    """One row of a slide's short ranking: place, district, value as the slides write it."""
+    place: int
+    district_id: str | None
+    name: str
+    value: str
+    highlighted: bool
+
+
+def ranked_rows(df: pd.DataFrame, value: str, kind: str, n: int = 8, highlight: str | None = None,
+                label: str = "name") -> list[RankRow]:
+    """The first ``n`` by ``value``; the highlighted district takes the last row when it is not among them. What the
+    slide and the PowerPoint deck both show."""
     fmt = maps.KINDS[kind][0]
     ranked = df.sort_values([value, label], ascending=[False, True], na_position="last").reset_index(drop=True)
     show = list(range(min(n, len(ranked))))
@@ -290,9 +301,19 @@ def ranking(df: pd.DataFrame, value: str, kind: str, title: str, n: int = 8, hig
     rows = []
     for i in show:
         r = ranked.loc[i]
-        cls = ' class="hl"' if highlight is not None and r.get("district_id") == highlight else ""
-        rows.append(f'<tr{cls}><td class="i">{i + 1}</td><td>{esc(i18n.place(r[label]))}</td>'
-                    f'<td class="n">{esc(fmt(r[value]))}</td></tr>')
+        rows.append(RankRow(i + 1, r.get("district_id"), r[label], fmt(r[value]),
+                            highlight is not None and r.get("district_id") == highlight))
+    return rows
+
+
+def ranking(df: pd.DataFrame, value: str, kind: str, title: str, n: int = 8, highlight: str | None = None,
+            label: str = "name") -> str:
+    """A short ranked list in big type (:func:`ranked_rows`)."""
+    rows = []
+    for r in ranked_rows(df, value, kind, n, highlight, label):
+        cls = ' class="hl"' if r.highlighted else ""
+        rows.append(f'<tr{cls}><td class="i">{r.place}</td><td>{esc(i18n.place(r.name))}</td>'
+                    f'<td class="n">{esc(r.value)}</td></tr>')
     return (f'<div class="pr-slide pr-panel"><h3>{esc(title)}</h3><table class="pr-rank">{"".join(rows)}</table>'
             "</div>")
 
@@ -307,6 +328,12 @@ def findings_cards(items: Sequence[brief.Finding]) -> str:
     cards = "".join(f'<div class="pr-finding"><div class="k">{i}</div><b>{esc(fd.title)}</b>'
                     f'<div class="d">{esc(fd.detail)}</div></div>' for i, fd in enumerate(items, start=1))
     return f'<div class="pr-slide pr-findings">{cards}</div>'
+
+
+def band_counts(scored: pd.DataFrame) -> dict[str, int]:
+    """Districts in each scorecard band, every band in order (0 where none): the slide's legend and the deck's."""
+    counts = scored["band"].value_counts().reindex(band_order(), fill_value=0)
+    return {band: int(n) for band, n in counts.items()}
 
 
 def bands_legend(counts: Mapping[str, int], colours: Mapping[str, str]) -> str:
