@@ -29,6 +29,7 @@ from playwright.sync_api import sync_playwright
 
 from benchmarks.common import dashboard_env, load_average, release_dir, stats
 from benchmarks.draw_bench import CHROMIUM_ARGS, DRAWN, VIEWPORT
+from benchmarks.map_bench import figure_cost
 from tipdash import local_server
 
 # The tier map's MapLibre map (plotly keeps it on the subplot), once its country layers are on the canvas.
@@ -48,15 +49,7 @@ def _figure_cost(repeat: int) -> dict:
     countries = boundaries.load_layer("countries")
     year = reference_facts.mapped_report_years()[-1]
     tiers = reference_facts.country_tiers(year)
-    builds, dumps, size = [], [], 0
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fig = tier_map.tier_map(tiers, countries, year)
-        built = time.perf_counter()
-        size = len(fig.to_json())
-        dumps.append(time.perf_counter() - built)
-        builds.append(built - start)
-    return {"build": stats(builds), "to_json": stats(dumps), "bytes": size}
+    return figure_cost(lambda: tier_map.tier_map(tiers, countries, year), repeat)
 
 
 def main(argv: list[str] | None = None) -> int:
