@@ -391,9 +391,11 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
         merged = int(con.execute("SELECT count(*) FROM temp.merged_rows").fetchall()[0][0])
         rows_read = sum(f.rows_read for f in files)
         # Rows that reached no staging table (case records, published figures, returns) were rejected.
-        figures = int(con.execute("SELECT count(*) FROM temp.stg_figures").fetchall()[0][0]) + int(con.execute(
-            "SELECT count(DISTINCT (file_id, _row)) FROM temp.stg_returns").fetchall()[0][0])
+        return_rows = int(con.execute("SELECT count(DISTINCT (file_id, _row)) FROM temp.stg_returns").fetchall()[0][0])
+        figures = int(con.execute("SELECT count(*) FROM temp.stg_figures").fetchall()[0][0]) + return_rows
         rows_rejected = rows_read - int(stg[0]) - figures + int(stg[1])
+        # Aggregate returns' rows, apart too: they are counts, not case records (the coverage facts leave them out).
+        return_rows_read = sum(f.rows_read for f in files if f.layout is not None and f.layout.is_return)
         if not counts[0]:
             # An empty warehouse would replace a good one with nothing: keep the old one, report why.
             report_dir = config.reports_dir(target) / run_id
@@ -413,6 +415,8 @@ def _build(raw: Path, target: Path, progress: Progress, today: dt.date) -> dict:
             "rows_read": rows_read,
             "rows_rejected": rows_rejected,
             "rows_merged": merged,
+            "return_rows_read": return_rows_read,
+            "return_rows_rejected": return_rows_read - return_rows,
             "cases_loaded": int(counts[0]),
             "victims_loaded": int(counts[1]),
             "issues": issues["action"].value_counts().to_dict(),
