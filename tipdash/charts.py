@@ -440,10 +440,10 @@ def funnel(df: pd.DataFrame, period: str, height: int = 360, complete: bool = Tr
                     pattern=dict(shape=["/" if text.is_missing(v) else "" for v in df["value"]])),
         customdata=hover, hovertemplate="%{customdata}<extra></extra>", error_x=bars,
     ))
-    base_layout(fig, f"From report to conviction: cases reported in {period}", height=height, legend=False,
-                title_chars=56)
+    base_layout(fig, _("From report to conviction: cases reported in {period}").format(period=period), height=height,
+                legend=False, title_chars=56)
     fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(title_text="Cases", showgrid=True, **_count_axis(max(values, default=0), headroom=1.55))
+    fig.update_xaxes(title_text=_("Cases"), showgrid=True, **_count_axis(max(values, default=0), headroom=1.55))
     return fig
 
 

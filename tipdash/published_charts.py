@@ -24,7 +24,10 @@ FAMILY_STYLE = {  # source family -> colour and marker (Okabe-Ito blue and vermi
     "UNODC GLOTIP": ("#D55E00", "square"),
 }
 TIER_SOURCES = N_("Sources: per placement (hover; table below)")
-FIGURE_SOURCES = "Sources: per figure (hover; table below)"
+FIGURE_SOURCES = N_("Sources: per figure (hover; table below)")
+# reference_facts.STAGES' panel names, for the catalogue (the names are shown translated).
+PANEL_NAMES = (N_("Investigations / offences"), N_("Prosecutions"), N_("Convictions"),
+               N_("Victims identified / detected"))
 
 
 def broken_line(years: pd.Series, values: pd.Series) -> tuple[list, list]:
@@ -83,9 +86,9 @@ def published_figures(df: pd.DataFrame, height: int = 480) -> go.Figure:
     """One panel per stage (investigations, prosecutions, convictions, victims), TIP Report figures beside UNODC's;
     one trace per definition; hollow markers for unverified figures; lines only across consecutive years."""
     if df.empty:
-        return empty_figure("No published figures in the release")
+        return empty_figure(_("No published figures in the release"))
     stages = [s for s in reference_facts.STAGES if s in set(df["stage"])]
-    names = [reference_facts.STAGES[s][0] for s in stages]
+    names = [_(reference_facts.STAGES[s][0]) for s in stages]
     rows = math.ceil(len(stages) / 2)
     fig = make_subplots(rows=rows, cols=2, shared_xaxes=True, subplot_titles=names, vertical_spacing=0.16,
                         horizontal_spacing=0.12)
@@ -105,8 +108,9 @@ def published_figures(df: pd.DataFrame, height: int = 480) -> go.Figure:
                     symbols.append(symbol)
                     continue
                 figure = text.NOT_AVAILABLE if text.is_missing(r.value) else f"{float(r.value):,.0f}"
-                hover.append(f"<b>{figure}</b> in {x}{'' if r.verified else ' (unverified)'}<br>{r.definition}"
-                             f"<br>Source: {r.source}")
+                hover.append(f"<b>{figure}</b> " + _("in {year}").format(year=x)
+                             + ("" if r.verified else " " + _("(unverified)")) + f"<br>{r.definition}<br>"
+                             + _("Source: {source}").format(source=r.source))
                 symbols.append(symbol if r.verified else f"{symbol}-open")
             fig.add_scatter(x=xs, y=ys, mode="lines+markers", name=family, legendgroup=family,
                             showlegend=family not in shown_families, connectgaps=False,
@@ -116,13 +120,13 @@ def published_figures(df: pd.DataFrame, height: int = 480) -> go.Figure:
                             row=i // 2 + 1, col=i % 2 + 1)
             shown_families.add(family)
     years = df["year"].dropna().astype(int)
-    base_layout(fig, f"Pakistan's published figures, {text.period(years.min(), years.max())} "
-                     "(year counted; hollow = unverified)", height=height, title_chars=56)
+    base_layout(fig, _("Pakistan's published figures, {years} (year counted; hollow = unverified)").format(
+        years=text.period(years.min(), years.max())), height=height, title_chars=56)
     fig.update_yaxes(tickformat="~s", rangemode="tozero")
     fig.update_xaxes(dtick=5, tickformat="d", range=[years.min() - 0.8, years.max() + 0.8])
     fig.update_annotations(font_size=14)
     fig.update_layout(margin_t=top_margin(fig) + 24)  # the legend sits at the foot (base_layout)
-    return mark_source(fig, FIGURE_SOURCES)
+    return mark_source(fig, _(FIGURE_SOURCES))
 
 
 def estimated_against_reported(estimates: pd.DataFrame, reported: pd.DataFrame, height: int = 320) -> go.Figure:
