@@ -200,6 +200,9 @@ html body, body *:not([translate="no"]) {{
   font-family: "{family}", "Source Sans", "Source Sans Pro", sans-serif !important;
 }}
 [data-testid="stMetricValue"], [data-testid="stMetricDelta"] > div {{ direction: ltr; unicode-bidi: isolate; }}
+/* Streamlit sets headings and some text to the left; in Urdu they start at the right. */
+[data-testid="stMain"] h1, [data-testid="stMain"] h2, [data-testid="stMain"] h3, [data-testid="stMetricValue"],
+[data-testid="stMarkdownContainer"], [data-testid="stCaptionContainer"] {{ text-align: right; }}
 [data-testid="stMain"], [data-testid="stSidebar"], [data-testid="stDialog"], [role="tooltip"],
 [data-baseweb="popover"], [data-testid="stTooltipContent"] {{ direction: rtl; }}
 /* Urdu script needs more line height than Latin for its descenders and dots. */
