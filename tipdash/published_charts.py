@@ -74,8 +74,8 @@ def tier_timeline(df: pd.DataFrame, country: str = "Pakistan", height: int = 320
     years = text.period(int(df["report_year"].min()), int(df["report_year"].max()))
     base_layout(fig, _("{country}'s tier in the US TIP report, {years} (hollow = inferred or unverified)").format(
         country=country, years=years), height=height, legend=False, title_chars=60)
-    fig.update_yaxes(tickvals=list(ranks.values()), ticktext=[text.tier(t) for t in TIERS], range=[4.5, 0.5],
-                     title_text="")
+    fig.update_yaxes(tickvals=list(ranks.values()), ticktext=[i18n.right_to_left(text.tier(t)) for t in TIERS],
+                     range=[4.5, 0.5], title_text="")
     # No fixed tick angle: plotly turns the years when a narrow screen has no room for them side by side.
     fig.update_xaxes(dtick=1 if len(df) <= 6 else (2 if len(df) <= 14 else 5), title_text=_("Report year"),
                      tickformat="d")
