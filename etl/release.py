@@ -10,9 +10,9 @@ Privacy accounting (zero-concentrated differential privacy, rho per year; docs/p
 * the unit is one case with all its victims; a case belongs to one report year, so the years compose in parallel;
 * the period tables (events by the year they happened) are charged to event years, with a budget of their own
   (``config.PRIVACY_RHO_PERIOD``): a case moves each period measure by at most 1 in one event year; agencies'
-  unpublished aggregate returns (``returns_year``) share that budget (``catalogue.RETURNS_SHARE``), with a
-  sensitivity from the returns the ETL knows (``catalogue.return_sensitivity``); published returns are copied as
-  published (``returns/``), like the reference facts;
+  unpublished aggregate returns (``returns_district_year``, ``returns_province_year``) share that budget
+  (``catalogue.RETURNS_SHARE``), with a sensitivity from the returns the ETL knows (``catalogue.return_sensitivity``);
+  published returns are copied as published (``returns/``), like the reference facts;
 * a table gets ``rho * share`` of a year's budget, split evenly over its measures; sigma = sensitivity /
   sqrt(2 rho), and OpenDP's own privacy map is checked against that rho;
 * the private ledger (``config.ledger_path()``) keeps, per (table, measure, year), keyed HMACs of the true and the
@@ -187,7 +187,6 @@ class Domain:
             "row_status": list(catalogue.ROW_STATUSES),
             "field": list(catalogue.COVERAGE_FIELDS),
             "return_source": self.returns,
-            "area": [*PROVINCES, *self.districts],
         }
         if key not in fixed:
             raise ReleaseError(f"the catalogue uses a key the release does not know: {key}")
@@ -385,17 +384,20 @@ def _prepare_coverage(con: duckdb.DuckDBPyConnection, dom: Domain) -> None:
 def _prepare_returns(con: duckdb.DuckDBPyConnection, dom: Domain) -> None:
     """Temp tables of the unpublished returns (published ones are copied as they are, ``_returns_files``):
 
-    * rel_returns: one row per return figure, its measure in the release's name, its area the district id (or the
-      province for a province's figure), its year (a monthly return's months fall in their year). A figure given
+    * rel_returns: one row per return figure, its measure in the release's name, with its district (NULL for a
+      province's figure) and province, in its year (a monthly return's months fall in their year). A figure given
       only as "<N" (the N its layout declares: etl.standardise clears any other) is counted as N // 2 before the
       noise, whose sensitivity covers the jump (catalogue.return_sensitivity); a figure left empty is not counted;
-    * dom_return_area: the areas each return covers, from its layout (public, not from its rows): every district of
-      its province for a district return (the one district it names, if it names one), else its province. Only
-      these cells are released, every one of them, zeros included."""
+    * dom_return_district, dom_return_province: the cells each return covers, from its layout (public, not from its
+      rows): a district return, every district of its province (or the one district it names) and its province; a
+      province's return, its province (a return that names no province: every district, every province). Only
+      these cells are released, every one of them in every year, zeros included."""
     if not _has_returns(con):
-        con.execute("CREATE OR REPLACE TEMP TABLE rel_returns (return_source VARCHAR, area VARCHAR, year INTEGER, "
+        con.execute("CREATE OR REPLACE TEMP TABLE rel_returns (return_source VARCHAR, district_id VARCHAR, "
+                    "province VARCHAR, year INTEGER, "
                     + ", ".join(f"{m} BIGINT" for m in catalogue.RETURN_MEASURES) + ")")
-        con.execute("CREATE OR REPLACE TEMP TABLE dom_return_area (return_source VARCHAR, area VARCHAR)")
+        con.execute("CREATE OR REPLACE TEMP TABLE dom_return_district (return_source VARCHAR, district_id VARCHAR)")
+        con.execute("CREATE OR REPLACE TEMP TABLE dom_return_province (return_source VARCHAR, province VARCHAR)")
         return
     measures = ", ".join(f"CASE WHEN r.measure = '{own}' THEN coalesce(r.value, "
                          f"TRY_CAST(ltrim(r.value_flag, '<') AS BIGINT) // 2) ELSE 0 END AS {released}"
@@ -403,20 +405,23 @@ def _prepare_returns(con: duckdb.DuckDBPyConnection, dom: Domain) -> None:
     # Victim figures are not released from unpublished returns (catalogue.RETURN_MEASURES says why).
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE rel_returns AS
-        SELECT r.source_id AS return_source, coalesce(r.district_id, r.province) AS area, r.year::INTEGER AS year,
-               {measures}
+        SELECT r.source_id AS return_source, r.district_id, r.province, r.year::INTEGER AS year, {measures}
         FROM wh.returns r WHERE NOT r.published AND r.year BETWEEN $first AND $last
           AND list_contains($measures, r.measure)""",
                 {"first": dom.years[0], "last": dom.years[-1], "measures": list(catalogue.RETURN_MEASURE_OF)})
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE dom_return_area AS
-        SELECT s.source_id AS return_source, d.district_id AS area
+        CREATE OR REPLACE TEMP TABLE dom_return_district AS
+        SELECT s.source_id AS return_source, d.district_id
         FROM wh.return_sources s JOIN wh.districts d
-          ON s.level = 'district' AND (d.district_id = s.district_id OR (s.district_id IS NULL
-                                                                          AND d.province = s.province))
-        WHERE NOT s.published
-        UNION ALL
-        SELECT source_id, province FROM wh.return_sources WHERE NOT published AND level = 'province'""")
+          ON s.level = 'district' AND (d.district_id = s.district_id
+                                       OR (s.district_id IS NULL AND (s.province IS NULL OR d.province = s.province)))
+        WHERE NOT s.published""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE dom_return_province AS
+        SELECT s.source_id AS return_source, p.province
+        FROM wh.return_sources s JOIN (SELECT unnest($provinces) AS province) p
+          ON s.province IS NULL OR p.province = s.province
+        WHERE NOT s.published""", {"provinces": list(PROVINCES)})
 
 
 # The coverage tables' source tables, named by a key only they hold.
@@ -438,7 +443,8 @@ def true_table(con: duckdb.DuckDBPyConnection, table: catalogue.Table) -> tuple[
     key_list = ", ".join(keys)
     cross = " CROSS JOIN ".join(f"dom_{k}" for k in keys)
     if "return_source" in keys:  # a return's cells are the areas it covers, not every area
-        cross += " SEMI JOIN dom_return_area USING (return_source, area)"
+        area = "district_id" if "district_id" in keys else "province"
+        cross += f" SEMI JOIN dom_return_{area.removesuffix('_id')} USING (return_source, {area})"
     year = "d.year" if "year" in keys else "year(d.month)::INTEGER"
     out_keys = ", ".join(f"d.{k}::VARCHAR AS {k}" if k == "month" else f"d.{k}" for k in keys)
     measures = ", ".join(f"coalesce(a.{m}, 0)::BIGINT AS {m}" for m in table.measures)
@@ -615,7 +621,7 @@ def _agency_files(con: duckdb.DuckDBPyConnection) -> list[tuple[dict, bytes]]:
 
 def _returns_files(con: duckdb.DuckDBPyConnection) -> list[tuple[dict, bytes]]:
     """The returns the ETL knows (facts about their layouts) and the figures of the published ones, as published:
-    their source has already made them public. Unpublished returns are in the protected table returns_year."""
+    their source has already made them public. Unpublished returns are in the protected returns tables."""
     if not _has_returns(con):
         return []
     sources = _duck_csv(con, "SELECT source_id AS return_source, agency, agency_type, published, level, province, "
@@ -627,13 +633,14 @@ def _returns_files(con: duckdb.DuckDBPyConnection) -> list[tuple[dict, bytes]]:
         {"name": "agency_type", "type": "string", "description": catalogue.KEY_DESCRIPTIONS["agency_type"]},
         {"name": "published", "type": "boolean",
          "description": "true: published by its source, its figures in returns/published.csv as published; false: "
-                        "the agency's own return, its figures only in the protected table returns_year"},
+                        "the agency's own return, its figures only in the protected tables returns_district_year "
+                        "and returns_province_year"},
         {"name": "level", "type": "string", "description": "district: figures by district; province: a province's"},
         {"name": "province", "type": "string", "description": "the province the return covers"},
         {"name": "district_id", "type": "string", "description": "the one district the return covers, if one"},
         {"name": "period", "type": "string", "description": "month: a monthly return; year: an annual one"},
         {"name": "measures", "type": "string", "description": "the measures the return gives (space-separated); "
-                                                              "returns_year holds cells for the others too, "
+                                                              "the protected tables hold cells for the others too, "
                                                               "which are noise around zero"},
         {"name": "below", "type": "integer", "description": "N of an unpublished return that writes small counts "
                                                             "as \"<N\" (empty: exact counts)"},
@@ -1043,9 +1050,10 @@ def _manifest(dom: Domain, vector_plan: dict[tuple[str, str], VectorPlan],
                      "report year's cumulative rho plus the largest cumulative rho of the event years "
                      "(case_rho_per_release per release); it bounds what the whole release can reveal about "
                      "whether any one case (with all its victims) is in the data. Agencies' unpublished returns "
-                     "(returns_year) are charged to event years too, within their budget: a return is assumed to "
-                     "count a case at most once per measure, in one area and period, and the table's sensitivity "
-                     "covers every unpublished return counting the same case and the jump of a declared '<N'",
+                     "(the returns_ tables) are charged to event years too, within their budget: a return is "
+                     "assumed to count a case at most once per measure, in one area and period, and the tables' "
+                     "sensitivity covers every unpublished return counting the same case and the jump of a declared "
+                     "'<N'",
         "mechanism": "discrete Gaussian noise on each (table, measure, year) vector of counts, "
                      "OpenDP 0.16 (make_gaussian on integer vectors with L2 sensitivity)",
         "library": "opendp 0.16.0",

@@ -230,39 +230,45 @@ def test_published_returns_are_released_as_published_with_their_source(build_sum
 
 
 def test_an_unpublished_return_is_released_only_with_noise_over_the_areas_it_covers(build_summary, con):
-    released = pd.read_csv(_release() / "data" / "returns_year.csv")
+    by_district = pd.read_csv(_release() / "data" / "returns_district_year.csv")
+    by_province = pd.read_csv(_release() / "data" / "returns_province_year.csv")
     truths, dom = release.true_tables(Path(os.environ["TIP_WAREHOUSE"]))
-    truth = truths["returns_year"]
     punjab = [r[0] for r in con.execute("SELECT district_id FROM districts WHERE province = 'Punjab' ORDER BY 1")
               .fetchall()]
-    # Every district of its province, every year, zeros included; nothing else (the published return is not here).
-    assert set(released["return_source"]) == {LABOUR}
-    assert sorted(released["area"].unique()) == punjab and len(released) == len(punjab) * len(dom.years)
-    assert list(released.columns) == ["return_source", "area", "year", *catalogue.RETURN_MEASURES]
-    # The true counts are the return's own (its victims column is not released).
-    want = con.execute("""SELECT district_id AS area, year::INTEGER AS year, sum(value) FILTER (WHERE measure = 'firs')
+    # Every district of its province and the province itself, every year, zeros included; nothing else (the
+    # published return is not here).
+    assert set(by_district["return_source"]) == set(by_province["return_source"]) == {LABOUR}
+    assert sorted(by_district["district_id"].unique()) == punjab and len(by_district) == len(punjab) * len(dom.years)
+    assert list(by_province["province"].unique()) == ["Punjab"] and len(by_province) == len(dom.years)
+    assert list(by_district.columns) == ["return_source", "district_id", "year", *catalogue.RETURN_MEASURES]
+    # The true counts are the return's own (its victims column is not released); the province's are their sums.
+    want = con.execute("""SELECT district_id, year::INTEGER AS year, sum(value) FILTER (WHERE measure = 'firs')
                           AS period_firs FROM returns WHERE source_id = ? GROUP BY ALL""", [LABOUR]).df()
-    got = truth.merge(want, on=["area", "year"], suffixes=("", "_want"))
+    truth = truths["returns_district_year"]
+    got = truth.merge(want, on=["district_id", "year"], suffixes=("", "_want"))
     assert len(got) == len(want) and (got["period_firs"] == got["period_firs_want"]).all()
-    # Noisy: no more than a few cells equal their true value (sigma about 13).
-    merged = released.merge(truth, on=["return_source", "area", "year"], suffixes=("", "_true"))
+    per_year = truths["returns_province_year"].set_index("year")["period_firs"]
+    assert per_year.to_dict() == truth.groupby("year")["period_firs"].sum().to_dict()
+    # Noisy: few cells equal their true value (sigma about 18).
+    merged = by_district.merge(truth, on=["return_source", "district_id", "year"], suffixes=("", "_true"))
     assert (merged["cases"] == merged["cases_true"]).mean() < 0.2
     package = json.loads((_release() / "datapackage.json").read_text(encoding="utf-8"))
-    plan = package["privacy"]["tables"]["returns_year"]
-    assert plan["basis"] == "event" and plan["share"] == catalogue.RETURNS_SHARE
-    assert {m["sensitivity"] for m in plan["measures"].values()} == {catalogue.return_sensitivity([None])}
+    for name in ("returns_district_year", "returns_province_year"):
+        plan = package["privacy"]["tables"][name]
+        assert plan["basis"] == "event" and plan["share"] == catalogue.RETURNS_SHARE / 2
+        assert {m["sensitivity"] for m in plan["measures"].values()} == {catalogue.return_sensitivity([None])}
 
 
 def test_a_declared_flag_is_counted_at_its_middle_and_widens_the_noise(bad):
     _, con, tmp = bad
     assert con.execute("SELECT district_id, value, value_flag FROM returns WHERE source_id = 'flagged' "
                        "ORDER BY district_id").fetchall() == [("kasur", None, "<5"), ("lahore", 12, None)]
-    truth = release.true_tables(tmp / "warehouse.duckdb")[0]["returns_year"].set_index(["return_source", "area",
-                                                                                        "year"])
+    truth = release.true_tables(tmp / "warehouse.duckdb")[0]["returns_district_year"] \
+        .set_index(["return_source", "district_id", "year"])
     assert truth.at[("flagged", "kasur", 2024), "cases"] == 2 and truth.at[("flagged", "lahore", 2024), "cases"] == 12
     assert truth.loc["annual", "cases"].sum() == 40 + 18  # the annual return's exact counts, its cleared flags not
     package = json.loads((tmp / "release" / "datapackage.json").read_text(encoding="utf-8"))
-    measures = package["privacy"]["tables"]["returns_year"]["measures"]
+    measures = package["privacy"]["tables"]["returns_province_year"]["measures"]
     assert {m["sensitivity"] for m in measures.values()} == {catalogue.return_sensitivity([None, 5])} == {4}
 
 
@@ -274,7 +280,7 @@ def test_a_returns_sensitivity_covers_every_return_and_the_jump_of_a_flag(belows
 
 def test_more_unpublished_returns_mean_more_noise_for_the_same_budget():
     one, two = release.plan(returns_sensitivity=1), release.plan(returns_sensitivity=2)
-    key = ("returns_year", "cases")
+    key = ("returns_district_year", "cases")
     assert two[key].sigma == pytest.approx(2 * one[key].sigma) and two[key].spent == pytest.approx(one[key].spent)
     assert release.basis_rho(one, "event") == pytest.approx(release.basis_rho(two, "event"))
 
@@ -286,10 +292,14 @@ def test_a_province_selection_shows_each_return_beside_the_records(build_summary
     assert set(figures["return_source"]) == {LABOUR}
     labour = figures.set_index("measure")
     assert set(labour.index) == {"cases", "firs", "convictions"}  # its victims are not released
-    assert labour["moe"].notna().all() and (labour["areas"] > 30).all()
-    released = pd.read_csv(_release() / "data" / "returns_year.csv")
+    assert labour["moe"].notna().all() and (labour["areas"] == 1).all()  # the province's own cells, not 36 summed
+    released = pd.read_csv(_release() / "data" / "returns_province_year.csv")
     want = released[released["year"].between(2021, 2023)]["period_firs"].sum()
     assert labour.at["firs", "value"] == want
+    district = returns_queries.returns_for(Filters(2021, 2023, districts=("kasur",))).set_index("measure")
+    by_district = pd.read_csv(_release() / "data" / "returns_district_year.csv")
+    kasur = by_district[(by_district["district_id"] == "kasur") & by_district["year"].between(2021, 2023)]
+    assert district.at["firs", "value"] == kasur["period_firs"].sum()
     table = returns_view.summary_table(figures)
     column = returns_view.REPORTED_BY.format(agency=labour["agency"].iloc[0])
     assert list(table.columns) == [returns_view.COLUMN_STAGE, column]

@@ -189,7 +189,7 @@ RETURN_MEASURE_OF = dict(zip(("cases", "firs", "charge_sheets", "trials", "convi
 
 
 def return_sensitivity(belows: list[int | None]) -> int:
-    """How far one case can move a measure of ``returns_year`` in L2 (rounded up to a whole number, as the
+    """How far one case can move a measure of a returns table in L2 (rounded up to a whole number, as the
     mechanism takes it): each unpublished return, given its "<N" (None: it writes exact counts), moves its own
     cell by 1 or by N - N // 2; a case may be in all of them. At least 1, so an empty table has a plan too."""
     squares = sum((1 if below is None else below - below // 2) ** 2 for below in belows)
@@ -202,8 +202,12 @@ TABLES = {t.name: t for t in (
           ("year", "kind"), PERIOD, 0.4 * (1 - RETURNS_SHARE), "national", basis="event"),
     Table("province_period", "Provinces: FIRs, charge sheets, concluded trials and convictions in each year",
           ("province", "year", "kind"), PERIOD, 0.6 * (1 - RETURNS_SHARE), "province", basis="event"),
-    Table("returns_year", "Agencies' unpublished returns: their counts by area and year, protected",
-          ("return_source", "area", "year"), RETURN_MEASURES, RETURNS_SHARE, "district", basis="event"),
+    # A return by district is released by district and, apart, by province: summed from noisy districts, a
+    # province's figure would carry the noise of all its districts (about six times the margin in Punjab).
+    Table("returns_district_year", "Agencies' unpublished returns: their counts by district and year, protected",
+          ("return_source", "district_id", "year"), RETURN_MEASURES, RETURNS_SHARE / 2, "district", basis="event"),
+    Table("returns_province_year", "Agencies' unpublished returns: their counts by province and year, protected",
+          ("return_source", "province", "year"), RETURN_MEASURES, RETURNS_SHARE / 2, "province", basis="event"),
 )}
 
 KEY_DESCRIPTIONS = {
@@ -225,7 +229,6 @@ KEY_DESCRIPTIONS = {
                   "rejected (the run report, kept by the data officer, says why)",
     "field": "the contract field left unrecorded: district (none matched), fir_date, offence or outcome",
     "return_source": "the agency's unpublished aggregate return (its source layout; names in returns/sources.csv)",
-    "area": "a district id of the gazetteer, or a province's name, that the return covers",
 }
 
 

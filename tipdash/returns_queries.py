@@ -1,9 +1,10 @@
 """Aggregate returns for a selection: what agencies' returns report for its area and years (issue #13).
 
 Two kinds, both read from the release: published returns as their source published them (``returns_published``,
-no noise), and agencies' own unpublished returns as the release protected them (``returns_year``, noisy counts with
-a margin). Neither is ever added to the case-record counts: a return counts in its own way (its own definitions, its
-own period), and a case in it may also be in the records. Every statement's values are bound parameters.
+no noise), and agencies' own unpublished returns as the release protected them (``returns_district_year``,
+``returns_province_year``: noisy counts with a margin). Neither is ever added to the case-record counts: a return
+counts in its own way (its own definitions, its own period), and a case in it may also be in the records. Every
+statement's values are bound parameters.
 """
 
 from __future__ import annotations
@@ -53,21 +54,30 @@ def _published(f: Filters) -> pd.DataFrame:
 
 def _protected(f: Filters) -> pd.DataFrame:
     """Unpublished returns' released (noisy) counts in ``f``'s area and years, summed per return and measure, each
-    sum with its 95% margin (independent noise in each cell summed)."""
-    if "returns_year" not in queries.tables():
+    sum with its 95% margin (independent noise in each cell summed). Districts from the district table; a province
+    or Pakistan from the province table, whose one cell per province carries far less noise than its districts
+    summed."""
+    table = "returns_district_year" if f.districts else "returns_province_year"
+    if table not in queries.tables():
         return pd.DataFrame(columns=COLUMNS)
-    cond, params = _area(f)
+    if f.districts:
+        cond, params = "list_contains($areas, t.district_id)", {"areas": list(f.districts)}
+    elif f.provinces:
+        cond, params = "list_contains($areas, t.province)", {"areas": list(f.provinces)}
+    else:
+        cond, params = "true", {}
+    area = "t.district_id" if f.districts else "t.province"
     sums = ", ".join(f"sum(t.{name})::DOUBLE AS {own}" for own, name in PROTECTED_NAMES.items())
     wide = db.fetch_df(f"""
         SELECT s.return_source, s.agency, false AS published, s.citation, s.url, s.period, s.measures,
                s.level = 'district' AND s.district_id IS NULL AS by_district,
-               {_COVERS} AS covers, count(DISTINCT t.area) AS areas, count(*) AS cells, {sums}
-        FROM (SELECT *, area AS d, area AS p FROM returns_year) t JOIN return_sources s USING (return_source)
+               {_COVERS} AS covers, count(DISTINCT {area}) AS areas, count(*) AS cells, {sums}
+        FROM {table} t JOIN return_sources s USING (return_source)
         WHERE t.year BETWEEN $y0 AND $y1 AND {cond}
         GROUP BY ALL""", {"y0": f.year_from, "y1": f.year_to, **params})
     if wide.empty:
         return pd.DataFrame(columns=COLUMNS)
-    sigmas = db.package()["privacy"]["tables"]["returns_year"]["measures"]
+    sigmas = db.package()["privacy"]["tables"][table]["measures"]
     long = wide.melt(id_vars=[c for c in wide.columns if c not in PROTECTED_NAMES], value_vars=list(PROTECTED_NAMES),
                      var_name="measure", value_name="value")
     # Only the measures the return gives: the table's other cells are noise around zero.
