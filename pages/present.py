@@ -130,7 +130,7 @@ def slide_numbers() -> None:
 
 def _view(geo, frame: list[str], points) -> dict:
     """The map framed to the area presented (a district among its neighbours), in the chart's screen size."""
-    return maps.area_view(geo, frame, points, width_px=px(1060), height_px=px(slides.CHART_HEIGHT - 110),
+    return maps.area_view(geo, frame, points, width_px=px(1060), height_px=px(slides.MAP_HEIGHT),
                           widen=1.0 if scope.kind == "district" else 0.0)
 
 

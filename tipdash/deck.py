@@ -133,7 +133,7 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
     selected = scope.value if scope.kind == "district" else None
     s = deck.slide(f"{scope.label} · {f.period}", f"Where cases are reported: {context.label}", release)
     view = maps.area_view(districts_geo, scope.district_ids(options), df, width_px=MAP_WIDTH,
-                           height_px=slides.CHART_HEIGHT - 110, widen=1.0 if selected else 0.0)
+                           height_px=slides.MAP_HEIGHT, widen=1.0 if selected else 0.0)
     deck.figure(s, slides.hotspot_map(df, districts_geo, provinces_geo, theme,
                                       f"Cases reported by district, {context.label}, {f.period}", view,
                                       selected=selected, is_demo=is_demo,
@@ -161,7 +161,7 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
     scored = queries.score_districts(queries.scorecard_inputs(context.apply(f)), weights)
     s = deck.slide(f"{scope.label} · {f.period}", f"District scorecard: {context.label}", release)
     view = maps.area_view(districts_geo, scope.district_ids(options), scored, width_px=MAP_WIDTH,
-                           height_px=slides.CHART_HEIGHT - 110, widen=1.0 if selected else 0.0)
+                           height_px=slides.MAP_HEIGHT, widen=1.0 if selected else 0.0)
     deck.figure(s, slides.scorecard_map(scored, districts_geo, provinces_geo, theme,
                                         f"Scorecard bands, {context.label}, {f.period}", view, is_demo=is_demo,
                                         selected=selected,

@@ -77,6 +77,7 @@ BUBBLES_NOTE = " (district centres: boundary files not available)"  # said once 
 FONT_FAMILY = "Source Sans Pro, Segoe UI, DejaVu Sans, Helvetica, Arial, sans-serif"
 BASE_FONT = 24
 CHART_HEIGHT = 680  # design pixels: a chart, with the heading, a note, the control bar and footer, in 1080
+MAP_HEIGHT = CHART_HEIGHT - 200  # design pixels of a slide map's own area: the chart less its title and colour bar
 
 # The deck: URL name, title shown in the control bar.
 SLIDES: list[tuple[str, str]] = [  # titles in English; translated where shown
