@@ -23,7 +23,8 @@ NOTE = ("Counts agencies report in their returns, by area and period, as each re
         "unpublished return is protected like every count here (± is the 95% margin of its privacy noise). A "
         "figure given only as “<5” is not added into a sum: the sum says how many such figures it leaves out. An "
         "unpublished return's victim counts are not released: one raid can free dozens of people, more than the "
-        "privacy noise is set to hide.")
+        "privacy noise is set to hide. The offence, victim, scope and agency filters do not apply: a return gives no "
+        "such breakdown.")
 MEASURE_LABELS = {"cases": "Cases reported", "firs": "FIRs", "charge_sheets": "Charge sheets",
                   "trials": "Trials concluded", "convictions": "Convictions", "victims": "Victims identified",
                   "victims_referred": "Victims referred"}
