@@ -5,8 +5,9 @@ new browser context (a new session) on a warm server, ``--repeat`` times. From t
 
 * *page done*: the script has finished (``stApp``'s ``data-test-script-state`` is ``notRunning``) and every plotly
   chart holds its ``.main-svg`` (as ``benchmarks.draw_bench`` counts a page drawn);
-* *map drawn*: the tier map's MapLibre map has loaded its sources and its country polygons are rendered (its
-  rendered features include the fills of its choropleth traces), polled on every animation frame.
+* *map drawn*: the tier map's country shapes are on the page (the filled SVG paths of its traces), polled on every
+  animation frame. (Until December 2026 the map was a MapLibre web map, whose WebGL start in a browser without a
+  graphics card drew it seconds after the page.)
 
 Also the server's side of the figure: ``tier_map.tier_map`` built and serialised (``fig.to_json()``, what
 ``st.plotly_chart`` sends), and the bytes of that JSON.
@@ -32,14 +33,11 @@ from benchmarks.draw_bench import CHROMIUM_ARGS, DRAWN, VIEWPORT
 from benchmarks.map_bench import figure_cost
 from tipdash import local_server
 
-# The tier map's MapLibre map (plotly keeps it on the subplot), once its country layers are on the canvas.
+# The tier map once its country shapes are drawn (filled SVG paths of its scatter traces).
 MAP_DRAWN = """() => {
     const plot = [...document.querySelectorAll('.js-plotly-plot')].find(
         p => (p.querySelector('.gtitle') || {}).textContent?.startsWith('Tier in the'));
-    const map = plot && plot._fullLayout && plot._fullLayout.map && plot._fullLayout.map._subplot
-                && plot._fullLayout.map._subplot.map;
-    if (!map || !map.loaded() || !map.areTilesLoaded()) return false;
-    return map.queryRenderedFeatures().some(f => f.layer.id.endsWith('-fill'));
+    return !!plot && plot.querySelectorAll('.scatterlayer .js-fill').length > 0;
 }"""
 
 

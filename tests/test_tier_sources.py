@@ -95,11 +95,16 @@ def test_tier_map_legend_has_not_in_the_data_and_inferred_tiers_drawn_apart():
                        "verified": [True, False, True], "source": ["s1", "s2", "s3"]})
     fig = tier_map.tier_map(df, geo, 2025)
     legend = {t.name: t for t in fig.data if t.showlegend}
-    assert list(legend[tier_map.NOT_IN_DATA].locations) == ["IRN"]
+    shapes = {t.meta: t for t in fig.data if t.fill == "toself"}  # one filled shape per country, under its entry
+    assert set(shapes) == {"PAK", "ARE", "IND", "IRN"}
+    assert shapes["IRN"].legendgroup == tier_map.NOT_IN_DATA
     reported, inferred = legend["Tier 2"], legend["Tier 2" + tier_map.INFERRED_SUFFIX]
-    assert list(inferred.locations) == ["ARE"] and sorted(reported.locations) == ["IND", "PAK"]
-    assert inferred.colorscale[0][1] != reported.colorscale[0][1]  # a lighter shade, not the reported colour
-    assert "inferred" in inferred.customdata[0]
+    assert shapes["ARE"].legendgroup == inferred.name
+    assert shapes["IND"].legendgroup == shapes["PAK"].legendgroup == reported.name
+    assert inferred.marker.color != reported.marker.color  # a lighter shade, not the reported colour
+    assert shapes["ARE"].fillcolor == inferred.marker.color and shapes["PAK"].fillcolor == reported.marker.color
+    assert "inferred" in shapes["ARE"].name and "UAE" in shapes["ARE"].name  # what its hover says
+    assert shapes["PAK"].hoveron == "fills" and not any(t.type.endswith("map") for t in fig.data)
     # Grey is always explained, even when every country in view is in the data.
     full = tier_map.tier_map(df.assign(iso3=["PAK", "ARE", "IRN"]).iloc[:3], geo, 2025)
     assert tier_map.NOT_IN_DATA in {t.name for t in full.data if t.showlegend}

@@ -6,8 +6,9 @@ mapped (``reference_facts.mapped_report_years``); a country missing from the dat
 inferred placement ("Tier 2 assumed") is drawn in a lighter shade, with its own legend entry, never as a fact.
 
 The countries are drawn from a lighter copy of the committed layer (``light_layer``), made once per process: the
-regional view cannot show detail finer than a fifth of a degree, and every point is sent to the browser and tiled
-there before the map shows.
+regional view cannot show detail finer than a fifth of a degree, and every point is sent to the browser. They are
+drawn as SVG shapes on longitude and latitude axes rather than on a web map, so the map appears with the page's
+other charts (a web map first starts its WebGL engine: seconds in a browser without a graphics card).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from shapely.geometry import mapping, shape
 from tipdash import boundaries
 from tipdash.boundaries import degrees_per_pixel
 from tipdash.charts import FONT, TIER_COLOURS, base_layout, empty_figure, mark_source, top_margin
-from tipdash.maps import MAP_STYLE, REGION_BOX, REGION_VIEW, outline_lines, region
+from tipdash.maps import REGION_BOX, REGION_VIEW, outline_lines, region
 
 # Degrees: at the regional view (zoom 2.3) a pixel is 0.14°, so a border moved by a fifth of a degree is hardly seen.
 TOLERANCE = 0.2
@@ -33,6 +34,8 @@ INFERRED_SUFFIX = " (inferred, not stated)"
 SPECIAL_CASE = "Special Case"
 CATEGORIES = ["Tier 1", "Tier 2", "Tier 2 Watch List", "Tier 3"]
 SOURCE = "Tiers: US State Department TIP Reports, as recorded by the sources of each row (hover)"
+VIEW_BOX = (25.0, 0.0, 100.0, 47.0)  # west, south, east, north: South Asia, Iran, Central Asia and the Gulf
+SEA_COLOUR = "#EEF3F7"
 
 
 def _lighter(colour: str, amount: float = 0.6) -> str:
@@ -89,11 +92,19 @@ def _hover(row) -> str:
 
 def _area(fig: go.Figure, geo: dict, iso3s: list, colour: str, name: str, hover: list | None,
           line: str = "white") -> None:
-    fig.add_trace(go.Choroplethmap(
-        geojson=_subset(geo, iso3s), featureidkey="properties.iso3", locations=iso3s, z=[1] * len(iso3s),
-        colorscale=[[0, colour], [1, colour]], showscale=False, name=name, showlegend=True,
-        marker=dict(line=dict(color=line, width=0.8)), customdata=hover or [name] * len(iso3s),
-        hovertemplate="%{customdata}<extra></extra>"))
+    """One legend entry ``name`` and, under it, one filled shape per country (its hover text as the shape's name:
+    a filled area's hover shows its trace's name)."""
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name, legendgroup=name, showlegend=True,
+                             marker=dict(symbol="square", size=12, color=colour, line=dict(color=line, width=1)),
+                             hoverinfo="skip"))
+    by_iso3 = {f["properties"].get("iso3"): f for f in geo["features"]}
+    for i, iso3 in enumerate(iso3s):
+        lons, lats = outline_lines({"features": [by_iso3[iso3]]} if iso3 in by_iso3 else None)
+        if lons:
+            fig.add_trace(go.Scatter(
+                x=lons, y=lats, mode="lines", fill="toself", fillcolor=colour, line=dict(color=line, width=0.8),
+                legendgroup=name, showlegend=False, hoveron="fills",
+                name=(hover[i] if hover else f"{name}"), hoverlabel=dict(namelength=-1), meta=iso3))
 
 
 def tier_map(df: pd.DataFrame, countries_geo: dict | None, report_year: int, height: int = 520,
@@ -122,12 +133,22 @@ def tier_map(df: pd.DataFrame, countries_geo: dict | None, report_year: int, hei
                   [_hover(r) for r in part.itertuples()], line=colour if is_inferred else "white")
     lons, lats = outline_lines(_subset(geo, [focus_iso3]))
     if lons:
-        fig.add_trace(go.Scattermap(lon=lons, lat=lats, mode="lines", line=dict(color="#000000", width=2.5),
-                                    name=focus_iso3, hoverinfo="skip", showlegend=False))
+        fig.add_trace(go.Scatter(x=lons, y=lats, mode="lines", line=dict(color="#000000", width=2.5),
+                                 name=focus_iso3, hoverinfo="skip", showlegend=False))
     base_layout(fig, f"Tier in the {report_year} US TIP report: South Asia and the Gulf", height=height,
                 title_chars=72)
-    fig.update_layout(map=dict(style=MAP_STYLE, **REGION_VIEW),
-                      legend=dict(orientation="v", y=0.02, x=0.01, yanchor="bottom", font=FONT,
-                                  bgcolor="rgba(255,255,255,0.85)", title_text=""))
+    # Drawn as plain SVG shapes on longitude and latitude axes, not on a tiled web map: the browser draws them with
+    # the page, where a web map first starts its WebGL engine (seconds in a browser without a graphics card).
+    # A degree of latitude is 1/cos(latitude) degrees of longitude long, at the view's middle latitude.
+    west, south, east, north = VIEW_BOX
+    axis = dict(visible=False, showgrid=False, zeroline=False, fixedrange=True)
+    fig.update_layout(xaxis=dict(range=[west, east], constrain="domain", **axis),
+                      yaxis=dict(range=[south, north], scaleanchor="x", constrain="domain",
+                                 scaleratio=1 / np.cos(np.radians((south + north) / 2)), **axis),
+                      plot_bgcolor=SEA_COLOUR, hovermode="closest",
+                      # In the plot's corner (over Africa and the sea), not under the figure, so the map keeps the
+                      # figure's height.
+                      legend=dict(orientation="v", yref="paper", xref="paper", y=0, x=0, yanchor="bottom",
+                                  xanchor="left", font=FONT, bgcolor="rgba(255,255,255,0.85)", title_text=""))
     fig.update_layout(margin=dict(l=0, r=0, b=0, t=top_margin(fig)))
     return mark_source(fig, SOURCE)
