@@ -118,7 +118,7 @@ def _plot(fig, key: str, name: str) -> None:
 def slide_numbers() -> None:
     head = queries.headline(sf)
     _html(slides.heading(_("{area} · cases recorded in {period}").format(area=area_name, period=f.period),
-                         _("Trafficking in persons and bonded labour: the key numbers"), slides.qr_block(phone_url)))
+                         slides.wording("numbers"), slides.qr_block(phone_url)))
     _html(slides.tiles(head, f.previous().period))
     n = text.count(queries.smuggling_cases(sf))
     smuggling = (_("Smuggling of migrants included ({n} cases).") if f.include_smuggling
@@ -148,22 +148,21 @@ def slide_map() -> None:
     ids = area.district_ids(o)
     df = queries.district_measures(area.apply(f))
     selected = scope.value if scope.kind == "district" else None
-    _html(slides.heading(f"{area_name} · {f.period}", _("Where cases are reported: {area}").format(
-        area=text.scope_label(area))))
+    _html(slides.heading(f"{area_name} · {f.period}", slides.wording("map", area=text.scope_label(area))))
     right = _area_map(lambda geo, provinces, view: slides.hotspot_map(
-        df, geo, provinces, theme, _("Cases reported by district, {area}, {period}").format(
-            area=text.scope_label(area), period=f.period), view, selected=selected,
-        is_demo=is_demo, labelled=slides.labelled_districts(scope, df, ids)), df, "pr_map", "hotspot-map")
+        df, geo, provinces, theme, slides.wording("map_chart", area=text.scope_label(area), period=f.period), view,
+        selected=selected, is_demo=is_demo, labelled=slides.labelled_districts(scope, df, ids)),
+        df, "pr_map", "hotspot-map")
     geo = ui.boundary_layer("districts")
     with right:
-        _html(slides.ranking(df, "cases", "count", _("Most cases reported"), n=9, highlight=selected))
+        _html(slides.ranking(df, "cases", "count", slides.wording("most_cases"), n=9, highlight=selected))
         if not geo:
             _html(slides.note(_("Boundary files are not installed: districts are drawn as points.")))
 
 
 def slide_funnel() -> None:
     stages = queries.funnel(sf)
-    _html(slides.heading(f"{area_name} · {f.period}", _("The conviction gap: from report to conviction")))
+    _html(slides.heading(f"{area_name} · {f.period}", slides.wording("funnel")))
     left, right = st.columns([3, 2], gap="large")
     with left:
         in_court = queries.selection_in_court(sf)
@@ -186,8 +185,7 @@ def slide_tiers() -> None:
     latest = " · " + _("{tier} in the {year} report").format(tier=text.tier(tiers.iloc[-1]["tier"]),
                                                              year=int(tiers.iloc[-1]["report_year"])) \
         if len(tiers) else ""
-    _html(slides.heading(_("Pakistan · US Trafficking in Persons Report") + latest,
-                         _("Pakistan's TIP tier next to its law-enforcement figures")))
+    _html(slides.heading(slides.wording("tiers_area") + latest, slides.wording("tiers")))
     left, right = st.columns([1, 1], gap="large")
     with left:
         fig = slides.tier_figure(tiers, theme, is_demo=False, since=2010, height=slides.CHART_HEIGHT - 70)
@@ -208,11 +206,11 @@ def slide_scorecard() -> None:
     selected = scope.value if scope.kind == "district" else None
     within = _("{district} within {area}").format(district=text.scope_short(scope), area=text.scope_label(area)) \
         if scope.kind == "district" else text.scope_label(area)
-    _html(slides.heading(f"{area_name} · {f.period}", _("District scorecard: {within}").format(within=within)))
+    _html(slides.heading(f"{area_name} · {f.period}", slides.wording("scorecard", within=within)))
     right = _area_map(lambda geo, provinces, view: slides.scorecard_map(
-        scored, geo, provinces, theme, _("Scorecard bands, {area}, {period}").format(
-            area=text.scope_label(area), period=f.period), view, is_demo=is_demo,
-        selected=selected, labelled=slides.labelled_districts(scope, scored, area.district_ids(o))),
+        scored, geo, provinces, theme, slides.wording("bands_chart", area=text.scope_label(area), period=f.period),
+        view, is_demo=is_demo, selected=selected,
+        labelled=slides.labelled_districts(scope, scored, area.district_ids(o))),
         scored, "pr_scorecard", "district-scorecard")
     with right:
         _html(slides.bands_legend(slides.band_counts(scored), slides.band_colours(theme)))
@@ -226,18 +224,17 @@ def slide_scorecard() -> None:
                     if row["band"] != queries.INSUFFICIENT else \
                     _("insufficient data ({n} cases reported)").format(n=text.count(row["cases"]))
                 _html(slides.note(f"{text.scope_short(scope)}: {verdict}."))
-        _html(slides.note(_("Score 0–100 from five indicators, equal weights; under {n} cases: insufficient data. Not "
-                            "the State Department's method.").format(n=queries.MIN_CASES)))
+        _html(slides.note(slides.wording("score_note", n=queries.MIN_CASES)))
 
 
 def slide_findings() -> None:
     data = brief.collect(scope, f, o)
-    _html(slides.heading(f"{area_name} · {f.period}", _("Three findings from the data")))
+    _html(slides.heading(f"{area_name} · {f.period}", slides.wording("findings")))
     _html(slides.findings_cards(brief.findings(data)))
 
 
 def slide_sources() -> None:
-    _html(slides.heading(f"{area_name} · {f.period}", _("Sources, data version and what to take away")))
+    _html(slides.heading(f"{area_name} · {f.period}", slides.wording("sources")))
     left, right = st.columns([3, 2], gap="large")
     with left:
         citation = text.citation(status.get("release_id"), time.strftime("%Y-%m-%d"), is_demo=is_demo)

@@ -122,7 +122,7 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
 
     head = queries.headline(sf)
     s = deck.slide(f"{scope.label} · cases recorded in {f.period}",
-                   "Trafficking in persons and bonded labour: the key numbers", release)
+                   slides.wording("numbers"), release)
     for i, (_, row) in enumerate(head.iterrows()):
         left, top = 40 + (i % 3) * 620, 170 + (i // 3) * 380
         _text(s, left, top, 600, 360, [(brief.tile_value(row), 100, True), (brief.tile_margin(row), 28, False),
@@ -131,20 +131,20 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
 
     df = queries.district_measures(context.apply(f))
     selected = scope.value if scope.kind == "district" else None
-    s = deck.slide(f"{scope.label} · {f.period}", f"Where cases are reported: {context.label}", release)
+    s = deck.slide(f"{scope.label} · {f.period}", slides.wording("map", area=context.label), release)
     view = maps.area_view(districts_geo, scope.district_ids(options), df, width_px=MAP_WIDTH,
                            height_px=slides.MAP_HEIGHT, widen=1.0 if selected else 0.0)
     deck.figure(s, slides.hotspot_map(df, districts_geo, provinces_geo, theme,
-                                      f"Cases reported by district, {context.label}, {f.period}", view,
+                                      slides.wording("map_chart", area=context.label, period=f.period), view,
                                       selected=selected, is_demo=is_demo,
                                       labelled=slides.labelled_districts(scope, df, around)),
                 40, 160, MAP_WIDTH)
-    _text(s, 1220, 170, 660, 800, [("Most cases reported", 34, True)] + [
+    _text(s, 1220, 170, 660, 800, [(slides.wording("most_cases"), 34, True)] + [
         (f"{r.place}. {r.name}: {r.value}", 30, r.highlighted)
         for r in slides.ranked_rows(df, "cases", "count", n=9, highlight=selected)], fg)
 
     stages, in_court = queries.funnel(sf), queries.selection_in_court(sf)
-    s = deck.slide(f"{scope.label} · {f.period}", "The conviction gap: from report to conviction", release)
+    s = deck.slide(f"{scope.label} · {f.period}", slides.wording("funnel"), release)
     deck.figure(s, slides.funnel_figure(stages, f.period, scope.label, theme, is_demo=is_demo,
                                         complete=in_court["complete"]), 40, 160, MAP_WIDTH)
     drop = brief.dropoff_finding(stages, in_court, f.period)
@@ -152,32 +152,32 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
                                    (f"{drop.title}. {drop.detail}", 28, False), (text.COHORT_NOTE, 22, False)], fg)
 
     tiers, published = reference_facts.tier_history("PAK"), reference_facts.published_figures()
-    s = deck.slide("Pakistan · US Trafficking in Persons Report",
-                   "Pakistan's TIP tier next to its law-enforcement figures", _published_sources(tiers, published))
+    s = deck.slide(slides.wording("tiers_area"),
+                   slides.wording("tiers"), _published_sources(tiers, published))
     deck.figure(s, slides.tier_figure(tiers, theme, since=2010), 40, 160, HALF_WIDTH)
     deck.figure(s, slides.government_figure(published, theme), 980, 160, HALF_WIDTH)
 
     weights = dict.fromkeys(queries.SCORE_INDICATORS, 1)
     scored = queries.score_districts(queries.scorecard_inputs(context.apply(f)), weights)
-    s = deck.slide(f"{scope.label} · {f.period}", f"District scorecard: {context.label}", release)
+    s = deck.slide(f"{scope.label} · {f.period}", slides.wording("scorecard", within=context.label), release)
     view = maps.area_view(districts_geo, scope.district_ids(options), scored, width_px=MAP_WIDTH,
                            height_px=slides.MAP_HEIGHT, widen=1.0 if selected else 0.0)
     deck.figure(s, slides.scorecard_map(scored, districts_geo, provinces_geo, theme,
-                                        f"Scorecard bands, {context.label}, {f.period}", view, is_demo=is_demo,
+                                        slides.wording("bands_chart", area=context.label, period=f.period), view,
+                                        is_demo=is_demo,
                                         selected=selected,
                                         labelled=slides.labelled_districts(scope, scored, around)),
                 40, 160, MAP_WIDTH)
     _text(s, 1220, 170, 660, 800, [("Districts by band", 34, True)] + [
         (f"{band}: {n}", 30, False) for band, n in slides.band_counts(scored).items()] + [
-        (f"Score 0–100 from five indicators, equal weights; under {queries.MIN_CASES} cases: insufficient data. "
-         "Not the State Department's method.", 22, False)], fg)
+        (slides.wording("score_note", n=queries.MIN_CASES), 22, False)], fg)
 
-    s = deck.slide(f"{scope.label} · {f.period}", "Three findings from the data", release)
+    s = deck.slide(f"{scope.label} · {f.period}", slides.wording("findings"), release)
     for i, finding in enumerate(brief.findings(brief.collect(scope, f, options))):
         _text(s, 40 + i * 620, 170, 590, 820, [(str(i + 1), 64, True), (finding.title, 40, True),
                                                (finding.detail, 30, False)], fg)
 
-    s = deck.slide(f"{scope.label} · {f.period}", "Sources, data version and what to take away", release)
+    s = deck.slide(f"{scope.label} · {f.period}", slides.wording("sources"), release)
     citation = text.citation(status.get("release_id"), time.strftime("%Y-%m-%d"), is_demo=is_demo)
     _text(s, 40, 170, 1200, 860, [(src, 24, False) for src in brief.SOURCES] + [
         (f"Data version: release {version}; cases reported in {f.period}.", 22, False),

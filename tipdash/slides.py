@@ -91,6 +91,29 @@ SLIDES: list[tuple[str, str]] = [  # titles in English; translated where shown
 ]
 SLIDE_NAMES = [name for name, _ in SLIDES]
 
+# The words the present page and the PowerPoint deck both put on a slide: one wording each, in English here and
+# translated where shown (``wording``).
+WORDS = {
+    "numbers": N_("Trafficking in persons and bonded labour: the key numbers"),
+    "map": N_("Where cases are reported: {area}"),
+    "map_chart": N_("Cases reported by district, {area}, {period}"),
+    "most_cases": N_("Most cases reported"),
+    "funnel": N_("The conviction gap: from report to conviction"),
+    "tiers_area": N_("Pakistan · US Trafficking in Persons Report"),
+    "tiers": N_("Pakistan's TIP tier next to its law-enforcement figures"),
+    "scorecard": N_("District scorecard: {within}"),
+    "bands_chart": N_("Scorecard bands, {area}, {period}"),
+    "score_note": N_("Score 0–100 from five indicators, equal weights; under {n} cases: insufficient data. Not "
+                     "the State Department's method."),
+    "findings": N_("Three findings from the data"),
+    "sources": N_("Sources, data version and what to take away"),
+}
+
+
+def wording(key: str, **values) -> str:
+    """One of :data:`WORDS` in the language of the run, its placeholders filled."""
+    return _(WORDS[key]).format(**values)
+
 
 def slide_number(raw: str | None) -> int | None:
     """1-based slide number from a URL value: a number ("3") or a slide's name ("funnel"); None if neither."""
