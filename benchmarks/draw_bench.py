@@ -62,11 +62,11 @@ DRAWN = """() => {
 }"""
 # Bytes of the app's files the browser fetched over HTTP (scripts, styles, fonts): a new context has no cache.
 STATIC_BYTES = """() => performance.getEntriesByType('resource').reduce((n, e) => n + (e.encodedBodySize || 0), 0)"""
-# Click the page menu's link to the page whose path ends with /<stem> (the landing page's may be the root).
-CLICK_PAGE_LINK = """(stem) => {
-    const links = [...document.querySelectorAll('[data-testid="stPageLink-NavLink"]')];
-    const path = (a) => new URL(a.href).pathname.replace(/\\/$/, '');
-    const link = links.find(a => path(a).endsWith('/' + stem) || (stem === 'overview' && path(a) === ''));
+# Click the page menu's link with the page's title. (Not by its address: Streamlit gives the default page's link the
+# address of the page being shown.)
+CLICK_PAGE_LINK = """(title) => {
+    const link = [...document.querySelectorAll('[data-testid="stPageLink-NavLink"]')]
+        .find(a => a.innerText.trim().endsWith(title));  // after the icon's ligature text
     if (!link) return false;
     link.click();
     return true;
@@ -91,6 +91,7 @@ class Browser:
         self.browser = playwright.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
         self.base, self.timeout_ms = base, timeout_s * 1000
         self.last_sent_s, self.static_bytes = 0.0, 0
+        self.titles: dict[str, str] = {}  # page path -> the menu's title of it
 
     def open(self, page_path: str) -> tuple[float, int, object]:
         """Seconds until ``page_path`` has drawn in a new session, websocket bytes received, and the open tab.
@@ -134,9 +135,8 @@ class Browser:
     def switch(self, tab, page_path: str) -> float:
         """Seconds from a click on the menu's link to ``page_path`` until that page has drawn, in the same session."""
         before = tab.evaluate(TITLE)
-        stem = Path(page_path).stem
         start = time.perf_counter()
-        if not tab.evaluate(CLICK_PAGE_LINK, stem):
+        if not tab.evaluate(CLICK_PAGE_LINK, self.titles[page_path]):
             raise PageError(f"no menu link to {page_path}")
         tab.wait_for_function(f"() => ({TITLE})() !== {json.dumps(before)} && ({DRAWN})()",
                               timeout=self.timeout_ms, polling="raf")
@@ -295,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     with sync_playwright() as p, tempfile.TemporaryFile("w+") as log:
         browser = Browser(p, exe, "", args.timeout)
+        browser.titles = titles
         try:
             for _ in range(args.repeat):
                 runs.append(one_start(browser, list(titles), args.timeout, log))
