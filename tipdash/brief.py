@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from tipdash import i18n, privacy, queries, text
+from tipdash import charts, i18n, privacy, queries, text
 from tipdash.filters import FilterOptions, Filters
 from tipdash.i18n import N_, _
 from tipdash.scopes import Scope
@@ -30,8 +30,6 @@ from tipdash.scopes import Scope
 CLASS_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
 SUPPRESSED_FILL = "#bdbdbd"
 OUTSIDE_FILL = "#f0f0f0"
-STAGE_COLOURS = {"cases": "#0072B2", "firs": "#E69F00", "charge_sheets": "#009E73", "trials": "#CC79A7",
-                 "convictions": "#D55E00"}
 # What is lost between two stages, in one sentence per stage (Urdu orders the words differently).
 LOSSES = {
     "firs": N_("Of {before} cases reported, {lost} were not registered as an FIR ({after} did)."),
@@ -505,7 +503,7 @@ def funnel_html(funnel: pd.DataFrame, complete: bool = True) -> str:
     top = max([v for v in values if v] + [1.0])
     rows = []
     for (_index, row), v in zip(funnel.iterrows(), values, strict=True):
-        colour = STAGE_COLOURS.get(row["stage"], "#0072B2")
+        colour = charts.MEASURE_COLOURS.get(row["stage"], charts.CATEGORICAL[0])
         if v is None:
             bar = f'<div class="bar sup" style="width:{100 * privacy.SHOW_BELOW / top:.1f}%"></div>'
         else:

@@ -65,8 +65,7 @@ THEMES: dict[str, Theme] = {
     "light": Theme(
         "light", N_("High contrast, light (bright halls)"), bg="#FFFFFF", fg="#000000", muted="#262626",
         accent="#0B5A8C", panel="#F1F4F7", grid="#B8B8B8", na="#CFCFCF", outline="#1A1A1A",
-        stages={"cases": "#0072B2", "firs": "#E69F00", "charge_sheets": "#009E73", "trials": "#CC79A7",
-                "convictions": "#D55E00"},
+        stages=charts.MEASURE_COLOURS,  # the page's and the brief's stage colours
         scale="YlGnBu", warn_bg="#FFF3B0", warn_fg="#000000"),
 }
 DEFAULT_THEME = "dark"
