@@ -142,7 +142,14 @@ def build(folder: Path, **kwargs) -> dict:
                                  year_from=YEARS[0], **kwargs)
 
 
-@pytest.fixture(scope="module")
+def per_test_under_mutmut_stats(fixture_name: str, config: pytest.Config) -> str:
+    """The scope of the shared tiny builds: one per module, but one per test while mutmut maps tests to the
+    functions they call (its "stats" pass). It credits a function to the test during which it ran, so a build shared
+    by a module would be credited to its first test only, and no mutant of the build would run the others."""
+    return "function" if os.environ.get("MUTANT_UNDER_TEST") == "stats" else "module"
+
+
+@pytest.fixture(scope=per_test_under_mutmut_stats)
 def tiny(tmp_path_factory) -> Path:
     """One tiny release, built once for the tests that only read it."""
     folder = tmp_path_factory.mktemp("tiny")
@@ -151,7 +158,7 @@ def tiny(tmp_path_factory) -> Path:
     return folder / "release"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=per_test_under_mutmut_stats)
 def tiny_truths(tiny) -> dict[str, pd.DataFrame]:
     return release.true_tables(tiny.parent / "wh.duckdb", YEARS[0])[0]
 
@@ -362,6 +369,218 @@ def test_cases_with_codes_outside_the_domain_are_counted_as_left_out(tmp_path):
         frame, outside = release.true_table(con, catalogue.TABLES["national_year_offence"])
         assert outside == 1 and int(frame["cases"].sum()) == 2
         assert release.true_table(con, catalogue.TABLES["national_year"]) [1] == 0
+
+
+
+# -- agencies' coverage facts and aggregate returns ---------------------------------------------------------------
+
+AGENCIES = [  # source_id, agency, agency_type, province, files_received, files_unreadable
+    ("a_fia", "FIA", "fia", None, 2, 0), ("b_ngo", "An NGO", "ngo", "Punjab", 1, 1),
+    ("c_police", "Punjab Police", "police", "Punjab", 0, 0), ("d_pros", "Prosecution", "prosecution", "Sindh", 1, 0),
+    ("e_court", "A court", "prosecution", "Sindh", 3, 0)]
+COVERAGE_ROWS = [  # source_id, status, unit_id, report_year, rows
+    ("a_fia", "loaded", "u1", 2023, 2), ("c_police", "loaded", "u1", None, 3), ("c_police", "merged", "u1", 2024, 1),
+    ("d_pros", "rejected", "u2", None, 1),  # a unit with no known year: the release's last year
+    ("a_fia", "loaded", "u3", 2022, 1),  # before the release's years
+    ("d_pros", "rejected", None, None, 5)]  # rows lost before they were typed: no unit, not clipped
+COVERAGE_RECORDS = [  # source_id, case_id, report_month, report_year, missing district, fir_date, offence, outcome
+    *((a, "c1", dt.date(2023, 3, 1), 2023, a in ("a_fia", "e_court"), False, False, False)
+      for a, *_ in AGENCIES),  # five agencies: the last (by source id) is past AGENCY_CLIP
+    ("c_police", "c1", dt.date(2023, 3, 1), 2023, True, True, False, False),  # a second copy: counted once
+    ("b_ngo", "c2", dt.date(2024, 5, 1), 2024, False, False, True, True),
+    ("a_fia", "c3", None, 2023, False, True, False, False),  # known to the year only: in no month
+    ("a_fia", "c4", dt.date(2022, 1, 1), 2022, True, True, True, True)]
+RETURN_SOURCES = [  # source_id, agency, published, level, province, district_id, period, measures, below, citation
+    ("r_all", "Federal return", False, "district", None, None, "year", "cases", None, None),
+    ("r_districts", "Labour Punjab", False, "district", "Punjab", None, "year", "cases convictions", None, None),
+    ("r_karachi", "DPO Karachi South", False, "district", "Sindh", "karachi_south", "month", "cases firs", 5, None),
+    ("r_province", "Sindh Prosecution", False, "province", "Sindh", None, "year", "charge_sheets", None, None),
+    ("r_public", "DPO Lahore", True, "district", "Punjab", "lahore", "month", "cases", 5, "Gazette, 2024")]
+RETURNS = [  # source_id, district_id, province, year, month, measure, value, value_flag
+    ("r_districts", "lahore", "Punjab", 2023, None, "cases", 7, None),
+    ("r_districts", "lahore", "Punjab", 2023, None, "convictions", 2, None),
+    ("r_districts", "multan", "Punjab", 2024, None, "cases", 3, None),
+    ("r_districts", "multan", "Punjab", 2024, None, "victims", 40, None),  # victims are not released
+    ("r_districts", "lahore", "Punjab", 2022, None, "cases", 9, None),  # before the release's years
+    ("r_districts", "karachi_south", "Sindh", 2023, None, "cases", 1, None),  # outside the areas it covers
+    ("r_karachi", "karachi_south", "Sindh", 2024, dt.date(2024, 1, 1), "cases", None, "<5"),  # counted as 2
+    ("r_karachi", "karachi_south", "Sindh", 2024, dt.date(2024, 2, 1), "cases", 4, None),
+    ("r_karachi", "karachi_south", "Sindh", 2024, dt.date(2024, 2, 1), "firs", None, None),  # empty: not counted
+    ("r_province", None, "Sindh", 2023, None, "charge_sheets", 6, None),
+    ("r_public", "lahore", "Punjab", 2024, dt.date(2024, 4, 1), "cases", None, "<5"),
+    ("r_public", "lahore", "Punjab", 2024, dt.date(2024, 3, 1), "cases", 3, None)]
+
+
+def add_agencies_and_returns(path: Path) -> Path:
+    """Add to a warehouse the coverage facts and aggregate returns the ETL writes (etl/coverage.py, etl/pipeline.py),
+    with the types it gives them."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE coverage_agencies (source_id VARCHAR, agency VARCHAR, agency_type VARCHAR, "
+                    "province VARCHAR, files_received INTEGER, files_unreadable INTEGER)")
+        con.executemany("INSERT INTO coverage_agencies VALUES (?, ?, ?, ?, ?, ?)", [list(a) for a in AGENCIES])
+        con.execute("CREATE TABLE coverage_rows (source_id VARCHAR, status VARCHAR, unit_id VARCHAR, "
+                    "report_year SMALLINT, rows BIGINT)")
+        con.executemany("INSERT INTO coverage_rows VALUES (?, ?, ?, ?, ?)", [list(r) for r in COVERAGE_ROWS])
+        con.execute("CREATE TABLE coverage_records (source_id VARCHAR, case_id VARCHAR, report_month DATE, "
+                    "report_year SMALLINT, missing_district BOOLEAN, missing_fir_date BOOLEAN, "
+                    "missing_offence BOOLEAN, missing_outcome BOOLEAN)")
+        con.executemany("INSERT INTO coverage_records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [list(r) for r in COVERAGE_RECORDS])
+        con.execute("CREATE TABLE return_sources (source_id VARCHAR, agency VARCHAR, agency_type VARCHAR, "
+                    "published BOOLEAN, level VARCHAR, province VARCHAR, district_id VARCHAR, period VARCHAR, "
+                    "measures VARCHAR, below INTEGER, citation VARCHAR, url VARCHAR)")
+        con.executemany("INSERT INTO return_sources VALUES (?, ?, 'police', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [[*r, "https://example.org/r" if r[-1] else None] for r in RETURN_SOURCES])
+        published = {s[0]: s[2] for s in RETURN_SOURCES}
+        con.executemany("INSERT INTO returns VALUES (?, 'agency', ?, ?, ?, ?, ?, ?, ?, ?, false)",
+                        [[r[0], published[r[0]], *r[1:]] for r in RETURNS])
+    return path
+
+
+@pytest.fixture(scope=per_test_under_mutmut_stats)
+def sourced(tmp_path_factory) -> Path:
+    """A tiny warehouse that also holds agencies' coverage facts and aggregate returns (not built: counted only)."""
+    path = tmp_path_factory.mktemp("sourced") / "wh.duckdb"
+    return add_agencies_and_returns(make_warehouse(path, standard_cases()))
+
+
+@pytest.fixture(scope=per_test_under_mutmut_stats)
+def sourced_truths(sourced) -> tuple[dict[str, pd.DataFrame], release.Domain]:
+    return release.true_tables(sourced, YEARS[0])
+
+
+def test_the_domain_holds_every_agency_and_only_the_unpublished_returns(sourced_truths):
+    dom = sourced_truths[1]
+    assert dom.agencies == [a for a, *_ in AGENCIES]
+    assert dom.returns == ["r_all", "r_districts", "r_karachi", "r_province"]
+    assert dom.values("agency") == dom.agencies and dom.values("return_source") == dom.returns
+    assert dom.values("row_status") == list(catalogue.ROW_STATUSES)
+    assert dom.values("field") == list(catalogue.COVERAGE_FIELDS)
+
+
+def nonzero(frame: pd.DataFrame, measure: str) -> dict[tuple, int]:
+    """The cells of a dense table that are not zero, by their keys (as text)."""
+    keys = [c for c in frame.columns if c != "_year" and c not in catalogue.MEASURES]
+    rows = frame[frame[measure] != 0]
+    return {tuple(str(v) for v in row[keys]): int(row[measure]) for _, row in rows.iterrows()}
+
+
+def test_rows_count_a_units_first_rows_in_its_first_year_and_lost_rows_in_the_last(sourced_truths):
+    rows = sourced_truths[0]["coverage_agency_rows"]
+    # u1 (6 rows, first known in 2023): a_fia's 2, then c_police's loaded rows up to ROW_CLIP, its merged row cut.
+    assert catalogue.ROW_CLIP == 4
+    assert nonzero(rows, "rows") == {("a_fia", "2023", "loaded"): 2, ("c_police", "2023", "loaded"): 2,
+                                     ("d_pros", "2024", "rejected"): 1 + 5}
+    assert len(rows) == len(AGENCIES) * len(YEARS) * len(catalogue.ROW_STATUSES)
+    assert rows["_year"].tolist() == rows["year"].tolist()
+
+
+def test_records_count_once_per_case_and_agency_for_at_most_agency_clip_agencies(sourced_truths):
+    truths = sourced_truths[0]
+    assert catalogue.AGENCY_CLIP == 4
+    month = truths["coverage_agency_month"]
+    first_four = ("a_fia", "b_ngo", "c_police", "d_pros")
+    assert nonzero(month, "agency_records") == {(a, "2023-03-01"): 1 for a in first_four} | {("b_ngo", "2024-05-01"): 1}
+    assert month["_year"].tolist() == [y for _a in AGENCIES for y in YEARS for _m in range(12)]
+    fields = truths["coverage_agency_fields"]
+    # c1's second c_police copy (district and FIR date missing) is not counted; e_court's copy is past the clip.
+    assert nonzero(fields, "records_missing") == {
+        ("a_fia", "2023", "district"): 1, ("a_fia", "2023", "fir_date"): 1,
+        ("b_ngo", "2024", "offence"): 1, ("b_ngo", "2024", "outcome"): 1}
+
+
+def test_a_record_known_only_to_its_year_is_outside_the_months(sourced):
+    with release._warehouse(sourced) as con:
+        release._prepare(con, release.domain(con, YEARS[0]))
+        assert release.true_table(con, catalogue.TABLES["coverage_agency_month"])[1] == 1
+        assert release.true_table(con, catalogue.TABLES["coverage_agency_fields"])[1] == 0
+
+
+def test_unpublished_returns_are_counted_in_the_areas_they_cover(sourced):
+    with release._warehouse(sourced) as con:
+        release._prepare(con, release.domain(con, YEARS[0]))
+        district, outside_district = release.true_table(con, catalogue.TABLES["returns_district_year"])
+        province, outside_province = release.true_table(con, catalogue.TABLES["returns_province_year"])
+    punjab = [d for d, _n, p, _pop in GAZETTEER if p == "Punjab"]
+    # The cells: every district of the province a district return covers, or its one district, or all of them.
+    assert sorted(set(zip(district["return_source"], district["district_id"], strict=True))) == sorted(
+        [("r_all", d) for d, *_ in GAZETTEER] + [("r_districts", d) for d in punjab]
+        + [("r_karachi", "karachi_south")])
+    assert sorted(set(zip(province["return_source"], province["province"], strict=True))) == sorted(
+        [("r_all", p) for p in PROVINCES] + [("r_districts", "Punjab"), ("r_karachi", "Sindh"),
+                                             ("r_province", "Sindh")])
+    assert set(district["year"]) == set(province["year"]) == set(YEARS)
+    expected_district = {("r_districts", "lahore", "2023"): {"cases": 7, "period_convictions": 2},
+                         ("r_districts", "multan", "2024"): {"cases": 3},
+                         ("r_karachi", "karachi_south", "2024"): {"cases": 2 + 4}}  # "<5" counts as 5 // 2
+    expected_province = {("r_districts", "Punjab", "2023"): {"cases": 7, "period_convictions": 2},
+                         ("r_districts", "Punjab", "2024"): {"cases": 3},
+                         ("r_karachi", "Sindh", "2024"): {"cases": 6},
+                         ("r_province", "Sindh", "2023"): {"period_charge_sheets": 6}}
+    for frame, expected in ((district, expected_district), (province, expected_province)):
+        got: dict[tuple, dict[str, int]] = {}
+        for m in catalogue.RETURN_MEASURES:
+            for keys, value in nonzero(frame, m).items():
+                got.setdefault(keys, {})[m] = value
+        assert got == expected
+    # r_districts' figure for a Sindh district is outside the areas it covers: left out, and counted as such.
+    assert (outside_district, outside_province) == (1, 1)
+
+
+def test_the_release_publishes_the_agencies_and_the_published_returns_as_they_are(sourced, tmp_path):
+    shutil.copy(sourced, tmp_path / "wh.duckdb")
+    got = build(tmp_path)
+    folder = tmp_path / "release"
+    resources = {r["name"]: r for r in package(folder)["resources"]}
+    assert list(resources)[len(catalogue.TABLES):] == ["districts", "ref_notes", "ref_sources", "coverage_agencies",
+                                                       "return_sources", "returns_published"]
+    assert got["reference_tables"] == 6
+    assert (folder / "coverage" / "agencies.csv").read_text(encoding="utf-8") == (
+        "agency,name,agency_type,province,files_received\n"
+        "a_fia,FIA,fia,,true\nb_ngo,An NGO,ngo,Punjab,true\nc_police,Punjab Police,police,Punjab,false\n"
+        "d_pros,Prosecution,prosecution,Sindh,true\ne_court,A court,prosecution,Sindh,true\n")
+    agencies = resources["coverage_agencies"]
+    assert agencies["path"] == "coverage/agencies.csv" and agencies["licenses"] == [release.CC_BY]
+    assert agencies["schema"]["primaryKey"] == ["agency"]
+    assert [(f["name"], f["type"]) for f in agencies["schema"]["fields"]] == [
+        ("agency", "string"), ("name", "string"), ("agency_type", "string"), ("province", "string"),
+        ("files_received", "boolean")]
+    assert (folder / "returns" / "sources.csv").read_text(encoding="utf-8") == (
+        "return_source,agency,agency_type,published,level,province,district_id,period,measures,below,citation,url\n"
+        "r_all,Federal return,police,false,district,,,year,cases,,,\n"
+        "r_districts,Labour Punjab,police,false,district,Punjab,,year,cases convictions,,,\n"
+        "r_karachi,DPO Karachi South,police,false,district,Sindh,karachi_south,month,cases firs,5,,\n"
+        "r_province,Sindh Prosecution,police,false,province,Sindh,,year,charge_sheets,,,\n"
+        'r_public,DPO Lahore,police,true,district,Punjab,lahore,month,cases,5,"Gazette, 2024",https://example.org/r\n')
+    source_fields = resources["return_sources"]["schema"]["fields"]
+    assert [(f["name"], f["type"]) for f in source_fields] == [
+        ("return_source", "string"), ("agency", "string"), ("agency_type", "string"), ("published", "boolean"),
+        ("level", "string"), ("province", "string"), ("district_id", "string"), ("period", "string"),
+        ("measures", "string"), ("below", "integer"), ("citation", "string"), ("url", "string")]
+    assert resources["return_sources"]["schema"]["primaryKey"] == ["return_source"]
+    assert resources["return_sources"]["licenses"] == [release.CC_BY]
+    assert package(folder)["sources"][1:] == [{"title": "Ministry, 2024"}]
+    assert (folder / "returns" / "published.csv").read_text(encoding="utf-8") == (
+        "return_source,district_id,province,year,month,measure,value,value_flag\n"
+        "r_public,lahore,Punjab,2024,2024-03-01,cases,3,\n"
+        "r_public,lahore,Punjab,2024,2024-04-01,cases,,<5\n")
+    figures = resources["returns_published"]
+    assert figures["path"] == "returns/published.csv" and "licenses" not in figures
+    assert [(f["name"], f["type"]) for f in figures["schema"]["fields"]] == [
+        ("return_source", "string"), ("district_id", "string"), ("province", "string"), ("year", "integer"),
+        ("month", "date"), ("measure", "string"), ("value", "integer"), ("value_flag", "string")]
+    for r in (agencies, resources["return_sources"], figures):
+        assert (r["profile"], r["format"], r["mediatype"], r["encoding"], r["dialect"]) == \
+            ("tabular-data-resource", "csv", "text/csv", "utf-8", release.DIALECT)
+    # The returns tables' noise covers every unpublished return counting a case, a "<5" moving its cell by 3.
+    sensitivity = catalogue.return_sensitivity([None, None, 5, None])
+    assert sensitivity == 4  # ceil(sqrt(1 + 1 + 9 + 1))
+    manifest = package(folder)["privacy"]["tables"]
+    for name in ("returns_district_year", "returns_province_year"):
+        assert {m["sensitivity"] for m in manifest[name]["measures"].values()} == {sensitivity}
+    assert manifest["national_year"]["measures"]["cases"]["sensitivity"] == 1
+    dist = read(folder, "returns_district_year")
+    assert len(dist) == len(set(zip(dist["return_source"], dist["district_id"], strict=True))) * len(YEARS)
 
 
 # -- the package -----------------------------------------------------------------------------------------------
