@@ -218,13 +218,8 @@ def slide_scorecard() -> None:
         if selected:
             own = scored[scored["district_id"] == selected]
             if not own.empty:
-                row = own.iloc[0]
-                verdict = _("{band}, score {score}").format(band=text.band(row["band"]),
-                                                            score=f"{row['score']:.0f}") \
-                    if row["band"] != queries.INSUFFICIENT else \
-                    _("insufficient data ({n} cases reported)").format(n=text.count(row["cases"]))
-                _html(slides.note(f"{text.scope_short(scope)}: {verdict}."))
-        _html(slides.note(slides.wording("score_note", n=queries.MIN_CASES)))
+                _html(slides.note(f"{text.scope_short(scope)}: {slides.district_verdict(own.iloc[0])}."))
+        _html(slides.note(slides.wording("score_note", n=queries.MIN_CASES, indicators=queries.MIN_INDICATORS)))
 
 
 def slide_findings() -> None:

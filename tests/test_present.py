@@ -9,6 +9,7 @@ import json
 import re
 from urllib.parse import parse_qsl
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -356,3 +357,22 @@ def test_maps_fall_back_to_points_without_boundary_files(options, monkeypatch):
         figure = next(iter(charts_of(at).values()))
         assert {t["type"] for t in figure["data"]} == {"scattermap"}
         assert sum(len(t.get("text") or []) for t in figure["data"]) >= 11  # a point per district
+
+
+def test_a_district_without_a_score_is_told_which_condition_it_misses():
+    row = {"band": queries.INSUFFICIENT, "score": float("nan"), "indicators_available": 1}
+    few_cases = slides.district_verdict(pd.Series(row | {"cases": queries.MIN_CASES - 1}))
+    assert f"{queries.MIN_CASES - 1} cases reported, a score needs {queries.MIN_CASES}" in few_cases
+    imprecise = slides.district_verdict(pd.Series(row | {"cases": 456}))
+    assert (f"1 of its {len(queries.SCORE_INDICATORS)} indicators are precise enough to show, a score needs "
+            f"{queries.MIN_INDICATORS} (456 cases reported)") in imprecise
+    scored = slides.district_verdict(pd.Series({"band": "Band 2", "score": 51.4, "cases": 456,
+                                                "indicators_available": 4}))
+    assert scored == "Band 2, score 51"
+
+
+def test_the_scorecard_slide_of_a_district_says_why_it_has_no_band(options):
+    at = present({"slide": "scorecard", "area": "multan"})
+    notes = " ".join(html_parts(at))
+    assert "Multan: " in notes and "insufficient data (" not in notes
+    assert f"fewer than {queries.MIN_INDICATORS} indicators precise enough to show" in notes

@@ -170,7 +170,7 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
                 40, 160, MAP_WIDTH)
     _text(s, 1220, 170, 660, 800, [("Districts by band", 34, True)] + [
         (f"{band}: {n}", 30, False) for band, n in slides.band_counts(scored).items()] + [
-        (slides.wording("score_note", n=queries.MIN_CASES), 22, False)], fg)
+        (slides.wording("score_note", n=queries.MIN_CASES, indicators=queries.MIN_INDICATORS), 22, False)], fg)
 
     s = deck.slide(f"{scope.label} · {f.period}", slides.wording("findings"), release)
     for i, finding in enumerate(brief.findings(brief.collect(scope, f, options))):

@@ -102,8 +102,9 @@ WORDS = {
     "tiers": N_("Pakistan's TIP tier next to its law-enforcement figures"),
     "scorecard": N_("District scorecard: {within}"),
     "bands_chart": N_("Scorecard bands, {area}, {period}"),
-    "score_note": N_("Score 0–100 from five indicators, equal weights; under {n} cases: insufficient data. Not "
-                     "the State Department's method."),
+    "score_note": N_("Score 0–100 from five indicators, equal weights; under {n} cases reported, or fewer than "
+                     "{indicators} indicators precise enough to show: insufficient data. Not the State Department's "
+                     "method."),
     "findings": N_("Three findings from the data"),
     "sources": N_("Sources, data version and what to take away"),
 }
@@ -645,6 +646,19 @@ def scorecard_map(scored: pd.DataFrame, districts_geo: Mapping | None, provinces
     _name_districts(fig, scored, labelled, theme)
     fig.update_layout(showlegend=False, margin=dict(l=0, r=0, b=0))
     return fig
+
+
+def district_verdict(row: pd.Series) -> str:
+    """One district's place on the scorecard in words: its band and score, or which of the two conditions of a score
+    it does not meet (too few cases, or too few indicators precise enough to show)."""
+    if row["band"] != queries.INSUFFICIENT:
+        return _("{band}, score {score}").format(band=text.band(row["band"]), score=f"{row['score']:.0f}")
+    cases = text.count(row["cases"])
+    if pd.isna(row["cases"]) or row["cases"] < queries.MIN_CASES:
+        return _("insufficient data: {n} cases reported, a score needs {min}").format(n=cases, min=queries.MIN_CASES)
+    return _("insufficient data: {k} of its {total} indicators are precise enough to show, a score needs {need} "
+             "({n} cases reported)").format(k=int(row["indicators_available"]), total=len(queries.SCORE_INDICATORS),
+                                           need=queries.MIN_INDICATORS, n=cases)
 
 
 def scorecard_table(scored: pd.DataFrame, theme: Theme, highlight: str | None = None, n: int = 3) -> str:
