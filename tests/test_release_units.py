@@ -13,6 +13,7 @@ import atexit
 import datetime as dt
 import errno
 import fcntl
+import hashlib
 import importlib.metadata
 import json
 import math
@@ -528,6 +529,23 @@ def test_unpublished_returns_are_counted_in_the_areas_they_cover(sourced):
     assert (outside_district, outside_province) == (1, 1)
 
 
+def test_three_years_count_their_first_middle_and_last_year(sourced):
+    truths, dom = release.true_tables(sourced, 2022)  # two years would not tell the last year from the second
+    assert dom.years == [2022, 2023, 2024]
+    national = truths["national_year"]
+    assert [cell(national, "cases", year=y, kind="trafficking") for y in dom.years] == [1, 14, 1]
+    assert nonzero(truths["returns_district_year"], "cases") == {
+        ("r_districts", "lahore", "2022"): 9, ("r_districts", "lahore", "2023"): 7,
+        ("r_districts", "multan", "2024"): 3, ("r_karachi", "karachi_south", "2024"): 6}
+    assert nonzero(truths["coverage_agency_rows"], "rows") == {
+        ("a_fia", "2022", "loaded"): 1, ("a_fia", "2023", "loaded"): 2, ("c_police", "2023", "loaded"): 2,
+        ("d_pros", "2024", "rejected"): 6}
+    fields = nonzero(truths["coverage_agency_fields"], "records_missing")
+    assert {k: v for k, v in fields.items() if k[1] != "2023"} == \
+        {("a_fia", "2022", f): 1 for f in catalogue.COVERAGE_FIELDS} | \
+        {("b_ngo", "2024", "offence"): 1, ("b_ngo", "2024", "outcome"): 1}
+
+
 def test_the_release_publishes_the_agencies_and_the_published_returns_as_they_are(sourced, tmp_path):
     shutil.copy(sourced, tmp_path / "wh.duckdb")
     got = build(tmp_path)
@@ -582,6 +600,26 @@ def test_the_release_publishes_the_agencies_and_the_published_returns_as_they_ar
     assert manifest["national_year"]["measures"]["cases"]["sensitivity"] == 1
     dist = read(folder, "returns_district_year")
     assert len(dist) == len(set(zip(dist["return_source"], dist["district_id"], strict=True))) * len(YEARS)
+    assert hashlib.sha256(json.dumps(wording(package(folder)), sort_keys=True).encode()).hexdigest() == WORDING, \
+        json.dumps(wording(package(folder)), indent=1)
+
+
+# A digest of what the package tells its readers (wording() of a release of real data with every kind of file):
+# the words are part of the release, so a change to them must be deliberate. Read the new words (printed when
+# this fails) and pin their digest here.
+WORDING = "fc515ce205260269c23491576e84d9f3634c4caeab4f846be9bc63b93785d82b"
+
+
+def wording(pkg: dict) -> dict:
+    """The package's own words: its title, description and sources, the privacy statement's texts, and each
+    resource's name, path, title, description, licence and fields (name, type, description)."""
+    texts = {k: v for k, v in pkg["privacy"].items() if isinstance(v, str)}
+    return {"title": pkg["title"], "description": pkg["description"], "sources": pkg["sources"],
+            "licenses": pkg["licenses"], "privacy": texts | {"display_rule": pkg["privacy"]["display_rule"]["text"]},
+            "resources": [{k: r.get(k) for k in ("name", "path", "title", "description", "licenses", "sources",
+                                                 "rights")}
+                          | {"fields": [(f["name"], f["type"], f.get("description")) for f in r["schema"]["fields"]]}
+                          for r in pkg["resources"]]}
 
 
 # -- the package -----------------------------------------------------------------------------------------------
