@@ -21,7 +21,10 @@ Each repetition starts a fresh server and measures, in order:
   once (a new Streamlit session each, but the browser's cache keeps the app's scripts, as for anyone who has opened
   the dashboard before: a presenter's laptop, an official's second visit);
 * *page switch*: in one session, a click on the page menu's link to each page in turn, until that page has drawn
-  (what a presenter does in front of a hall); the present page last, since its slides hide the menu.
+  (what a presenter does in front of a hall); the present page last, since its slides hide the menu;
+* *the stack alone*: ``benchmarks/floor_app.py`` (a heading and one three-point plotly chart) on a server of its
+  own, in a new session and with scripts cached, as many times as there are pages, right after the dashboard's
+  pages and under the same load: what any page of Streamlit with a plotly chart costs this machine.
 
 Requests to anything but the app are aborted, as on a hall's network without internet. The server's resident
 memory is read at the end of each repetition.
@@ -51,6 +54,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--no-first-run"]
 VIEWPORT = {"width": 1366, "height": 900}
 LANDING = "pages/overview.py"
+FLOOR_APP = "benchmarks/floor_app.py"
 PRESENT = "pages/present.py"
 DRAWN = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
@@ -221,7 +225,35 @@ def one_start(browser: Browser, pages: list[str], timeout_s: float, log) -> dict
         out["server_rss"] = proc_status(server.pid).get("VmRSS")
     finally:
         local_server.stop(server)
+    out.update(floor(browser, len(pages), timeout_s, log))
     out["load_average"].append(load_average()[0])
+    return out
+
+
+def floor(browser: Browser, times: int, timeout_s: float, log) -> dict:
+    """Seconds until the stack-alone app (FLOOR_APP) has drawn: ``times`` new sessions, then ``times`` new tabs of
+    one context with its scripts cached."""
+    port = local_server.free_port()
+    dashboard_base, browser.base = browser.base, local_server.url(port)
+    server = local_server.start(port, log, dict(os.environ), script=FLOOR_APP)
+    out: dict = {"floor_warm": [], "floor_cached": []}
+    try:
+        local_server.wait_healthy(browser.base, server, timeout=timeout_s, poll=0.05)
+        for _ in range(times):
+            took, _, tab = browser.open(LANDING)
+            out["floor_warm"].append(took)
+            tab.context.close()
+        context = browser.browser.new_context(viewport=VIEWPORT)
+        try:
+            for _ in range(times):
+                took, tab = browser.open_in(context, LANDING)
+                out["floor_cached"].append(took)
+                tab.close()
+        finally:
+            context.close()
+    finally:
+        local_server.stop(server)
+        browser.base = dashboard_base
     return out
 
 
@@ -273,6 +305,7 @@ def summarise(runs: list[dict], titles: dict[str, str]) -> dict:
         "slide_changes": [stats([r["slide_changes"][i] for r in runs if len(r.get("slide_changes", [])) > i])
                           for i in range(slides)],
         "slide_change_all": stats([x for r in runs for x in r.get("slide_changes", [])]),
+        "floor": {part: stats([x for r in runs for x in r.get(f"floor_{part}", [])]) for part in ("warm", "cached")},
         "server_rss": max((r.get("server_rss") or 0 for r in runs), default=None),
         "errors": sorted({e for r in runs for e in r["errors"]}),
         "load_average_1min": [x for r in runs for x in r["load_average"]],

@@ -57,6 +57,8 @@ def test_every_benchmark_runs_on_a_tiny_data_set_and_reports_every_goal(tmp_path
         assert browser["slide_changes"], "no slide change measured on the present page"
         for part in ("cached", "switch"):  # every page drew in a cached session and by the menu
             assert all(browser[part][p]["n"] == 1 and browser[part][p]["median"] > 0 for p in REPO_PAGES), part
+        # the stack alone, once per page in each part, and named in the report beside the goal
+        assert all(browser["floor"][part]["n"] == len(REPO_PAGES) for part in ("warm", "cached"))
 
     layer = results["draw"]["maps"]["layers"]["districts"]
     assert layer["national"]["features"] == layer["full"]["features"]
@@ -65,6 +67,8 @@ def test_every_benchmark_runs_on_a_tiny_data_set_and_reports_every_goal(tmp_path
     report = out.read_text(encoding="utf-8")
     for section in ("## 1. ETL", "## 2. Queries against the release", "## 3. Pages"):
         assert section in report
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        assert "Streamlit and plotly alone:" in report and "`benchmarks/floor_app.py`" in report
     # Goals measured at 1,000,000 cases are not judged on a tiny run; the others are.
     for key, text in GOALS.items():
         assert text in report

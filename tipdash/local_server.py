@@ -25,10 +25,11 @@ def url(port: int) -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def start(port: int, log: IO, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """``streamlit run dashboard.py`` on 127.0.0.1:``port``, output to ``log``; returns at once (see wait_healthy)."""
+def start(port: int, log: IO, env: dict[str, str] | None = None, script: str = "dashboard.py") -> subprocess.Popen:
+    """``streamlit run dashboard.py`` (or another ``script`` of the repository) on 127.0.0.1:``port``, output to
+    ``log``; returns at once (see wait_healthy)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
