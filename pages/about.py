@@ -3,78 +3,94 @@
 import streamlit as st
 
 from tipcore import catalogue
-from tipdash import citation, privacy, queries, reference_facts, text, ui
+from tipdash import citation, i18n, privacy, queries, reference_facts, text, ui
+from tipdash.i18n import N_, _
 
 ui.current_filters()  # not used here, but routes a deep link through dashboard.py (see ui.current_filters)
-ui.page_header("About and methods", intro=(
+ui.page_header(_("About and methods"), intro=_(
     "This dashboard counts cases of trafficking in persons and bonded labour in Pakistan recorded by police, the "
     "FIA, labour and social welfare departments, child protection bureaus, prosecutors and NGOs, after removing "
     "every direct identifier and merging cases two agencies both recorded."))
 
-st.subheader("Sources and licences")
+st.subheader(_("Sources and licences"))
 STANDING = [
-    ("Agency case records", "Police, FIA, provincial labour and social welfare departments, child protection, "
-     "prosecution and NGOs", "Shared under data-sharing agreements; published only as protected aggregates"),
-    ("Population", text.CENSUS_SOURCE, "Public information; pbs.gov.pk"),
-    ("TIP report tiers and reported figures", "US Department of State, Trafficking in Persons Reports",
-     "Public domain (US government work); state.gov"),
-    ("District and province boundaries", "OpenStreetMap", "© OpenStreetMap contributors, ODbL"),
-    ("Country boundaries", "Natural Earth", "Public domain; made with Natural Earth"),
+    (N_("Agency case records"), N_("Police, FIA, provincial labour and social welfare departments, child protection, "
+     "prosecution and NGOs"), N_("Shared under data-sharing agreements; published only as protected aggregates")),
+    (N_("Population"), text.CENSUS_SOURCE, N_("Public information; pbs.gov.pk")),
+    (N_("TIP report tiers and reported figures"), N_("US Department of State, Trafficking in Persons Reports"),
+     N_("Public domain (US government work); state.gov")),
+    (N_("District and province boundaries"), "OpenStreetMap", N_("© OpenStreetMap contributors, ODbL")),
+    (N_("Country boundaries"), "Natural Earth", N_("Public domain; made with Natural Earth")),
 ]
-st.dataframe([{"What": w, "Source": s, "Licence / terms": lic} for w, s, lic in STANDING], hide_index=True,
-             key="about_standing_sources")
-st.markdown("**Attribution:** " + " · ".join(ui.attributions()))
+st.dataframe([{_("What"): _(w), _("Source"): _(src), _("Licence / terms"): _(lic)} for w, src, lic in STANDING],
+             hide_index=True, key="about_standing_sources")
+st.markdown("**" + _("Attribution:") + "** " + " · ".join(text.ATTRIBUTIONS.values()))
 refs = reference_facts.sources()
 if not refs.empty:
-    st.markdown("**Reference tables in this warehouse**")
+    st.markdown("**" + _("Reference tables in this warehouse") + "**")
     config = {c: st.column_config.LinkColumn(c) for c in refs.columns if "url" in c.lower()}
     st.dataframe(refs, hide_index=True, column_config=config, key="about_ref_sources")
 
-st.subheader("What each measure means")
-st.markdown("\n".join(f"* **{r.Measure}** ({r.Unit}): {r.Definition}" for r in text.data_dictionary().itertuples()))
+st.subheader(_("What each measure means"))
+st.markdown("\n".join(f"* **{name}** ({unit}): {definition}"
+                       for name, unit, definition in text.data_dictionary().itertuples(index=False)))
 st.markdown(text.COHORT_NOTE + " " + text.SMUGGLING_EXPLAINED)
 
-st.subheader("How privacy is protected")
+st.subheader(_("How privacy is protected"))
 s = ui.status()
 st.markdown(text.PRIVACY_GUARANTEE)
-st.markdown(
-    f"**The method.** The dashboard never reads a case record. After each build, the ETL publishes a fixed set of "
-    f"tables (the release), every combination of their keys included, zeros too, and adds random noise to every "
-    f"number once, with the discrete Gaussian mechanism of the OpenDP library. The privacy unit is one case with "
-    f"all its victims; victim counts include at most {catalogue.VICTIM_CLIP} victims per case. The privacy-loss "
-    f"budget is ρ = {s.get('rho'):.2f} (zero-concentrated differential privacy) per report year for the tables "
-    f"that follow the cases reported, and ρ = {s.get('rho_period') or 0:.2f} per year for the tables of what "
-    f"happened in each year; one case's loss in a release is at most ρ = {s.get('rho_case') or 0:.2f}"
-    + (f", about ε = {float(s['epsilon']):.2f} at δ = {s['delta']}" if s.get("epsilon") else "") + ". "
-    "Everything on the pages, slides, briefs and downloads is computed from these released numbers only, so "
-    "loading more pages reveals nothing more. Because each table has its own noise, a total and the sum of its "
-    "parts can differ slightly; each figure is read from the coarsest table that holds it.")
-st.markdown(privacy.__doc__.split("What this module adds is presentation:")[1].replace("``", "`"))
+epsilon = _(", about ε = {epsilon} at δ = {delta}").format(epsilon=i18n.number(float(s["epsilon"]), 2),
+                                                           delta=s["delta"]) if s.get("epsilon") else ""
+st.markdown(_(
+    "**The method.** The dashboard never reads a case record. After each build, the ETL publishes a fixed set of "
+    "tables (the release), every combination of their keys included, zeros too, and adds random noise to every "
+    "number once, with the discrete Gaussian mechanism of the OpenDP library. The privacy unit is one case with "
+    "all its victims; victim counts include at most {clip} victims per case. The privacy-loss budget is ρ = {rho} "
+    "(zero-concentrated differential privacy) per report year for the tables that follow the cases reported, and "
+    "ρ = {rho_period} per year for the tables of what happened in each year; one case's loss in a release is at "
+    "most ρ = {rho_case}{epsilon}. Everything on the pages, slides, briefs and downloads is computed from these "
+    "released numbers only, so loading more pages reveals nothing more. Because each table has its own noise, a "
+    "total and the sum of its parts can differ slightly; each figure is read from the coarsest table that holds "
+    "it.").format(clip=catalogue.VICTIM_CLIP, rho=i18n.number(s.get("rho"), 2),
+                  rho_period=i18n.number(s.get("rho_period") or 0, 2),
+                  rho_case=i18n.number(s.get("rho_case") or 0, 2), epsilon=epsilon))
+st.markdown(_(
+    "* A sum of released numbers has a 95% margin that grows with the square root of the number of cells summed "
+    "(each cell has its own, independent noise).\n"
+    "* A released value below {below} is shown as “{suppressed}”: the noise may have made a 3 into a 7 or a −2, "
+    "and a small number printed as if exact would mislead (it is not a secret: the release holds the value).\n"
+    "* A rate is shown only when its base is at least {base}, with a margin from the two counts' noise, and only "
+    "when that margin is at most {moe} percentage points.").format(
+    below=privacy.SHOW_BELOW, suppressed=text.SUPPRESSED, base=privacy.RATE_MIN_BASE, moe=privacy.RATE_MOE_MAX))
+# The ledger's columns as the release's manifest names them (English headers are those names).
+BUDGET_HEADERS = {"tables": N_("tables"), "year": N_("year"), "rho": N_("rho"), "cumulative_rho": N_("cumulative_rho"),
+                  "cumulative_epsilon": N_("cumulative_epsilon"), "frozen": N_("frozen")}
 budget = queries.budget_by_year()
 if not budget.empty:
-    st.markdown("**Privacy loss spent per year** (over every release so far)")
-    st.dataframe(budget, hide_index=True, key="about_budget")
-st.markdown(
+    st.markdown(_("**Privacy loss spent per year** (over every release so far)"))
+    st.dataframe(budget.assign(tables=budget["tables"].map(_)).rename(columns=lambda c: _(BUDGET_HEADERS.get(c, c))),
+                 hide_index=True, key="about_budget")
+st.markdown(_(
     "Before anything is stored, names, CNIC numbers, phone numbers, addresses and free-text narratives are dropped "
     "on read; case references become keyed pseudonyms; dates are kept only as months and ages only as bands. The "
-    "record-level warehouse stays with the data officer and is never on the web server.")
+    "record-level warehouse stays with the data officer and is never on the web server."))
 
-st.subheader("Known limitations")
+st.subheader(_("Known limitations"))
 st.markdown("\n".join(f"* {item}" for item in text.LIMITATIONS))
 
-st.subheader("This release")
-st.markdown(f"Release **{s.get('release_id')}**, published {s.get('finished_at')}; data up to "
-            f"{text.data_as_of(s.get('last_month'))}.")
-st.caption("Rows read, rejected and merged by each build are in the build's report for the data officer, not here: "
-           "they are exact counts of records.")
+st.subheader(_("This release"))
+st.markdown(_("Release **{release}**, published {published}; data up to {as_of}.").format(
+    release=s.get("release_id"), published=s.get("finished_at"), as_of=text.data_as_of(s.get("last_month"))))
+st.caption(_("Rows read, rejected and merged by each build are in the build's report for the data officer, not here: "
+             "they are exact counts of records."))
 
-st.subheader("How to cite")
+st.subheader(_("How to cite"))
 cite = ui.release_citation()
-st.markdown("Cite the release the numbers came from, with the day you accessed it. Each table download carries "
-            "the same citation (in its zip, its Excel sheet “citation” and its Parquet metadata). "
-            + ("" if cite.url else f"No URL is given because {citation.NO_URL}. ")
-            + "The software itself is cited by `CITATION.cff` in its repository.")
-as_text, as_bibtex, as_ris = st.tabs(["Text", "BibTeX", "RIS"])
+st.markdown(_("Cite the release the numbers came from, with the day you accessed it. Each table download carries "
+              "the same citation (in its zip, its Excel sheet “citation” and its Parquet metadata).")
+            + ("" if cite.url else " " + _("No URL is given because {why}.").format(why=citation.NO_URL))
+            + " " + _("The software itself is cited by `CITATION.cff` in its repository."))
+as_text, as_bibtex, as_ris = st.tabs([_("Text"), "BibTeX", "RIS"])
 as_text.code(cite.text(), language=None, wrap_lines=True)
 as_bibtex.code(cite.bibtex(), language="bibtex", wrap_lines=True)
 as_ris.code(cite.ris(), language=None, wrap_lines=True)

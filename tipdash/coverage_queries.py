@@ -15,17 +15,20 @@ import pandas as pd
 
 from tipcore import catalogue
 from tipdash import db, privacy
+from tipdash.i18n import N_
 from tipdash.queries import GAZETTEER, cached, sigma
 
 MOE = privacy.MOE_SUFFIX
 AGENCIES = "coverage_agencies"
-ARRIVED = "arrived"
-UNCLEAR = "none, or too few to tell"
-STATUS_WORDS = {"loaded": "rows loaded", "merged": "rows merged", "rejected": "rows rejected"}
+# A month's status, as the results hold it (in English: results are cached for every language); the page and the
+# charts show it translated (tipdash.coverage_charts).
+ARRIVED = N_("arrived")
+UNCLEAR = N_("none, or too few to tell")
 # Twice the 95% margin is about 4 sigma: noise alone passes it in about 1 cell of 30,000, so over some 1,200
 # agency-months a false "arrived" is unlikely; one margin would pass 1 cell in 40.
 ARRIVAL_MARGINS = 2
-FIELD_WORDS = {"district": "district", "fir_date": "FIR date", "offence": "offence", "outcome": "outcome"}
+FIELD_WORDS = {"district": N_("district"), "fir_date": N_("FIR date"), "offence": N_("offence"),
+               "outcome": N_("outcome")}
 
 
 def _years(year_from: int, year_to: int) -> dict:
@@ -75,9 +78,8 @@ def agency_summary(year_from: int, year_to: int) -> pd.DataFrame:
     wide[f"read{MOE}"] = privacy.margin(s, cells.sum(axis=1))
     out = agencies.uncached().set_index("agency").join(seen).join(wide).reset_index()
     out["months_arrived"] = out["months_arrived"].fillna(0).astype(int)
-    out["latest_month"] = [m.strftime("%B %Y") if isinstance(m, pd.Timestamp) else "none beyond the noise"
-                           for m in pd.to_datetime(out["latest_month"])]
-    out["files_received"] = np.where(out["files_received"].astype(bool), "yes", "no")
+    out["latest_month"] = pd.to_datetime(out["latest_month"])  # NaT: no month beyond the noise
+    out["files_received"] = out["files_received"].astype(bool)
     return out
 
 
@@ -101,7 +103,6 @@ def missing_fields(year_from: int, year_to: int) -> pd.DataFrame:
     readable = out["share"].notna() & (out[f"share{MOE}"] <= privacy.RATE_MOE_MAX)
     out["share"] = out["share"].where(readable)
     out[f"share{MOE}"] = out[f"share{MOE}"].where(readable)
-    out["field_name"] = out["field"].map(FIELD_WORDS)
     return out.sort_values(["name", "field"]).reset_index(drop=True)
 
 

@@ -24,10 +24,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tipcore import catalogue
-from tipdash import privacy, text
-from tipdash.citation import MAINTAINERS, Citation
+from tipdash import citation, privacy, text
+from tipdash.citation import Citation
 from tipdash.filters import FilterOptions, Filters
+from tipdash.i18n import N_, _
 
+# Data cells stay English whatever the language, like the column names: researchers' code tests for them.
 FLAG_SMALL = f"fewer than {privacy.SHOW_BELOW}"
 FLAG_MISSING = "not available"
 DEMO_COLUMN = "data_status"
@@ -35,8 +37,13 @@ DEMO_VALUE = "SYNTHETIC DEMO DATA: invented records, not real cases"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MOE = privacy.MOE_SUFFIX
 # Header suffix and unit words of each kind of measure (tipdash.text.Measure.unit); counts keep their own name.
-UNITS = {"percent": ("_pct", "per cent"), "rate": ("", text.PER_100K + " a year"), "months": ("_months", "months"),
-         "percentage points": ("_pp", "percentage points")}
+UNITS = {"percent": ("_pct", N_("per cent")), "rate": ("", N_("per 100,000 people a year")),
+         "months": ("_months", N_("months")), "percentage points": ("_pp", N_("percentage points"))}
+# The unit of a released count: what one case adds to it (tipcore.catalogue.Measure.per).
+COUNT_UNITS = {"case": N_("cases"), "victim": N_("victims"), "row": N_("rows"), "record": N_("records"),
+               "record_field": N_("records")}
+# Headers of the definitions (the definitions sheet, the README's table and the Explore page's dictionary).
+HEADERS = {"column": N_("column"), "unit": N_("unit"), "meaning": N_("meaning")}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -172,44 +179,51 @@ def _margin(df: pd.DataFrame, column: str) -> pd.Series:
     return pd.to_numeric(df[column + MOE], errors="coerce").astype("Float64").round(1)
 
 
-def definitions(table: pd.DataFrame, count_columns: Sequence[str]) -> pd.DataFrame:
-    """One row per column of the data table: its name, unit and meaning."""
-    rows = [_definition(c, count_columns) for c in table.columns]
-    return pd.DataFrame(rows, columns=["column", "unit", "meaning"])
+def definitions(table: pd.DataFrame, count_columns: Sequence[str], what: str = "") -> pd.DataFrame:
+    """One row per column of the data table: its name, unit and meaning (in the language of this run; the names
+    are the table's own). ``what`` is the release table's name, whose "year" is a report or an event year."""
+    rows = [_definition(c, count_columns, what) for c in table.columns]
+    return pd.DataFrame(rows, columns=list(HEADERS))
 
 
-def _definition(column: str, count_columns: Sequence[str]) -> dict:
+def dictionary(df: pd.DataFrame, what: str, count_columns: Sequence[str], is_demo: bool) -> pd.DataFrame:
+    """The definitions of the columns the downloads of ``df`` hold, with headers in the language of this run."""
+    defs = definitions(data_table(df, count_columns, is_demo), count_columns, what)
+    return defs.rename(columns=lambda c: _(HEADERS[c]))
+
+
+def _definition(column: str, count_columns: Sequence[str], what: str) -> dict:
     if column == DEMO_COLUMN:
         return {"column": column, "unit": "", "meaning": text.DEMO_NOTE}
-    for suffix, what in ((MOE, "margin"), ("_flag", "flag")):
+    for suffix, kind in ((MOE, "margin"), ("_flag", "flag")):
         if column.endswith(suffix):
             base = column[:-len(suffix)]
-            if what == "flag":
-                return {"column": column, "unit": "", "meaning": (
-                    f"“{FLAG_SMALL}” where {base} is below {privacy.SHOW_BELOW}: the dashboard shows such values as "
-                    f"“{text.SUPPRESSED}”, because noise can make a small count look exact or negative; "
-                    f"“{FLAG_MISSING}” where the release holds no value; empty otherwise.")}
-            unit = _definition(base, count_columns)["unit"]
-            return {"column": column, "unit": unit, "meaning": (
-                f"95% margin of {base}: the noise added for privacy moves a released value by less than this in 95 "
-                "of 100 cells (other errors, such as cases never reported, are not included).")}
+            if kind == "flag":
+                return {"column": column, "unit": "", "meaning": _(
+                    "“{small}” where {base} is below {below}: the dashboard shows such values as “{suppressed}”, "
+                    "because noise can make a small count look exact or negative; “{missing}” where the release "
+                    "holds no value; empty otherwise.").format(small=FLAG_SMALL, base=base, below=privacy.SHOW_BELOW,
+                                                                suppressed=text.SUPPRESSED, missing=FLAG_MISSING)}
+            unit = _definition(base, count_columns, what)["unit"]
+            return {"column": column, "unit": unit, "meaning": _(
+                "95% margin of {base}: the noise added for privacy moves a released value by less than this in 95 "
+                "of 100 cells (other errors, such as cases never reported, are not included).").format(base=base)}
     measure = _measure_key(column, count_columns)
     if measure is None:
-        return {"column": column, "unit": "", "meaning": catalogue.KEY_DESCRIPTIONS.get(column, "as labelled")}
+        return {"column": column, "unit": "", "meaning": text.key_meaning(column, what) or _("as labelled")}
     meaning = text.MEASURES[measure].definition if measure in text.MEASURES else \
-        catalogue.MEASURES[measure].description
+        text.RELEASE_MEASURES[measure]
     if measure in catalogue.MEASURES:
-        per = catalogue.MEASURES[measure].per
-        return {"column": column, "unit": f"{per}s", "meaning": (
-            f"{meaning} The released value as published: a count with noise added for privacy, which can be small "
-            f"or below zero where the true count is small. Values below {privacy.SHOW_BELOW} are kept (not "
-            f"blanked) and flagged in {column}_flag: sums of many cells stay unbiased, but do not report one as a "
-            "count. Empty: not available.")}
-    unit = UNITS.get(text.MEASURES[measure].unit, ("", text.MEASURES[measure].unit))[1]
-    return {"column": column, "unit": unit, "meaning": (
-        f"{meaning} Computed from released values. Empty: not available (its base is below "
-        f"{privacy.RATE_MIN_BASE}, its numerator below {privacy.SHOW_BELOW}, or its 95% margin wider than "
-        f"{privacy.RATE_MOE_MAX} percentage points).")}
+        return {"column": column, "unit": _(COUNT_UNITS[catalogue.MEASURES[measure].per]), "meaning": _(
+            "{meaning} The released value as published: a count with noise added for privacy, which can be small "
+            "or below zero where the true count is small. Values below {below} are kept (not blanked) and flagged "
+            "in {column}_flag: sums of many cells stay unbiased, but do not report one as a count. Empty: not "
+            "available.").format(meaning=meaning, below=privacy.SHOW_BELOW, column=column)}
+    unit = text.MEASURES[measure].unit
+    return {"column": column, "unit": _(UNITS[unit][1]) if unit in UNITS else unit, "meaning": _(
+        "{meaning} Computed from released values. Empty: not available (its base is below {base}, its numerator "
+        "below {below}, or its 95% margin wider than {moe} percentage points).").format(
+        meaning=meaning, base=privacy.RATE_MIN_BASE, below=privacy.SHOW_BELOW, moe=privacy.RATE_MOE_MAX)}
 
 
 def _measure_key(column: str, count_columns: Sequence[str]) -> str | None:
@@ -256,26 +270,27 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
 def readme(notes: Download, what: str, defs: pd.DataFrame) -> str:
     c = notes.citation
     demo = [f"**{text.DEMO_NOTE}**", ""] if notes.is_demo else []
-    source = f"table `{what}` of " if what in catalogue.TABLES else ""
+    source = _("table `{table}` of the protected public release {version}") if what in catalogue.TABLES else \
+        _("the protected public release {version}")
     lines = [
         f"# {notes.title}", "", *demo,
-        f"- Filters: {notes.filters}",
-        f"- Source: {source}the protected public release {c.version or 'unknown'}"
-        + (f", created {c.released.isoformat()}" if c.released else "")
+        _("- Filters: {filters}").format(filters=notes.filters),
+        _("- Source: {source}").format(source=source.format(table=what, version=c.version_text))
+        + (_(", created {day}").format(day=c.released.isoformat()) if c.released else "")
         + (f" ({c.licence})" if c.licence else ""),
-        f"- Downloaded: {c.accessed.isoformat()}", "",
-        "`data.csv` is UTF-8 with one header row and comma separators: `pandas.read_csv`, R's `read.csv` and "
-        "spreadsheets open it as it is. Missing values are empty cells. `datapackage.json` describes it as a "
-        "Frictionless Data Package.", "",
-        "Every count carries random noise added once for privacy (differential privacy, OpenDP); each has its 95% "
-        "margin in the column after it. A sum of n released cells has a margin of about √n times one cell's. "
-        "Each table of the release has its own noise, so a table's parts may not add up exactly to another "
-        "table's total.", "",
-        "## Columns", "",
-        "| column | unit | meaning |", "|---|---|---|",
+        _("- Downloaded: {day}").format(day=c.accessed.isoformat()), "",
+        _("`data.csv` is UTF-8 with one header row and comma separators: `pandas.read_csv`, R's `read.csv` and "
+          "spreadsheets open it as it is. Missing values are empty cells. `datapackage.json` describes it as a "
+          "Frictionless Data Package."), "",
+        _("Every count carries random noise added once for privacy (differential privacy, OpenDP); each has its 95% "
+          "margin in the column after it. A sum of n released cells has a margin of about √n times one cell's. "
+          "Each table of the release has its own noise, so a table's parts may not add up exactly to another "
+          "table's total."), "",
+        "## " + _("Columns"), "",
+        "| " + " | ".join(_(h) for h in HEADERS.values()) + " |", "|---|---|---|",
         *("| " + " | ".join(str(v).replace("|", "\\|") for v in r) + " |" for r in defs.itertuples(index=False)), "",
-        "## How to cite", "", c.text(), "", "BibTeX (`citation.bib`):", "", "```bibtex", c.bibtex().rstrip(),
-        "```", "", "RIS (`citation.ris`):", "", "```", c.ris().rstrip(), "```", "",
+        "## " + _("How to cite"), "", c.text(), "", _("BibTeX (`citation.bib`):"), "", "```bibtex",
+        c.bibtex().rstrip(), "```", "", _("RIS (`citation.ris`):"), "", "```", c.ris().rstrip(), "```", "",
     ]
     return "\n".join(lines)
 
@@ -289,10 +304,11 @@ def datapackage(notes: Download, stem: str, table: pd.DataFrame, defs: pd.DataFr
         "profile": "tabular-data-package",
         "name": stem.replace("_", "."),
         "title": f"{notes.title} [{c.title}]" if notes.is_demo else notes.title,
-        "description": (f"{text.DEMO_NOTE} " if notes.is_demo else "") + f"Filters: {notes.filters}. {c.note}",
+        "description": (f"{text.DEMO_NOTE} " if notes.is_demo else "")
+        + _("Filters: {filters}.").format(filters=notes.filters) + f" {c.note}",
         "version": c.version or "unknown",
-        "contributors": [{"title": MAINTAINERS, "role": "publisher"}],
-        "sources": [{"title": f"{c.title}, release {c.version or 'unknown'}"}],
+        "contributors": [{"title": citation.MAINTAINERS, "role": "publisher"}],
+        "sources": [{"title": _("{title}, release {version}").format(title=c.title, version=c.version_text)}],
         "resources": [{
             "name": "data", "path": "data.csv", "profile": "tabular-data-resource", "format": "csv",
             "mediatype": "text/csv", "encoding": "utf-8", "schema": {"fields": fields},
@@ -333,17 +349,25 @@ def zip_bytes(notes: Download, what: str, table: pd.DataFrame, defs: pd.DataFram
     return buf.getvalue()
 
 
+# The citation sheet's field names, in the language of the run (the sheet is read by people).
+CITATION_FIELDS = {"note": N_("note"), "table": N_("table"), "filters": N_("filters"), "authors": N_("authors"),
+                   "title": N_("title"), "publisher": N_("publisher"), "version": N_("version"),
+                   "released": N_("released"), "url": N_("url"), "accessed": N_("accessed"),
+                   "licence": N_("licence"), "cite as": N_("cite as"), "BibTeX": "BibTeX", "RIS": "RIS"}
+
+
 def citation_rows(notes: Download) -> pd.DataFrame:
     c = notes.citation
     rows = [("note", text.DEMO_NOTE)] if notes.is_demo else []
     # Text from the filters is made formula-safe; the rest is the citation's own, and the BibTeX entry must keep
     # its leading "@" (the writer stores every string as text, never as a formula).
-    rows += [("table", safe_cell(notes.title)), ("filters", safe_cell(notes.filters)), ("authors", MAINTAINERS),
-             ("title", c.title), ("publisher", MAINTAINERS),
-             ("version", c.version or "unknown"), ("released", c.released.isoformat() if c.released else "unknown"),
-             ("url", c.url or "none set"), ("accessed", c.accessed.isoformat()), ("licence", c.licence or "unknown"),
-             ("cite as", c.text()), ("BibTeX", c.bibtex()), ("RIS", c.ris())]
-    return pd.DataFrame(rows, columns=["field", "value"])
+    rows += [("table", safe_cell(notes.title)), ("filters", safe_cell(notes.filters)),
+             ("authors", citation.MAINTAINERS), ("title", c.title), ("publisher", citation.MAINTAINERS),
+             ("version", c.version_text), ("released", c.released.isoformat() if c.released else _("unknown")),
+             ("url", c.url or _("none set")), ("accessed", c.accessed.isoformat()),
+             ("licence", c.licence or _("unknown")), ("cite as", c.text()), ("BibTeX", c.bibtex()), ("RIS", c.ris())]
+    return pd.DataFrame([(_(CITATION_FIELDS[field]), value) for field, value in rows],
+                        columns=[_("field"), _("value")])
 
 
 def excel_bytes(notes: Download, table: pd.DataFrame, defs: pd.DataFrame) -> bytes:
@@ -351,7 +375,8 @@ def excel_bytes(notes: Download, table: pd.DataFrame, defs: pd.DataFrame) -> byt
     with pd.ExcelWriter(buf, engine="xlsxwriter",
                         engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as xl:
         for_spreadsheet(table).to_excel(xl, sheet_name="data", index=False)
-        for_spreadsheet(defs.astype("string")).to_excel(xl, sheet_name="definitions", index=False)
+        for_spreadsheet(defs.astype("string").rename(columns=lambda h: _(HEADERS[h]))).to_excel(
+            xl, sheet_name="definitions", index=False)
         citation_rows(notes).to_excel(xl, sheet_name="citation", index=False)
     return buf.getvalue()
 
@@ -377,10 +402,10 @@ def files(df: pd.DataFrame, what: str, notes: Download, count_columns: Sequence[
     """
     stem = file_stem(what, notes)
     table = data_table(df, count_columns, notes.is_demo)
-    defs = definitions(table, count_columns)
+    defs = definitions(table, count_columns, what)
     return [
         File("CSV", f"{stem}.csv", "text/csv", csv_bytes(table)),
-        File("CSV with notes (zip)", f"{stem}.zip", "application/zip", zip_bytes(notes, what, table, defs, stem)),
+        File(_("CSV with notes (zip)"), f"{stem}.zip", "application/zip", zip_bytes(notes, what, table, defs, stem)),
         File("Excel", f"{stem}.xlsx", XLSX, excel_bytes(notes, table, defs)),
         File("Parquet", f"{stem}.parquet", "application/vnd.apache.parquet",
              parquet_bytes(notes, what, table, defs)),

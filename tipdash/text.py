@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from tipcore import vocab
+from tipcore import catalogue, geo, vocab
 from tipdash import i18n, privacy
 from tipdash.i18n import N_, _
 
@@ -237,7 +237,49 @@ CODE_LISTS = {
         "victims_identified": N_("Victims identified"),
     },
     "VIEWS": _VIEWS,
+    # The release's own words (tipcore.catalogue): the release and its datapackage.json stay English, the dashboard
+    # and its downloads show them in the language of the run.
+    "TABLE_TITLES": {name: table.title for name, table in catalogue.TABLES.items()},
+    "RELEASE_MEASURES": {key: m.description for key, m in catalogue.MEASURES.items()},
+    "KEY_DESCRIPTIONS": dict(catalogue.KEY_DESCRIPTIONS),
+    "YEAR_MEANINGS": {name: catalogue.year_meaning(table) for name, table in catalogue.TABLES.items()},
+    "ATTRIBUTIONS": dict(geo.ATTRIBUTIONS),  # the sources' own attribution lines
 }
+# A release table's key columns as a header names them in Urdu (English headers are the identifiers themselves); in
+# lower case, the dimensions a filter applies to ("This table has no type of agency").
+_KEY_LABELS = {
+    "year": N_("Year"), "month": N_("Month"), "province": N_("Province"), "district_id": N_("District"),
+    "offence": N_("Offence"), "kind": N_("Trafficking or smuggling"), "scope": N_("Scope"),
+    "agency_type": N_("Type of agency"), "law_group": N_("Law used"), "sex": N_("Victim sex"),
+    "age_band": N_("Victim age"), "verdict_months": N_("Time to verdict"), "agency": N_("Agency"),
+    "row_status": N_("What the build did with the row"), "field": N_("Field"), "return_source": N_("Return"),
+}
+
+
+def filter_word(key: str) -> str:
+    """A dimension as a sentence names it ("type of agency"), in the language of this run."""
+    words = _(_KEY_LABELS[key]) if key in _KEY_LABELS else key
+    return words[:1].lower() + words[1:]
+
+
+def key_meaning(key: str, table_name: str) -> str:
+    """What a key column of a release table holds ("year": the report year, or the event's year in a period
+    table), in the language of this run."""
+    if key == "year":
+        return _(CODE_LISTS["YEAR_MEANINGS"][table_name])
+    return _(catalogue.KEY_DESCRIPTIONS[key]) if key in catalogue.KEY_DESCRIPTIONS else ""
+
+
+def column_header(column: str) -> str:
+    """A release table's column as its table header: the identifier itself in English (as its CSV names it); in
+    Urdu its name ("cases_moe": the measure's name and "95% margin")."""
+    if not i18n.is_urdu():
+        return column
+    if column.endswith(privacy.MOE_SUFFIX) and column[:-len(privacy.MOE_SUFFIX)] in MEASURES:
+        return _("{measure}: 95% margin").format(measure=title(column[:-len(privacy.MOE_SUFFIX)]))
+    if column in MEASURES:
+        return title(column)
+    return _(_KEY_LABELS[column]) if column in _KEY_LABELS else column
 
 # US TIP Report tiers, as the release spells them.
 _TIERS = {name: name for name in (N_("Tier 1"), N_("Tier 2"), N_("Tier 2 Watch List"), N_("Tier 3"),

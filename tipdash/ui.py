@@ -363,9 +363,9 @@ def download_buttons(df: pd.DataFrame, what: str, notes: downloads.Download, cou
     """One button per format of :func:`tipdash.downloads.files`; ``what`` is the release table's name (or words
     saying what the table holds), for the file names."""
     if notes.is_demo:
-        st.caption(f"Every download carries the note “{text.DEMO_NOTE}”")
+        st.caption(_("Every download carries the note “{note}”").format(note=text.DEMO_NOTE))
     built = downloads.files(df, what, notes, count_columns)
     for column, file in zip(st.columns(len(built)), built, strict=True):
-        column.download_button(f"Download {file.label}", file.data, file.name, file.mime,
+        column.download_button(_("Download {file}").format(file=file.label), file.data, file.name, file.mime,
                                key=f"{key}_{file.name.rsplit('.', 1)[-1]}", icon=":material/download:",
                                on_click="ignore", width="stretch")

@@ -1,0 +1,106 @@
+"""Urdu (issue #15) on Explore and download, Data coverage and About and methods, and in what they hand out: the
+pages run at lang=ur with no exception and no English sentence; a table download's definitions, README and
+citation are Urdu while its column names and data cells stay the English identifiers researchers' code reads."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.apptest import APP, open_page
+from tests.test_downloads import CITE, NOTES
+from tipdash import citation, downloads, i18n
+
+URDU_LETTER = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
+LATIN_LETTER = re.compile(r"[A-Za-z]")
+# An English sentence: three or more English words in a row (codes, file names and proper names are shorter).
+ENGLISH_RUN = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;:'’-]+[A-Za-z]{2,}){2,}")
+# What may stay Latin inside Urdu text: identifiers, commands, file names, the library's and sources' names.
+ALLOWED = re.compile(r"`[^`]*`|\b(?:OpenDP|OpenStreetMap|Natural Earth|ODbL|BibTeX|RIS|CNIC|CTDC|TIP_PUBLIC_URL"
+                     r"|pbs\.gov\.pk|state\.gov|\S+\.(?:csv|toml|json|cff))\b")
+PAGES = ["explore", "coverage", "about"]
+
+
+@pytest.fixture
+def urdu():
+    i18n.set_language(i18n.URDU)
+    yield
+    i18n.set_language(i18n.ENGLISH)
+
+
+def open_in_urdu(page: str) -> AppTest:
+    """``page`` at lang=ur, run through dashboard.py as a browser's run is.
+
+    AppTest's switch_page runs a page's file on its own once the shared filters are in the session, so nothing sets
+    the URL's language (dashboard.py does): the page would run in English. Without the filters, the page sends its
+    run through dashboard.py (ui.current_filters), which reads ``lang``.
+    """
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"lang": "ur", "years": "2015-2025"})
+    at.run()
+    del at.session_state["filters"]
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, (page, [e.message for e in at.exception])
+    return at
+
+
+def shown_text(at) -> list[str]:
+    """Every sentence-bearing element of a page run: headings, text, captions, notices, labels and tabs."""
+    shown = [str(e.value) for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "success")
+             for e in getattr(at, kind) if not str(e.value).lstrip().startswith("<style")]
+    shown += [e.label for kind in ("selectbox", "expander", "tabs") for e in getattr(at, kind)]
+    return shown
+
+
+def english_sentences(texts: list[str]) -> list[str]:
+    return [m.group(0) for t in texts for m in ENGLISH_RUN.finditer(ALLOWED.sub(" ", t))]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_in_urdu_has_no_english_sentence(page, warehouse, boundaries):
+    at = open_in_urdu(page)
+    assert at.sidebar and at.title, page  # the run went through dashboard.py, which draws the sidebar
+    shown = shown_text(at)
+    assert shown and not english_sentences(shown), english_sentences(shown)
+    letters = "".join(shown)
+    urdu, latin = len(URDU_LETTER.findall(letters)), len(LATIN_LETTER.findall(letters))
+    assert urdu / (urdu + latin) > 0.8, (page, urdu, latin)
+
+
+def test_the_same_pages_in_english_have_english_sentences(warehouse, boundaries):
+    """The check above can fail: English pages are full of English sentences."""
+    assert english_sentences(shown_text(open_page("about", {"years": "2015-2025"})))
+
+
+def test_urdu_download_explains_itself_in_urdu_and_keeps_its_identifiers(urdu):
+    frame = pd.DataFrame({"district_id": ["lahore"], "year": [2023], "cases": [7.0], "cases_moe": [4.4]})
+    files = {f.name.rsplit(".", 1)[1]: f for f in downloads.files(frame, "district_year", NOTES, ["cases"])}
+    data = pd.read_csv(io.BytesIO(files["csv"].data))
+    assert list(data.columns) == ["data_status", "district_id", "year", "cases", "cases_moe", "cases_flag"]
+    assert data.loc[0, "cases_flag"] == downloads.FLAG_SMALL and data.loc[0, "data_status"] == downloads.DEMO_VALUE
+    sheets = pd.read_excel(io.BytesIO(files["xlsx"].data), sheet_name=None)
+    assert list(sheets) == ["data", "definitions", "citation"]  # sheet names are identifiers too
+    defs = sheets["definitions"]
+    assert list(defs.iloc[:, 0]) == list(data.columns)  # the definitions name the columns as the data does
+    for meaning in defs.iloc[:, 2]:
+        assert URDU_LETTER.search(meaning) and not english_sentences([meaning]), meaning
+    with zipfile.ZipFile(io.BytesIO(files["zip"].data)) as z:
+        readme = z.read(next(n for n in z.namelist() if n.endswith("README.md"))).decode("utf-8")
+    # The README's words, leaving out its title (the caller's: English in NOTES), the table of columns (checked
+    # above) and the BibTeX and RIS records (tested below).
+    records = ("# ", "|", "@", "  ", "}", *(f"{tag}  - " for tag in ("TY", "AU", "TI", "PB", "PY", "DA", "ET", "UR",
+                                                                       "Y2", "N1", "ER")))
+    prose = "\n".join(line for line in readme.splitlines() if not line.startswith(records))
+    assert not english_sentences([prose]), english_sentences([prose])
+    assert CITE.text() in readme and URDU_LETTER.search(CITE.text())
+
+
+def test_urdu_citation_keeps_its_identifiers(urdu):
+    assert citation.MAINTAINERS == "پاکستان ٹی آئی پی ڈیٹا ڈیش بورڈ کے منتظمین"
+    assert CITE.bibtex().startswith("@misc{pakistan_tip_release_abc123,")
+    assert "2026-12-03" in CITE.text() and "abc123" in CITE.text() and not english_sentences([CITE.text()])
