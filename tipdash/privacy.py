@@ -33,6 +33,28 @@ def numbers(values) -> pd.Series:
     return pd.to_numeric(values, errors="coerce").astype("Float64")
 
 
+def _numeric(values) -> pd.Series:
+    """``values`` as a numeric Series: a float64 Series as it is (NaN is its missing value), anything else as
+    :func:`numbers`. The rules compute on its float64 array: pandas' nullable arithmetic costs far more per call."""
+    return values if isinstance(values, pd.Series) and values.dtype == np.float64 else numbers(values)
+
+
+def floats(values) -> np.ndarray:
+    """Values as a float64 array, NaN for what is missing or not a number (what the rules compute on)."""
+    return _numeric(values).to_numpy(dtype=float, na_value=np.nan)
+
+
+def nullable(values: np.ndarray) -> pd.arrays.FloatingArray:
+    """A rule's float64 result as nullable floats: NA where it is NaN (no value)."""
+    return pd.arrays.FloatingArray(values, np.isnan(values))
+
+
+def _same_name(*series: pd.Series):
+    """The name pandas gives the result of an operation on ``series``: theirs when they share it, else none."""
+    names = {s.name for s in series}
+    return names.pop() if len(names) == 1 else None
+
+
 def margin(sigma: float, cells: pd.Series | np.ndarray | int) -> pd.Series | float:
     """95% margin of a sum of ``cells`` released values, each with noise of scale ``sigma``."""
     return Z95 * sigma * np.sqrt(cells)
@@ -40,8 +62,18 @@ def margin(sigma: float, cells: pd.Series | np.ndarray | int) -> pd.Series | flo
 
 def shown(values: pd.Series) -> pd.Series:
     """Released values as people see them: whole numbers, NA ("<10") below SHOW_BELOW."""
-    v = numbers(values).round()
-    return v.where(v >= SHOW_BELOW).astype("Int64")
+    series = _numeric(values)
+    whole = np.round(series.to_numpy(dtype=float, na_value=np.nan))
+    kept = whole >= SHOW_BELOW
+    return pd.Series(pd.arrays.IntegerArray(np.where(kept, whole, 0).astype(np.int64), ~kept), index=series.index,
+                     name=series.name)
+
+
+def rates(numerator: np.ndarray, denominator: np.ndarray, per: float = 100.0) -> np.ndarray:
+    """:func:`rate` on float64 arrays (NaN: no value)."""
+    num = np.where(np.round(numerator) >= SHOW_BELOW, numerator, np.nan)
+    den = np.where(denominator >= RATE_MIN_BASE, denominator, np.nan)
+    return np.round(np.clip(num / den * per, 0, per), 1)
 
 
 def rate(numerator: pd.Series, denominator: pd.Series, per: float = 100.0) -> pd.Series:
@@ -50,21 +82,35 @@ def rate(numerator: pd.Series, denominator: pd.Series, per: float = 100.0) -> pd
 
     Noise can push a released numerator above its denominator: the rate is clipped to [0, per].
     """
-    num = numbers(numerator)
-    den = numbers(denominator)
-    out = (num.where(num.round() >= SHOW_BELOW) / den.where(den >= RATE_MIN_BASE) * per).clip(0, per)
-    return out.round(1)
+    num, den = _aligned(numerator, denominator)
+    return pd.Series(nullable(rates(floats(num), floats(den), per)), index=num.index, name=_same_name(num, den))
+
+
+def rate_margins(numerator: np.ndarray, denominator: np.ndarray, num_moe: np.ndarray, den_moe: np.ndarray,
+                 per: float = 100.0) -> np.ndarray:
+    """:func:`rate_margin` on float64 arrays (NaN: no value)."""
+    den = np.where(denominator >= RATE_MIN_BASE, denominator, np.nan)
+    r = np.clip(numerator / den, 0, 1)
+    return np.round((num_moe**2 + (r * den_moe) ** 2) ** 0.5 / den * per, 1)
 
 
 def rate_margin(numerator: pd.Series, denominator: pd.Series, num_moe: pd.Series, den_moe: pd.Series,
                 per: float = 100.0) -> pd.Series:
     """95% margin of ``rate`` by the delta method: (moe_n² + r² moe_d²)^½ / d."""
-    num = numbers(numerator)
-    den = numbers(denominator).where(lambda d: d >= RATE_MIN_BASE)
-    r = (num / den).clip(0, 1)
-    nm = numbers(num_moe)
-    dm = numbers(den_moe)
-    return ((nm**2 + (r * dm) ** 2) ** 0.5 / den * per).round(1)
+    num, den, nm, dm = _aligned(numerator, denominator, num_moe, den_moe)
+    return pd.Series(nullable(rate_margins(floats(num), floats(den), floats(nm), floats(dm), per)), index=num.index,
+                     name=_same_name(num, den, nm, dm))
+
+
+def _aligned(*values) -> list[pd.Series]:
+    """The values as numeric Series on one index (the union of theirs, as pandas' arithmetic would align them)."""
+    series = [_numeric(v) for v in values]
+    if all(s.index.equals(series[0].index) for s in series[1:]):
+        return series
+    index = series[0].index
+    for s in series[1:]:
+        index = index.union(s.index)
+    return [s.reindex(index) for s in series]
 
 
 def is_missing(value) -> bool:

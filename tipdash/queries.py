@@ -27,6 +27,7 @@ from tipdash import db, i18n, privacy, text
 from tipdash.filters import FilterOptions, Filters
 
 F = TypeVar("F", bound=Callable)
+T = TypeVar("T")
 POP_PER = 100_000
 MOE = privacy.MOE_SUFFIX
 LEVELS = {"national": 0, "province": 1, "district": 2}
@@ -37,8 +38,12 @@ def cached(fn: F) -> F:
     """Cache ``fn`` per release version, language and arguments (results are small DataFrames, some with labels
     in the language of the run that computed them)."""
 
+    def uncached(*args, **kwargs):
+        with db.one_release():
+            return fn(*args, **kwargs)
+
     def run(version: str, language: str, *args, **kwargs):
-        return fn(*args, **kwargs)
+        return uncached(*args, **kwargs)
 
     # A distinct name per function, so Streamlit keeps one cache per query (not one shared by all).
     run.__module__, run.__qualname__, run.__name__ = fn.__module__, fn.__qualname__, fn.__name__
@@ -48,8 +53,25 @@ def cached(fn: F) -> F:
         return cached_run(db.version(), i18n.language(), *args, **kwargs)
 
     public.__name__, public.__qualname__, public.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
-    public.uncached = fn
+    uncached.__name__, uncached.__qualname__, uncached.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+    public.uncached = uncached
     return public  # type: ignore[return-value]
+
+
+def per_release(fn: Callable[[], T]) -> Callable[[], T]:
+    """A fact of the release (``fn``, a cached question without arguments) for the questions built on it: computed
+    once per release and kept with the release it came from, so a new release is never answered from an old one.
+    Shared by every caller, who must not change it in place (Streamlit's cache would hand each caller a copy)."""
+    slot: list[tuple[db.Release, T] | None] = [None]
+
+    def fact() -> T:
+        release = db.current()
+        hit = slot[0]
+        if hit is None or hit[0] is not release:
+            hit = slot[0] = (release, fn.uncached())
+        return hit[1]
+
+    return fact
 
 
 def _df(sql: str, params: dict | None = None) -> pd.DataFrame:
@@ -150,31 +172,36 @@ def sigma(table: str, measure: str) -> float:
 
 def _sigmas(table: str, measures: Sequence[str]) -> dict[str, float]:
     """:func:`sigma` of several measures of one table, reading the manifest once."""
-    spec = db.package()["privacy"]["tables"][table]["measures"]
-    return {m: float(spec[m]["sigma"]) for m in measures}
+    spec = db.current().sigmas[table]
+    return {m: spec[m] for m in measures}
 
 
-def _released_from(table: catalogue.Table, measures: Sequence[str], f: Filters, by: Sequence[str],
-                   years: tuple[int, int] | None) -> pd.DataFrame:
+def _sums_sql(table: catalogue.Table, measures: Sequence[str], f: Filters, by: Sequence[str],
+              years: tuple[int, int] | None, part: int) -> tuple[str, dict]:
+    """The statement summing ``measures`` of one released table under ``f`` grouped ``by``, with its number of
+    cells as ``cells_<part>`` (a float: a row this table lacks, once joined to another's, is NaN)."""
     conds, params = _where(table, f, years)
     needs_gazetteer = "district_id" in table.keys and "province" not in table.keys and (
         "province" in by or f.provinces)
     source = f'"{table.name}" t' + (f" JOIN {GAZETTEER} g USING (district_id)" if needs_gazetteer else "")
     dims = [f"{_select_dim(table, d)} AS {d}" for d in by]
     sums = [f"sum(t.{m})::DOUBLE AS {m}" for m in measures]
-    sql = (f"SELECT {', '.join(dims + sums + ['count(*) AS cells'])} FROM {source} WHERE {' AND '.join(conds)}"
-           + (" GROUP BY ALL" if by else ""))
-    df = _df(sql, params)
-    cells = df.pop("cells")
-    empty = (cells == 0).to_numpy()
-    if empty.any():
-        df.loc[empty, list(measures)] = 0.0  # an empty selection (no cell) sums to nothing
-    sigmas = _sigmas(table.name, measures)
-    spread = cells.astype(float)
-    margins = pd.DataFrame({m + MOE: privacy.margin(sigmas[m], spread) for m in measures}, index=df.index)
-    df = pd.concat([df, margins], axis=1)  # one concat, not a column insert per measure
-    df.attrs["tables"] = {m: table.name for m in measures}
-    return df
+    sql = (f"SELECT {', '.join([*dims, *sums, f'count(*)::DOUBLE AS cells_{part}'])} FROM {source} "
+           f"WHERE {' AND '.join(conds)}" + (" GROUP BY ALL" if by else ""))
+    return sql, params
+
+
+def _joined(statements: list[str], by: Sequence[str]) -> str:
+    """One statement for the parts of an answer read from several tables: their rows side by side, matched on
+    ``by`` (every key either table holds, in order) or, with no ``by``, their one row each."""
+    sql = statements[0]
+    if len(statements) == 1:
+        return sql
+    keys = ", ".join(by)
+    for i, part in enumerate(statements[1:], 1):
+        sql = (f"SELECT * FROM ({sql}) AS a{i} FULL JOIN ({part}) AS b{i} USING ({keys})" if by else
+               f"SELECT * FROM ({sql}) AS a{i}, ({part}) AS b{i}")
+    return sql + (f" ORDER BY {keys}" if by else "")
 
 
 def released(f: Filters, measures: Sequence[str], by: Sequence[str] = (),
@@ -182,7 +209,8 @@ def released(f: Filters, measures: Sequence[str], by: Sequence[str] = (),
     """Released sums of ``measures`` under ``f`` grouped ``by``, with their margins (raw values, not yet shown).
 
     Each measure comes from its own coarsest table; measures no table holds are NA, their reasons in
-    ``attrs["unanswered"]`` and the tables used in ``attrs["tables"]``.
+    ``attrs["unanswered"]`` and the tables used in ``attrs["tables"]``. One statement reads them all (a statement
+    costs about a millisecond, whatever it reads).
     """
     dims = filter_dims(f) | set(by)
     plan: dict[str, list[str]] = {}
@@ -192,43 +220,36 @@ def released(f: Filters, measures: Sequence[str], by: Sequence[str] = (),
             plan.setdefault(choose_table(m, dims).name, []).append(m)
         except Unanswerable as exc:
             unanswered[m] = str(exc)
-    out: pd.DataFrame | None = None
-    tables: dict[str, str] = {}
-    for name, ms in plan.items():
-        part = _released_from(catalogue.TABLES[name], ms, f, by, years)
-        tables |= part.attrs["tables"]
-        out = part if out is None else (out.merge(part, on=list(by), how="outer") if by else
-                                         pd.concat([out, part], axis=1))
-    if out is None:
+    tables = {m: name for name, ms in plan.items() for m in ms}
+    if not plan:
         out = pd.DataFrame({d: pd.Series(dtype="object") for d in by}) if by else pd.DataFrame(index=[0])
-    for m in unanswered:
-        out[m] = np.nan
-        out[m + MOE] = np.nan
+        for m in measures:
+            out[m] = np.nan
+            out[m + MOE] = np.nan
+    else:
+        parts = [_sums_sql(catalogue.TABLES[name], ms, f, by, years, i) for i, (name, ms) in enumerate(plan.items())]
+        df = _df(_joined([sql for sql, _ in parts], by), {k: v for _, params in parts for k, v in params.items()})
+        sigmas = db.current().sigmas
+        columns: dict[str, object] = {d: df[d] for d in by}
+        for i, (name, ms) in enumerate(plan.items()):
+            cells = df[f"cells_{i}"].to_numpy(dtype=float)
+            for m in ms:
+                # An empty selection (no cell) sums to nothing.
+                columns[m] = np.where(cells == 0, 0.0, df[m].to_numpy(dtype=float))
+                columns[m + MOE] = privacy.margin(sigmas[name][m], cells)
+        missing = np.full(len(df), np.nan)
+        out = pd.DataFrame({**{d: columns[d] for d in by},
+                            **{c: columns.get(c, missing) for m in measures for c in (m, m + MOE)}})
     out = out[[*by, *[c for m in measures for c in (m, m + MOE)]]]
     out.attrs["unanswered"], out.attrs["tables"] = unanswered, tables
     return out
 
 
-def _stacked(columns: list[pd.Series]) -> pd.Series | None:
-    """The columns end to end, when they are all float64 (so an elementwise rule gives the same values on the stack
-    as on each column: one call of the rule instead of one per column); else None."""
-    if not columns or any(c.dtype != np.float64 for c in columns):
-        return None
-    return pd.concat(columns, ignore_index=True)
-
-
 def shown(df: pd.DataFrame, measures: Sequence[str]) -> pd.DataFrame:
     """The display rule over the count columns (after rates were computed from the raw released sums)."""
     out = df.copy()
-    present = list(dict.fromkeys(m for m in measures if m in out))
-    stack = _stacked([out[m] for m in present]) if len(present) > 1 else None
-    if stack is None:
-        for m in present:
-            out[m] = privacy.shown(out[m])
-        return out
-    values, n = privacy.shown(stack).array, len(out)
-    for i, m in enumerate(present):
-        out[m] = values[i * n:(i + 1) * n]
+    for m in dict.fromkeys(m for m in measures if m in out):
+        out[m] = privacy.shown(out[m]).array
     return out
 
 
@@ -248,50 +269,26 @@ RATES: dict[str, tuple[str, str]] = {  # rate -> (numerator, denominator), all i
 def add_rates(df: pd.DataFrame, suffix: str = "") -> pd.DataFrame:
     """Rates and their margins from released sums; attrition = share of cases reported not convicted.
 
-    The rules of :mod:`tipdash.privacy` are elementwise, so all rates are computed in one call on the columns
-    stacked end to end (the same values as one call per rate, in a fraction of pandas' per-call time).
+    A rate (and its margin) is blanked where the margin is wider than ``privacy.RATE_MOE_MAX``: a base of 20 can
+    still carry a margin of hundreds of points when it is a sum of many noisy cells (a region's small open cohort),
+    and "100% ± 425 pp" printed on a tile reads as a finding.
     """
     out = df.copy()
-    pairs = [(f"{rate}{suffix}", f"{num}{suffix}", f"{den}{suffix}") for rate, (num, den) in RATES.items()
-             if f"{num}{suffix}" in out and f"{den}{suffix}" in out]
-    attrition = f"convictions{suffix}" in out and f"cases{suffix}" in out
-    rate_pairs = [(n, d) for _r, n, d in pairs] + ([(f"convictions{suffix}", f"cases{suffix}")] if attrition else [])
-    nums = _stacked([out[n] for n, _d in rate_pairs])
-    dens = _stacked([out[d] for _n, d in rate_pairs])
-    num_moes = _stacked([out[n + MOE] for _r, n, _d in pairs])
-    den_moes = _stacked([out[d + MOE] for _r, _n, d in pairs])
-    if nums is None or dens is None or (pairs and (num_moes is None or den_moes is None)):
-        for rate, n, d in pairs:
-            out[rate] = privacy.rate(out[n], out[d])
-            out[rate + MOE] = privacy.rate_margin(out[n], out[d], out[n + MOE], out[d + MOE])
-        if attrition:
-            out[f"attrition{suffix}"] = (100 - privacy.rate(out[f"convictions{suffix}"],
-                                                            out[f"cases{suffix}"])).round(1)
-        return _within_margin_ceiling(out, [rate for rate, _n, _d in pairs])
-    size, k = len(out), len(pairs)
-    rates = privacy.rate(nums, dens).array
-    if pairs:
-        margins = privacy.rate_margin(nums.iloc[:k * size], dens.iloc[:k * size], num_moes, den_moes).array
-    for i, (rate, _n, _d) in enumerate(pairs):
-        out[rate] = rates[i * size:(i + 1) * size]
-        out[rate + MOE] = margins[i * size:(i + 1) * size]
-    if attrition:
-        out[f"attrition{suffix}"] = (100 - pd.Series(rates[k * size:], index=out.index)).round(1)
-    return _within_margin_ceiling(out, [rate for rate, _n, _d in pairs])
-
-
-def _within_margin_ceiling(df: pd.DataFrame, rates: Sequence[str]) -> pd.DataFrame:
-    """``df`` with each rate (and its margin) blanked where the margin is wider than ``privacy.RATE_MOE_MAX``.
-
-    A base of 20 can still carry a margin of hundreds of points when it is a sum of many noisy cells (a region's
-    small open cohort): "100% ± 425 pp" says nothing, and printed on a tile it reads as a finding.
-    """
-    for rate in rates:
-        wide = (df[rate + MOE] > privacy.RATE_MOE_MAX).fillna(False).to_numpy(dtype=bool)
-        if wide.any():
-            df[rate] = df[rate].mask(wide)
-            df[rate + MOE] = df[rate + MOE].mask(wide)
-    return df
+    for rate, (num, den) in RATES.items():
+        n, d = f"{num}{suffix}", f"{den}{suffix}"
+        if n not in out or d not in out:
+            continue
+        nums, dens = privacy.floats(out[n]), privacy.floats(out[d])
+        values = privacy.rates(nums, dens)
+        margins = privacy.rate_margins(nums, dens, privacy.floats(out[n + MOE]), privacy.floats(out[d + MOE]))
+        wide = margins > privacy.RATE_MOE_MAX
+        values[wide] = margins[wide] = np.nan
+        out[f"{rate}{suffix}"] = privacy.nullable(values)
+        out[f"{rate}{suffix}{MOE}"] = privacy.nullable(margins)
+    if f"convictions{suffix}" in out and f"cases{suffix}" in out:
+        convicted = privacy.rates(privacy.floats(out[f"convictions{suffix}"]), privacy.floats(out[f"cases{suffix}"]))
+        out[f"attrition{suffix}"] = privacy.nullable(np.round(100 - convicted, 1))
+    return out
 
 
 def change_percent(current: pd.Series, previous: pd.Series) -> pd.Series:
@@ -328,14 +325,14 @@ def per_100k(counts: pd.Series, population: pd.Series, years: int, floor: float 
 
 @cached
 def tables() -> frozenset[str]:
-    return db.release().tables
+    return db.current().tables
 
 
 @cached
 def filter_options() -> FilterOptions:
     years = _df("SELECT min(year) AS lo, max(year) AS hi FROM national_year")
     lo, hi = int(years["lo"].iloc[0]), int(years["hi"].iloc[0])
-    last = data_status()["last_month"]
+    last = _status()["last_month"]
     complete_to = hi if last is None or last.month == 12 or hi == lo else hi - 1
     span = min(3, max(1, (complete_to - lo + 1) // 2))
     dist = _df(f"SELECT district_id, name, province FROM {GAZETTEER} ORDER BY province, name")
@@ -345,6 +342,9 @@ def filter_options() -> FilterOptions:
         agencies=catalogue.AGENCY_TYPES, provinces=tuple(provinces),
         districts={r.district_id: (r.name, r.province) for r in dist.itertuples()},
     )
+
+
+_options = per_release(filter_options)
 
 
 def catalogue_provinces() -> list[str]:
@@ -370,6 +370,9 @@ def data_status() -> dict:
         "epsilon": pkg.get("privacy", {}).get("case_epsilon_per_release"),
         "delta": pkg.get("privacy", {}).get("delta"),
     }
+
+
+_status = per_release(data_status)
 
 
 @cached
@@ -489,7 +492,7 @@ def top_districts(f: Filters, n: int = 10, measure: str = "cases") -> pd.DataFra
 
 
 def _with_names(df: pd.DataFrame) -> pd.DataFrame:
-    names = gazetteer()
+    names = _gazetteer()
     attrs = df.attrs
     out = df.merge(names, on="district_id", how="left")
     out.attrs = attrs
@@ -499,6 +502,9 @@ def _with_names(df: pd.DataFrame) -> pd.DataFrame:
 @cached
 def gazetteer() -> pd.DataFrame:
     return _df(f"SELECT district_id, name, province, lat, lon, population_2023 AS population FROM {GAZETTEER}")
+
+
+_gazetteer = per_release(gazetteer)
 
 
 @cached
@@ -527,7 +533,7 @@ def district_measures(f: Filters) -> pd.DataFrame:
     prev = f.previous()
     cur = released(f, ["cases", "victims"], by=("district_id",))
     before = released(f, ["cases"], by=("district_id",), years=(prev.year_from, prev.year_to))
-    df = gazetteer().merge(cur, on="district_id", how="left").merge(
+    df = _gazetteer().merge(cur, on="district_id", how="left").merge(
         before.rename(columns={"cases": "cases_prev", "cases" + MOE: "cases_prev" + MOE}), on="district_id",
         how="left")
     df = _in_area(df, f)
@@ -584,7 +590,7 @@ def area_indicators(f: Filters, label: str = "") -> pd.DataFrame:
 
 def _population(f: Filters) -> float | None:
     """2023 census population of the area: None when any part of it has no census figure (AJK, GB)."""
-    g = _in_area(gazetteer(), f)
+    g = _in_area(_gazetteer(), f)
     pop = pd.to_numeric(g["population"], errors="coerce")
     if f.districts or f.provinces:
         return float(pop.sum()) if len(pop) and pop.notna().all() else None
@@ -704,7 +710,7 @@ def in_court(charge_sheets: pd.Series, trials: pd.Series, cs_moe: pd.Series, tri
 def years_to_mature() -> int:
     """Whole years within which MATURE_SHARE of concluded trials (all of Pakistan, every year released) reached their
     verdict, counted from the bins' upper ends (the open last bin taken to end at 60 months)."""
-    o = filter_options()
+    o = _options()
     bins = verdict_time(Filters(o.year_min, o.year_max))
     counts = pd.to_numeric(bins["trials_raw"], errors="coerce").astype(float).clip(lower=0).fillna(0)
     ends = bins["verdict_months"].map({code: hi for code, _lo, hi, _label in VERDICT_BINS})
@@ -714,10 +720,13 @@ def years_to_mature() -> int:
     return int(np.ceil(ends[reached].iloc[0] / 12))
 
 
+_years_to_mature = per_release(years_to_mature)
+
+
 def is_complete(report_year: pd.Series) -> pd.Series:
     """Whether each cohort is old enough for most of its verdicts to have come (see MATURE_SHARE)."""
-    last = filter_options().year_max
-    return (pd.to_numeric(report_year, errors="coerce") + years_to_mature() <= last).fillna(False).astype(bool)
+    last = _options().year_max
+    return (pd.to_numeric(report_year, errors="coerce") + _years_to_mature() <= last).fillna(False).astype(bool)
 
 
 @cached
@@ -745,8 +754,8 @@ def selection_in_court(f: Filters) -> dict:
 @cached
 def complete_years(f: Filters) -> tuple[int, int] | None:
     """The latest complete cohorts, as many years as ``f``'s period (fewer if the data do not reach back so far)."""
-    o = filter_options()
-    last = min(f.year_to, o.year_max - years_to_mature())
+    o = _options()
+    last = min(f.year_to, o.year_max - _years_to_mature())
     if last < o.year_min:
         return None
     return max(o.year_min, last - (f.year_to - f.year_from)), last
@@ -761,7 +770,7 @@ def attrition_by_area(f: Filters, level: str = "province") -> pd.DataFrame:
     col = AREA_LEVELS[level]
     df = add_rates(released(f, STAGE_COUNTS, by=(col,)))
     if level == "district":
-        df = _in_area(gazetteer().merge(df, on="district_id", how="left"), f)
+        df = _in_area(_gazetteer().merge(df, on="district_id", how="left"), f)
     else:
         df = df[df["province"] != catalogue.NO_PROVINCE] if not f.provinces else df
         if f.provinces:
@@ -872,7 +881,7 @@ def scorecard_inputs(f: Filters) -> pd.DataFrame:
     """Per district: released counts and the indicators the scorecard scores (what districts are released with)."""
     wanted = [m for m in INDICATOR_COUNTS if m in catalogue.TABLES["district_year"].measures]
     df = add_rates(released(f, wanted, by=("district_id",)))
-    df = _in_area(gazetteer().merge(df, on="district_id", how="left"), f)
+    df = _in_area(_gazetteer().merge(df, on="district_id", how="left"), f)
     for missing in ("victims_referred", "referral_rate", "months_to_verdict"):
         df[missing] = np.nan  # not released per district
     return shown(df, wanted).sort_values(["province", "name"]).reset_index(drop=True)
