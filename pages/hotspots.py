@@ -2,19 +2,21 @@
 
 import streamlit as st
 
-from tipdash import charts, filters, maps, queries, share, text, ui
+from tipdash import charts, filters, i18n, maps, queries, share, text, ui
+from tipdash.i18n import N_, _
 
 MEASURES = {  # column -> (value kind, name on the map)
-    "cases": ("count", "Cases reported"),
-    "victims": ("count", "Victims"),
-    "cases_per_100k": ("rate", "Cases per 100,000 a year"),
-    "change": ("change", "Change in cases (%)"),
+    "cases": ("count", N_("Cases reported")),
+    "victims": ("count", N_("Victims")),
+    "cases_per_100k": ("rate", N_("Cases per 100,000 a year")),
+    "change": ("change", N_("Change in cases (%)")),
 }
 
 f = ui.current_filters()
 o = ui.options()
-ui.page_header("District hotspots", f, "Where cases are reported. Click a district on the map, or pick it below "
-               "the map, to open its profile. High numbers can mean more trafficking or better reporting.")
+ui.page_header(_("District hotspots"), f, _("Where cases are reported. Click a district on the map, or pick it "
+                                           "below the map, to open its profile. High numbers can mean more "
+                                           "trafficking or better reporting."))
 
 ui.stop_if_unanswerable(f, by=("district_id",))
 districts = queries.district_measures(f)
@@ -23,10 +25,10 @@ if districts.empty or districts["cases"].fillna(10).sum() == 0:
     st.stop()
 
 measure = filters.page_choice("hot_measure", list(MEASURES), "cases", url_key="measure")
-measure = st.segmented_control("Colour districts by", list(MEASURES), key="hot_measure", required=True,
-                               format_func=lambda m: MEASURES[m][1])
+measure = st.segmented_control(_("Colour districts by"), list(MEASURES), key="hot_measure", required=True,
+                               format_func=lambda m: _(MEASURES[m][1]))
 filters.remember("hot_measure", measure, "cases", url_key="measure")
-kind, name = MEASURES[measure]
+kind, name = MEASURES[measure][0], _(MEASURES[measure][1])
 
 ids = districts["district_id"].tolist()
 filters.page_choice("hot_district", ids, None, url_key="district_profile")
@@ -50,13 +52,14 @@ if not geo:
     ui.missing_boundaries_notice()
 
 title = {
-    "cases": f"Cases reported by district, {f.period}",
-    "victims": f"Victims by district, {f.period}",
-    "cases_per_100k": f"Cases reported per 100,000 people a year, {f.period} (population: {text.CENSUS_SOURCE})",
-    "change": f"Change in cases reported, {f.period} vs {f.previous().period} (%)",
-}[measure]
-extra = [("cases", "Cases reported", "count"), ("victims", "Victims", "count"),
-         ("cases_per_100k", "Cases per 100,000 a year", "rate"), ("change", "Change vs previous period", "change")]
+    "cases": _("Cases reported by district, {period}"),
+    "victims": _("Victims by district, {period}"),
+    "cases_per_100k": _("Cases reported per 100,000 people a year, {period} (population: {source})"),
+    "change": _("Change in cases reported, {period} vs {previous} (%)"),
+}[measure].format(period=f.period, source=text.CENSUS_SOURCE, previous=f.previous().period)
+extra = [("cases", _("Cases reported"), "count"), ("victims", _("Victims"), "count"),
+         ("cases_per_100k", _("Cases per 100,000 a year"), "rate"),
+         ("change", _("Change vs previous period"), "change")]
 
 map_col, table_col = st.columns([3, 2], gap="medium")
 with map_col:
@@ -65,44 +68,47 @@ with map_col:
     ui.plot(fig, key="hot_map", filename="district-hotspots", on_select=_select_from_map,
             selection_mode=("points",))
 with table_col:
-    st.markdown(f"**Ranking: {name.lower()}, {f.period}**")
+    st.markdown(_("**Ranking: {measure}, {period}**").format(measure=name.lower(), period=f.period))
     ranked = districts.sort_values([measure, "cases"], ascending=False, na_position="last")
     margin = measure + queries.MOE
     if margin in ranked:  # ranks only where the margins separate districts; "2–5": similar
         ranked = ranked.assign(rank=queries.rank_labels(ranked[measure], ranked[margin]))
-    ui.table(ranked, {**({"rank": ("text", "Rank")} if "rank" in ranked else {}), "name": ("text", "District"),
+    ui.table(ranked, {**({"rank": ("text", _("Rank"))} if "rank" in ranked else {}),
+                      "name": ("place", _("District")),
                       measure: (f"{kind}±" if margin in ranked else kind, name),
-                      **({"cases": ("count", "Cases reported")} if measure != "cases" else {}),
-                      **({"province": ("text", "Province")} if len(f.provinces) != 1 else {})},
+                      **({"cases": ("count", _("Cases reported"))} if measure != "cases" else {}),
+                      **({"province": ("place", _("Province"))} if len(f.provinces) != 1 else {})},
              height=490, key="hot_ranking")
     if margin in ranked:
-        st.caption("A rank such as “2–7” is the range of places the district could hold given the 95% margins: "
-                   "districts whose ranges overlap cannot be told apart."
-                   + (f" A change is shown for districts with at least {queries.CHANGE_MIN_BASE} cases in "
-                      f"{f.previous().period}." if measure == "change" else ""))
+        st.caption(_("A rank such as “2–7” is the range of places the district could hold given the 95% margins: "
+                     "districts whose ranges overlap cannot be told apart.")
+                   + (" " + _("A change is shown for districts with at least {n} cases in {previous}.").format(
+                       n=queries.CHANGE_MIN_BASE, previous=f.previous().period) if measure == "change" else ""))
     if measure == "cases_per_100k":
-        st.caption("Azad Jammu & Kashmir and Gilgit-Baltistan: not available (no 2023 census district figures).")
+        st.caption(_("Azad Jammu & Kashmir and Gilgit-Baltistan: not available (no 2023 census district "
+                     "figures)."))
 
-district = st.selectbox("District profile", ids, index=None, key="hot_district", format_func=o.district_label,
-                        placeholder="Choose a district, or click one on the map…")
+district = st.selectbox(_("District profile"), ids, index=None, key="hot_district", format_func=o.district_label,
+                        placeholder=_("Choose a district, or click one on the map…"))
 filters.remember("hot_district", district, None, url_key="district_profile")
 
 if district:
     d_name, d_province = o.districts.get(district, (district, ""))
     fd = f.for_district(district)
-    st.subheader(f"{d_name} ({d_province}), {f.period}")
+    place = text.district_label(d_name, d_province) if d_province else i18n.place(d_name)
+    st.subheader(place + _(", ") + f.period)
     share.brief_for_district(district, f, o, key="hot_brief")
     row = districts.set_index("district_id").loc[district]
     c1, c2, c3, c4 = st.columns(4)
     with c1:
-        ui.metric("Cases reported", text.count(row["cases"]))
+        ui.metric(_("Cases reported"), text.count(row["cases"]))
     with c2:
-        ui.metric("Victims", text.count(row["victims"]))
+        ui.metric(_("Victims"), text.count(row["victims"]))
     with c3:
-        ui.metric("Cases per 100,000 a year", text.rate(row["cases_per_100k"]),
+        ui.metric(_("Cases per 100,000 a year"), text.rate(row["cases_per_100k"]),
                   help=text.measure("cases_per_100k").definition)
     with c4:
-        ui.metric(f"Change vs {f.previous().period}", text.change_percent(row["change"]),
+        ui.metric(_("Change vs {previous}").format(previous=f.previous().period), text.change_percent(row["change"]),
                   help=text.measure("change").definition)
 
     left, right = st.columns(2, gap="large")
@@ -110,25 +116,32 @@ if district:
         ui.plot(ui.chart(charts.trend_lines, queries.trend(fd, "year"), ["cases", "firs", "convictions"], "year",
                          f.period), key="hot_trend", filename=f"{district}-trend")
         mix = queries.offence_mix(fd)
-        ui.plot(ui.chart(charts.ranked_bars, mix, "cases", "label", f"Offences, cases reported in {d_name}, {f.period}",
-                                   "cases reported"), key="hot_mix", filename=f"{district}-offences")
+        ui.plot(ui.chart(charts.ranked_bars, mix, "cases", "label",
+                         _("Offences, cases reported in {district}, {period}").format(district=i18n.place(d_name),
+                                                                                     period=f.period),
+                         text.label("cases")), key="hot_mix", filename=f"{district}-offences")
     with right:
         ui.plot(ui.chart(charts.funnel, queries.funnel(fd), f.period), key="hot_funnel", filename=f"{district}-funnel")
         ui.plot(ui.chart(charts.victim_profile, queries.victim_profile(fd),
-                         f"Victims by age and sex, {d_name}, {f.period}"), key="hot_victims",
+                         _("Victims by age and sex, {district}, {period}").format(district=i18n.place(d_name),
+                                                                                 period=f.period)),
+                key="hot_victims",
                 filename=f"{district}-victims")
 
     comparison = queries.district_comparison(f, district, o)
     areas = list(comparison["area"])
-    title = f"{d_name} compared with {d_province or 'its province'} and Pakistan, {f.period} (%)"
-    ui.plot(ui.chart(charts.grouped_bars, queries.rates_by_area(comparison), "rate", areas, areas, title, "Per cent"),
+    title = (_("{district} compared with {province} and Pakistan, {period} (%)") if d_province else
+             _("{district} compared with its province and Pakistan, {period} (%)")).format(
+        district=i18n.place(d_name), province=i18n.place(d_province), period=f.period)
+    ui.plot(ui.chart(charts.grouped_bars, queries.rates_by_area(comparison), "rate", areas,
+                     [i18n.place(a) for a in areas], title, _("Per cent")),
             key="hot_compare", filename=f"{district}-comparison")
-    ui.table(comparison, {"area": ("text", "Area"), "cases": ("count", "Cases"),
-                          "cases_per_100k": ("rate", "Per 100,000 a year"),
-                          "conviction_rate": ("percent", "Conviction rate"),
-                          "fir_rate": ("percent", "FIR share"),
-                          "charge_sheet_rate": ("percent", "Charge-sheet rate"),
-                          "referral_rate": ("percent", "Referred"),
-                          "months_to_verdict": ("months", "Median to verdict")}, key="hot_compare_table")
-    st.caption("Pakistan's rate per 100,000 uses the census population of the four provinces and Islamabad; "
-               f"AJK and Gilgit-Baltistan have no census figure. {text.COHORT_NOTE}")
+    ui.table(comparison, {"area": ("place", _("Area")), "cases": ("count", _("Cases")),
+                          "cases_per_100k": ("rate", _("Per 100,000 a year")),
+                          "conviction_rate": ("percent", _("Conviction rate")),
+                          "fir_rate": ("percent", _("FIR share")),
+                          "charge_sheet_rate": ("percent", _("Charge-sheet rate")),
+                          "referral_rate": ("percent", _("Referred")),
+                          "months_to_verdict": ("months", _("Median to verdict"))}, key="hot_compare_table")
+    st.caption(_("Pakistan's rate per 100,000 uses the census population of the four provinces and Islamabad; AJK "
+                 "and Gilgit-Baltistan have no census figure.") + " " + text.COHORT_NOTE)

@@ -33,6 +33,7 @@ FONT = dict(family="Source Sans Pro, Segoe UI, Helvetica, Arial, sans-serif", si
 THRESHOLD = privacy.SHOW_BELOW
 DEMO_MARK = N_("Synthetic demo data")
 TIP_REPORTS = N_("Source: US Department of State, Trafficking in Persons Reports")
+NOT_AVAILABLE_SHORT = N_("n/a")  # where "not available" does not fit: a bar's label, a hover's share
 
 TIER_ORDER = ["Tier 1", "Tier 2", "Tier 2 Watch List", "Tier 3", "Special case"]
 TIER_COLOURS = {  # Okabe–Ito, from best to worst
@@ -176,7 +177,7 @@ def _margins(df: pd.DataFrame, key: str, shown: list) -> tuple[dict | None, list
     if col not in df:
         return None, [""] * len(df)
     moe = [None if text.is_missing(m) or v is None else float(m) for m, v in zip(df[col], shown, strict=True)]
-    hover = ["" if m is None else f" (± {m:,.0f})" for m in moe]
+    hover = ["" if m is None else f" (± {i18n.number(m)})" for m in moe]
     bars = dict(type="data", array=[m or 0 for m in moe], visible=True, thickness=1.2, width=3)
     return bars, hover
 
@@ -311,10 +312,11 @@ def rate_over_time(df: pd.DataFrame, rate: str, title: str, complete: Sequence[b
     values = [None if text.is_missing(v) else float(v) for v in df[rate]]
     bars, plus_minus = _margins(df, rate, values)
     done = [True] * len(df) if complete is None else [bool(c) for c in complete]
-    labels = [f"{text.percent(v, 'not available')}{pm.replace(')', ' points)')}"
-              for v, pm in zip(df[rate], plus_minus, strict=True)]
+    points = " " + _("points") + ")"
+    labels = [f"{text.percent(v)}{pm.replace(')', points)}" for v, pm in zip(df[rate], plus_minus, strict=True)]
     if "share_in_court" in df:  # a cohort: how much of it still waits for a verdict
-        labels = [f"{lab}<br>{text.percent(w)} of its charge-sheeted cases await a verdict"
+        awaiting = _("{share} of its charge-sheeted cases await a verdict")
+        labels = [f"{lab}<br>{awaiting.format(share=text.percent(w))}"
                   if not text.is_missing(w) else lab for lab, w in zip(labels, df["share_in_court"], strict=True)]
     fig = go.Figure()
     for finished in (True, False):
@@ -324,7 +326,7 @@ def rate_over_time(df: pd.DataFrame, rate: str, title: str, complete: Sequence[b
         fig.add_scatter(
             x=[v for v, k in zip(x, keep, strict=True) if k],
             y=[v for v, k in zip(values, keep, strict=True) if k],
-            name=text.short(rate) if finished else f"{text.short(rate)}, {text.STILL_IN_COURT}",
+            name=text.short(rate) if finished else text.short(rate) + _(", ") + text.STILL_IN_COURT,
             mode="lines+markers" if finished else "markers",
             line=dict(color=CATEGORICAL[0], width=2.5),
             marker=dict(size=9, color=CATEGORICAL[0] if finished else "white",
@@ -354,9 +356,9 @@ def grouped_bars(df: pd.DataFrame, category: str, series: Sequence[str], series_
     for i, (col, name) in enumerate(zip(series, series_names, strict=True)):
         vals = [None if text.is_missing(v) else float(v) for v in df[col]]
         if percent:
-            labels = [text.percent(v, missing="n/a") for v in df[col]]
+            labels = [text.percent(v, missing=_(NOT_AVAILABLE_SHORT)) for v in df[col]]
         else:
-            labels = [text.rate(v, missing="n/a") for v in df[col]]
+            labels = [text.rate(v, missing=_(NOT_AVAILABLE_SHORT)) for v in df[col]]
         fig.add_bar(x=df[category], y=vals, name=name, marker_color=CATEGORICAL[i % len(CATEGORICAL)],
                     text=labels, textposition="outside", cliponaxis=False, customdata=labels,
                     hovertemplate=f"{name}, %{{x}}: %{{customdata}}<extra></extra>")
@@ -379,7 +381,7 @@ def count_columns(df: pd.DataFrame, category: str, value: str, title: str, value
                 textposition="outside", cliponaxis=False, customdata=labels,
                 hovertemplate=f"%{{x}}: %{{customdata}} {value_name}<extra></extra>")
     if any(s is not None for s in stubs):
-        fig.add_bar(x=categories, y=stubs, name=f"Fewer than {THRESHOLD}",
+        fig.add_bar(x=categories, y=stubs, name=_("Fewer than {n}").format(n=THRESHOLD),
                     marker=dict(color=SUPPRESSED_COLOUR, pattern=dict(shape="/")),
                     text=[text.SUPPRESSED if s else "" for s in stubs], textposition="outside", cliponaxis=False,
                     hovertemplate=f"%{{x}}: {value_name} {suppressed_hover()}<extra></extra>")
@@ -405,11 +407,12 @@ def victim_profile(df: pd.DataFrame, title: str, height: int = 360) -> go.Figure
         fig.add_bar(x=bands, y=[s if s is not None else t for s, t in zip(shown, stubs, strict=True)], name=name,
                     marker=dict(color=colour, pattern=dict(shape=["/" if t else "" for t in stubs])),
                     customdata=count_labels(values),
-                    hovertemplate=f"{name}, aged %{{x}}: %{{customdata}} victims<extra></extra>")
+                    hovertemplate=_("{sex}, aged {age}: {n} victims").format(
+                        sex=name, age="%{x}", n="%{customdata}") + "<extra></extra>")
     base_layout(fig, title, height=height, title_chars=52)
     fig.update_layout(barmode="group")
-    fig.update_xaxes(title_text="Age band (years)", type="category")
-    fig.update_yaxes(title_text="Victims", **_count_axis(top))
+    fig.update_xaxes(title_text=_("Age band (years)"), type="category")
+    fig.update_yaxes(title_text=_("Victims"), **_count_axis(top))
     return fig
 
 
@@ -427,13 +430,14 @@ def funnel(df: pd.DataFrame, period: str, height: int = 360, complete: bool = Tr
         lost = text.stage_loss(row.stage, row.share_lost, complete)
         labels.append(counts[i] + (f"  ({lost})" if lost else ""))
     hover = []
+    kept = _("{count} {stage}: {previous} of the previous stage, {reported} of cases reported")
     for i, row in enumerate(df.itertuples()):
         if i == 0:
             hover.append(f"{counts[i]}{plus_minus[i]} {text.label(row.stage)}")
         else:
-            hover.append(f"{counts[i]}{plus_minus[i]} {text.label(row.stage)}: "
-                         f"{text.percent(row.share_of_previous, 'n/a')} of the previous stage, "
-                         f"{text.percent(row.share_of_reported, 'n/a')} of cases reported")
+            hover.append(kept.format(count=f"{counts[i]}{plus_minus[i]}", stage=text.label(row.stage),
+                                     previous=text.percent(row.share_of_previous, _(NOT_AVAILABLE_SHORT)),
+                                     reported=text.percent(row.share_of_reported, _(NOT_AVAILABLE_SHORT))))
     fig = go.Figure(go.Bar(
         y=df["label"], x=values, orientation="h", text=labels, textposition="outside", cliponaxis=False,
         marker=dict(color=[MEASURE_COLOURS.get(s, CATEGORICAL[0]) for s in df["stage"]],
@@ -447,26 +451,28 @@ def funnel(df: pd.DataFrame, period: str, height: int = 360, complete: bool = Tr
     return fig
 
 
-OUTCOME_SHORT = {"convicted": "Convicted", "acquitted": "Acquitted", "compromise": "Compromise/withdrew"}
+OUTCOME_SHORT = {"convicted": N_("Convicted"), "acquitted": N_("Acquitted"), "compromise": N_("Compromise/withdrew")}
 
 
 def stacked_outcomes(df: pd.DataFrame, period: str, height: int = 210) -> go.Figure:
     """Concluded trials split by outcome, one 100% bar (shares of protected counts), labelled in the bar."""
     if df.empty or df["share"].isna().all():  # an empty 0-100% axis would read as a chart that failed to draw
-        return empty_figure(f"No outcome shares for cases reported in {period}:<br>too few concluded trials "
-                            f"(counts below {THRESHOLD} are withheld)", height=height)
+        return empty_figure(_("No outcome shares for cases reported in {period}:<br>too few concluded trials "
+                              "(counts below {n} are withheld)").format(period=period, n=THRESHOLD), height=height)
     fig = go.Figure()
     colours = {"convicted": "#0072B2", "acquitted": "#E69F00", "compromise": "#CC79A7"}
     for row in df.itertuples():
         share = None if text.is_missing(row.share) else float(row.share)
-        short = OUTCOME_SHORT.get(row.outcome, row.label)
-        fig.add_bar(y=["Concluded trials"], x=[share], orientation="h", name=row.label,
+        short = _(OUTCOME_SHORT[row.outcome]) if row.outcome in OUTCOME_SHORT else row.label
+        fig.add_bar(y=[_("Concluded trials")], x=[share], orientation="h", name=row.label,
                     marker_color=colours.get(row.outcome, SUPPRESSED_COLOUR),
-                    text=[f"{short}<br>{text.percent(share, 'n/a')}"], textposition="inside",
+                    text=[f"{short}<br>{text.percent(share, _(NOT_AVAILABLE_SHORT))}"], textposition="inside",
                     insidetextanchor="middle", insidetextfont=dict(color="white"),
-                    hovertemplate=f"{row.label}: {text.count(row.value)} trials "
-                                  f"({text.percent(share, 'n/a')})<extra></extra>")
-    base_layout(fig, f"How concluded trials ended, cases reported in {period} (% of concluded trials)",
+                    hovertemplate=_("{outcome}: {n} trials ({share})").format(
+                        outcome=row.label, n=text.count(row.value), share=text.percent(share, _(NOT_AVAILABLE_SHORT)))
+                    + "<extra></extra>")
+    base_layout(fig, _("How concluded trials ended, cases reported in {period} (% of concluded trials)").format(
+        period=period),
                 height=height, legend=False, title_chars=56)
     fig.update_layout(barmode="stack", uniformtext=dict(minsize=10, mode="hide"))
     fig.update_xaxes(range=[0, 100], ticksuffix="%", title_text="")

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import shapely
 from shapely.geometry import shape
 
-from tipdash import boundaries, text
+from tipdash import boundaries, i18n, text
 from tipdash.charts import (
     DIVERGING,
     SEQUENTIAL,
@@ -26,6 +26,7 @@ from tipdash.charts import (
     empty_figure,
     top_margin,
 )
+from tipdash.i18n import N_, _
 from tipdash.privacy import MOE_SUFFIX
 
 MAP_STYLE = "white-bg"
@@ -38,6 +39,8 @@ PAKISTAN_VIEW = dict(center=dict(lat=30.1, lon=69.3), zoom=4.15)  # when there i
 NARROWEST_MAP_PX = 360
 MAP_CHROME_PX = 150  # of a map figure's height: the title above the map, the colour bar and legend below it
 REGION_VIEW = dict(center=dict(lat=27.0, lon=62.0), zoom=2.3)  # South Asia and the Gulf
+NOT_SHOWN = N_("Not available or fewer than 10")
+WITHOUT_BOUNDARIES = N_("{title} (district centres: boundary files not available)")
 
 # value kinds: how a value is written and why it can be missing
 KINDS = {
@@ -50,30 +53,31 @@ KINDS = {
 
 def value_labels(df: pd.DataFrame, value: str, kind: str) -> list[str]:
     """How each district's value reads in hover text, with the reason when it is missing."""
-    fmt, _ = KINDS[kind]
+    fmt = KINDS[kind][0]
     out = []
     pops = df["population"] if "population" in df else pd.Series([1] * len(df), index=df.index)
     cases = df["cases"] if "cases" in df else pd.Series([1] * len(df), index=df.index)
     margins = df[value + MOE_SUFFIX] if value + MOE_SUFFIX in df else pd.Series([None] * len(df), index=df.index)
     for v, pop, n, moe in zip(df[value], pops, cases, margins, strict=True):
         if not text.is_missing(v):
-            out.append(fmt(v) + ("" if text.is_missing(moe) else f" (± {float(moe):,.{1 if kind == 'rate' else 0}f})"))
+            out.append(fmt(v) + ("" if text.is_missing(moe) else
+                                 f" (± {i18n.number(float(moe), 1 if kind == 'rate' else 0)})"))
         elif kind == "count":
             out.append(text.SUPPRESSED)
         elif kind == "rate" and text.is_missing(pop):
-            out.append("not available (no 2023 census figure for this district)")
+            out.append(_("not available (no 2023 census figure for this district)"))
         elif text.is_missing(n):
-            out.append(f"not available (fewer than {text.SUPPRESSED[1:]} cases)")
+            out.append(_("not available (fewer than {n} cases)").format(n=text.SUPPRESSED[1:]))
         elif kind == "change":
-            out.append("not available (too few cases in one of the two periods)")
+            out.append(_("not available (too few cases in one of the two periods)"))
         else:
-            out.append("not available (too few cases)")
+            out.append(_("not available (too few cases)"))
     return out
 
 
 def _hover(df: pd.DataFrame, value: str, kind: str, value_name: str,
            extra: Sequence[tuple[str, str, str]] = ()) -> list[str]:
-    lines = [f"<b>{n}</b> ({p})" for n, p in zip(df["name"], df["province"], strict=True)]
+    lines = [f"<b>{i18n.place(n)}</b> ({i18n.place(p)})" for n, p in zip(df["name"], df["province"], strict=True)]
     main = value_labels(df, value, kind)
     lines = [f"{h}<br>{value_name}: {m}" for h, m in zip(lines, main, strict=True)]
     for col, name, col_kind in extra:
@@ -167,7 +171,7 @@ def district_map(df: pd.DataFrame, value: str, kind: str, title: str, value_name
     all Pakistan) also sets how much boundary detail is sent: what that zoom can show.
     """
     if df.empty:
-        return empty_figure("No districts in this selection")
+        return empty_figure(_("No districts in this selection"))
     view = view or area_view(districts_geo, df["district_id"], df, height_px=height - MAP_CHROME_PX)
     districts_geo, provinces_geo = _at_view(districts_geo, view), _at_view(provinces_geo, view)
     if not districts_geo:
@@ -183,7 +187,7 @@ def district_map(df: pd.DataFrame, value: str, kind: str, title: str, value_name
             geojson=_features(districts_geo, "district_id", df.loc[~have, "district_id"]),
             featureidkey="properties.district_id", locations=df.loc[~have, "district_id"],
             z=[0] * int((~have).sum()), colorscale=[[0, NA_COLOUR], [1, NA_COLOUR]], showscale=False,
-            marker=dict(line=dict(color="white", width=0.6)), name="Not available or fewer than 10",
+            marker=dict(line=dict(color="white", width=0.6)), name=_(NOT_SHOWN),
             text=[hover[i] for i in df.index[~have]], hovertemplate="%{text}<extra></extra>",
             customdata=df.loc[~have, "district_id"], showlegend=True,
         ))
@@ -218,7 +222,7 @@ def district_bubbles(df: pd.DataFrame, value: str, kind: str, title: str, value_
     fig = go.Figure()
     _add_outlines(fig, provinces_geo)
     fig.add_trace(go.Scattermap(
-        lat=df.loc[~have, "lat"], lon=df.loc[~have, "lon"], mode="markers", name="Not available or fewer than 10",
+        lat=df.loc[~have, "lat"], lon=df.loc[~have, "lon"], mode="markers", name=_(NOT_SHOWN),
         marker=dict(size=7, color=SUPPRESSED_COLOUR), text=[hover[i] for i in df.index[~have]],
         hovertemplate="%{text}<extra></extra>", customdata=df.loc[~have, "district_id"],
     ))
@@ -236,7 +240,7 @@ def district_bubbles(df: pd.DataFrame, value: str, kind: str, title: str, value_
         fig.add_trace(go.Scattermap(lat=[row.lat], lon=[row.lon], mode="markers", hoverinfo="skip",
                                     marker=dict(size=34, color="rgba(0,0,0,0)"), showlegend=False))
     view = view or area_view(None, df["district_id"], df, height_px=height - MAP_CHROME_PX)
-    return _map_layout(fig, f"{title} (district centres: boundary files not available)", height, view)
+    return _map_layout(fig, _(WITHOUT_BOUNDARIES).format(title=title), height, view)
 
 
 def _at_view(geojson: dict | None, view: dict) -> dict | None:
@@ -297,10 +301,13 @@ def scorecard_hover(scored: pd.DataFrame) -> list[str]:
     """Hover text of the scorecard map: band, score and the two numbers people ask first."""
     out = []
     for r in scored.itertuples():
-        score = "" if pd.isna(r.score) else f": score {text.with_margin(f'{r.score:.0f}', r.score_moe)}"
-        out.append(f"<b>{r.name}</b> ({r.province})<br>{r.band_range}{score}<br>Cases reported: "
-                   f"{text.count(r.cases)}<br>Conviction rate: "
-                   f"{text.with_margin(text.percent(r.conviction_rate), r.conviction_rate_moe, ' pp')}")
+        band = text.band_range(r.band_range)
+        first = band if pd.isna(r.score) else _("{band}: score {score}").format(
+            band=band, score=text.with_margin(i18n.number(r.score), r.score_moe))
+        out.append(f"<b>{i18n.place(r.name)}</b> ({i18n.place(r.province)})<br>{first}<br>"
+                   + _("Cases reported: {n}").format(n=text.count(r.cases)) + "<br>"
+                   + _("Conviction rate: {rate}").format(
+                       rate=text.with_margin(text.percent(r.conviction_rate), r.conviction_rate_moe, " pp")))
     return out
 
 
@@ -311,12 +318,13 @@ def categorical_district_map(df: pd.DataFrame, category: str, order: Sequence[st
     """Districts coloured by a category (scorecard bands), one legend entry per category; ``view`` as in
     ``district_map``."""
     if df.empty:
-        return empty_figure("No districts in this selection")
+        return empty_figure(_("No districts in this selection"))
     view = view or area_view(districts_geo, df["district_id"], df, height_px=height - MAP_CHROME_PX)
     districts_geo, provinces_geo = _at_view(districts_geo, view), _at_view(provinces_geo, view)
     df = df.reset_index(drop=True)
-    hover = list(hover) if hover is not None else [f"<b>{n}</b> ({p})<br>{c}" for n, p, c in
-                                                   zip(df["name"], df["province"], df[category], strict=True)]
+    hover = list(hover) if hover is not None else [f"<b>{i18n.place(n)}</b> ({i18n.place(p)})<br>{text.band(c)}"
+                                                   for n, p, c in zip(df["name"], df["province"], df[category],
+                                                                      strict=True)]
     fig = go.Figure()
     if not districts_geo:
         _add_outlines(fig, provinces_geo)
@@ -329,20 +337,19 @@ def categorical_district_map(df: pd.DataFrame, category: str, order: Sequence[st
             fig.add_trace(go.Choroplethmap(
                 geojson=_features(districts_geo, "district_id", df.loc[mask, "district_id"]),
                 featureidkey="properties.district_id", locations=df.loc[mask, "district_id"],
-                z=[1] * int(mask.sum()), colorscale=[[0, colour], [1, colour]], showscale=False, name=cat,
+                z=[1] * int(mask.sum()), colorscale=[[0, colour], [1, colour]], showscale=False, name=text.band(cat),
                 showlegend=True, marker=dict(line=dict(color="white", width=0.6)),
                 text=[hover[i] for i in df.index[mask]], hovertemplate="%{text}<extra></extra>",
             ))
         else:
             fig.add_trace(go.Scattermap(
-                lat=df.loc[mask, "lat"], lon=df.loc[mask, "lon"], mode="markers", name=cat,
+                lat=df.loc[mask, "lat"], lon=df.loc[mask, "lon"], mode="markers", name=text.band(cat),
                 marker=dict(size=12, color=colour), text=[hover[i] for i in df.index[mask]],
                 hovertemplate="%{text}<extra></extra>",
             ))
     if districts_geo:
         _add_outlines(fig, provinces_geo)
-    suffix = "" if districts_geo else " (district centres: boundary files not available)"
-    return _map_layout(fig, title + suffix, height, view)
+    return _map_layout(fig, title if districts_geo else _(WITHOUT_BOUNDARIES).format(title=title), height, view)
 
 
 REGION_BOX = (0.0, -20.0, 140.0, 70.0)  # west, south, east, north: what the regional view can show, wide screens too
@@ -355,7 +362,7 @@ def _in_box(feature: dict, box: tuple[float, float, float, float]) -> bool:
     polys = [polys] if geom.get("type") == "Polygon" else polys
     for poly in polys:
         for ring in poly[:1]:  # the outer ring is enough to place a country
-            for lon, lat, *_ in ring:
+            for lon, lat, *_rest in ring:
                 if west <= lon <= east and south <= lat <= north:
                     return True
     return False

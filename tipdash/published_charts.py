@@ -23,6 +23,8 @@ FAMILY_STYLE = {  # source family -> colour and marker (Okabe-Ito blue and vermi
     "US TIP Report": ("#0072B2", "circle"),
     "UNODC GLOTIP": ("#D55E00", "square"),
 }
+# The source families' names in the legend (UNODC's data set keeps its own name).
+FAMILY_NAMES = {"US TIP Report": N_("US TIP Report"), "UNODC GLOTIP": N_("UNODC GLOTIP")}
 TIER_SOURCES = N_("Sources: per placement (hover; table below)")
 FIGURE_SOURCES = N_("Sources: per figure (hover; table below)")
 # reference_facts.STAGES' panel names, for the catalogue (the names are shown translated).
@@ -107,12 +109,13 @@ def published_figures(df: pd.DataFrame, height: int = 480) -> go.Figure:
                     hover.append("")
                     symbols.append(symbol)
                     continue
-                figure = text.NOT_AVAILABLE if text.is_missing(r.value) else f"{float(r.value):,.0f}"
+                figure = text.NOT_AVAILABLE if text.is_missing(r.value) else i18n.number(float(r.value))
                 hover.append(f"<b>{figure}</b> " + _("in {year}").format(year=x)
                              + ("" if r.verified else " " + _("(unverified)")) + f"<br>{r.definition}<br>"
                              + _("Source: {source}").format(source=r.source))
                 symbols.append(symbol if r.verified else f"{symbol}-open")
-            fig.add_scatter(x=xs, y=ys, mode="lines+markers", name=family, legendgroup=family,
+            fig.add_scatter(x=xs, y=ys, mode="lines+markers", name=_(FAMILY_NAMES.get(family, family)),
+                            legendgroup=family,
                             showlegend=family not in shown_families, connectgaps=False,
                             line=dict(color=colour, width=2), meta=series,
                             marker=dict(size=9, color=colour, symbol=symbols, line=dict(color=colour, width=2)),
@@ -133,17 +136,23 @@ def estimated_against_reported(estimates: pd.DataFrame, reported: pd.DataFrame, 
     """Walk Free's latest estimate of people in modern slavery beside the victims identified each year (bars, one
     scale, each with its share of the estimate), with the estimate's range when the data holds one."""
     if estimates.empty or reported.empty:
-        return empty_figure("No estimate or no reported victims in the release")
+        return empty_figure(_("No estimate or no reported victims in the release"))
     latest = estimates.iloc[-1]
     estimate = float(latest["value"])
-    rows = [(f"Estimated, Global Slavery Index {latest['edition']}", estimate, f"{estimate:,.0f}",
-             f"{estimate:,.0f} estimated in modern slavery<br>Source: {latest['source']}", "#999999")]
+    source = _("Source: {source}")
+    rows = [(_("Estimated, Global Slavery Index {edition}").format(edition=latest["edition"]), estimate,
+             i18n.number(estimate), _("{n} estimated in modern slavery").format(n=i18n.number(estimate)) + "<br>"
+             + source.format(source=latest["source"]), "#999999")]
     for r in reported.dropna(subset=["value", "year"]).sort_values(["year", "source_family"]).itertuples():
-        value, flag = float(r.value), "" if r.verified else ", unverified"
-        share = f"{value / estimate * 100:.1f}% of the estimate"
-        rows.append((f"Identified {int(r.year)} ({'UNODC' if r.source_family == 'UNODC GLOTIP' else 'TIP Report'})",
-                     value, f"{value:,.0f} ({share}{flag})",
-                     f"{value:,.0f}{flag}: {share}<br>{r.definition}<br>Source: {r.source}",
+        value = float(r.value)
+        share = _("{share} of the estimate").format(share=text.percent(value / estimate * 100))
+        shown = "{n} ({share})" if r.verified else _("{n} ({share}, unverified)")
+        first = "{n}: {share}" if r.verified else _("{n}, unverified: {share}")
+        label = _("Identified {year} (UNODC)") if r.source_family == "UNODC GLOTIP" else \
+            _("Identified {year} (TIP Report)")
+        rows.append((label.format(year=int(r.year)), value, shown.format(n=i18n.number(value), share=share),
+                     first.format(n=i18n.number(value), share=share) + f"<br>{r.definition}<br>"
+                     + source.format(source=r.source),
                      _bar_colour(r.source_family, bool(r.verified))))
     labels, values, shown, hover, colours = map(list, zip(*rows, strict=True))
     has_range = not (text.is_missing(latest["low"]) or text.is_missing(latest["high"]))
@@ -152,12 +161,13 @@ def estimated_against_reported(estimates: pd.DataFrame, reported: pd.DataFrame, 
     fig = go.Figure(go.Bar(x=values, y=labels, orientation="h", marker_color=colours, customdata=hover,
                            hovertemplate="%{customdata}<extra></extra>", error_x=error, text=shown,
                            textposition="outside", cliponaxis=False))
-    base_layout(fig, "Estimated victims of modern slavery against victims identified by the authorities",
+    base_layout(fig, _("Estimated victims of modern slavery against victims identified by the authorities"),
                 height=height, legend=False, title_chars=90)
     fig.update_yaxes(autorange="reversed", title_text="")
-    fig.update_xaxes(title_text="people", tickformat="~s", range=[0, max(values) * 1.3])
-    spread = "" if has_range else " (no range published in the data)"
-    return mark_source(fig, f"Estimate: {latest['source']}{spread} · identified: per bar (hover)")
+    fig.update_xaxes(title_text=_("people"), tickformat="~s", range=[0, max(values) * 1.3])
+    sources = _("Estimate: {source} · identified: per bar (hover)") if has_range else \
+        _("Estimate: {source} (no range published in the data) · identified: per bar (hover)")
+    return mark_source(fig, sources.format(source=latest["source"]))
 
 
 def _bar_colour(family: str, verified: bool) -> str:

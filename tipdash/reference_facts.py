@@ -12,7 +12,8 @@ from urllib.parse import urlparse
 
 import pandas as pd
 
-from tipdash import db, queries, text
+from tipdash import db, i18n, queries, text
+from tipdash.i18n import N_, _
 from tipdash.queries import cached
 
 
@@ -31,16 +32,16 @@ MAP_MIN_COUNTRIES = 150
 ALL_COUNTRY_DATASET = "dataset_heiss_kelley"
 # How a placement is known (evidence_type), in words: the hover and the table name it beside the source's site.
 EVIDENCE = {
-    "direct_statement": "a copy of the report, or a news report, naming the tier",
-    "dataset_heiss_kelley": "the Heiss & Kelley tier dataset",
-    "cia_factbook_world_list": "the CIA World Factbook's Watch List and Tier 3 list",
-    "complete_tier_list_page": "a complete copy of the tier lists",
-    "multi_year_summary_statement": "a report statement covering several years",
-    "presidential_determination": "the presidential determination on Tier 3",
-    "inferred_from_remained_or_downgraded_statement": "inferred from a later report's \"remained\" or "
-                                                      "\"downgraded\"",
-    "inferred_absent_from_complete_WL_T3_list": "inferred: absent from the complete Watch List and Tier 3 lists, "
-                                                "so Tier 2 assumed",
+    "direct_statement": N_("a copy of the report, or a news report, naming the tier"),
+    "dataset_heiss_kelley": N_("the Heiss & Kelley tier dataset"),
+    "cia_factbook_world_list": N_("the CIA World Factbook's Watch List and Tier 3 list"),
+    "complete_tier_list_page": N_("a complete copy of the tier lists"),
+    "multi_year_summary_statement": N_("a report statement covering several years"),
+    "presidential_determination": N_("the presidential determination on Tier 3"),
+    "inferred_from_remained_or_downgraded_statement": N_("inferred from a later report's \"remained\" or "
+                                                         "\"downgraded\""),
+    "inferred_absent_from_complete_WL_T3_list": N_("inferred: absent from the complete Watch List and Tier 3 "
+                                                   "lists, so Tier 2 assumed"),
 }
 _TIER_COLUMNS = """t.report_year, t.country, t.iso3, t.tier, t.tier_rank, t.evidence_type, t.inferred, t.verified,
                    t.source_url, t.source_note"""
@@ -93,8 +94,8 @@ def country_tiers(report_year: int) -> pd.DataFrame:
 
 
 def _with_sources(tiers: pd.DataFrame) -> pd.DataFrame:
-    tiers["source"] = [f"{EVIDENCE.get(e, e)} ({_host(u)})" for e, u in zip(tiers["evidence_type"],
-                                                                            tiers["source_url"], strict=True)]
+    tiers["source"] = [f"{_(EVIDENCE[e]) if e in EVIDENCE else e} ({_host(u)})"
+                       for e, u in zip(tiers["evidence_type"], tiers["source_url"], strict=True)]
     return tiers
 
 
@@ -102,7 +103,7 @@ def _with_sources(tiers: pd.DataFrame) -> pd.DataFrame:
 
 # Stage of the response -> the TIP Report indicators and the UNODC GLOTIP indicators that count it. Each indicator is
 # its own definition: they share a panel, never a line.
-STAGES = {
+STAGES = {  # the panel names are marked for the catalogue in published_charts.PANEL_NAMES
     "investigations": ("Investigations / offences", ("investigations", "investigations_ptpa", "investigations_ppc"),
                        ("unodc_offences",)),
     "prosecutions": ("Prosecutions", ("prosecutions",), ("unodc_persons_prosecuted",)),
@@ -111,28 +112,28 @@ STAGES = {
 }
 # UNODC's own terms for its GLOTIP indicators (the row names of the UNODC Data Portal file the data cites).
 UNODC_DEFINITIONS = {
-    "unodc_offences": "Offences of trafficking in persons recorded by Pakistan's authorities",
-    "unodc_persons_prosecuted": "Persons prosecuted for trafficking in persons",
-    "unodc_persons_convicted": "Persons convicted of trafficking in persons",
-    "unodc_victims_detected": "Detected trafficking victims (all ages and sexes)",
+    "unodc_offences": N_("Offences of trafficking in persons recorded by Pakistan's authorities"),
+    "unodc_persons_prosecuted": N_("Persons prosecuted for trafficking in persons"),
+    "unodc_persons_convicted": N_("Persons convicted of trafficking in persons"),
+    "unodc_victims_detected": N_("Detected trafficking victims (all ages and sexes)"),
 }
-NOT_IN_DATA = "not in the data"
+NOT_IN_DATA = N_("not in the data")
 UNODC_SOURCE = "UNODC, Global Report on Trafficking in Persons data (GLOTIP), Pakistan's official figures"
 # What kind of source a row is, from the tag its note starts with (first match wins), in words a reader can weigh.
 _SOURCE_KINDS = (
-    ("op-ed", "an op-ed paraphrasing the TIP Report"),
-    ("letter to the editor", "a letter to the editor citing the State Department"),
-    ("software project", "a software project's notes summarising the TIP Report"),
-    ("quoted by news", "a news report quoting the TIP Report"),
-    ("tip report text", "the TIP Report's own text"),
-    ("unodc", "UNODC GLOTIP data, a copy of the UNODC Data Portal file"),
+    ("op-ed", N_("an op-ed paraphrasing the TIP Report")),
+    ("letter to the editor", N_("a letter to the editor citing the State Department")),
+    ("software project", N_("a software project's notes summarising the TIP Report")),
+    ("quoted by news", N_("a news report quoting the TIP Report")),
+    ("tip report text", N_("the TIP Report's own text")),
+    ("unodc", N_("UNODC GLOTIP data, a copy of the UNODC Data Portal file")),
 )
 
 
 def source_label(kind: object, url: object) -> str:
     """Who published a figure, e.g. "an op-ed paraphrasing the TIP Report (sabahnews.net)"."""
     tag = "" if text.is_missing(kind) else str(kind)
-    words = next((label for key, label in _SOURCE_KINDS if key in tag.lower()), tag or "source not named")
+    words = next((_(label) for key, label in _SOURCE_KINDS if key in tag.lower()), tag or _("source not named"))
     host = _host(url)
     return f"{words} ({host})" if host else words
 
@@ -167,7 +168,7 @@ def published_figures() -> pd.DataFrame:
         .astype("Int64")
     unodc = df["series"].eq("unodc")
     df["source_family"] = unodc.map({True: "UNODC GLOTIP", False: "US TIP Report"})
-    df["definition"] = [UNODC_DEFINITIONS[i] if u else f"{text.GOV_INDICATORS.get(i, i.replace('_', ' ')).lower()}"
+    df["definition"] = [_(UNODC_DEFINITIONS[i]) if u else f"{text.GOV_INDICATORS.get(i, i.replace('_', ' ')).lower()}"
                         f"{'' if text.is_missing(b) else ': ' + b}"
                         for i, b, u in zip(df["indicator"], df["breakdown"], unodc, strict=True)]
     df["series"] = df["source_family"] + " · " + df["definition"]
@@ -180,9 +181,9 @@ def published_figures() -> pd.DataFrame:
 def figure_citations(figures: pd.DataFrame) -> pd.DataFrame:
     """Every figure as printed, with who published it, whether it is verified, and the link (the page's table)."""
     out = figures.sort_values(["stage", "year", "source_family"], kind="stable").copy()
-    out["stage"] = out["stage"].map({k: v[0] for k, v in STAGES.items()})
-    out["figure"] = [text.NOT_AVAILABLE if text.is_missing(v) else f"{float(v):,.0f}" for v in out["value"]]
-    out["status"] = ["as published" if v else "unverified" for v in out["verified"]]
+    out["stage"] = out["stage"].map({k: _(v[0]) for k, v in STAGES.items()})
+    out["figure"] = [text.NOT_AVAILABLE if text.is_missing(v) else i18n.number(float(v)) for v in out["value"]]
+    out["status"] = [_("as published") if v else _("unverified") for v in out["verified"]]
     return out[["year", "stage", "figure", "status", "definition", "source", "report_year", "value_as_read",
                 "source_note", "source_url"]].reset_index(drop=True)
 
@@ -196,8 +197,9 @@ def tip_figures_by_year(figures: pd.DataFrame, years: Sequence[int]) -> pd.DataF
         row = {"year": int(year)}
         for stage in STAGES:
             hits = tip[(tip["year"] == year) & (tip["stage"] == stage) & tip["value"].notna()]
-            row[stage] = "; ".join(f"{float(v):,.0f}" + ("" if ok else " (unverified)")
-                                   for v, ok in zip(hits["value"], hits["verified"], strict=True)) or NOT_IN_DATA
+            row[stage] = _("; ").join(i18n.number(float(v)) + ("" if ok else " " + _("(unverified)"))
+                                      for v, ok in zip(hits["value"], hits["verified"], strict=True)) \
+                or _(NOT_IN_DATA)
         rows.append(row)
     return pd.DataFrame(rows, columns=["year", *STAGES])
 
@@ -227,6 +229,7 @@ def slavery_estimates() -> pd.DataFrame:
         FROM ref_context WHERE source_org LIKE 'Walk Free%' AND indicator ILIKE '%modern slavery%'
         GROUP BY ALL""")
     df = df.merge(bounds, on="edition", how="left")
-    df["source"] = [f"Walk Free, Global Slavery Index {e} (as reported by {_host(u)})"
-                    for e, u in zip(df["edition"], df["source_url"], strict=True)]
+    source = _("Walk Free, Global Slavery Index {edition} (as reported by {host})")
+    df["source"] = [source.format(edition=e, host=_host(u)) for e, u in zip(df["edition"], df["source_url"],
+                                                                             strict=True)]
     return df[cols]

@@ -301,6 +301,19 @@ def tier(name) -> str:
     return _(name) if name in _TIERS else str(name)
 
 
+# How the scorecard names the bands a score's margin spans (queries._bands writes them in English).
+_BAND_SPANS = ((" to ", N_("{best} to {worst}")), (" or ", N_("{best} or {worst}")))
+
+
+def band_range(words) -> str:
+    """A scorecard row's band, or the bands its margin spans ('Band 1 or Band 2'), in the language of this run."""
+    for joiner, message in _BAND_SPANS:
+        if isinstance(words, str) and joiner in words:
+            best, worst = words.split(joiner)
+            return _(message).format(best=band(best), worst=band(worst))
+    return band(words)
+
+
 def district_label(name: str, province: str) -> str:
     """'Multan (Punjab)', with both names in the language of this run."""
     return f"{i18n.place(name)} ({i18n.place(province)})"

@@ -19,21 +19,23 @@ import plotly.graph_objects as go
 import shapely
 from shapely.geometry import mapping, shape
 
-from tipdash import boundaries
+from tipdash import boundaries, i18n, text
 from tipdash.boundaries import degrees_per_pixel
 from tipdash.charts import FONT, TIER_COLOURS, base_layout, empty_figure, mark_source, top_margin
+from tipdash.i18n import N_, _
 from tipdash.maps import REGION_BOX, REGION_VIEW, outline_lines, region
 
 # Degrees: at the regional view (zoom 2.3) a pixel is 0.14°, so a border moved by a fifth of a degree is hardly seen.
 TOLERANCE = 0.2
 GRID = 0.1
 MIN_PART_AREA = 2 * degrees_per_pixel(REGION_VIEW["zoom"]) ** 2  # square degrees: an island of two pixels
-NOT_IN_DATA = "Not in the data for this year"
+NOT_IN_DATA = N_("Not in the data for this year")
 NOT_IN_DATA_COLOUR = "#D9D9D9"
-INFERRED_SUFFIX = " (inferred, not stated)"
+INFERRED = N_("(inferred, not stated)")
+INFERRED_SUFFIX = " " + INFERRED  # after the tier's name in the legend
 SPECIAL_CASE = "Special Case"
 CATEGORIES = ["Tier 1", "Tier 2", "Tier 2 Watch List", "Tier 3"]
-SOURCE = "Tiers: US State Department TIP Reports, as recorded by the sources of each row (hover)"
+SOURCE = N_("Tiers: US State Department TIP Reports, as recorded by the sources of each row (hover)")
 VIEW_BOX = (25.0, 0.0, 100.0, 47.0)  # west, south, east, north: South Asia, Iran, Central Asia and the Gulf
 SEA_COLOUR = "#EEF3F7"
 
@@ -85,9 +87,10 @@ def _subset(geo: dict, iso3s) -> dict:
 
 
 def _hover(row) -> str:
-    how = "inferred (not stated in a source read), check before citing" if row.inferred else \
-        "stated by the source" + ("" if row.verified else ", unverified")
-    return f"<b>{row.country}</b><br>{row.tier}: {how}<br>Source: {row.source}"
+    how = _("inferred (not stated in a source read), check before citing") if row.inferred else \
+        _("stated by the source") if row.verified else _("stated by the source, unverified")
+    return (f"<b>{i18n.place(row.country)}</b><br>{text.tier(row.tier)}: {how}<br>"
+            + _("Source: {source}").format(source=row.source))
 
 
 def _area(fig: go.Figure, geo: dict, iso3s: list, colour: str, name: str, hover: list | None,
@@ -112,15 +115,15 @@ def tier_map(df: pd.DataFrame, countries_geo: dict | None, report_year: int, hei
     """Countries coloured by their tier in ``report_year`` (South Asia and the Gulf in view). ``df`` needs iso3,
     country, tier, inferred, verified and source (``reference_facts.country_tiers`` plus a source label)."""
     if not countries_geo:
-        return empty_figure("Country boundaries are not available, so the tier map cannot be drawn")
+        return empty_figure(_("Country boundaries are not available, so the tier map cannot be drawn"))
     if df.empty:
-        return empty_figure(f"No tiers recorded for the {report_year} report")
+        return empty_figure(_("No tiers recorded for the {year} report").format(year=report_year))
     geo = light_layer(countries_geo)
     fig = go.Figure()
     missing = [f["properties"].get("iso3") for f in geo["features"] if f["properties"].get("iso3")
                not in set(df["iso3"])]
     # Always in the legend, even when every country in view is in the data: grey must never need guessing.
-    _area(fig, geo, missing, NOT_IN_DATA_COLOUR, NOT_IN_DATA, None)
+    _area(fig, geo, missing, NOT_IN_DATA_COLOUR, _(NOT_IN_DATA), None)
     inferred = df["inferred"].fillna(False).astype(bool)
     for tier in [*CATEGORIES, SPECIAL_CASE]:
         colour = TIER_COLOURS.get(tier, TIER_COLOURS["Special case"])
@@ -128,15 +131,15 @@ def tier_map(df: pd.DataFrame, countries_geo: dict | None, report_year: int, hei
             part = df[(df["tier"] == tier) & (inferred == is_inferred)]
             if part.empty:
                 continue
-            name = tier + (INFERRED_SUFFIX if is_inferred else "")
+            name = text.tier(tier) + (" " + _(INFERRED) if is_inferred else "")
             _area(fig, geo, part["iso3"].tolist(), _lighter(colour) if is_inferred else colour, name,
                   [_hover(r) for r in part.itertuples()], line=colour if is_inferred else "white")
     lons, lats = outline_lines(_subset(geo, [focus_iso3]))
     if lons:
         fig.add_trace(go.Scatter(x=lons, y=lats, mode="lines", line=dict(color="#000000", width=2.5),
                                  name=focus_iso3, hoverinfo="skip", showlegend=False))
-    base_layout(fig, f"Tier in the {report_year} US TIP report: South Asia and the Gulf", height=height,
-                title_chars=72)
+    base_layout(fig, _("Tier in the {year} US TIP report: South Asia and the Gulf").format(year=report_year),
+                height=height, title_chars=72)
     # Drawn as plain SVG shapes on longitude and latitude axes, not on a tiled web map: the browser draws them with
     # the page, where a web map first starts its WebGL engine (seconds in a browser without a graphics card).
     # A degree of latitude is 1/cos(latitude) degrees of longitude long, at the view's middle latitude.
@@ -151,4 +154,4 @@ def tier_map(df: pd.DataFrame, countries_geo: dict | None, report_year: int, hei
                       legend=dict(orientation="v", yref="paper", xref="paper", y=0, x=0, yanchor="bottom",
                                   xanchor="left", font=FONT, bgcolor="rgba(255,255,255,0.85)", title_text=""))
     fig.update_layout(margin=dict(l=0, r=0, b=0, t=top_margin(fig)))
-    return mark_source(fig, SOURCE)
+    return mark_source(fig, _(SOURCE))

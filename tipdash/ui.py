@@ -86,24 +86,24 @@ def _build_output(limit: int = 4000) -> str:
 
 
 def _build_with_progress() -> None:
-    with st.status("No data release yet: building it now (synthetic demo data when no agency files are present)…",
-                   expanded=True) as box:
-        st.caption("The first start builds the data once; later starts open it at once. This page continues "
-                   "by itself when the build is done.")
+    with st.status(_("No data release yet: building it now (synthetic demo data when no agency files are "
+                     "present)…"), expanded=True) as box:
+        st.caption(_("The first start builds the data once; later starts open it at once. This page continues "
+                     "by itself when the build is done."))
         clock = st.empty()
         started = time.monotonic()
         process = _start_or_join_build()
         while process.poll() is None:
-            clock.caption(f"Working… {time.monotonic() - started:.0f} s")
+            clock.caption(_("Working… {n} s").format(n=f"{time.monotonic() - started:.0f}"))
             time.sleep(BUILD_POLL_SECONDS)
         clock.empty()
         if process.returncode != 0 or not db.release_file().exists:
-            box.update(label="The data could not be built", state="error", expanded=True)
-            st.error("Building the data failed. The build said:", icon=":material/database:")
-            st.text(_build_output() or f"(no message; exit code {process.returncode})")
-            st.caption("Fix what it names and reload this page, or run `python -m etl build` in a terminal.")
+            box.update(label=_("The data could not be built"), state="error", expanded=True)
+            st.error(_("Building the data failed. The build said:"), icon=":material/database:")
+            st.text(_build_output() or _("(no message; exit code {code})").format(code=process.returncode))
+            st.caption(_("Fix what it names and reload this page, or run `python -m etl build` in a terminal."))
             st.stop()
-        box.update(label="Data built", state="complete", expanded=False)
+        box.update(label=_("Data built"), state="complete", expanded=False)
 
 
 # Page furniture ---------------------------------------------------------------------------------------------
@@ -301,6 +301,8 @@ FORMATTERS: dict[str, Callable] = {
     "change": text.change_percent,
     "share": lambda v: text.percent(v, missing="–"),
     "text": lambda v: text.NOT_RECORDED if text.is_missing(v) else str(v),
+    # A province, division or district name (as the gazetteer spells it) in the language of this run.
+    "place": lambda v: text.NOT_RECORDED if text.is_missing(v) else i18n.place(str(v)),
 }
 
 

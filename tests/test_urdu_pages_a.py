@@ -1,0 +1,169 @@
+"""Urdu (issue #15) on District hotspots, Conviction gap and Tier ranking: each page at lang=ur runs without an
+exception and shows no English sentence (its headings, captions, notices, tile and table headers); their charts and
+maps speak Urdu in titles, axes, legends and hovers; English stays exactly as it was."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.apptest import APP
+from tipdash import charts, i18n, maps, queries, reference_facts, returns_queries, returns_view, text, tier_map
+from tipdash.filters import Filters
+
+URDU_LETTER = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
+# Four Latin words in a row is an English sentence (or its start); codes, sources and links are shorter.
+ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ ,;:]+[A-Za-z][A-Za-z'’-]*){3}")
+# Names that stay as their publishers write them (issue #15: source names stay as published).
+AS_PUBLISHED = ("Heiss & Kelley", "Global Slavery Index", "Walk Free")
+
+
+@pytest.fixture
+def urdu():
+    i18n.set_language(i18n.URDU)
+    yield
+    i18n.set_language(i18n.ENGLISH)
+
+
+def english_runs(strings, published: tuple[str, ...] = ()) -> list[str]:
+    """Runs of English words in ``strings`` (links, HTML tags and names kept as published left out)."""
+    found = []
+    for value in strings:
+        value = re.sub(r"<[^>]+>|\(https?://[^)]*\)|https?://\S+|`[^`]*`", " ", str(value))
+        for name in sorted({*AS_PUBLISHED, *published}, key=len, reverse=True):
+            value = value.replace(name, " ")
+        found += ENGLISH_RUN.findall(value)
+    return found
+
+
+def open_in_urdu(page: str, params: dict) -> AppTest:
+    """``page`` at lang=ur with ``params`` in the URL, run through dashboard.py, which sets the run's language.
+
+    (After a first run AppTest's ``switch_page`` runs the page file alone, in English, because the filters are in
+    the session already; without them the page reruns through dashboard.py, as a fresh browser session does.)
+    """
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in {"lang": "ur", **params}.items():
+        at.query_params[key] = value
+    at.run()
+    del at.session_state["filters"]
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, (page, [e.message for e in at.exception])
+    return at
+
+
+def shown_words(at) -> list[str]:
+    """Every piece of text the page shows: headings, captions, notices, tiles, widget labels, table headers."""
+    shown = [str(e.value) for kind in ("markdown", "caption", "warning", "info", "subheader", "title")
+             for e in getattr(at, kind) if not str(e.value).lstrip().startswith("<style")]
+    shown += [m.label for m in at.metric]
+    shown += [w.label for kind in ("selectbox", "slider", "select_slider", "segmented_control", "button")
+              for w in getattr(at, kind)]
+    # Table headers (a frame drawn with a column_config keeps its column ids here; those are not shown).
+    shown += [str(c) for d in at.dataframe for c in d.value.columns if not re.fullmatch(r"[a-z0-9_]+", str(c))]
+    return shown
+
+
+PAGES = [
+    ("hotspots", {}),
+    ("hotspots", {"district_profile": "multan", "measure": "change"}),
+    ("conviction_gap", {}),
+    ("conviction_gap", {"view": "cohort", "level": "district"}),
+    ("tier_ranking", {}),
+]
+
+
+@pytest.mark.parametrize(("page", "params"), PAGES)
+def test_page_in_urdu_has_no_english_sentence(warehouse, boundaries, page, params):
+    at = open_in_urdu(page, params)
+    shown = shown_words(at)
+    assert len(shown) > 10, shown
+    # Agencies' returns keep their agency's name and citation as published.
+    returns = returns_queries.returns_for(Filters(*queries.filter_options().default_years))
+    published = tuple(str(v) for v in {*returns["agency"], *returns["citation"]} if isinstance(v, str))
+    assert english_runs(shown, published) == [], page
+    letters = "".join(shown)
+    for name in published:  # counted as what they are: names, not words of the page
+        letters = letters.replace(name, "")
+    urdu_letters, latin = len(URDU_LETTER.findall(letters)), len(re.findall(r"[A-Za-z]", letters))
+    assert urdu_letters / (urdu_letters + latin) > 0.9, (page, urdu_letters, latin)
+
+
+def figure_words(fig) -> list[str]:
+    """Title, subtitle, axis titles and tick labels, legend names, hovers, bar texts and annotations of a figure."""
+    layout = fig.layout
+    words = [layout.title.text, layout.title.subtitle.text, *(a.text for a in layout.annotations)]
+    for axis in (layout.xaxis, layout.yaxis):
+        words += [axis.title.text, *(axis.ticktext or ())]
+    for trace in fig.data:
+        words.append(trace.name if trace.showlegend is not False else "")
+        for attribute in ("text", "customdata", "hovertemplate"):
+            value = getattr(trace, attribute, None)
+            if value is not None:
+                words += [value] if isinstance(value, str) else [str(v) for v in list(value)]
+        colorbar = getattr(getattr(trace, "marker", None), "colorbar", None) or getattr(trace, "colorbar", None)
+        if colorbar is not None:
+            words.append(colorbar.title.text)
+    return [w for w in words if w and w != "None"]
+
+
+def test_charts_and_maps_speak_urdu(urdu, warehouse, boundaries):
+    from tipdash import boundaries as layers
+
+    f = Filters(2019, 2024)
+    districts = queries.district_measures(f)
+    progress = queries.cohort_progress(f)
+    geo = layers.load_layer("districts")
+    figures = {
+        "district map": maps.district_map(districts, "cases_per_100k", "rate", "عنوان", text.short("cases_per_100k"),
+                                          geo, extra=[("cases", text.short("cases"), "count"),
+                                                      ("change", text.short("change"), "change")]),
+        "bubbles": maps.district_bubbles(districts, "change", "change", "عنوان", text.short("change")),
+        "funnel": charts.funnel(queries.funnel(f), f.period),
+        "outcomes": charts.stacked_outcomes(queries.trial_outcomes(f), f.period),
+        "victims": charts.victim_profile(queries.victim_profile(f), "عنوان"),
+        "cohort rate": charts.rate_over_time(progress, "conviction_rate", "عنوان", complete=progress["complete"]),
+    }
+    scored = queries.score_districts(queries.scorecard_inputs(f), dict.fromkeys(queries.SCORE_INDICATORS, 1))
+    figures["scorecard"] = maps.categorical_district_map(scored, "band", queries.BAND_ORDER, charts.BAND_COLOURS,
+                                                         "عنوان", geo, hover=maps.scorecard_hover(scored))
+    year = reference_facts.mapped_report_years()[-1]
+    figures["tier map"] = tier_map.tier_map(reference_facts.country_tiers(year), layers.load_layer("countries"), year)
+    for name, fig in figures.items():
+        words = figure_words(fig)
+        assert any(URDU_LETTER.search(w) for w in words), name
+        # Country names outside Pakistan have no Urdu in the gazetteer's catalogue: the tier map's hovers keep them.
+        runs = [r for r in english_runs(words) if name != "tier map" or "ماخذ" not in r]
+        assert runs == [], (name, runs)
+
+
+def test_returns_table_and_source_lines_in_urdu(urdu):
+    figures = pd.DataFrame({
+        "return_source": ["r1"] * 2, "agency": ["District Police Office Kohlu"] * 2, "published": [True] * 2,
+        "citation": ["Balochistan Police, 2024"] * 2, "url": [None] * 2, "period": ["month"] * 2,
+        "measures": ["cases firs"] * 2, "by_district": [True] * 2, "covers": ["Kohlu"] * 2, "areas": [1] * 2,
+        "measure": ["cases", "firs"], "value": [12.0, None], "flags": [0, 2], "moe": [None, None]})
+    table = returns_view.summary_table(figures)
+    assert list(table[table.columns[0]]) == ["رپورٹ شدہ مقدمات", "ایف آئی آرز"]
+    assert table.columns[1] == "District Police Office Kohlu کی رپورٹ"  # the agency's name as published
+    note = returns_view.sources_note(figures)
+    assert "ماہانہ گوشوارہ، کوہلو ضلع وار" in note and "شائع شدہ" in note
+
+
+def test_scorecard_band_spans_in_urdu(urdu):
+    assert text.band_range("Band 1 or Band 2") == "بینڈ 1 یا بینڈ 2"
+    assert text.band_range("Band 1 to Band 3") == "بینڈ 1 سے بینڈ 3 تک"
+    assert text.band_range(queries.INSUFFICIENT) == "ناکافی ڈیٹا"
+
+
+def test_english_pages_words_unchanged():
+    assert text.band_range("Band 1 or Band 2") == "Band 1 or Band 2"
+    assert tier_map.INFERRED_SUFFIX == " (inferred, not stated)"
+    assert reference_facts.source_label("op-ed", "https://www.example.org/x") == \
+        "an op-ed paraphrasing the TIP Report (example.org)"
+    df = pd.DataFrame({"name": ["A"], "province": ["Punjab"], "cases": [None], "change": [None],
+                       "population": [1]})
+    assert maps.value_labels(df, "change", "change") == ["not available (fewer than 10 cases)"]
