@@ -244,7 +244,7 @@ def slide_sources() -> None:
         geo, provinces = ui.boundary_layer("districts"), ui.boundary_layer("provinces")
         st.download_button(
             _("Download the deck as PowerPoint"),
-            lambda: deck.build(scope, f, o, status, theme, geo, provinces, phone_url),
+            deck.deferred(scope, f, o, status, theme, geo, provinces, phone_url),
             deck.filename(scope, f), "application/vnd.openxmlformats-officedocument.presentationml.presentation",
             key="pr_pptx", icon=":material/slideshow:", on_click="ignore", width="stretch",
             help=_("The seven slides as a .pptx, charts as images at projector resolution, sources in the notes "

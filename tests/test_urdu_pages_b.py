@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.apptest import APP, open_page
 from tests.test_downloads import CITE, NOTES
-from tipdash import citation, downloads, i18n
+from tipdash import citation, downloads, i18n, queries, scopes, text
+from tipdash.filters import Filters
 
 URDU_LETTER = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
 LATIN_LETTER = re.compile(r"[A-Za-z]")
@@ -104,3 +105,46 @@ def test_urdu_citation_keeps_its_identifiers(urdu):
     assert citation.MAINTAINERS == "پاکستان ٹی آئی پی ڈیٹا ڈیش بورڈ کے منتظمین"
     assert CITE.bibtex().startswith("@misc{pakistan_tip_release_abc123,")
     assert "2026-12-03" in CITE.text() and "abc123" in CITE.text() and not english_sentences([CITE.text()])
+
+
+def test_urdu_area_names_in_the_picker_and_for_a_selection(urdu, warehouse, boundaries):
+    options = queries.filter_options()
+    assert scopes.picker_label(scopes.resolve("south-punjab", options)) == "جنوبی پنجاب (خطہ: پنجاب کے ڈویژن)"
+    assert scopes.picker_label(scopes.resolve("multan", options)) == "ضلع ملتان (پنجاب)"
+    five = tuple(list(options.districts)[:5])
+    selection = scopes.from_filters(Filters(2020, 2024, districts=five), options)
+    assert selection.kind == "selection" and text.scope_label(selection).endswith("اور مزید 2 اضلاع")
+    assert not LATIN_LETTER.search(text.scope_label(selection))
+
+
+@pytest.mark.slow
+def test_urdu_powerpoint_deck_reads_right_to_left(warehouse, boundaries, urdu):
+    """The deck built at lang=ur, as the Present page's button builds it (later, in a server thread): Urdu titles
+    and text, paragraphs right to left in a font with Urdu's letters, the layout mirrored."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pptx import Presentation
+    from pptx.oxml.ns import qn
+
+    from tipdash import boundaries as layers
+    from tipdash import deck, slides
+
+    options = queries.filter_options()
+    scope, f = scopes.resolve("multan", options), Filters(*options.default_years)
+    later = deck.deferred(scope, f, options, {"is_demo": True, "release_id": "r1"}, slides.THEMES["dark"],
+                          layers.load_layer("districts"), layers.load_layer("provinces"))
+    with ThreadPoolExecutor(1) as pool:  # a thread of its own, as Streamlit runs a deferred download
+        prs = Presentation(io.BytesIO(pool.submit(later).result()))
+    assert [s.shapes.title.text for s in prs.slides][0] == slides.wording("numbers")
+    letters = ""
+    for s in prs.slides:
+        assert s.notes_slide.notes_text_frame.text.startswith("ماخذ:")
+        for para in (p for sh in s.shapes if sh.has_text_frame for p in sh.text_frame.paragraphs if p.text):
+            letters += para.text
+            if URDU_LETTER.search(para.text):
+                assert para._p.pPr.get("rtl") == "1", para.text
+            assert all(r._r.rPr.find(qn("a:cs")).get("typeface") == deck.URDU_FONT for r in para.runs), para.text
+    urdu_letters, latin = len(URDU_LETTER.findall(letters)), len(LATIN_LETTER.findall(letters))
+    assert urdu_letters / (urdu_letters + latin) > 0.6, (urdu_letters, latin)
+    (chart,) = [sh for sh in prs.slides[1].shapes if sh.shape_type == 13]
+    assert chart.left > prs.slide_width * 0.3  # the map at the right, as the Urdu page lays it out

@@ -6,14 +6,21 @@ charts are the slides' own figures drawn as PNG at projector resolution (a 1920�
 export, kaleido, which drives the system's Chromium headless and offline (maps included: their style is a blank
 background, nothing is fetched). Native pptx charts were the other choice; they cannot draw the maps, and a second
 drawing of each chart would be a second place for its wording to drift. Every slide's notes name its sources.
+
+In Urdu (``lang=ur``) the deck is the Urdu slides: their words, paragraphs marked right to left and set at the
+right, and the layout mirrored as the page mirrors it (the chart at the right, its panel at the left). PowerPoint
+draws Arabic script in a paragraph's complex-script font, which python-pptx does not set: :data:`URDU_FONT` is
+written into each run's ``a:cs`` element by hand.
 """
 
 from __future__ import annotations
 
+import contextvars
 import io
+import re
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -22,15 +29,22 @@ import plotly.io as pio
 from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.text import PP_ALIGN
+from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from tipdash import brief, maps, qr, queries, reference_facts, slides, text
+from tipdash import brief, i18n, maps, qr, queries, reference_facts, slides, text
 from tipdash.filters import FilterOptions, Filters
+from tipdash.i18n import _
 from tipdash.scopes import Scope
 
 WIDE, HIGH = Inches(13.333), Inches(7.5)  # 16:9, PowerPoint's default
 PX = WIDE / slides.DESIGN[0]  # EMU per design pixel: a figure of W design pixels is W pixels wide on the slide
 MAP_WIDTH, HALF_WIDTH = 1120, 900  # design pixels: a map in 3/5 of the slide, a chart in half of it
+# Urdu's complex-script font: Arial has Urdu's letters and comes with Windows, macOS and Office (LibreOffice
+# substitutes a metric twin and falls back to DejaVu Sans, which has them too). The bundled Naskh font of the web
+# pages cannot travel inside a .pptx.
+URDU_FONT = "Arial"
+URDU_LETTER = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
 
 
 def _rgb(colour: str) -> RGBColor:
@@ -42,10 +56,30 @@ def _points(size: float) -> Pt:
     return Pt(size * 0.75 * PX / 9525)
 
 
+def _left(left: float, width: float) -> float:
+    """A box's left edge in design pixels: as given in English, mirrored across the slide in Urdu."""
+    return slides.DESIGN[0] - left - width if i18n.is_urdu() else left
+
+
+def _read_in_language(frame) -> None:
+    """In Urdu, every paragraph of ``frame`` set at the right, read right to left where it holds Urdu (a number
+    alone stays left to right), and its runs drawn in a font with Urdu's letters. Unchanged in English."""
+    if not i18n.is_urdu():
+        return
+    for para in frame.paragraphs:
+        para.alignment = PP_ALIGN.RIGHT
+        if URDU_LETTER.search(para.text):
+            para._p.get_or_add_pPr().set("rtl", "1")
+        for run in para.runs:
+            properties = run._r.get_or_add_rPr()
+            properties.set("lang", "ur-PK")
+            properties.append(properties.makeelement(qn("a:cs"), {"typeface": URDU_FONT}))
+
+
 def _text(slide, left: float, top: float, width: float, height: float, lines: list[tuple[str, int, bool]],
           colour: str) -> None:
-    """A text box at design-pixel coordinates; ``lines`` are (text, size in design px, bold)."""
-    frame = slide.shapes.add_textbox(Emu(int(left * PX)), Emu(int(top * PX)), Emu(int(width * PX)),
+    """A text box at design-pixel coordinates (mirrored in Urdu); ``lines`` are (text, size in design px, bold)."""
+    frame = slide.shapes.add_textbox(Emu(int(_left(left, width) * PX)), Emu(int(top * PX)), Emu(int(width * PX)),
                                      Emu(int(height * PX))).text_frame
     frame.word_wrap = True
     for i, (body, size, bold) in enumerate(lines):
@@ -55,6 +89,7 @@ def _text(slide, left: float, top: float, width: float, height: float, lines: li
         run.font.size = _points(size)
         run.font.bold = bold
         run.font.color.rgb = _rgb(colour)
+    _read_in_language(frame)
 
 
 class Deck:
@@ -81,7 +116,10 @@ class Deck:
         para.runs[0].font.size = _points(48)
         para.runs[0].font.bold = True
         para.runs[0].font.color.rgb = _rgb(self.theme.fg)
-        s.notes_slide.notes_text_frame.text = "\n".join(["Sources:", *sources, self.notes])
+        _read_in_language(head.text_frame)
+        notes = s.notes_slide.notes_text_frame
+        notes.text = "\n".join([_("Sources:"), *sources, self.notes])
+        _read_in_language(notes)
         return s
 
     def figure(self, s, fig: go.Figure, left: float, top: float, width: float) -> None:
@@ -91,15 +129,16 @@ class Deck:
         with tempfile.TemporaryDirectory() as tmp:
             paths = [Path(tmp) / f"{i}.png" for i in range(len(self.figures))]
             if self.figures:
-                figs = [fig for _, fig, *_ in self.figures]
+                figs = [fig for _slide, fig, *_place in self.figures]
                 try:
                     pio.write_images(figs, paths, format="png", width=[int(w) for *_, w in self.figures],
                                      height=[int(f.layout.height) for f in figs])
                 except RuntimeError as exc:  # kaleido's and choreographer's errors: no browser, or it failed
-                    raise RuntimeError("The deck's charts could not be drawn: kaleido needs Chromium on the server "
-                                       f"(apt-get install chromium). {exc}") from exc
-            for (s, _, left, top, width), path in zip(self.figures, paths, strict=True):
-                s.shapes.add_picture(str(path), Emu(int(left * PX)), Emu(int(top * PX)), width=Emu(int(width * PX)))
+                    raise RuntimeError(_("The deck's charts could not be drawn: kaleido needs Chromium on the server "
+                                         "(apt-get install chromium). {error}").format(error=exc)) from exc
+            for (s, _fig, left, top, width), path in zip(self.figures, paths, strict=True):
+                s.shapes.add_picture(str(path), Emu(int(_left(left, width) * PX)), Emu(int(top * PX)),
+                                     width=Emu(int(width * PX)))
         out = io.BytesIO()
         self.prs.save(out)
         return out.getvalue()
@@ -112,18 +151,20 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
     sf, context = scope.apply(f), scope.context(options)
     around = context.district_ids(options)
     is_demo = bool(status.get("is_demo"))
-    version = status.get("release_id") or "unknown"
-    notes = (f"Data: public release {version}; cases reported in {f.period}; "
-             f"{brief.other_filters_text(f, options)}." + (" Synthetic demo data: not evidence about real cases."
-                                                            if is_demo else ""))
+    version = status.get("release_id") or _("unknown")
+    notes = _("Data: public release {version}; cases reported in {period}; {filters}.").format(
+        version=version, period=f.period, filters=brief.other_filters_text(f, options)) + (
+        " " + _("Synthetic demo data: not evidence about real cases.") if is_demo else "")
     deck = Deck(theme, notes)
     fg, muted = theme.fg, theme.muted
-    release = [brief.SOURCES[0], text.SUPPRESSION_NOTE]
+    release = [_(brief.SOURCES[0]), text.SUPPRESSION_NOTE]
+    area, around_area = text.scope_label(scope), text.scope_label(context)
+    kicker = f"{area} · {f.period}"
 
     head = queries.headline(sf)
-    s = deck.slide(f"{scope.label} · cases recorded in {f.period}",
+    s = deck.slide(_("{area} · cases recorded in {period}").format(area=area, period=f.period),
                    slides.wording("numbers"), release)
-    for i, (_, row) in enumerate(head.iterrows()):
+    for i, (_measure, row) in enumerate(head.iterrows()):
         left, top = 40 + (i % 3) * 620, 170 + (i // 3) * 380
         _text(s, left, top, 600, 360, [(brief.tile_value(row), 100, True), (brief.tile_margin(row), 28, False),
                                        (text.short(row["measure"]), 36, True),
@@ -131,11 +172,11 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
 
     df = queries.district_measures(context.apply(f))
     selected = scope.value if scope.kind == "district" else None
-    s = deck.slide(f"{scope.label} · {f.period}", slides.wording("map", area=context.label), release)
+    s = deck.slide(kicker, slides.wording("map", area=around_area), release)
     view = maps.area_view(districts_geo, scope.district_ids(options), df, width_px=MAP_WIDTH,
                            height_px=slides.MAP_HEIGHT, widen=1.0 if selected else 0.0)
     deck.figure(s, slides.hotspot_map(df, districts_geo, provinces_geo, theme,
-                                      slides.wording("map_chart", area=context.label, period=f.period), view,
+                                      slides.wording("map_chart", area=around_area, period=f.period), view,
                                       selected=selected, is_demo=is_demo,
                                       labelled=slides.labelled_districts(scope, df, around)),
                 40, 160, MAP_WIDTH)
@@ -144,8 +185,8 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
         for r in slides.ranked_rows(df, "cases", "count", n=9, highlight=selected)], fg)
 
     stages, in_court = queries.funnel(sf), queries.selection_in_court(sf)
-    s = deck.slide(f"{scope.label} · {f.period}", slides.wording("funnel"), release)
-    deck.figure(s, slides.funnel_figure(stages, f.period, scope.label, theme, is_demo=is_demo,
+    s = deck.slide(kicker, slides.wording("funnel"), release)
+    deck.figure(s, slides.funnel_figure(stages, f.period, area, theme, is_demo=is_demo,
                                         complete=in_court["complete"]), 40, 160, MAP_WIDTH)
     drop = brief.dropoff_finding(stages, in_court, f.period)
     _text(s, 1220, 170, 660, 800, [(text.funnel_lead(stages, complete=in_court["complete"]), 36, True),
@@ -159,34 +200,52 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
 
     weights = dict.fromkeys(queries.SCORE_INDICATORS, 1)
     scored = queries.score_districts(queries.scorecard_inputs(context.apply(f)), weights)
-    s = deck.slide(f"{scope.label} · {f.period}", slides.wording("scorecard", within=context.label), release)
+    within = _("{district} within {area}").format(district=text.scope_short(scope), area=around_area) \
+        if scope.kind == "district" else around_area
+    s = deck.slide(kicker, slides.wording("scorecard", within=within), release)
     view = maps.area_view(districts_geo, scope.district_ids(options), scored, width_px=MAP_WIDTH,
                            height_px=slides.MAP_HEIGHT, widen=1.0 if selected else 0.0)
     deck.figure(s, slides.scorecard_map(scored, districts_geo, provinces_geo, theme,
-                                        slides.wording("bands_chart", area=context.label, period=f.period), view,
+                                        slides.wording("bands_chart", area=around_area, period=f.period), view,
                                         is_demo=is_demo,
                                         selected=selected,
                                         labelled=slides.labelled_districts(scope, scored, around)),
                 40, 160, MAP_WIDTH)
-    _text(s, 1220, 170, 660, 800, [("Districts by band", 34, True)] + [
-        (f"{band}: {n}", 30, False) for band, n in slides.band_counts(scored).items()] + [
+    _text(s, 1220, 170, 660, 800, [(_("Districts by band"), 34, True)] + [
+        (f"{text.band(band)}: {n}", 30, False) for band, n in slides.band_counts(scored).items()] + [
         (slides.wording("score_note", n=queries.MIN_CASES, indicators=queries.MIN_INDICATORS), 22, False)], fg)
 
-    s = deck.slide(f"{scope.label} · {f.period}", slides.wording("findings"), release)
+    s = deck.slide(kicker, slides.wording("findings"), release)
     for i, finding in enumerate(brief.findings(brief.collect(scope, f, options))):
         _text(s, 40 + i * 620, 170, 590, 820, [(str(i + 1), 64, True), (finding.title, 40, True),
                                                (finding.detail, 30, False)], fg)
 
-    s = deck.slide(f"{scope.label} · {f.period}", slides.wording("sources"), release)
+    s = deck.slide(kicker, slides.wording("sources"), release)
     citation = text.citation(status.get("release_id"), time.strftime("%Y-%m-%d"), is_demo=is_demo)
-    _text(s, 40, 170, 1200, 860, [(src, 24, False) for src in brief.SOURCES] + [
-        (f"Data version: release {version}; cases reported in {f.period}.", 22, False),
-        (f"Cite as: {citation}", 22, False)], muted)
+    _text(s, 40, 170, 1200, 860, [(_(src), 24, False) for src in brief.SOURCES] + [
+        (_("Data version: release {version}; cases reported in {period}.").format(version=version, period=f.period),
+         22, False), (_("Cite as: {citation}").format(citation=citation), 22, False)], muted)
     if phone_url:
-        s.shapes.add_picture(io.BytesIO(qr.png(phone_url)), Emu(int(1400 * PX)), Emu(int(200 * PX)),
+        s.shapes.add_picture(io.BytesIO(qr.png(phone_url)), Emu(int(_left(1400, 360) * PX)), Emu(int(200 * PX)),
                              width=Emu(int(360 * PX)))
-        _text(s, 1400, 580, 420, 200, [("Scan to open this view on a phone", 22, False)], muted)
+        _text(s, 1400, 580, 420, 200, [(_("Scan to open this view on a phone"), 22, False)], muted)
     return deck.pptx()
+
+
+def deferred(*args, **kwargs) -> Callable[[], bytes]:
+    """:func:`build` as a download's deferred data, in the language of this run: Streamlit calls it when the button
+    is clicked, in a server thread where the run's language (a context variable) is not set."""
+    language = i18n.language()
+
+    def built() -> bytes:
+        return contextvars.Context().run(_build_in, language, *args, **kwargs)
+
+    return built
+
+
+def _build_in(language: str, *args, **kwargs) -> bytes:
+    i18n.set_language(language)
+    return build(*args, **kwargs)
 
 
 def _published_sources(tiers: pd.DataFrame, published: pd.DataFrame) -> list[str]:

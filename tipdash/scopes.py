@@ -18,7 +18,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tipcore import config
+from tipdash import i18n, text
 from tipdash.filters import FilterOptions, Filters
+from tipdash.i18n import _
 
 # Custom regions: URL slug -> (label, province, divisions). "South Punjab" is how the South Punjab Secretariat and
 # SSDO's South Punjab Dialogue use the name: the districts of the Bahawalpur, Multan and Dera Ghazi Khan divisions.
@@ -39,6 +41,10 @@ class Scope:
     provinces: tuple[str, ...] = ()
     districts: tuple[str, ...] = ()
     province: str | None = None  # the one province the area lies in, when there is one
+    # A selection's places as its label lists them (English, as the gazetteer spells them), and how many more it
+    # holds: text.scope_label says them in the language of the run.
+    names: tuple[str, ...] = ()
+    more: int = 0
 
     @property
     def token(self) -> str | None:
@@ -63,7 +69,7 @@ class Scope:
         if self.districts:
             return [d for d in self.districts if d in options.districts]
         if self.provinces:
-            return [d for d, (_, prov) in options.districts.items() if prov in self.provinces]
+            return [d for d, (_name, prov) in options.districts.items() if prov in self.provinces]
         return list(options.districts)
 
     def context(self, options: FilterOptions) -> Scope:
@@ -103,7 +109,7 @@ def gazetteer() -> tuple[tuple[str, str, str, str], ...]:
 def divisions(options: FilterOptions) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Division -> (province, its district ids in the warehouse), in gazetteer order."""
     out: dict[str, tuple[str, list[str]]] = {}
-    for district_id, _, division, prov in gazetteer():
+    for district_id, _name, division, prov in gazetteer():
         if division and district_id in options.districts:
             out.setdefault(division, (prov, []))[1].append(district_id)
     return {name: (prov, tuple(ids)) for name, (prov, ids) in out.items()}
@@ -139,7 +145,7 @@ def parse(token: str | None, options: FilterOptions) -> Scope | None:
         return None
     if token == "pakistan":
         return PAKISTAN
-    kind, _, value = token.partition(":")
+    kind, _sep, value = token.partition(":")
     if kind == "province":
         return province(value) if value in options.provinces else None
     if kind == "region":
@@ -158,18 +164,20 @@ def from_filters(f: Filters, options: FilterOptions) -> Scope:
             return PAKISTAN
         if len(f.provinces) == 1:
             return province(f.provinces[0])
-        return Scope("selection", "", ", ".join(f.provinces), provinces=f.provinces)
+        return Scope("selection", "", ", ".join(f.provinces), provinces=f.provinces, names=f.provinces)
     # Province and district filters both apply (AND): the districts that pass both are the area.
     inside = tuple(d for d in f.districts if not f.provinces or options.districts.get(d, ("", ""))[1] in f.provinces)
     if len(inside) == 1:
-        return district(inside[0], options) or Scope("selection", "", inside[0], f.provinces, f.districts)
+        return district(inside[0], options) or Scope("selection", "", inside[0], f.provinces, f.districts,
+                                                     names=(inside[0],))
     wanted = set(inside)
     for candidate in [*(region(s, options) for s in REGIONS), *(division(d, options) for d in divisions(options))]:
         if wanted and candidate and set(candidate.districts) == wanted:
             return candidate
-    names = [options.districts.get(d, (d, ""))[0] for d in f.districts]
-    label = ", ".join(names[:3]) + (f" and {len(names) - 3} more districts" if len(names) > 3 else "")
-    return Scope("selection", "", label, provinces=f.provinces, districts=f.districts)
+    names = tuple(options.districts.get(d, (d, ""))[0] for d in f.districts)
+    listed, more = names[:3], max(0, len(names) - 3)
+    label = ", ".join(listed) + (f" and {more} more districts" if more else "")
+    return Scope("selection", "", label, provinces=f.provinces, districts=f.districts, names=listed, more=more)
 
 
 def slug(name: str) -> str:
@@ -208,11 +216,11 @@ def resolve(name: str | None, options: FilterOptions) -> Scope | None:
             if slug(prov) == wanted:
                 return province(prov)
     if kind in ("", "region"):
-        for key, (label, _, _) in REGIONS.items():
+        for key, (label, _province, _divisions) in REGIONS.items():
             if wanted in (key, slug(label)):
                 return region(key, options)
     if kind in ("", "district"):
-        for district_id, (dname, _) in options.districts.items():
+        for district_id, (dname, _province) in options.districts.items():
             if wanted in (district_id, slug(dname)):
                 return district(district_id, options)
     if kind in ("", "division"):
@@ -232,13 +240,13 @@ def choices(options: FilterOptions) -> list[Scope]:
 
 
 def picker_label(scope: Scope) -> str:
-    """How an area reads in a picker: the district's province, the kind of area."""
-    if scope.kind == "district":
-        return f"{scope.label} ({scope.province})"
-    if scope.kind == "division":
-        return f"{scope.label} ({scope.province})"
+    """How an area reads in a picker, in the language of this run: the district's or division's province, the kind
+    of area."""
+    name = text.scope_label(scope)
+    if scope.kind in ("district", "division"):
+        return f"{name} ({i18n.place(scope.province)})"
     if scope.kind == "region":
-        return f"{scope.label} (region: {scope.province} divisions)"
+        return _("{name} (region: {province} divisions)").format(name=name, province=i18n.place(scope.province))
     if scope.kind == "province":
-        return f"{scope.label} (province or territory)"
-    return scope.label
+        return _("{name} (province or territory)").format(name=name)
+    return name

@@ -326,6 +326,9 @@ def scope_label(scope) -> str:
         return _("{name} Division").format(name=i18n.place(scope.value))
     if scope.kind == "district":
         return _("{name} district").format(name=i18n.place(scope.short))
+    if scope.kind == "selection" and scope.names:
+        listed = _(", ").join(i18n.place(name) for name in scope.names)
+        return _("{names} and {n} more districts").format(names=listed, n=scope.more) if scope.more else listed
     return i18n.place(scope.label)
 
 
