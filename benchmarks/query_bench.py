@@ -10,7 +10,12 @@
      waits for (the release load alone is timed too);
    * *warm*: the same calls again, answered by ``st.cache_data`` (what a rerun of the page costs);
    * *uncached*: each question's own function (``fn.uncached``) with the release loaded: what any new filter
-     costs. The 1-minute load average is read at every repetition.
+     costs. Its process CPU time is kept beside its wall time (DuckDB's threads included): on a shared machine
+     the wall time grows with other jobs' load, the CPU time far less. The 1-minute load average is read at every
+     repetition. What *uncached* still reuses, as a server with the release loaded would: the release's facts that
+     the questions build on (``queries.per_release``: the gazetteer, the filter options, the data status, the
+     years to maturity), kept per release and dropped with it (the *cold* pass loads a new one); and, as before,
+     Streamlit's cache of a question another question asks (``selection_in_court`` in ``headline``).
 3. **Where the time goes**: the uncached set once more per repetition with ``db.fetch_df`` and
    ``queries.released`` wrapped: time in DuckDB (statement and conversion to a DataFrame), in ``released``
    beyond its SQL (table choice, margins, merges), and in the rest (rates, display rule, names, reshaping).
@@ -181,7 +186,8 @@ def replay(sets: dict[str, list], repeat: int) -> tuple[dict, dict]:
 
     fns = {name: getattr(queries, name) for name in {c[0] for calls in sets.values() for c in calls}}
     results: dict[str, dict] = {
-        page: {"cold": [], "warm": [], "uncached": [], "per_call": {describe_call(*c): [] for c in calls}}
+        page: {"cold": [], "warm": [], "uncached": [], "uncached_cpu": [],
+               "per_call": {describe_call(*c): [] for c in calls}}
         for page, calls in sets.items()
     }
     release_load, loads = [], []
@@ -195,13 +201,15 @@ def replay(sets: dict[str, list], repeat: int) -> tuple[dict, dict]:
             res["cold"].append(sum(_timed(fns[n], *a, **k)[0] for n, a, k in calls))
             res["warm"].append(sum(_timed(fns[n], *a, **k)[0] for n, a, k in calls))
             total = 0.0
+            cpu_start = time.process_time()
             for n, a, k in calls:
                 took = _timed(fns[n].uncached, *a, **k)[0]
                 res["per_call"][describe_call(n, a, k)].append(took)
                 total += took
+            res["uncached_cpu"].append(time.process_time() - cpu_start)
             res["uncached"].append(total)
     loads.append(load_average()[0])
-    out = {page: {**{key: stats(res[key]) for key in ("cold", "warm", "uncached")},
+    out = {page: {**{key: stats(res[key]) for key in ("cold", "warm", "uncached", "uncached_cpu")},
                   "per_call": {label: stats(v) for label, v in res["per_call"].items()}}
            for page, res in results.items()}
     return out, {"release_load": stats(release_load), "load_average_1min": loads}

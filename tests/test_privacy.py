@@ -121,3 +121,17 @@ def test_small_rates_are_not_rounded_up_and_a_base_of_exactly_twenty_counts():
     assert privacy.rate_margin(pd.Series([10.0]), pd.Series([20.0]), pd.Series([4.0]), pd.Series([0.0])).tolist() \
         == [20.0]
     assert privacy.format_count(25.0) == "25" and privacy.format_count(np.float64(1234.0)) == "1,234"
+
+
+def test_the_rules_align_and_name_series_as_pandas_arithmetic_does():
+    """The rules compute on arrays; their Series keep pandas' meaning: values matched by index, the shared name."""
+    num = pd.Series([30.0, 40.0], index=[1, 2], name="n")
+    den = pd.Series([60.0, 80.0], index=[2, 3], name="n")
+    got = privacy.rate(num, den)
+    assert str(got.dtype) == "Float64" and got.name == "n" and got.index.tolist() == [1, 2, 3]
+    assert got.isna().tolist() == [True, False, True] and got[2] == 66.7  # 40 of 60, matched by index
+    assert privacy.rate(num.rename("other"), den).name is None
+    moe = pd.Series([4.0, 4.0], index=[1, 2], name="n")
+    assert privacy.rate_margin(num, den, moe, moe).index.tolist() == [1, 2, 3]
+    shown = privacy.shown(pd.Series([12.4, 3.0], index=[7, 8], name="cases"))
+    assert shown.name == "cases" and shown.index.tolist() == [7, 8] and shown.tolist() == [12, pd.NA]

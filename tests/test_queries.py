@@ -383,6 +383,28 @@ def test_queries_follow_a_rebuilt_release(warehouse, tmp_path, monkeypatch):
     assert before > 0
 
 
+def test_facts_kept_per_release_follow_a_rebuilt_release(warehouse, tmp_path, monkeypatch):
+    """The gazetteer and the filter options are kept once per release (queries.per_release), never across one."""
+    copy = tmp_path / "release"
+    shutil.copytree(config.release_dir(), copy)
+    monkeypatch.setenv("TIP_RELEASE_DIR", str(copy))
+    f = Filters(*queries.filter_options().default_years)
+    busiest = queries.top_districts.uncached(f, 1)["district_id"].iloc[0]
+    assert queries.filter_options.uncached().districts[busiest][0] != "Renamed"
+    rebuilt = tmp_path / "rebuilt"
+    shutil.copytree(copy, rebuilt)
+    package = json.loads((rebuilt / "datapackage.json").read_text())
+    path = rebuilt / next(r["path"] for r in package["resources"] if r["name"] == queries.GAZETTEER)
+    districts = pd.read_csv(path, keep_default_na=False)
+    districts.loc[districts["district_id"] == busiest, "name"] = "Renamed"
+    districts.to_csv(path, index=False)
+    (rebuilt / "datapackage.json").write_text(json.dumps(package))
+    shutil.rmtree(copy)
+    os.replace(rebuilt, copy)  # the ETL's atomic swap
+    assert queries.top_districts.uncached(f, 1)["name"].iloc[0] == "Renamed"
+    assert queries.filter_options.uncached().districts[busiest][0] == "Renamed"
+
+
 def test_a_damaged_or_missing_release_gives_a_message(tmp_path, monkeypatch):
     bad = tmp_path / "release"
     bad.mkdir()

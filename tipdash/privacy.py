@@ -15,6 +15,8 @@ What this module adds is presentation:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -49,12 +51,6 @@ def nullable(values: np.ndarray) -> pd.arrays.FloatingArray:
     return pd.arrays.FloatingArray(values, np.isnan(values))
 
 
-def _same_name(*series: pd.Series):
-    """The name pandas gives the result of an operation on ``series``: theirs when they share it, else none."""
-    names = {s.name for s in series}
-    return names.pop() if len(names) == 1 else None
-
-
 def margin(sigma: float, cells: pd.Series | np.ndarray | int) -> pd.Series | float:
     """95% margin of a sum of ``cells`` released values, each with noise of scale ``sigma``."""
     return Z95 * sigma * np.sqrt(cells)
@@ -82,8 +78,7 @@ def rate(numerator: pd.Series, denominator: pd.Series, per: float = 100.0) -> pd
 
     Noise can push a released numerator above its denominator: the rate is clipped to [0, per].
     """
-    num, den = _aligned(numerator, denominator)
-    return pd.Series(nullable(rates(floats(num), floats(den), per)), index=num.index, name=_same_name(num, den))
+    return applied(rates, numerator, denominator, per=per)
 
 
 def rate_margins(numerator: np.ndarray, denominator: np.ndarray, num_moe: np.ndarray, den_moe: np.ndarray,
@@ -97,20 +92,21 @@ def rate_margins(numerator: np.ndarray, denominator: np.ndarray, num_moe: np.nda
 def rate_margin(numerator: pd.Series, denominator: pd.Series, num_moe: pd.Series, den_moe: pd.Series,
                 per: float = 100.0) -> pd.Series:
     """95% margin of ``rate`` by the delta method: (moe_n² + r² moe_d²)^½ / d."""
-    num, den, nm, dm = _aligned(numerator, denominator, num_moe, den_moe)
-    return pd.Series(nullable(rate_margins(floats(num), floats(den), floats(nm), floats(dm), per)), index=num.index,
-                     name=_same_name(num, den, nm, dm))
+    return applied(rate_margins, numerator, denominator, num_moe, den_moe, per=per)
 
 
-def _aligned(*values) -> list[pd.Series]:
-    """The values as numeric Series on one index (the union of theirs, as pandas' arithmetic would align them)."""
+def applied(rule: Callable[..., np.ndarray], *values, **options) -> pd.Series:
+    """``rule`` (on float64 arrays) applied to Series as pandas' arithmetic would: on one index (the union of
+    theirs), named as they are when they share a name, its result as nullable floats (NA where it gives NaN)."""
     series = [_numeric(v) for v in values]
-    if all(s.index.equals(series[0].index) for s in series[1:]):
-        return series
-    index = series[0].index
-    for s in series[1:]:
-        index = index.union(s.index)
-    return [s.reindex(index) for s in series]
+    if not all(s.index.equals(series[0].index) for s in series[1:]):
+        index = series[0].index
+        for s in series[1:]:
+            index = index.union(s.index)
+        series = [s.reindex(index) for s in series]
+    names = {s.name for s in series}
+    return pd.Series(nullable(rule(*(floats(s) for s in series), **options)), index=series[0].index,
+                     name=names.pop() if len(names) == 1 else None)
 
 
 def is_missing(value) -> bool:

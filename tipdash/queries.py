@@ -10,6 +10,11 @@ Rules every function follows:
 * Every count comes with its 95% margin (``<measure>_moe``); rates and changes are computed from released values
   and shown only above a minimum base (:mod:`tipdash.privacy`).
 * SQL with bound parameters only; filter values never enter the SQL text. Results are small and cached per release.
+
+Speed (issue #11): the release is small, so a question's cost is per statement (about a millisecond each) and per
+pandas step, not per row. Measures from several tables are read in one statement (:func:`released`), the rules of
+:mod:`tipdash.privacy` run on float arrays, and the facts every question builds on (the gazetteer, the filter
+options, the data status, the years to maturity) are kept once per release (:func:`per_release`).
 """
 
 from __future__ import annotations
@@ -293,9 +298,12 @@ def add_rates(df: pd.DataFrame, suffix: str = "") -> pd.DataFrame:
 
 def change_percent(current: pd.Series, previous: pd.Series) -> pd.Series:
     """Change in per cent of the previous released value; NA when the previous is below the minimum base."""
-    cur = privacy.numbers(current)
-    prev = privacy.numbers(previous)
-    return ((cur - prev) / prev.where(prev >= privacy.RATE_MIN_BASE) * 100).round(1)
+    return privacy.applied(_changes, current, previous)
+
+
+def _changes(current: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    prev = np.where(previous >= privacy.RATE_MIN_BASE, previous, np.nan)
+    return np.round((current - prev) / prev * 100, 1)
 
 
 CHANGE_MIN_BASE = 50  # a district's change in cases needs this many cases in the earlier period
@@ -304,20 +312,24 @@ CHANGE_MIN_BASE = 50  # a district's change in cases needs this many cases in th
 def change_margin(current: pd.Series, previous: pd.Series, current_moe: pd.Series, previous_moe: pd.Series) \
         -> pd.Series:
     """95% margin of :func:`change_percent` in points, by the delta method: 100 (m_c² + (c/p)² m_p²)^½ / p."""
-    cur = privacy.numbers(current)
-    prev = privacy.numbers(previous)
-    prev = prev.where(prev >= privacy.RATE_MIN_BASE)
-    cm = privacy.numbers(current_moe)
-    pm = privacy.numbers(previous_moe)
-    return (100 * (cm**2 + (cur / prev) ** 2 * pm**2) ** 0.5 / prev).round(1)
+    return privacy.applied(_change_margins, current, previous, current_moe, previous_moe)
+
+
+def _change_margins(current: np.ndarray, previous: np.ndarray, current_moe: np.ndarray,
+                    previous_moe: np.ndarray) -> np.ndarray:
+    prev = np.where(previous >= privacy.RATE_MIN_BASE, previous, np.nan)
+    return np.round(100 * (current_moe**2 + (current / prev) ** 2 * previous_moe**2) ** 0.5 / prev, 1)
 
 
 def per_100k(counts: pd.Series, population: pd.Series, years: int, floor: float = privacy.SHOW_BELOW) -> pd.Series:
     """Yearly rate per 100,000 people; NA where the population is unknown (AJK, GB) or the count is below
     ``floor`` (a margin is converted with floor 0)."""
-    pop = privacy.numbers(population) * years
-    num = privacy.numbers(counts)
-    return (num.where(num >= floor) / pop.where(pop > 0) * POP_PER).round(1)
+    return privacy.applied(_per_100k, counts, population, years=years, floor=floor)
+
+
+def _per_100k(counts: np.ndarray, population: np.ndarray, years: int, floor: float) -> np.ndarray:
+    pop = population * years
+    return np.round(np.where(counts >= floor, counts, np.nan) / np.where(pop > 0, pop, np.nan) * POP_PER, 1)
 
 
 # Release facts ------------------------------------------------------------------------------------------------
@@ -335,12 +347,12 @@ def filter_options() -> FilterOptions:
     last = _status()["last_month"]
     complete_to = hi if last is None or last.month == 12 or hi == lo else hi - 1
     span = min(3, max(1, (complete_to - lo + 1) // 2))
-    dist = _df(f"SELECT district_id, name, province FROM {GAZETTEER} ORDER BY province, name")
+    dist = _gazetteer().sort_values(["province", "name"])
     provinces = [p for p in catalogue_provinces() if p in set(dist["province"])]
     return FilterOptions(
         year_min=lo, year_max=hi, default_years=(complete_to - span + 1, complete_to),
         agencies=catalogue.AGENCY_TYPES, provinces=tuple(provinces),
-        districts={r.district_id: (r.name, r.province) for r in dist.itertuples()},
+        districts=dict(zip(dist["district_id"], zip(dist["name"], dist["province"], strict=True), strict=True)),
     )
 
 
