@@ -855,6 +855,22 @@ def test_a_change_in_one_year_renoises_that_year_only_and_adds_its_rho(tmp_path)
                             [second["release_id"]]).fetchone() == ([2024], [])
 
 
+def test_a_year_added_to_the_release_leaves_the_years_before_as_they_were(tmp_path, monkeypatch):
+    make_warehouse(tmp_path / "wh.duckdb", standard_cases())
+    monkeypatch.setenv("TIP_RELEASE_TO", "2024")
+    build(tmp_path)
+    before = {name: read(tmp_path / "release", name) for name in catalogue.TABLES}
+    monkeypatch.setenv("TIP_RELEASE_TO", "2025")  # every table gains rows, before or after the old years' rows
+    second = build(tmp_path)
+    assert second["years_redrawn"] == [2025] == second["period_years_redrawn"]
+    assert list(second["rho_spent"]) == [2025] == list(second["period_rho_spent"])
+    for name in catalogue.TABLES:
+        after = read(tmp_path / "release", name)
+        year = after["year"] if "year" in after else pd.to_datetime(after["month"]).dt.year
+        kept = after[year < 2025].reset_index(drop=True)
+        pd.testing.assert_frame_equal(kept, before[name], check_dtype=False, obj=name)
+
+
 def test_a_year_that_would_pass_its_cap_is_frozen_with_its_values(tmp_path):
     first, before = changed_year_setup(tmp_path)
     cap = first["rho_per_year"] * 1.5
