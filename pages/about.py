@@ -80,7 +80,8 @@ st.markdown("\n".join(f"* {item}" for item in text.LIMITATIONS))
 
 st.subheader(_("This release"))
 st.markdown(_("Release **{release}**, published {published}; data up to {as_of}.").format(
-    release=s.get("release_id"), published=s.get("finished_at"), as_of=text.data_as_of(s.get("last_month"))))
+    release=s.get("release_id"), published=i18n.isolate(str(s.get("finished_at"))),
+    as_of=text.data_as_of(s.get("last_month"))))
 st.caption(_("Rows read, rejected and merged by each build are in the build's report for the data officer, not here: "
              "they are exact counts of records."))
 
@@ -91,6 +92,6 @@ st.markdown(_("Cite the release the numbers came from, with the day you accessed
             + ("" if cite.url else " " + _("No URL is given because {why}.").format(why=citation.NO_URL))
             + " " + _("The software itself is cited by `CITATION.cff` in its repository."))
 as_text, as_bibtex, as_ris = st.tabs([_("Text"), "BibTeX", "RIS"])
-as_text.code(cite.text(), language=None, wrap_lines=True)
+as_text.container(key="rtl_about_citation").code(cite.text(), language=None, wrap_lines=True)
 as_bibtex.code(cite.bibtex(), language="bibtex", wrap_lines=True)
 as_ris.code(cite.ris(), language=None, wrap_lines=True)

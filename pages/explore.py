@@ -33,8 +33,8 @@ if table.empty:
     ui.nothing_to_show(f)
     st.stop()
 
-st.dataframe(table.rename(columns=text.column_header), hide_index=True, height=min(38 + 35 * len(table), 460),
-             key="ex_table")
+st.dataframe(text.labelled_codes(table, ui.options().districts).rename(columns=text.column_header), hide_index=True,
+             height=min(38 + 35 * len(table), 460), key="ex_table")
 st.caption(_("{rows} rows. Values are the released noisy counts, as published (they can be negative or small where "
              "the true count is small); the dashboard shows values under 10 as “{suppressed}”. A sum of n cells has "
              "a margin of about √n times one cell's.").format(rows=i18n.number(len(table)),
@@ -57,5 +57,6 @@ with st.expander(_("Every table of the release")):
 
 s = ui.status()
 st.markdown("**" + _("Suggested citation") + "**")
-st.code(text.citation(s.get("release_id"), dt.date.today().isoformat(), is_demo=s["is_demo"]),
-        language=None, wrap_lines=True)
+st.container(key="rtl_explore_citation").code(
+    text.citation(s.get("release_id"), dt.date.today().isoformat(), is_demo=s["is_demo"]), language=None,
+    wrap_lines=True)

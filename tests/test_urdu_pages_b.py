@@ -148,3 +148,18 @@ def test_urdu_powerpoint_deck_reads_right_to_left(warehouse, boundaries, urdu):
     assert urdu_letters / (urdu_letters + latin) > 0.6, (urdu_letters, latin)
     (chart,) = [sh for sh in prs.slides[1].shapes if sh.shape_type == 13]
     assert chart.left > prs.slide_width * 0.3  # the map at the right, as the Urdu page lays it out
+
+
+def test_release_table_codes_are_labelled_in_urdu_only():
+    table = pd.DataFrame({"kind": ["trafficking"], "offence": ["bonded_labour"], "district_id": ["multan"],
+                          "cases": [5.0], "cases_moe": [3.0]})
+    districts = {"multan": ("Multan", "Punjab")}
+    assert text.labelled_codes(table, districts) is table  # English: the codes as published and downloaded
+    i18n.set_language(i18n.URDU)
+    try:
+        shown = text.labelled_codes(table, districts).rename(columns=text.column_header)
+    finally:
+        i18n.set_language(i18n.ENGLISH)
+    assert shown.iloc[0].tolist()[:3] == ["انسانی تجارت", "جبری مشقت (قرض کی غلامی)", "ملتان"]
+    assert list(shown.columns)[-1] == "رپورٹ شدہ مقدمات: 95 فیصد حدِ خطا"
+    assert table["kind"].tolist() == ["trafficking"]  # the query's frame is not changed

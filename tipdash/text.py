@@ -262,6 +262,32 @@ def filter_word(key: str) -> str:
     return words[:1].lower() + words[1:]
 
 
+# A release table's code columns and the code lists that label them; "kind" is trafficking or smuggling.
+_CODE_COLUMNS = {"offence": "OFFENCES", "scope": "SCOPES", "agency_type": "AGENCY_TYPES", "sex": "SEXES",
+                 "law_group": "LAW_GROUPS", "age_band": "AGE_BANDS_LABELS"}
+_KINDS = {"trafficking": N_("Trafficking in persons"), "smuggling": _TEXTS["SMUGGLING_LABEL"]}
+
+
+def labelled_codes(df: pd.DataFrame, districts: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """A release table's codes as people read them in Urdu: offences, scopes and the other code lists labelled,
+    districts (by id, from ``districts``: id -> (name, province)) and provinces named. In English the codes as
+    published, which the downloads keep."""
+    if not i18n.is_urdu():
+        return df
+    out = df.copy()
+    for column, codes in _CODE_COLUMNS.items():
+        if column in out:
+            labels = __getattr__(codes)
+            out[column] = [labels.get(code, code) for code in out[column]]
+    if "kind" in out:
+        out["kind"] = [_(_KINDS[kind]) if kind in _KINDS else kind for kind in out["kind"]]
+    if "province" in out:
+        out["province"] = [i18n.place(name) for name in out["province"]]
+    if "district_id" in out:
+        out["district_id"] = [i18n.place(districts[d][0]) if d in districts else d for d in out["district_id"]]
+    return out
+
+
 def key_meaning(key: str, table_name: str) -> str:
     """What a key column of a release table holds ("year": the report year, or the event's year in a period
     table), in the language of this run."""

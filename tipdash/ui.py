@@ -209,6 +209,8 @@ html body, body *:not([translate="no"]) {{
 [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] {{ line-height: 1.9; }}
 /* Charts, maps and code (a link) stay left to right. */
 [data-testid="stPlotlyChart"], [data-testid="stCode"], [data-testid="stDeckGlJsonChart"] {{ direction: ltr; }}
+/* Code that holds an Urdu sentence (a citation to copy), in a container keyed "rtl_...", reads right to left. */
+[class*="st-key-rtl_"] [data-testid="stCode"] {{ direction: rtl; }}
 </style>"""
 
 
