@@ -4,6 +4,8 @@ Streamlit here. Words are in the language of the run: the coverage queries' resu
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,6 +15,13 @@ from tipdash.coverage_queries import ARRIVED, FIELD_WORDS, UNCLEAR
 from tipdash.i18n import _
 
 ARRIVAL_COLOURS = {ARRIVED: "#0072B2", UNCLEAR: "#F2F2F2"}  # Okabe-Ito blue; a pale grey for "nothing seen"
+# Agency names run to 55 characters: on one line they take a phone's whole width from the chart.
+NAME_CHARS = 26
+
+
+def agency_label(name: str) -> str:
+    """An agency's name as a chart's axis shows it: on lines of at most NAME_CHARS characters."""
+    return "<br>".join(textwrap.wrap(str(name), NAME_CHARS)) or str(name)
 
 
 def arrival_heatmap(df: pd.DataFrame, period: str) -> go.Figure:
@@ -20,7 +29,7 @@ def arrival_heatmap(df: pd.DataFrame, period: str) -> go.Figure:
     tell). Hover gives the released count and its margin."""
     if df.empty:
         return charts.empty_figure(_("No agency in the release"))
-    grid = df.assign(arrived=(df["status"] == ARRIVED).astype(int))
+    grid = df.assign(arrived=(df["status"] == ARRIVED).astype(int), name=df["name"].map(agency_label))
     z = grid.pivot(index="name", columns="month", values="arrived")
     hover = grid.assign(words=[
         _("{status}: {records} records {margin}").format(status=_(s), records=privacy.format_count(v),
@@ -37,9 +46,10 @@ def arrival_heatmap(df: pd.DataFrame, period: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=_("records: {status}").format(
             status=_(status)), marker=dict(size=12, symbol="square", color=colour, line=dict(color="#999", width=1))))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(dtick="M12", tickformat="%Y", showgrid=False)
+    # At most one tick a year, fewer where the chart is narrow (plotly spaces automatic ticks by the axis length).
+    fig.update_xaxes(nticks=12, tickformat="%Y", showgrid=False)
     charts.base_layout(fig, _("Which agency's records arrived, month by month, {period}").format(period=period),
-                       height=140 + 34 * z.shape[0])
+                       height=140 + 44 * z.shape[0])  # a row holds a name of up to 3 lines
     fig.update_layout(plot_bgcolor="white")
     return fig
 
@@ -54,7 +64,7 @@ def missing_share_bars(df: pd.DataFrame, period: str) -> go.Figure:
     for i, (field, part) in enumerate(shown.groupby("field", sort=False)):
         name = _(FIELD_WORDS[field])
         fig.add_trace(go.Bar(
-            y=part["name"], x=part["share"].astype(float), name=name, orientation="h",
+            y=part["name"].map(agency_label), x=part["share"].astype(float), name=name, orientation="h",
             marker_color=charts.CATEGORICAL[i % len(charts.CATEGORICAL)],
             error_x=dict(type="data", array=part[f"share{privacy.MOE_SUFFIX}"].astype(float), color="#555"),
             hovertemplate="%{y}<br>" + _("{field} not recorded: {share} ± {margin} pp").format(
