@@ -132,9 +132,10 @@ _question = threading.local()
 
 @contextlib.contextmanager
 def one_release():
-    """Within: every statement of this thread reads the release the first one found. A question is answered from
-    one release even if a rebuild lands meanwhile, and the release is looked up once per question, not once per
-    statement (the lookup stats the folder and asks Streamlit's cache: a fifth of a statement's cost)."""
+    """Within it, every statement of this thread reads one release: the one its first lookup found. A question is
+    answered from one release even if a rebuild lands meanwhile, and the release is looked up once per question,
+    not once per statement (the lookup stats the folder and asks Streamlit's cache: a fifth of a statement's
+    cost)."""
     if hasattr(_question, "release"):  # inside another question: its release
         yield
         return

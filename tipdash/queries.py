@@ -172,13 +172,7 @@ def _select_dim(table: catalogue.Table, dim: str) -> str:
 
 def sigma(table: str, measure: str) -> float:
     """The noise scale of one released cell of ``measure`` in ``table`` (from the release's privacy manifest)."""
-    return _sigmas(table, [measure])[measure]
-
-
-def _sigmas(table: str, measures: Sequence[str]) -> dict[str, float]:
-    """:func:`sigma` of several measures of one table, reading the manifest once."""
-    spec = db.current().sigmas[table]
-    return {m: spec[m] for m in measures}
+    return db.current().sigmas[table][measure]
 
 
 def _sums_sql(table: catalogue.Table, measures: Sequence[str], f: Filters, by: Sequence[str],
