@@ -686,8 +686,9 @@ def test_reference_resources_keep_their_types_sources_and_licences(tiny):
                                    "Notes on things."
     assert notes["schema"]["fields"] == [{"name": "number", "type": "integer"}, {"name": "note", "type": "string"}]
     assert notes["sources"] == [{"title": "Ministry, 2024"}] and notes["rights"] == "public"
-    assert (notes["format"], notes["mediatype"], notes["encoding"], notes["dialect"]) == \
-        ("csv", "text/csv", "utf-8", release.DIALECT)
+    for ref in (notes, resources["districts"], resources["ref_sources"]):
+        assert (ref["profile"], ref["format"], ref["mediatype"], ref["encoding"], ref["dialect"]) == \
+            ("tabular-data-resource", "csv", "text/csv", "utf-8", release.DIALECT)
     gaz = resources["districts"]
     assert gaz["schema"]["primaryKey"] == ["district_id"] and gaz["licenses"] == [release.ODBL]
     assert gaz["title"] == "Reference facts" and "sources" not in gaz and "rights" not in gaz
