@@ -315,6 +315,11 @@ def _change_margins(current: np.ndarray, previous: np.ndarray, current_moe: np.n
     return np.round(100 * (current_moe**2 + (current / prev) ** 2 * previous_moe**2) ** 0.5 / prev, 1)
 
 
+def _year_starts(years: pd.Series) -> pd.Series:
+    """1 January of each year, as dates (a chart's time axis); the format given, pandas need not guess it."""
+    return pd.to_datetime(years.astype(int).astype(str) + "-01-01", format="%Y-%m-%d")
+
+
 def per_100k(counts: pd.Series, population: pd.Series, years: int, floor: float = privacy.SHOW_BELOW) -> pd.Series:
     """Yearly rate per 100,000 people; NA where the population is unknown (AJK, GB) or the count is below
     ``floor`` (a margin is converted with floor 0)."""
@@ -341,12 +346,13 @@ def filter_options() -> FilterOptions:
     last = _status()["last_month"]
     complete_to = hi if last is None or last.month == 12 or hi == lo else hi - 1
     span = min(3, max(1, (complete_to - lo + 1) // 2))
-    dist = _gazetteer().sort_values(["province", "name"])
-    provinces = [p for p in catalogue_provinces() if p in set(dist["province"])]
+    g = _gazetteer()
+    ids, names, provinces_of = g["district_id"].tolist(), g["name"].tolist(), g["province"].tolist()
+    known = set(provinces_of)
     return FilterOptions(
         year_min=lo, year_max=hi, default_years=(complete_to - span + 1, complete_to),
-        agencies=catalogue.AGENCY_TYPES, provinces=tuple(provinces),
-        districts=dict(zip(dist["district_id"], zip(dist["name"], dist["province"], strict=True), strict=True)),
+        agencies=catalogue.AGENCY_TYPES, provinces=tuple(p for p in catalogue_provinces() if p in known),
+        districts={d: (n, p) for p, n, d in sorted(zip(provinces_of, names, ids, strict=True))},  # by province, name
     )
 
 
@@ -477,7 +483,7 @@ def trend(f: Filters, grain: str = "year", measures: tuple[str, ...] = ("cases",
     measures = tuple(m for m in measures if m in catalogue.MEASURES)
     df = released(f, measures, by=(grain,))
     if grain == "year":
-        df["period"] = pd.to_datetime(df["year"].astype(int).astype(str) + "-01-01")
+        df["period"] = _year_starts(df["year"])
     else:
         df["period"] = pd.to_datetime(df["month"])
     attrs = df.attrs
@@ -679,7 +685,7 @@ def period_by_year(f: Filters) -> pd.DataFrame:
     """FIRs, charge sheets, concluded trials and convictions by the year they happened, with the conviction rate of
     the year (convictions ÷ trials concluded in the year) and margins."""
     df = add_rates(released(f, PERIOD_STAGES, by=("year",)))
-    df["period"] = pd.to_datetime(df["year"].astype(int).astype(str) + "-01-01")
+    df["period"] = _year_starts(df["year"])
     return shown(df.sort_values("year"), PERIOD_STAGES).reset_index(drop=True)
 
 
@@ -744,7 +750,7 @@ def cohort_progress(f: Filters) -> pd.DataFrame:
     df["share_in_court"], df["share_in_court_moe"] = in_court(df["charge_sheets"], df["trials"],
                                                               df["charge_sheets_moe"], df["trials_moe"])
     df["complete"] = is_complete(df["year"])
-    df["period"] = pd.to_datetime(df["year"].astype(int).astype(str) + "-01-01")
+    df["period"] = _year_starts(df["year"])
     return shown(df.sort_values("year"), counts).reset_index(drop=True)
 
 
