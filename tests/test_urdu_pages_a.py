@@ -11,7 +11,18 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest import APP
-from tipdash import charts, i18n, maps, queries, reference_facts, returns_queries, returns_view, text, tier_map
+from tipdash import (
+    charts,
+    i18n,
+    maps,
+    published_charts,
+    queries,
+    reference_facts,
+    returns_queries,
+    returns_view,
+    text,
+    tier_map,
+)
 from tipdash.filters import Filters
 
 URDU_LETTER = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
@@ -138,6 +149,15 @@ def test_charts_and_maps_speak_urdu(urdu, warehouse, boundaries):
         words = figure_words(fig)
         assert any(URDU_LETTER.search(w) for w in words), name
         assert english_words(words, names if name == "tier map" else ()) == [], name
+
+
+def test_published_figures_read_numbers_without_latin_suffixes(urdu, warehouse):
+    """Plotly's "10k" and "1.5M" are Latin letters: in Urdu the axes print whole numbers."""
+    figures = reference_facts.published_figures()
+    victims = figures[figures["stage"].eq("victims")]
+    for fig in (published_charts.published_figures(figures),
+                published_charts.estimated_against_reported(reference_facts.slavery_estimates(), victims)):
+        assert {axis.tickformat for axis in (fig.layout.xaxis, fig.layout.yaxis)} & {"~s"} == set()
 
 
 def test_returns_table_and_source_lines_in_urdu(urdu):

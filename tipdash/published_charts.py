@@ -32,6 +32,12 @@ PANEL_NAMES = (N_("Investigations / offences"), N_("Prosecutions"), N_("Convicti
                N_("Victims identified / detected"))
 
 
+def large_numbers() -> str:
+    """An axis's number format: "10k", "1.5M" in English; in Urdu whole numbers with separators, not Latin
+    letters."""
+    return ",.0f" if i18n.is_urdu() else "~s"
+
+
 def broken_line(years: pd.Series, values: pd.Series) -> tuple[list, list]:
     """x and y of one series with a None wherever a year is skipped, so plotly breaks the line there."""
     xs: list = []
@@ -114,7 +120,8 @@ def published_figures(df: pd.DataFrame, height: int = 480) -> go.Figure:
                              + ("" if r.verified else " " + _("(unverified)")) + f"<br>{r.definition}<br>"
                              + _("Source: {source}").format(source=r.source))
                 symbols.append(symbol if r.verified else f"{symbol}-open")
-            fig.add_scatter(x=xs, y=ys, mode="lines+markers", name=_(FAMILY_NAMES.get(family, family)),
+            fig.add_scatter(x=xs, y=ys, mode="lines+markers",
+                            name=i18n.right_to_left(_(FAMILY_NAMES.get(family, family))),
                             legendgroup=family,
                             showlegend=family not in shown_families, connectgaps=False,
                             line=dict(color=colour, width=2), meta=series,
@@ -125,7 +132,7 @@ def published_figures(df: pd.DataFrame, height: int = 480) -> go.Figure:
     years = df["year"].dropna().astype(int)
     base_layout(fig, _("Pakistan's published figures, {years} (year counted; hollow = unverified)").format(
         years=text.period(years.min(), years.max())), height=height, title_chars=56)
-    fig.update_yaxes(tickformat="~s", rangemode="tozero")
+    fig.update_yaxes(tickformat=large_numbers(), rangemode="tozero")
     fig.update_xaxes(dtick=5, tickformat="d", range=[years.min() - 0.8, years.max() + 0.8])
     fig.update_annotations(font_size=14)
     fig.update_layout(margin_t=top_margin(fig) + 24)  # the legend sits at the foot (base_layout)
@@ -164,7 +171,7 @@ def estimated_against_reported(estimates: pd.DataFrame, reported: pd.DataFrame, 
     base_layout(fig, _("Estimated victims of modern slavery against victims identified by the authorities"),
                 height=height, legend=False, title_chars=90)
     fig.update_yaxes(autorange="reversed", title_text="")
-    fig.update_xaxes(title_text=_("people"), tickformat="~s", range=[0, max(values) * 1.3])
+    fig.update_xaxes(title_text=_("people"), tickformat=large_numbers(), range=[0, max(values) * 1.3])
     sources = _("Estimate: {source} · identified: per bar (hover)") if has_range else \
         _("Estimate: {source} (no range published in the data) · identified: per bar (hover)")
     return mark_source(fig, sources.format(source=latest["source"]))
