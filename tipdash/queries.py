@@ -30,6 +30,7 @@ import streamlit as st
 from tipcore import catalogue
 from tipdash import db, i18n, privacy, text
 from tipdash.filters import FilterOptions, Filters
+from tipdash.i18n import N_, _
 
 F = TypeVar("F", bound=Callable)
 T = TypeVar("T")
@@ -120,16 +121,16 @@ def choose_table(measure: str, dims: set[str]) -> catalogue.Table:
                                    len(t.keys)))
 
 
-DIM_WORDS = {"offence": "offence", "scope": "scope", "agency_type": "type of agency", "sex": "victim sex",
-             "age_band": "victim age", "province": "province", "district_id": "district", "month": "month",
-             "law_group": "law used", "verdict_months": "time to verdict"}
+# The keys a reason names (in text.filter_word's words); the others (year, kind) every table holds.
+NAMED_DIMS = ("offence", "scope", "agency_type", "sex", "age_band", "province", "district_id", "month", "law_group",
+              "verdict_months")
 
 
 def unanswerable_reason(measure: str, dims: set[str]) -> str:
-    asked = ", ".join(DIM_WORDS[d] for d in sorted(dims) if d in DIM_WORDS) or "these filters"
-    return (f"The public release holds no table of {text.label(measure)} by {asked}: choose fewer filters "
-            f"(victim sex and age apply to victim counts only; districts are released without scope, agency "
-            f"or month).")
+    asked = ", ".join(text.filter_word(d) for d in sorted(dims) if d in NAMED_DIMS) or _("these filters")
+    return _("The public release holds no table of {measure} by {asked}: choose fewer filters (victim sex and age "
+             "apply to victim counts only; districts are released without scope, agency or month).").format(
+        measure=text.label(measure), asked=asked)
 
 
 def _where(table: catalogue.Table, f: Filters, years: tuple[int, int] | None, alias: str = "t") \
@@ -409,7 +410,7 @@ def budget_by_year() -> pd.DataFrame:
     (the cohort tables) and by event year (the period tables)."""
     privacy_info = db.package().get("privacy", {})
     rows = [{"tables": label, "year": int(y), **{k: v for k, v in info.items() if not isinstance(v, (list, dict))}}
-            for key, label in (("years", "cases reported in the year"), ("event_years", "events in the year"))
+            for key, label in (("years", N_("cases reported in the year")), ("event_years", N_("events in the year")))
             for y, info in privacy_info.get(key, {}).items()]
     return pd.DataFrame(rows).sort_values(["tables", "year"]).reset_index(drop=True) if rows else pd.DataFrame()
 
