@@ -206,7 +206,14 @@ def _header(results: dict) -> list[str]:
         f"{', '.join(f'{x:.1f}' for x in m['load_average_start'])}, at end "
         f"{', '.join(f'{x:.1f}' for x in results.get('load_average_end', []))}.",
         "",
-    ]
+    ] + _remeasured(results)
+
+
+def _remeasured(results: dict) -> list[str]:
+    """The parts measured again after the full run (``benchmarks.merge``), each with its commit, time and load."""
+    parts = [f"{r['what']} (`{r['command']}`, commit {r['commit']}, {r['when']}, load average "
+             f"{_load_range(r.get('load') or [])})" for r in results.get("remeasured", [])]
+    return [f"**Measured again since:** {'; '.join(parts)}. Every other figure is the full run's.", ""] if parts else []
 
 
 def _goal_rows(results: dict, g: dict) -> list[str]:

@@ -81,3 +81,20 @@ def test_the_benchmarks_find_every_page_of_the_navigation():
     # An empty list would let every "all pages" check above pass on nothing.
     pages = sorted(str(p.relative_to(REPO)) for p in (REPO / "pages").glob("*.py"))
     assert sorted(REPO_PAGES) == pages and all(title for _path, title in dashboard_pages())
+
+
+def test_parts_measured_again_replace_the_full_runs_and_are_named_in_the_header():
+    from benchmarks import merge, report
+
+    results = json.loads(merge.FIGURES.read_text(encoding="utf-8"))
+    size = next(iter(results["sizes"]))
+    queries = dict(results["sizes"][size]["queries"], repeat=7, load_average_1min=[1.0, 1.5])
+    draw = dict(results["draw"]["browser"], repeat=9, git_commit="abc1234", load_average_1min=[0.5])
+    once = merge.merged(results, queries, draw, size, "def5678", "2026-12-03 20:00 UTC")
+    again = merge.merged(once, queries, draw, size, "def5678", "2026-12-03 20:30 UTC")
+    assert again["sizes"][size]["queries"]["repeat"] == 7 and again["draw"]["browser"]["repeat"] == 9
+    assert [r["part"] for r in again["remeasured"]] == [f"queries {size}", "draw"]  # replaced, not repeated
+    header = "\n".join(report._header(again))
+    assert "`python -m benchmarks.query_bench --repeat 7 --sessions 0`, commit def5678, 2026-12-03 20:30 UTC" in header
+    assert "`python -m benchmarks.draw_bench --repeat 9`, commit abc1234" in header
+    assert "Measured again" not in "\n".join(report._header(results))
