@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import string
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from tests.apptest import open_page
+from tipcore.config import REPO_ROOT
 from tipdash import i18n, text
 from tipdash.i18n import _
 
@@ -131,3 +133,18 @@ def test_overview_in_urdu_has_no_english_sentence(warehouse, boundaries):
     letters = "".join(shown)
     urdu_letters, latin_letters = len(URDU_LETTER.findall(letters)), len(LATIN_LETTER.findall(letters))
     assert urdu_letters / (urdu_letters + latin_letters) > 0.8, shown
+
+
+def test_the_theme_serves_the_bundled_font_first_for_urdu_script_only():
+    """Tables are drawn on a canvas in the theme's font list, not the page's CSS: without the bundled font there,
+    letters the system's fallback lacks (ہ, ے) are empty boxes in every Urdu table."""
+    settings = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    theme = settings["theme"]
+    assert theme["font"].split(",")[0].strip() == i18n.FONT_FAMILY
+    assert settings["server"]["enableStaticServing"] is True
+    faces = [f for f in theme["fontFaces"] if f["family"] == i18n.FONT_FAMILY]
+    assert {f["weight"] for f in faces} == {"400", "700"}
+    for face in faces:
+        assert face["url"].startswith("app/static/")
+        assert (REPO_ROOT / face["url"].removeprefix("app/")).is_file()  # served from the repository's static/
+        assert "U+0600-06FF" in face["unicodeRange"] and "U+0041" not in face["unicodeRange"]  # Latin falls through

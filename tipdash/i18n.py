@@ -32,7 +32,8 @@ CATALOGUE = LOCALES / URDU / "LC_MESSAGES" / "messages.po"
 # Place names (provinces, divisions, districts of the gazetteer) in a catalogue of their own: they are data, not
 # strings of the code, and each Urdu spelling carries its source as a comment.
 PLACES = LOCALES / URDU / "LC_MESSAGES" / "places.po"
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
+# The font files: embedded in slides and briefs, and served to the page by the theme (.streamlit/config.toml).
+FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT_FAMILY = "TIP Urdu"  # Noto Naskh Arabic (SIL OFL), bundled so Urdu renders the same offline and in print
 # Babel's locale for Urdu as written in Pakistan: Western digits (CLDR's default numbering for ur_PK), as
 # Pakistani official documents mostly print them.

@@ -191,15 +191,19 @@ def narrow_screen_css() -> None:
     st.html(NARROW_SCREEN_CSS)
 
 
-# Urdu reads right to left in the bundled Naskh font. The font comes first for every element but Streamlit's icons
+# Urdu reads right to left in the bundled Naskh font (declared by the theme, .streamlit/config.toml, and served from
+# static/fonts, so tables drawn on a canvas have it too). The font comes first for every element but Streamlit's icons
 # (a ligature font, marked translate="no"): its unicode-range covers Arabic script only, so Latin letters and digits
 # keep the theme's font. Charts keep their left-to-right axes (plotly draws its own SVG); their words are translated
 # by the builders. A tile's value and change are numbers: read left to right ("927 ± 60", "+22.5%"), set at the right.
-URDU_CSS = """<style>{faces}
+URDU_CSS = """<style>
 html body, body *:not([translate="no"]) {{
   font-family: "{family}", "Source Sans", "Source Sans Pro", sans-serif !important;
 }}
 [data-testid="stMetricValue"], [data-testid="stMetricDelta"] > div {{ direction: ltr; unicode-bidi: isolate; }}
+/* A tile's unit is longer in Urdu ("1.8 فیصدی پوائنٹ" for "1.8 pp"): the value wraps instead of being cut off. */
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}
 /* Streamlit sets headings and some text to the left; in Urdu they start at the right. */
 [data-testid="stMain"] h1, [data-testid="stMain"] h2, [data-testid="stMain"] h3, [data-testid="stMetricValue"],
 [data-testid="stMarkdownContainer"], [data-testid="stCaptionContainer"] {{ text-align: right; }}
@@ -217,7 +221,7 @@ html body, body *:not([translate="no"]) {{
 def language_css() -> None:
     """In Urdu: the bundled font and right-to-left layout for the whole app (an element that takes no space)."""
     if i18n.is_urdu():
-        st.html(URDU_CSS.format(faces=i18n.font_face_css(), family=i18n.FONT_FAMILY))
+        st.html(URDU_CSS.format(family=i18n.FONT_FAMILY))
 
 
 def chart(builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
