@@ -148,3 +148,12 @@ def test_the_theme_serves_the_bundled_font_first_for_urdu_script_only():
         assert face["url"].startswith("app/static/")
         assert (REPO_ROOT / face["url"].removeprefix("app/")).is_file()  # served from the repository's static/
         assert "U+0600-06FF" in face["unicodeRange"] and "U+0041" not in face["unicodeRange"]  # Latin falls through
+
+
+def test_every_country_of_the_tier_tables_has_its_urdu_name_and_source():
+    countries = set(pd.read_csv(REPO / "data" / "reference" / "tip_tiers.csv")["country"])
+    places = {m.id: m for m in catalogue(i18n.PLACES) if m.id}
+    assert countries - set(places) == set()
+    for name in countries:
+        assert URDU_LETTER.search(places[name].string) and not LATIN_LETTER.search(places[name].string), name
+        assert any(c.startswith("Urdu:") for c in places[name].auto_comments), f"{name}: no source for its Urdu"
