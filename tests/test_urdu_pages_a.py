@@ -74,6 +74,7 @@ def shown_words(at) -> list[str]:
     shown += [m.label for m in at.metric]
     shown += [w.label for kind in ("selectbox", "slider", "select_slider", "segmented_control", "button")
               for w in getattr(at, kind)]
+    shown += [b.proto.label for b in at.get("download_button")]  # the district brief's "Briefing pack: ..."
     # Table headers (a frame drawn with a column_config keeps its column ids here; those are not shown).
     shown += [str(c) for d in at.dataframe for c in d.value.columns if not re.fullmatch(r"[a-z0-9_]+", str(c))]
     return shown

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from tipdash import brief, db, filters, i18n, scopes, ui
+from tipdash import brief, db, filters, i18n, scopes, text, ui
 from tipdash.filters import FilterOptions, Filters
 from tipdash.i18n import _
 from tipdash.scopes import Scope
@@ -71,7 +71,7 @@ def brief_download(scope: Scope, f: Filters, key: str, label: str | None = None,
     """A download button for the one-page briefing pack of ``scope`` (HTML that prints on one A4 page)."""
     container = where if where is not None else st
     container.download_button(
-        label or _("Briefing pack: {area}, {period}").format(area=scope.label, period=f.period),
+        label or _("Briefing pack: {area}, {period}").format(area=text.scope_label(scope), period=f.period),
         brief_html(scope, f).encode("utf-8"),
         brief.filename(scope, f), "text/html", key=key, icon=":material/description:", on_click="ignore",
         width=width, help=_("One A4 page: headline numbers with change, a map, the funnel, three findings, "
