@@ -1010,6 +1010,7 @@ def test_publishing_after_a_build_reports_success_or_the_reason(tmp_path, monkey
     monkeypatch.setattr(config, "RELEASE_FROM", 2024)
     got = release.publish_after_build(wh, None, lambda msg, frac: seen.append((msg, frac)))
     assert got["ok"] is True and got["years"] == "2024-2024"
+    assert got["ledger"] == str(tmp_path / "private" / "privacy_ledger.duckdb")  # beside its warehouse
     assert (tmp_path / "private" / "release" / "datapackage.json").is_file()
     assert seen[0] == ("Building the public release", 0.98) and all(0.98 <= f <= 1.0 for _m, f in seen)
     # The build's own steps, their fractions squeezed into the last 2% of the warehouse build.
