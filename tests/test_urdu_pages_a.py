@@ -8,9 +8,8 @@ import re
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.apptest import APP
+from tests.apptest import open_in_urdu
 from tipdash import (
     charts,
     i18n,
@@ -50,21 +49,6 @@ def english_words(strings, published: tuple[str, ...] = ()) -> list[str]:
         found += LATIN_WORD.findall(value)
     return found
 
-
-def open_in_urdu(page: str, params: dict) -> AppTest:
-    """``page`` at lang=ur with ``params`` in the URL, run through dashboard.py, which sets the run's language.
-
-    (After a first run AppTest's ``switch_page`` runs the page file alone, in English, because the filters are in
-    the session already; without them the page reruns through dashboard.py, as a fresh browser session does.)
-    """
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in {"lang": "ur", **params}.items():
-        at.query_params[key] = value
-    at.run()
-    del at.session_state["filters"]
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, (page, [e.message for e in at.exception])
-    return at
 
 
 def shown_words(at) -> list[str]:

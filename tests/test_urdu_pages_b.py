@@ -10,9 +10,8 @@ import zipfile
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.apptest import APP, open_page
+from tests.apptest import open_in_urdu, open_page
 from tests.test_downloads import CITE, NOTES
 from tipdash import citation, downloads, i18n, queries, scopes, text
 from tipdash.filters import Filters
@@ -34,21 +33,6 @@ def urdu():
     i18n.set_language(i18n.ENGLISH)
 
 
-def open_in_urdu(page: str) -> AppTest:
-    """``page`` at lang=ur, run through dashboard.py as a browser's run is.
-
-    AppTest's switch_page runs a page's file on its own once the shared filters are in the session, so nothing sets
-    the URL's language (dashboard.py does): the page would run in English. Without the filters, the page sends its
-    run through dashboard.py (ui.current_filters), which reads ``lang``.
-    """
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update({"lang": "ur", "years": "2015-2025"})
-    at.run()
-    del at.session_state["filters"]
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, (page, [e.message for e in at.exception])
-    return at
-
 
 def shown_text(at) -> list[str]:
     """Every sentence-bearing element of a page run: headings, text, captions, notices, labels and tabs."""
@@ -64,7 +48,7 @@ def english_sentences(texts: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_in_urdu_has_no_english_sentence(page, warehouse, boundaries):
-    at = open_in_urdu(page)
+    at = open_in_urdu(page, {"years": "2015-2025"})
     assert at.sidebar and at.title, page  # the run went through dashboard.py, which draws the sidebar
     shown = shown_text(at)
     assert shown and not english_sentences(shown), english_sentences(shown)
