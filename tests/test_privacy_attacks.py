@@ -28,8 +28,9 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 import streamlit as st
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as hst
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
@@ -125,24 +126,44 @@ def hostile_exports(person: dict) -> dict[str, bytes]:
             "ngo_attack.csv": ngo, "labour_attack.xlsx": labour_workbook(person)}
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=names, cnic=cnics, phone=phones, address=addresses)
-def test_identifiers_in_every_format_and_place_never_reach_any_table(tmp_path_factory, monkeypatch, name, cnic,
-                                                                      phone, address):
-    root = tmp_path_factory.mktemp("privacy")
-    monkeypatch.setenv("TIP_SOURCES_DIR", str(BAD_LAYOUTS))
-    monkeypatch.setenv("TIP_REPORTS_DIR", str(root / "reports"))
-    person = {"name": name, "cnic": cnic, "phone": phone, "address": address,
-              "narrative": f"{name} ({cnic}) of {address} was called on {phone}"}
+def warehouse_text(root, person: dict) -> str:
+    """Every text value the warehouse holds after building the five hostile exports around one person."""
     raw = root / "raw"
     raw.mkdir()
     for file, data in hostile_exports(person).items():
         (raw / file).write_bytes(data)
     target = root / "wh.duckdb"
-    build_warehouse(raw, target, today=dt.date(2026, 1, 1))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TIP_SOURCES_DIR", str(BAD_LAYOUTS))
+        patch.setenv("TIP_REPORTS_DIR", str(root / "reports"))
+        build_warehouse(raw, target, today=dt.date(2026, 1, 1))
     with duckdb.connect(str(target), read_only=True) as con:
-        stored = "\n".join(all_text(con))
-    planted = [*person.values(), *number_cores(cnic), *number_cores(phone)]
+        return "\n".join(all_text(con))
+
+
+def with_narrative(name: str, cnic: str, phone: str, address: str) -> dict:
+    return {"name": name, "cnic": cnic, "phone": phone, "address": address,
+            "narrative": f"{name} ({cnic}) of {address} was called on {phone}"}
+
+
+@pytest.fixture(scope="module")
+def control_text(tmp_path_factory) -> str:
+    """The same exports around another person: text any build holds whoever is planted (reference figures such as
+    a population of 1000000), so a generated digit run that happens to equal one of them is not a leak."""
+    control = with_narrative("Zarmeena Qazilbash", "35202-4739186-5", "0345-8261937", "House 12, Street 4, Saddar")
+    return warehouse_text(tmp_path_factory.mktemp("control"), control)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=names, cnic=cnics, phone=phones, address=addresses)
+# a CNIC whose middle part equals a reference figure (1000000) that every build holds: once failed CI
+@example(name="AAA AAA", cnic="10000-1000000-1", phone="0300-0000000", address="مکان نمبر ۱، گلی ۱، محلہ اسلام پورہ")
+def test_identifiers_in_every_format_and_place_never_reach_any_table(tmp_path_factory, control_text, name, cnic,
+                                                                      phone, address):
+    person = with_narrative(name, cnic, phone, address)
+    stored = warehouse_text(tmp_path_factory.mktemp("privacy"), person)
+    planted = [value for value in [*person.values(), *number_cores(cnic), *number_cores(phone)]
+               if value not in control_text]
     record("privacy", "generated identifiers in 5 exports", example=True, identifiers_planted=len(planted),
            identifiers_leaked=sum(p in stored for p in planted))
     for value in planted:
