@@ -19,6 +19,7 @@ options, the data status, the years to maturity) are kept once per release (:fun
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -38,6 +39,7 @@ POP_PER = 100_000
 MOE = privacy.MOE_SUFFIX
 LEVELS = {"national": 0, "province": 1, "district": 2}
 GAZETTEER = "districts"  # the release's copy of the gazetteer (reference facts, not records)
+PREV = "_prev"  # suffix of the previous period's columns (released(previous=True))
 
 
 def cached(fn: F) -> F:
@@ -65,16 +67,18 @@ def cached(fn: F) -> F:
 
 
 def per_release(fn: Callable[[], T]) -> Callable[[], T]:
-    """A fact of the release (``fn``, a cached question without arguments) for the questions built on it: computed
-    once per release and kept with the release it came from, so a new release is never answered from an old one.
-    Shared by every caller, who must not change it in place (Streamlit's cache would hand each caller a copy)."""
+    """A fact of the release (``fn``, a cached question without arguments, or the plain function computing it) for
+    the questions built on it: computed once per release and kept with the release it came from, so a new release is
+    never answered from an old one. Shared by every caller, who must not change it in place (Streamlit's cache would
+    hand each caller a copy)."""
     slot: list[tuple[db.Release, T] | None] = [None]
+    compute = getattr(fn, "uncached", fn)
 
     def fact() -> T:
         release = db.current()
         hit = slot[0]
         if hit is None or hit[0] is not release:
-            hit = slot[0] = (release, fn.uncached())
+            hit = slot[0] = (release, compute())
         return hit[1]
 
     return fact
@@ -112,13 +116,21 @@ class Unanswerable(LookupError):
 
 def choose_table(measure: str, dims: set[str]) -> catalogue.Table:
     """The coarsest released table with ``measure`` that holds every dimension in ``dims``."""
-    fits = [t for t in catalogue.TABLES.values() if measure in t.measures and all(_serves(t, d) for d in dims)]
-    if not fits:
+    table = _coarsest(measure, frozenset(dims))
+    if table is None:
         raise Unanswerable(unanswerable_reason(measure, dims))
+    return table
+
+
+@functools.cache
+def _coarsest(measure: str, dims: frozenset[str]) -> catalogue.Table | None:
+    # The catalogue is fixed, so each choice is made once per process (a page asks dozens, a fifth of a
+    # statement's cost each). None: no table holds it (the reason is worded in the run's language, not kept).
+    fits = [t for t in catalogue.TABLES.values() if measure in t.measures and all(_serves(t, d) for d in dims)]
     # Coarsest level first; then a table holding the dimensions as keys (not through the month or the district);
     # then the fewest keys, so the fewest noisy cells are summed.
     return min(fits, key=lambda t: (LEVELS[t.level], sum(d not in t.keys and d != "kind" for d in dims),
-                                   len(t.keys)))
+                                   len(t.keys)), default=None)
 
 
 # The keys a reason names (in text.filter_word's words); the others (year, kind) every table holds.
@@ -133,12 +145,14 @@ def unanswerable_reason(measure: str, dims: set[str]) -> str:
         measure=text.label(measure), asked=asked)
 
 
-def _where(table: catalogue.Table, f: Filters, years: tuple[int, int] | None, alias: str = "t") \
+def _where(table: catalogue.Table, f: Filters, years: tuple[int, int] | None, alias: str = "t", span: str = "") \
         -> tuple[list[str], dict]:
+    """The conditions selecting ``f`` (over ``years`` if given) in ``table``, and their parameters: the years' named
+    ``y0<span>`` and ``y1<span>``, so one statement can read several periods."""
     a = f"{alias}."
     y0, y1 = years or (f.year_from, f.year_to)
     year = f"{a}year" if "year" in table.keys else f"year({a}month)"
-    conds, params = [f"{year} BETWEEN $y0 AND $y1"], {"y0": int(y0), "y1": int(y1)}
+    conds, params = [f"{year} BETWEEN $y0{span} AND $y1{span}"], {f"y0{span}": int(y0), f"y1{span}": int(y1)}
     if "offence" in table.keys:
         if f.offences:
             params["offences"] = list(f.offences)
@@ -177,16 +191,17 @@ def sigma(table: str, measure: str) -> float:
 
 
 def _sums_sql(table: catalogue.Table, measures: Sequence[str], f: Filters, by: Sequence[str],
-              years: tuple[int, int] | None, part: int) -> tuple[str, dict]:
+              years: tuple[int, int] | None, part: int, span: str = "") -> tuple[str, dict]:
     """The statement summing ``measures`` of one released table under ``f`` grouped ``by``, with its number of
-    cells as ``cells_<part>`` (a float: a row this table lacks, once joined to another's, is NaN)."""
-    conds, params = _where(table, f, years)
+    cells as ``cells_<part><span>`` (a float: a row this table lacks, once joined to another's, is NaN); each sum is
+    named ``<measure><span>``."""
+    conds, params = _where(table, f, years, span=span)
     needs_gazetteer = "district_id" in table.keys and "province" not in table.keys and (
         "province" in by or f.provinces)
     source = f'"{table.name}" t' + (f" JOIN {GAZETTEER} g USING (district_id)" if needs_gazetteer else "")
     dims = [f"{_select_dim(table, d)} AS {d}" for d in by]
-    sums = [f"sum(t.{m})::DOUBLE AS {m}" for m in measures]
-    sql = (f"SELECT {', '.join([*dims, *sums, f'count(*)::DOUBLE AS cells_{part}'])} FROM {source} "
+    sums = [f"sum(t.{m})::DOUBLE AS {m}{span}" for m in measures]
+    sql = (f"SELECT {', '.join([*dims, *sums, f'count(*)::DOUBLE AS cells_{part}{span}'])} FROM {source} "
            f"WHERE {' AND '.join(conds)}" + (" GROUP BY ALL" if by else ""))
     return sql, params
 
@@ -205,12 +220,13 @@ def _joined(statements: list[str], by: Sequence[str]) -> str:
 
 
 def released(f: Filters, measures: Sequence[str], by: Sequence[str] = (),
-             years: tuple[int, int] | None = None) -> pd.DataFrame:
+             years: tuple[int, int] | None = None, previous: bool = False) -> pd.DataFrame:
     """Released sums of ``measures`` under ``f`` grouped ``by``, with their margins (raw values, not yet shown).
 
     Each measure comes from its own coarsest table; measures no table holds are NA, their reasons in
     ``attrs["unanswered"]`` and the tables used in ``attrs["tables"]``. One statement reads them all (a statement
-    costs about a millisecond, whatever it reads).
+    costs about a millisecond, whatever it reads). With ``previous``, the same statement also reads the previous
+    period of equal length (:meth:`Filters.previous`), as ``<measure>_prev`` and ``<measure>_prev_moe``.
     """
     dims = filter_dims(f) | set(by)
     plan: dict[str, list[str]] = {}
@@ -221,26 +237,31 @@ def released(f: Filters, measures: Sequence[str], by: Sequence[str] = (),
         except Unanswerable as exc:
             unanswered[m] = str(exc)
     tables = {m: name for name, ms in plan.items() for m in ms}
+    before = f.previous()
+    spans = {"": years, **({PREV: (before.year_from, before.year_to)} if previous else {})}
+    names = [f"{m}{span}" for span in spans for m in measures]
     if not plan:
         out = pd.DataFrame({d: pd.Series(dtype="object") for d in by}) if by else pd.DataFrame(index=[0])
-        for m in measures:
+        for m in names:
             out[m] = np.nan
             out[m + MOE] = np.nan
     else:
-        parts = [_sums_sql(catalogue.TABLES[name], ms, f, by, years, i) for i, (name, ms) in enumerate(plan.items())]
+        parts = [_sums_sql(catalogue.TABLES[name], ms, f, by, span_years, i, span)
+                 for span, span_years in spans.items() for i, (name, ms) in enumerate(plan.items())]
         df = _df(_joined([sql for sql, _ in parts], by), {k: v for _, params in parts for k, v in params.items()})
         sigmas = db.current().sigmas
         columns: dict[str, object] = {d: df[d] for d in by}
-        for i, (name, ms) in enumerate(plan.items()):
-            cells = df[f"cells_{i}"].to_numpy(dtype=float)
-            for m in ms:
-                # An empty selection (no cell) sums to nothing.
-                columns[m] = np.where(cells == 0, 0.0, df[m].to_numpy(dtype=float))
-                columns[m + MOE] = privacy.margin(sigmas[name][m], cells)
+        for span in spans:
+            for i, (name, ms) in enumerate(plan.items()):
+                cells = df[f"cells_{i}{span}"].to_numpy(dtype=float)
+                for m in ms:
+                    # An empty selection (no cell) sums to nothing.
+                    columns[m + span] = np.where(cells == 0, 0.0, df[m + span].to_numpy(dtype=float))
+                    columns[m + span + MOE] = privacy.margin(sigmas[name][m], cells)
         missing = np.full(len(df), np.nan)
         out = pd.DataFrame({**{d: columns[d] for d in by},
-                            **{c: columns.get(c, missing) for m in measures for c in (m, m + MOE)}})
-    out = out[[*by, *[c for m in measures for c in (m, m + MOE)]]]
+                            **{c: columns.get(c, missing) for m in names for c in (m, m + MOE)}})
+    out = out[[*by, *[c for m in names for c in (m, m + MOE)]]]
     out.attrs["unanswered"], out.attrs["tables"] = unanswered, tables
     return out
 
@@ -340,8 +361,7 @@ def tables() -> frozenset[str]:
     return db.current().tables
 
 
-@cached
-def filter_options() -> FilterOptions:
+def _release_options() -> FilterOptions:
     years = _df("SELECT min(year) AS lo, max(year) AS hi FROM national_year")
     lo, hi = int(years["lo"].iloc[0]), int(years["hi"].iloc[0])
     last = _status()["last_month"]
@@ -357,7 +377,14 @@ def filter_options() -> FilterOptions:
     )
 
 
-_options = per_release(filter_options)
+_options = per_release(_release_options)
+
+
+@cached
+def filter_options() -> FilterOptions:
+    """The years, provinces, districts and agencies the sidebar offers: the release's, worked out once per release
+    (every page asks for them, whatever the filters)."""
+    return _options()
 
 
 def catalogue_provinces() -> list[str]:
@@ -448,18 +475,17 @@ def headline(f: Filters) -> pd.DataFrame:
     Counts change in per cent and the conviction rate in percentage points. Without the period view (a district or
     offence filter), conviction measures of cohorts still in court are not compared (``note``).
     """
-    prev = f.previous()
     period = period_answerable(f)
     key_of = PERIOD_OF if period else {}
     keys = [key_of.get(k, k) for k in HEADLINE + ["trials"]]
-    current = add_rates(released(f, keys))
-    previous = add_rates(released(f, keys, years=(prev.year_from, prev.year_to)))
-    open_cohorts = not period and not (selection_in_court(f)["complete"] and selection_in_court(prev)["complete"])
+    current = add_rates(add_rates(released(f, keys, previous=True)), suffix=PREV)
+    # The previous period ends earlier, so it is complete whenever this one is.
+    open_cohorts = not period and not cohort_complete(f.year_to)
     out = []
     for base in HEADLINE + ["conviction_rate"]:
         key = key_of.get(base, base)
         is_rate = key in RATES
-        value, before = current[key], previous[key]
+        value, before = current[key], current[key + PREV]
         change = (value.astype("Float64") - before.astype("Float64")).round(1) if is_rate \
             else change_percent(value, before)
         note = text.STILL_IN_COURT if open_cohorts and base in COURT_MEASURES else ""
@@ -543,25 +569,21 @@ def _in_area(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
 @cached
 def district_measures(f: Filters) -> pd.DataFrame:
     """Every district in the selected area with released cases and victims, per-100,000 rates and change."""
-    prev = f.previous()
-    cur = released(f, ["cases", "victims"], by=("district_id",))
-    before = released(f, ["cases"], by=("district_id",), years=(prev.year_from, prev.year_to))
-    df = _gazetteer().merge(cur, on="district_id", how="left").merge(
-        before.rename(columns={"cases": "cases_prev", "cases" + MOE: "cases_prev" + MOE}), on="district_id",
-        how="left")
-    df = _in_area(df, f)
+    sums = released(f, ["cases", "victims"], by=("district_id",), previous=True)
+    df = _in_area(_gazetteer().merge(sums.drop(columns=["victims" + PREV, "victims" + PREV + MOE]),
+                                     on="district_id", how="left"), f)
     # Districts are ranked by change: a change needs CHANGE_MIN_BASE cases before (25 cases rising to 62 is +150%
     # and leads a ranking on noise), and carries its margin so ranks are given only where margins separate them.
-    enough = pd.to_numeric(df["cases_prev"], errors="coerce") >= CHANGE_MIN_BASE
-    df["change"] = change_percent(df["cases"], df["cases_prev"]).where(enough)
-    df["change" + MOE] = change_margin(df["cases"], df["cases_prev"], df["cases" + MOE],
-                                       df["cases_prev" + MOE]).where(df["change"].notna())
+    enough = pd.to_numeric(df["cases" + PREV], errors="coerce") >= CHANGE_MIN_BASE
+    df["change"] = change_percent(df["cases"], df["cases" + PREV]).where(enough)
+    df["change" + MOE] = change_margin(df["cases"], df["cases" + PREV], df["cases" + MOE],
+                                       df["cases" + PREV + MOE]).where(df["change"].notna())
     df = shown(df, ["cases", "victims"])
     df["cases_per_100k"] = per_100k(df["cases"], df["population"], f.years)
     df["cases_per_100k" + MOE] = per_100k(df["cases" + MOE].where(df["cases"].notna()), df["population"], f.years,
                                           floor=0)
     df["victims_per_100k"] = per_100k(df["victims"], df["population"], f.years)
-    return df.drop(columns=["cases_prev", "cases_prev" + MOE]).sort_values(["province", "name"]) \
+    return df.drop(columns=["cases" + PREV, "cases" + PREV + MOE]).sort_values(["province", "name"]) \
         .reset_index(drop=True)
 
 
@@ -742,6 +764,11 @@ def is_complete(report_year: pd.Series) -> pd.Series:
     return (pd.to_numeric(report_year, errors="coerce") + _years_to_mature() <= last).fillna(False).astype(bool)
 
 
+def cohort_complete(report_year: int) -> bool:
+    """:func:`is_complete` for one report year."""
+    return report_year + _years_to_mature() <= _options().year_max
+
+
 @cached
 def cohort_progress(f: Filters) -> pd.DataFrame:
     """Per report year: what became of the cases reported, how many are still in court, and whether the cohort is
@@ -760,8 +787,7 @@ def selection_in_court(f: Filters) -> dict:
     """The share still in court of all the cases reported in ``f``'s years, and whether the selection is complete."""
     row = released(f, ["charge_sheets", "trials"])
     share, moe = in_court(row["charge_sheets"], row["trials"], row["charge_sheets_moe"], row["trials_moe"])
-    complete = bool(is_complete(pd.Series([f.year_to])).iloc[0])
-    return {"share": share.iloc[0], "moe": moe.iloc[0], "complete": complete}
+    return {"share": share.iloc[0], "moe": moe.iloc[0], "complete": cohort_complete(f.year_to)}
 
 
 @cached
