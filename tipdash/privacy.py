@@ -36,9 +36,10 @@ def numbers(values) -> pd.Series:
 
 
 def _numeric(values) -> pd.Series:
-    """``values`` as a numeric Series: a float64 Series as it is (NaN is its missing value), anything else as
-    :func:`numbers`. The rules compute on its float64 array: pandas' nullable arithmetic costs far more per call."""
-    return values if isinstance(values, pd.Series) and values.dtype == np.float64 else numbers(values)
+    """``values`` as a numeric Series: a Series of numbers as it is (NaN or NA is its missing value, both read as
+    NaN by :func:`floats`), anything else as :func:`numbers`. The rules compute on its float64 array: pandas'
+    nullable arithmetic, and converting to it, cost far more per call."""
+    return values if isinstance(values, pd.Series) and values.dtype.kind in "iuf" else numbers(values)
 
 
 def floats(values) -> np.ndarray:
