@@ -8,7 +8,9 @@ It is shown in a code box with Streamlit's own copy button, so no script or clip
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -68,15 +70,33 @@ def brief_html(scope: Scope, f: Filters) -> str:
 
 def brief_download(scope: Scope, f: Filters, key: str, label: str | None = None, width: str = "content",
                    where=None) -> None:
-    """A download button for the one-page briefing pack of ``scope`` (HTML that prints on one A4 page)."""
+    """A download button for the one-page briefing pack of ``scope`` (HTML that prints on one A4 page), made when
+    the button is clicked: a page that offers it (the district profile, every slide) does not answer the brief's
+    questions on every run for a file most visitors never take."""
     container = where if where is not None else st
     container.download_button(
         label or _("Briefing pack: {area}, {period}").format(area=text.scope_label(scope), period=f.period),
-        brief_html(scope, f).encode("utf-8"),
+        _deferred_brief(scope, f),
         brief.filename(scope, f), "text/html", key=key, icon=":material/description:", on_click="ignore",
         width=width, help=_("One A4 page: headline numbers with change, a map, the funnel, three findings, "
                             "sources and data version. Open it in a browser to print or save as PDF; it needs no "
                             "internet."))
+
+
+def _deferred_brief(scope: Scope, f: Filters) -> Callable[[], bytes]:
+    """:func:`brief_html` as a download's deferred data, in the language of this run: Streamlit calls it when the
+    button is clicked, in a server thread where the run's language (a context variable) is not set."""
+    language = i18n.language()
+
+    def made() -> bytes:
+        return contextvars.Context().run(_brief_in, language, scope, f)
+
+    return made
+
+
+def _brief_in(language: str, scope: Scope, f: Filters) -> bytes:
+    i18n.set_language(language)
+    return brief_html(scope, f).encode("utf-8")
 
 
 def brief_for_district(district_id: str, f: Filters, options: FilterOptions, key: str = "brief_district") -> None:
