@@ -522,15 +522,10 @@ def trend(f: Filters, grain: str = "year", measures: tuple[str, ...] = ("cases",
         raise ValueError(grain)
     measures = tuple(m for m in measures if m in catalogue.MEASURES)
     df = released(f, measures, by=(grain,))
-    if grain == "year":
-        df["period"] = _year_starts(df["year"])
-    else:
-        df["period"] = pd.to_datetime(df["month"])
-    attrs = df.attrs
-    df = shown(df.drop(columns=[grain]).sort_values("period"), measures).reset_index(drop=True)
-    df = df[["period", *[c for c in df.columns if c != "period"]]]
-    df.attrs = attrs
-    return df
+    period = _year_starts(df["year"]) if grain == "year" else pd.to_datetime(df["month"])
+    out = pd.DataFrame({"period": period, **{c: df[c] for c in df.columns if c != grain}})
+    out.attrs = df.attrs
+    return shown(out.sort_values("period"), measures).reset_index(drop=True)
 
 
 @cached
@@ -544,11 +539,9 @@ def top_districts(f: Filters, n: int = 10, measure: str = "cases") -> pd.DataFra
 
 
 def _with_names(df: pd.DataFrame) -> pd.DataFrame:
-    names = _gazetteer()
-    attrs = df.attrs
-    out = df.merge(names, on="district_id", how="left")
-    out.attrs = attrs
-    return out
+    """``df`` with each district's gazetteer row beside it (a left join on ``district_id``, as a lookup)."""
+    names = _gazetteer_by_id().reindex(df["district_id"])
+    return with_columns(df, {c: names[c].array for c in names.columns})
 
 
 @cached
@@ -557,6 +550,7 @@ def gazetteer() -> pd.DataFrame:
 
 
 _gazetteer = per_release(gazetteer)
+_gazetteer_by_id = per_release(lambda: _gazetteer().set_index("district_id"))
 
 
 @cached
