@@ -685,12 +685,15 @@ def victim_profile(f: Filters) -> pd.DataFrame:
 def funnel(f: Filters) -> pd.DataFrame:
     """Reported -> FIR -> charge sheet -> trial concluded -> convicted: released count and share kept and lost."""
     row = released(f, STAGE_COUNTS)
-    raw = pd.Series([row[k].iloc[0] for k in STAGE_COUNTS], dtype="Float64")
+    # The rules on the stages' array (one pandas step per share costs more than the statement).
+    raw = row[STAGE_COUNTS].iloc[0].to_numpy(dtype=float)
+    kept = privacy.rates(raw, np.concatenate([[np.nan], raw[:-1]]))
     df = pd.DataFrame({"stage": STAGE_COUNTS, "label": [text.title(k) for k in STAGE_COUNTS],
-                       "value": privacy.shown(raw), "moe": [row[k + MOE].iloc[0] for k in STAGE_COUNTS]})
-    df["share_of_previous"] = privacy.rate(raw, raw.shift(1))
-    df["share_lost"] = (100 - df["share_of_previous"]).round(1)
-    df["share_of_reported"] = privacy.rate(raw, pd.Series([raw.iloc[0]] * len(df), dtype="Float64"))
+                       "value": privacy.shown(pd.Series(raw)).array,
+                       "moe": row[[k + MOE for k in STAGE_COUNTS]].iloc[0].to_numpy(dtype=float),
+                       "share_of_previous": privacy.nullable(kept),
+                       "share_lost": privacy.nullable(np.round(100 - kept, 1)),
+                       "share_of_reported": privacy.nullable(privacy.rates(raw, np.full(len(raw), raw[0])))})
     df.attrs["unanswered"] = row.attrs["unanswered"]
     return df
 
