@@ -22,14 +22,17 @@ STANDING = [
     (N_("District and province boundaries"), "OpenStreetMap", N_("© OpenStreetMap contributors, ODbL")),
     (N_("Country boundaries"), "Natural Earth", N_("Public domain; made with Natural Earth")),
 ]
-st.dataframe([{_("What"): _(w), _("Source"): _(src), _("Licence / terms"): _(lic)} for w, src, lic in STANDING],
-             hide_index=True, key="about_standing_sources")
+# Static tables wrap their text (a data grid cuts the licence column off, and in Urdu hides its header too).
+st.table([{_("What"): _(w), _("Source"): _(src), _("Licence / terms"): _(lic)} for w, src, lic in STANDING],
+         hide_index=True)
 st.markdown("**" + _("Attribution:") + "** " + " · ".join(text.ATTRIBUTIONS.values()))
+# The reference tables' own columns; their descriptions and citations stay as the sources word them.
+REF_HEADERS = {"table_name": N_("table"), "file": N_("file"), "description": N_("description"),
+               "citation": N_("citation"), "licence": N_("licence"), "rows": N_("rows")}
 refs = reference_facts.sources()
 if not refs.empty:
-    st.markdown("**" + _("Reference tables in this warehouse") + "**")
-    config = {c: st.column_config.LinkColumn(c) for c in refs.columns if "url" in c.lower()}
-    st.dataframe(refs, hide_index=True, column_config=config, key="about_ref_sources")
+    st.markdown("**" + _("Reference tables in this release") + "**")
+    st.table(refs.rename(columns=lambda c: _(REF_HEADERS.get(c, c))), hide_index=True)
 
 st.subheader(_("What each measure means"))
 st.markdown("\n".join(f"* **{name}** ({unit}): {definition}"

@@ -212,7 +212,10 @@ def test_about_lists_sources_method_and_runs(options):
     assert "OpenStreetMap" in body and "Natural Earth" in body
     assert "differential privacy" in body and "Reported cases are not prevalence" in body
     assert "OpenDP" in body
-    assert len(at.dataframe) >= 2  # sources and the privacy loss per year
+    # The sources as a static table that wraps (a data grid cut the licence column off), then the reference tables.
+    assert list(at.table[0].value.columns) == ["What", "Source", "Licence / terms"]
+    assert {"table", "description", "citation", "licence"} <= set(at.table[1].value.columns)
+    assert len(at.dataframe) >= 1  # the privacy loss per year
     # The budget in words: both views of time, and one case's loss per release from the manifest.
     s = queries.data_status()
     assert f"ρ = {s['rho_case']:.2f}" in body and f"ε = {s['epsilon']:.2f}" in body and "per report year" in body
