@@ -9,7 +9,9 @@ internet (maps are drawn from the local boundary files on a blank style). Slides
 reports the window's size (a small component) and the figures are built for it.
 """
 
+import functools
 import time
+from pathlib import Path
 
 import streamlit as st
 
@@ -18,24 +20,43 @@ from tipdash import brief, charts, deck, filters, maps, qr, queries, reference_f
 from tipdash.i18n import _
 
 AUTO_CHOICES = [0, 10, 20, 30, 60]
-# Reports [innerWidth, innerHeight] when it differs from the size the page was built for (`data`), and again
+# Reports [innerWidth, innerHeight] when it differs from the size the page was built for (`data.size`), and again
 # a moment after each resize stops; the rerun that follows builds the figures at the new scale.
+# Also loads Streamlit's plotly chunk (`data.plotly`) once the browser is idle: the deck opens on a slide without a
+# chart, so the first slide with one would otherwise wait for plotly.js to load and run (over a second here) after
+# the → key. The same address as Streamlit's own import, so the module is the one its charts then use.
 VIEWPORT = st.components.v2.component("tip_present_viewport", js="""
 export default function (component) {
   const { data, setStateValue } = component;
+  const built = (data || {}).size;
   let timer = null;
   const report = () => {
     const size = [window.innerWidth, window.innerHeight];
-    if (!data || data[0] !== size[0] || data[1] !== size[1]) setStateValue("size", size);
+    if (!built || built[0] !== size[0] || built[1] !== size[1]) setStateValue("size", size);
   };
   const later = () => { clearTimeout(timer); timer = setTimeout(report, 300); };
   report();
   window.addEventListener("resize", later);
+  const plotly = (data || {}).plotly;
+  if (plotly && !window.tipPlotlyLoading) {
+    window.tipPlotlyLoading = true;
+    const load = () => import(new URL(plotly, document.baseURI).href).catch(() => {});
+    if (window.requestIdleCallback) window.requestIdleCallback(load, { timeout: 4000 }); else setTimeout(load, 1000);
+  }
   return () => { clearTimeout(timer); window.removeEventListener("resize", later); };
 }
 """)
 N = len(slides.SLIDES)
 ss = st.session_state
+
+
+@functools.cache
+def plotly_chunk() -> str | None:
+    """The address of Streamlit's chunk of plotly.js (its name carries a hash of the build), or None if this
+    Streamlit has no such file: then nothing is loaded ahead."""
+    found = sorted((Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js"))
+    return f"./static/js/{found[0].name}" if found else None
+
 
 f = ui.current_filters()
 o = ui.options()
@@ -304,7 +325,8 @@ bar[6].button(_("Hide"), key="pr_hide", icon=":material/visibility_off:", on_cli
 bar[7].page_link("pages/overview.py", label=_("Exit"), icon=":material/close:", query_params=filters.link_params())
 with controls:
     # The window's size, reported by the browser (again when it changes): the figures are built to fit it.
-    VIEWPORT(key="pr_viewport", data=list(size) if size else None, on_size_change=lambda: None)
+    VIEWPORT(key="pr_viewport", data={"size": list(size) if size else None, "plotly": plotly_chunk()},
+             on_size_change=lambda: None)
 
 _html(slides.footer(scope, filters_text, number, size, area_warning))
 

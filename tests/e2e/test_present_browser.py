@@ -206,6 +206,16 @@ def test_the_h_key_hides_the_controls_and_the_arrows_still_work(offline_page, ap
     assert bar.is_visible()
 
 
+def test_plotly_loads_while_the_title_slide_shows(hall, app_url):
+    """The title slide has no chart, so nothing of it needs plotly.js; the page loads it while the browser is idle,
+    and the first slide with a chart does not wait for it after the → key."""
+    page = hall
+    open_deck(page, app_url, "slide=1&area=multan", 1)
+    assert page.locator(PLOT).count() == 0
+    page.wait_for_function("() => performance.getEntriesByType('resource')"
+                           ".some(e => e.name.includes('/PlotlyChart.'))", timeout=15_000)
+
+
 def test_the_deck_downloads_as_powerpoint(hall, app_url, tmp_path):
     """The button on the last slide builds the .pptx in the server (charts drawn by Chromium, offline)."""
     from pptx import Presentation
