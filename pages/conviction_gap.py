@@ -32,7 +32,7 @@ def reported_returns(fill: bool = False) -> None:
         st.caption(_(returns_view.FILLED_NOTE))
     st.dataframe(returns_view.summary_table(figures), hide_index=True, key="gap_returns")
     st.caption(returns_view.sources_note(figures))
-    st.caption(_(returns_view.NOTE))
+    st.caption(returns_view.note())
 
 
 stages = queries.funnel(f)

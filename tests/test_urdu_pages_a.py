@@ -4,6 +4,7 @@ maps speak Urdu in titles, axes, legends and hovers; English stays exactly as it
 
 from __future__ import annotations
 
+import html
 import re
 
 import pandas as pd
@@ -19,6 +20,7 @@ from tipdash import (
     reference_facts,
     returns_queries,
     returns_view,
+    slides,
     text,
     tier_map,
 )
@@ -156,6 +158,16 @@ def test_returns_table_and_source_lines_in_urdu(urdu):
     assert table.columns[1] == "District Police Office Kohlu کی رپورٹ"  # the agency's name as published
     note = returns_view.sources_note(figures)
     assert "ماہانہ گوشوارہ، کوہلو ضلع وار" in note and "شائع شدہ" in note
+
+
+def test_small_count_labels_read_left_to_right_inside_urdu_sentences(urdu):
+    """Inside right-to-left text a bare "<5" is drawn mirrored ("5>"): every sentence that quotes the label keeps it
+    in a left-to-right isolate, as the numbers with margins are."""
+    for label, sentence in ((returns_view.BELOW, returns_view.note()), (text.SUPPRESSED, text.SUPPRESSION_NOTE),
+                            (html.escape(text.SUPPRESSED), slides.footer(None, "", 1, None, warning="نامعلوم"))):
+        assert URDU_LETTER.search(sentence)
+        assert f"\u2066{label}\u2069" in sentence
+        assert sentence.count(label) == 1
 
 
 def test_scorecard_band_spans_in_urdu(urdu):

@@ -23,7 +23,7 @@ NOTE = N_("Counts agencies report in their returns, by area and period, as each 
         "definitions and period): shown beside the case records, never added to them, since a case in a return may "
         "also be in the records. Published returns are shown as published, with their source; an agency's own "
         "unpublished return is protected like every count here (± is the 95% margin of its privacy noise). A "
-        "figure given only as “<5” is not added into a sum: the sum says how many such figures it leaves out. An "
+        "figure given only as “{below}” is not added into a sum: the sum says how many such figures it leaves out. An "
         "unpublished return's victim counts are not released: one raid can free dozens of people, more than the "
         "privacy noise is set to hide. The offence, victim, scope and agency filters do not apply: a return gives no "
         "such breakdown.")
@@ -40,12 +40,18 @@ PUBLISHED = N_("published, shown as published: {citation}")
 PROTECTED = N_("the agency's own return (not published), protected in this release")
 NOT_GIVEN = N_("not given")
 NOT_RELEASED = N_("not released")
-FLAGGED = "{flags} × <5"  # no words: the same in every language
-PLUS_FLAGGED = "{value} + {flags} × <5"
+BELOW = "<5"  # how the returns write a small figure (no words: the same in every language)
+FLAGGED = "{flags} × " + BELOW
+PLUS_FLAGGED = "{value} + {flags} × " + BELOW
 FILLED_TITLE = N_("Reported by {agency}, {period}: the return's own counts, not case records")
-AXIS = N_("Figures given in the return (those given only as “<5” are not in the bars)")
+AXIS = N_("Figures given in the return (those given only as “{below}” are not in the bars)")
 FILLED_NOTE = N_("The case records hold no cases here, or too few to show, so this funnel is drawn from the return: "
                "its stages are the return's own counts, as the return gives them, not the records'.")
+
+
+def note() -> str:
+    """What the returns are and how they are shown; "<5" kept left to right inside Urdu's right-to-left text."""
+    return _(NOTE).format(below=i18n.isolate(BELOW))
 
 
 def _cell(value, flags: int, moe) -> str:
@@ -123,7 +129,7 @@ def funnel_from_return(figures: pd.DataFrame, period: str) -> go.Figure | None:
                            orientation="h", text=texts, textposition="outside", cliponaxis=False,
                            marker={"color": COLOUR}, hoverinfo="skip"))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title=_(AXIS), rangemode="tozero")
+    fig.update_xaxes(title=_(AXIS).format(below=i18n.isolate(BELOW)), rangemode="tozero")
     title = _(FILLED_TITLE).format(agency=chosen["agency"], period=period)
     fig.update_layout(title=dict(text=i18n.right_to_left(title), x=0.99 if i18n.is_urdu() else None,
                                  xanchor="right" if i18n.is_urdu() else None), height=360,

@@ -391,7 +391,7 @@ def footer(scope: Scope, filters_text: str, number: int, window: Sequence[int] |
     left = (f'<span class="pr-warn">{esc(warning)}</span>' if warning
             else f"<span>{esc(text.scope_label(scope))} · {esc(filters_text)}</span>")
     right = _("Counts 1–{top} shown as “{suppressed}” · slide {number} of {count}").format(
-        top=privacy.SHOW_BELOW - 1, suppressed=text.SUPPRESSED, number=number, count=len(SLIDES))
+        top=privacy.SHOW_BELOW - 1, suppressed=i18n.isolate(text.SUPPRESSED), number=number, count=len(SLIDES))
     built = "x".join(str(int(v)) for v in window) if window else ""
     return f'<div class="pr-slide pr-footer" data-window="{built}">{left}<span>{esc(right)}</span></div>'
 

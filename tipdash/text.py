@@ -398,7 +398,8 @@ def __getattr__(name: str):
         return {code: _(words) for code, words in CODE_LISTS[name].items()}
     if name == "SUPPRESSION_NOTE":
         return _("Every count carries random noise added once for privacy (± shows its 95% margin); counts under "
-                 "{below} are shown as “{suppressed}”.").format(below=privacy.SHOW_BELOW, suppressed=SUPPRESSED)
+                 "{below} are shown as “{suppressed}”.").format(below=privacy.SHOW_BELOW,
+                                                                suppressed=i18n.isolate(SUPPRESSED))
     if name == "LIMITATIONS":
         return [_(limitation) for limitation in _LIMITATIONS]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
