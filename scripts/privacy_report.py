@@ -236,12 +236,16 @@ def plan_markdown(rho: float) -> str:
     from tipcore import catalogue
 
     vector_plan = release.plan(rho)
-    year_rho = release.composed_rho([p.spent for p in vector_plan.values()])
+    # Each basis composes its own vectors; a case is in one report year and its events may fall in one event year,
+    # so one case's loss per release is the composition of both.
+    report_rho, event_rho = (release.basis_rho(vector_plan, basis) for basis in ("report", "event"))
+    case_rho = release.composed_rho([p.spent for p in vector_plan.values()])
     lines = [
-        f"Budget per report year: rho = {rho:g} (zCDP), about epsilon = {release.epsilon(year_rho):.2f} at "
-        f"delta = {release.DELTA:g} (OpenDP's conversion); cap over all releases of a year: rho = "
-        f"{release.config.PRIVACY_RHO_CAP:.2f}. Victim measures count at most {catalogue.VICTIM_CLIP} victims per "
-        "case.",
+        f"Budget per report year: rho = {report_rho:.2f} (zCDP), about epsilon = {release.epsilon(report_rho):.2f} "
+        f"at delta = {release.DELTA:g} (OpenDP's conversion); cap over all releases of a year: rho = "
+        f"{release.config.PRIVACY_RHO_CAP:.2f}. Per event year (the period and returns tables): rho = "
+        f"{event_rho:.2f}. One case's loss per release: at most rho = {case_rho:.2f}, about epsilon = "
+        f"{release.epsilon(case_rho):.2f}. Victim measures count at most {catalogue.VICTIM_CLIP} victims per case.",
         "",
         "| table | keys | share | rho | measures | sigma (case / victim) | 95% margin per cell (case / victim) | "
         "sensitivity (case / victim) |",
