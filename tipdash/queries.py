@@ -888,12 +888,15 @@ def median_months_to_verdict(f: Filters) -> float | None:
     None when the released trials with a known time number fewer than the minimum base for a rate.
     """
     try:
-        bins = verdict_time.uncached(f)
+        # The raw released bins only: the labels and display rule of `verdict_time` cost more than the statement.
+        df = released(f, ["trials"], by=("verdict_months",))
     except Unanswerable:
         return None
-    if bins.empty or bins["trials_raw"].isna().all():
+    by_bin = dict(zip(df["verdict_months"], df["trials"].to_numpy(dtype=float), strict=True))
+    counts = np.array([by_bin.get(code, np.nan) for code, *_rest in VERDICT_BINS])
+    if np.isnan(counts).all():
         return None
-    counts = bins["trials_raw"].clip(lower=0).to_numpy(dtype=float)
+    counts = np.clip(counts, 0, None)
     total = counts.sum()
     if total < privacy.RATE_MIN_BASE:
         return None
