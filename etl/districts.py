@@ -31,8 +31,9 @@ from rapidfuzz import fuzz, process
 from etl.folding import folded
 from tipcore.config import reference_dir
 
-PROVINCES = ("Punjab", "Sindh", "Khyber Pakhtunkhwa", "Balochistan", "Islamabad Capital Territory",
-             "Azad Jammu & Kashmir", "Gilgit-Baltistan")
+FOUR_PROVINCES = ("Punjab", "Sindh", "Khyber Pakhtunkhwa", "Balochistan")
+TERRITORIES = ("Islamabad Capital Territory", "Azad Jammu & Kashmir", "Gilgit-Baltistan")
+PROVINCES = FOUR_PROVINCES + TERRITORIES  # the areas with districts; "province" throughout, territories included
 
 # Other names in use for each province (agencies, boundary files, the press). FATA merged into KP in 2018.
 PROVINCE_ALIASES = {

@@ -9,9 +9,7 @@ internet (maps are drawn from the local boundary files on a blank style). Slides
 reports the window's size (a small component) and the figures are built for it.
 """
 
-import functools
 import time
-from pathlib import Path
 
 import streamlit as st
 
@@ -48,14 +46,6 @@ export default function (component) {
 """)
 N = len(slides.SLIDES)
 ss = st.session_state
-
-
-@functools.cache
-def plotly_chunk() -> str | None:
-    """The address of Streamlit's chunk of plotly.js (its name carries a hash of the build), or None if this
-    Streamlit has no such file: then nothing is loaded ahead."""
-    found = sorted((Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js"))
-    return f"./static/js/{found[0].name}" if found else None
 
 
 f = ui.current_filters()
@@ -325,7 +315,7 @@ bar[6].button(_("Hide"), key="pr_hide", icon=":material/visibility_off:", on_cli
 bar[7].page_link("pages/overview.py", label=_("Exit"), icon=":material/close:", query_params=filters.link_params())
 with controls:
     # The window's size, reported by the browser (again when it changes): the figures are built to fit it.
-    VIEWPORT(key="pr_viewport", data={"size": list(size) if size else None, "plotly": plotly_chunk()},
+    VIEWPORT(key="pr_viewport", data={"size": list(size) if size else None, "plotly": ui.plotly_module_url()},
              on_size_change=lambda: None)
 
 _html(slides.footer(scope, filters_text, number, size, area_warning))

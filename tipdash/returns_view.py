@@ -49,9 +49,15 @@ FILLED_NOTE = N_("The case records hold no cases here, or too few to show, so th
                "its stages are the return's own counts, as the return gives them, not the records'.")
 
 
+def _quoting_below(message: str) -> str:
+    """A message that quotes how returns write a small figure, translated; "<5" kept left to right inside Urdu's
+    right-to-left text (bare, it is drawn mirrored: "5>")."""
+    return _(message).format(below=i18n.isolate(BELOW))
+
+
 def note() -> str:
-    """What the returns are and how they are shown; "<5" kept left to right inside Urdu's right-to-left text."""
-    return _(NOTE).format(below=i18n.isolate(BELOW))
+    """What the returns are and how they are shown."""
+    return _quoting_below(NOTE)
 
 
 def _cell(value, flags: int, moe) -> str:
@@ -129,7 +135,7 @@ def funnel_from_return(figures: pd.DataFrame, period: str) -> go.Figure | None:
                            orientation="h", text=texts, textposition="outside", cliponaxis=False,
                            marker={"color": COLOUR}, hoverinfo="skip"))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title=_(AXIS).format(below=i18n.isolate(BELOW)), rangemode="tozero")
+    fig.update_xaxes(title=_quoting_below(AXIS), rangemode="tozero")
     title = _(FILLED_TITLE).format(agency=chosen["agency"], period=period)
     fig.update_layout(title=dict(text=i18n.right_to_left(title), x=0.99 if i18n.is_urdu() else None,
                                  xanchor="right" if i18n.is_urdu() else None), height=360,

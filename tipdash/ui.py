@@ -7,6 +7,7 @@ The table formatter is a plain function so it can be tested without Streamlit; d
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 import pandas as pd
@@ -259,6 +261,14 @@ def plot(fig, key: str | None = None, filename: str = "tip-dashboard-chart", on_
         charts.mark_demo(fig)
     return st.plotly_chart(fig, key=key, config=charts.plotly_config(filename), on_select=on_select,
                            selection_mode=selection_mode, width="stretch")
+
+
+@functools.cache
+def plotly_module_url() -> str | None:
+    """The address of Streamlit's own chunk of plotly.js (its name carries a hash of the build), as its charts
+    import it, for a page to load ahead of its first chart; None if this Streamlit has no such file."""
+    found = sorted((Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js"))
+    return f"./static/js/{found[0].name}" if found else None
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
