@@ -23,7 +23,7 @@ from etl.layouts import LayoutError, parse_layout
 from tests.apptest import open_page
 from tests.helpers import build_apart
 from tipcore import catalogue
-from tipdash import returns_queries, returns_view
+from tipdash import queries, returns_queries, returns_view, text
 from tipdash.filters import Filters
 
 REGISTER_DIR = Path(__file__).parent / "data" / "urdu_register"
@@ -335,4 +335,7 @@ def test_conviction_gap_page_shows_the_returns_section_and_fills_the_funnel_wher
     tables = [d.value for d in at.dataframe]
     assert any(returns_view.REPORTED_BY.format(agency="District Police Office Kohlu (monthly return)") in t.columns
                for t in tables)
-    assert any(c.value == returns_view.FILLED_NOTE for c in at.caption)
+    # Kohlu's records hold no cases: its released count is noise, drawn anew for each test session, shown only in
+    # sessions where it reaches 10. The return's funnel fills in exactly when the count is not shown.
+    too_few = text.is_missing(queries.funnel(Filters(2022, 2024, districts=("kohlu",)))["value"].iloc[0])
+    assert any(c.value == returns_view.FILLED_NOTE for c in at.caption) == too_few
