@@ -208,7 +208,7 @@ def cohort_view() -> None:
                          _("Time from FIR to verdict, concluded trials of cases reported in {period}").format(
                              period=f.period), _("concluded trials"), colour=charts.CATEGORICAL[3]),
                 key="gap_time", filename="time-to-verdict")
-        median = queries.area_indicators(f, "selection")["months_to_verdict"].iloc[0]
+        median = queries.median_months_to_verdict(f)
         st.caption(_("Median time from FIR to verdict: {months}. Bins with fewer than 10 trials show "
                      "“{suppressed}”.").format(months=text.months(median), suppressed=text.SUPPRESSED)
                    + " " + text.undated_trials(times.attrs.get("undated")))

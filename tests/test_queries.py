@@ -260,6 +260,37 @@ def test_district_comparison_has_district_province_and_pakistan(every_year, opti
     assert df["cases"].iloc[0] <= df["cases"].iloc[1] <= df["cases"].iloc[2]
 
 
+def test_questions_read_together_get_the_answers_each_gets_alone(every_year, options):
+    """One statement for several questions (a view about several areas) answers each exactly as its own would:
+    each area's own tables, filters and periods, rows in the same order, the same unanswered reasons."""
+    district = next(iter(options.districts))
+    questions = [(every_year.for_district(district), queries.INDICATOR_COUNTS, ()),
+                 (every_year.for_province(options.provinces[0]), ["trials"], ("verdict_months",)),
+                 (replace(every_year, offences=("forced_labour",)), ["cases", "victims"], ("sex",)),
+                 (every_year.for_pakistan(), ["cases", "firs"], ("year",)),
+                 (every_year.for_district(district), ["victims"], ("scope",))]  # no table holds it
+    together = queries.released_together(questions)
+    for (f, measures, by), answer in zip(questions, together, strict=True):
+        alone = queries.released(f, measures, by)
+        if by:
+            alone = alone.sort_values(list(by)).reset_index(drop=True)
+        pd.testing.assert_frame_equal(answer.reset_index(drop=True), alone)
+        assert answer.attrs == alone.attrs
+
+
+def test_an_area_comparison_is_each_areas_indicators(every_year, options):
+    busiest = queries.top_districts(every_year, 1)["district_id"].iloc[0]
+    name, province = options.districts[busiest]
+    areas = ((every_year.for_district(busiest), name), (every_year.for_province(province), province),
+             (every_year.for_pakistan(), "Pakistan"))
+    together = queries.area_comparison(areas)
+    for i, (f, label) in enumerate(areas):
+        alone = queries.area_indicators(f, label)
+        pd.testing.assert_frame_equal(together.iloc[[i]].reset_index(drop=True), alone)
+        assert together["months_to_verdict"].iloc[i] == queries.median_months_to_verdict(f) or \
+            pd.isna(together["months_to_verdict"].iloc[i]) and queries.median_months_to_verdict(f) is None
+
+
 def test_outcomes_and_time_to_verdict_come_from_the_release(every_year):
     outcomes = queries.trial_outcomes(every_year)
     assert list(outcomes["outcome"]) == ["convicted", "acquitted", "compromise"]

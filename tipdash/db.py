@@ -188,6 +188,8 @@ def _frame(columns: dict[str, np.ndarray]) -> pd.DataFrame | None:
             if values.mask.any():
                 if values.dtype.kind == "f":
                     values = values.filled(np.nan)
+                elif values.dtype.kind in "iu":  # as .df() gives them: pandas' nullable integers
+                    values = pd.arrays.IntegerArray(values.data, values.mask)
                 elif values.dtype.kind != "O" or any(not isinstance(v, str) for v in values.compressed()):
                     return None
             else:

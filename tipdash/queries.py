@@ -146,19 +146,21 @@ def unanswerable_reason(measure: str, dims: set[str]) -> str:
         measure=text.label(measure), asked=asked)
 
 
-def _where(table: catalogue.Table, f: Filters, years: tuple[int, int] | None, alias: str = "t", span: str = "") \
-        -> tuple[list[str], dict]:
-    """The conditions selecting ``f`` (over ``years`` if given) in ``table``, and their parameters: the years' named
-    ``y0<span>`` and ``y1<span>``, so one statement can read several periods."""
+def _where(table: catalogue.Table, f: Filters, years: tuple[int, int] | None, alias: str = "t", span: str = "",
+           tag: str = "") -> tuple[list[str], dict]:
+    """The conditions selecting ``f`` (over ``years`` if given) in ``table``, and their parameters, each name ending
+    in ``tag`` (so one statement can answer several questions); the years' are named ``y0<span><tag>`` and
+    ``y1<span><tag>``, so one question can read several periods."""
     a = f"{alias}."
     y0, y1 = years or (f.year_from, f.year_to)
     year = f"{a}year" if "year" in table.keys else f"year({a}month)"
-    conds, params = [f"{year} BETWEEN $y0{span} AND $y1{span}"], {f"y0{span}": int(y0), f"y1{span}": int(y1)}
+    conds = [f"{year} BETWEEN $y0{span}{tag} AND $y1{span}{tag}"]
+    params: dict = {f"y0{span}{tag}": int(y0), f"y1{span}{tag}": int(y1)}
     if "offence" in table.keys:
         if f.offences:
-            params["offences"] = list(f.offences)
+            params["offences" + tag] = list(f.offences)
             extra = f" OR {a}offence = '{catalogue.SMUGGLING}'" if f.include_smuggling else ""
-            conds.append(f"(list_contains($offences, {a}offence){extra})")
+            conds.append(f"(list_contains($offences{tag}, {a}offence){extra})")
         elif not f.include_smuggling:
             conds.append(f"{a}offence <> '{catalogue.SMUGGLING}'")
     elif "kind" in table.keys and not f.include_smuggling:
@@ -166,11 +168,11 @@ def _where(table: catalogue.Table, f: Filters, years: tuple[int, int] | None, al
     for dim, values in (("scope", f.scopes), ("agency_type", f.agencies), ("sex", f.sexes),
                         ("age_band", f.age_bands), ("district_id", f.districts)):
         if values and dim in table.keys:
-            params[dim] = list(values)
-            conds.append(f"list_contains(${dim}, {a}{dim})")
+            params[dim + tag] = list(values)
+            conds.append(f"list_contains(${dim}{tag}, {a}{dim})")
     if f.provinces and _serves(table, "province"):
-        params["provinces"] = list(f.provinces)
-        conds.append(f"list_contains($provinces, {'g.' if 'province' not in table.keys else a}province)")
+        params["provinces" + tag] = list(f.provinces)
+        conds.append(f"list_contains($provinces{tag}, {'g.' if 'province' not in table.keys else a}province)")
     return conds, params
 
 
@@ -192,11 +194,11 @@ def sigma(table: str, measure: str) -> float:
 
 
 def _sums_sql(table: catalogue.Table, measures: Sequence[str], f: Filters, by: Sequence[str],
-              years: tuple[int, int] | None, part: int, span: str = "") -> tuple[str, dict]:
+              years: tuple[int, int] | None, part: int, span: str = "", tag: str = "") -> tuple[str, dict]:
     """The statement summing ``measures`` of one released table under ``f`` grouped ``by``, with its number of
     cells as ``cells_<part><span>`` (a float: a row this table lacks, once joined to another's, is NaN); each sum is
-    named ``<measure><span>``."""
-    conds, params = _where(table, f, years, span=span)
+    named ``<measure><span>``; its parameters' names end in ``tag``."""
+    conds, params = _where(table, f, years, span=span, tag=tag)
     needs_gazetteer = "district_id" in table.keys and "province" not in table.keys and (
         "province" in by or f.provinces)
     source = f'"{table.name}" t' + (f" JOIN {GAZETTEER} g USING (district_id)" if needs_gazetteer else "")
@@ -220,6 +222,71 @@ def _joined(statements: list[str], by: Sequence[str]) -> str:
     return sql + (f" ORDER BY {keys}" if by else "")
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """How :func:`released` answers one question: the table of each measure (``plan``), the measures no table holds
+    with the reason, the periods read (``spans``), the answer's columns (``names``) and its one statement (None when
+    no table holds any of the measures)."""
+    by: tuple[str, ...]
+    plan: dict[str, list[str]]
+    unanswered: dict[str, str]
+    spans: tuple[str, ...]
+    names: list[str]
+    sql: str | None
+    params: dict
+
+
+def _reading(f: Filters, measures: Sequence[str], by: Sequence[str] = (), years: tuple[int, int] | None = None,
+             previous: bool = False, tag: str = "") -> _Reading:
+    dims = filter_dims(f) | set(by)
+    plan: dict[str, list[str]] = {}
+    unanswered: dict[str, str] = {}
+    for m in measures:
+        try:
+            plan.setdefault(choose_table(m, dims).name, []).append(m)
+        except Unanswerable as exc:
+            unanswered[m] = str(exc)
+    before = f.previous()
+    spans = {"": years, **({PREV: (before.year_from, before.year_to)} if previous else {})}
+    names = [f"{m}{span}" for span in spans for m in measures]
+    sql, params = None, {}
+    if plan:
+        parts = [_sums_sql(catalogue.TABLES[name], ms, f, by, span_years, i, span, tag)
+                 for span, span_years in spans.items() for i, (name, ms) in enumerate(plan.items())]
+        sql, params = _joined([sql for sql, _ in parts], by), {k: v for _, p in parts for k, v in p.items()}
+    return _Reading(tuple(by), plan, unanswered, tuple(spans), names, sql, params)
+
+
+def _answer(reading: _Reading, df: pd.DataFrame | None) -> pd.DataFrame:
+    """The released sums of one question, with their margins, from its rows of the statement (None: no statement)."""
+    by = reading.by
+    if df is None:
+        out = pd.DataFrame({d: pd.Series(dtype="object") for d in by}) if by else pd.DataFrame(index=[0])
+        for m in reading.names:
+            out[m] = np.nan
+            out[m + MOE] = np.nan
+    else:
+        sigmas = db.current().sigmas
+        # By position (the rows may be a slice of a statement answering several questions, where another question's
+        # rows leave this one's integer keys NULL, so they arrive nullable: never NULL in its own rows).
+        columns: dict[str, object] = {d: df[d].to_numpy("int64") if df[d].dtype == "Int64" else df[d].array
+                                      for d in by}
+        for span in reading.spans:
+            for i, (name, ms) in enumerate(reading.plan.items()):
+                cells = df[f"cells_{i}{span}"].to_numpy(dtype=float)
+                for m in ms:
+                    # An empty selection (no cell) sums to nothing.
+                    columns[m + span] = np.where(cells == 0, 0.0, df[m + span].to_numpy(dtype=float))
+                    columns[m + span + MOE] = privacy.margin(sigmas[name][m], cells)
+        missing = np.full(len(df), np.nan)
+        out = pd.DataFrame({**{d: columns[d] for d in by},
+                            **{c: columns.get(c, missing) for m in reading.names for c in (m, m + MOE)}})
+    out = out[[*by, *[c for m in reading.names for c in (m, m + MOE)]]]
+    out.attrs["unanswered"] = reading.unanswered
+    out.attrs["tables"] = {m: name for name, ms in reading.plan.items() for m in ms}
+    return out
+
+
 def released(f: Filters, measures: Sequence[str], by: Sequence[str] = (),
              years: tuple[int, int] | None = None, previous: bool = False) -> pd.DataFrame:
     """Released sums of ``measures`` under ``f`` grouped ``by``, with their margins (raw values, not yet shown).
@@ -229,42 +296,24 @@ def released(f: Filters, measures: Sequence[str], by: Sequence[str] = (),
     costs about a millisecond, whatever it reads). With ``previous``, the same statement also reads the previous
     period of equal length (:meth:`Filters.previous`), as ``<measure>_prev`` and ``<measure>_prev_moe``.
     """
-    dims = filter_dims(f) | set(by)
-    plan: dict[str, list[str]] = {}
-    unanswered: dict[str, str] = {}
-    for m in measures:
-        try:
-            plan.setdefault(choose_table(m, dims).name, []).append(m)
-        except Unanswerable as exc:
-            unanswered[m] = str(exc)
-    tables = {m: name for name, ms in plan.items() for m in ms}
-    before = f.previous()
-    spans = {"": years, **({PREV: (before.year_from, before.year_to)} if previous else {})}
-    names = [f"{m}{span}" for span in spans for m in measures]
-    if not plan:
-        out = pd.DataFrame({d: pd.Series(dtype="object") for d in by}) if by else pd.DataFrame(index=[0])
-        for m in names:
-            out[m] = np.nan
-            out[m + MOE] = np.nan
-    else:
-        parts = [_sums_sql(catalogue.TABLES[name], ms, f, by, span_years, i, span)
-                 for span, span_years in spans.items() for i, (name, ms) in enumerate(plan.items())]
-        df = _df(_joined([sql for sql, _ in parts], by), {k: v for _, params in parts for k, v in params.items()})
-        sigmas = db.current().sigmas
-        columns: dict[str, object] = {d: df[d] for d in by}
-        for span in spans:
-            for i, (name, ms) in enumerate(plan.items()):
-                cells = df[f"cells_{i}{span}"].to_numpy(dtype=float)
-                for m in ms:
-                    # An empty selection (no cell) sums to nothing.
-                    columns[m + span] = np.where(cells == 0, 0.0, df[m + span].to_numpy(dtype=float))
-                    columns[m + span + MOE] = privacy.margin(sigmas[name][m], cells)
-        missing = np.full(len(df), np.nan)
-        out = pd.DataFrame({**{d: columns[d] for d in by},
-                            **{c: columns.get(c, missing) for m in names for c in (m, m + MOE)}})
-    out = out[[*by, *[c for m in names for c in (m, m + MOE)]]]
-    out.attrs["unanswered"], out.attrs["tables"] = unanswered, tables
-    return out
+    reading = _reading(f, measures, by, years, previous)
+    return _answer(reading, None if reading.sql is None else _df(reading.sql, reading.params))
+
+
+def released_together(questions: Sequence[tuple[Filters, Sequence[str], Sequence[str]]]) -> list[pd.DataFrame]:
+    """:func:`released` for each question (filters, measures, by), all read in one statement: a view asking
+    about several areas pays for one statement, not one per area. Rows come ordered by their ``by`` keys."""
+    readings = [_reading(f, measures, by, tag=f"_q{i}") for i, (f, measures, by) in enumerate(questions)]
+    asked = [(i, r) for i, r in enumerate(readings) if r.sql is not None]
+    rows: dict[int, pd.DataFrame] = {}
+    if asked:
+        keys = list(dict.fromkeys(k for _, r in asked for k in r.by))
+        sql = " UNION ALL BY NAME ".join(f"SELECT {i} AS question_, * FROM ({r.sql})" for i, r in asked)
+        df = _df(sql + " ORDER BY " + ", ".join(["question_", *keys]),
+                 {k: v for _, r in asked for k, v in r.params.items()})
+        which = df["question_"].to_numpy()
+        rows = {i: df[which == i] for i, _ in asked}
+    return [_answer(r, rows.get(i)) for i, r in enumerate(readings)]
 
 
 def shown(df: pd.DataFrame, measures: Sequence[str]) -> pd.DataFrame:
@@ -348,13 +397,14 @@ def _year_starts(years: pd.Series) -> pd.Series:
     return pd.to_datetime(years.astype(int).astype(str) + "-01-01", format="%Y-%m-%d")
 
 
-def per_100k(counts: pd.Series, population: pd.Series, years: int, floor: float = privacy.SHOW_BELOW) -> pd.Series:
+def per_100k(counts: pd.Series, population: pd.Series, years: int | np.ndarray,
+             floor: float = privacy.SHOW_BELOW) -> pd.Series:
     """Yearly rate per 100,000 people; NA where the population is unknown (AJK, GB) or the count is below
     ``floor`` (a margin is converted with floor 0)."""
     return privacy.applied(_per_100k, counts, population, years=years, floor=floor)
 
 
-def _per_100k(counts: np.ndarray, population: np.ndarray, years: int, floor: float) -> np.ndarray:
+def _per_100k(counts: np.ndarray, population: np.ndarray, years: int | np.ndarray, floor: float) -> np.ndarray:
     pop = population * years
     return np.round(np.where(counts >= floor, counts, np.nan) / np.where(pop > 0, pop, np.nan) * POP_PER, 1)
 
@@ -621,12 +671,22 @@ INDICATOR_COUNTS = ["cases", "victims", "firs", "charge_sheets", "trials", "conv
 @cached
 def area_indicators(f: Filters, label: str = "") -> pd.DataFrame:
     """One row for the area ``f`` selects: released counts, rates, median months to verdict, rate per 100,000."""
-    df = add_rates(released(f, INDICATOR_COUNTS))
-    df["months_to_verdict"] = median_months_to_verdict.uncached(f)
-    df["population"] = _population(f)
+    return area_comparison.uncached(((f, label),))
+
+
+@cached
+def area_comparison(areas: tuple[tuple[Filters, str], ...]) -> pd.DataFrame:
+    """:func:`area_indicators` for each (filters, label) of ``areas``, one row each, all read in one statement."""
+    answers = released_together([q for f, _ in areas
+                                 for q in ((f, INDICATOR_COUNTS, ()), (f, ["trials"], ("verdict_months",)))])
+    df = add_rates(pd.concat(answers[0::2], ignore_index=True))
+    unanswered = {k: v for a in answers[0::2] for k, v in a.attrs["unanswered"].items()}
+    df["months_to_verdict"] = np.array([_grouped_median(bins) for bins in answers[1::2]], dtype=float)
+    df["population"] = [_population(f) for f, _ in areas]
     df = shown(df, INDICATOR_COUNTS)
-    df["cases_per_100k"] = per_100k(df["cases"], df["population"], f.years)
-    df.insert(0, "area", label or f.describe())
+    df["cases_per_100k"] = per_100k(df["cases"], df["population"], np.array([f.years for f, _ in areas]))
+    df.insert(0, "area", [label or f.describe() for f, label in areas])
+    df.attrs = {"unanswered": unanswered}
     return df
 
 
@@ -641,13 +701,11 @@ def _population(f: Filters) -> float | None:
 
 
 def district_comparison(f: Filters, district_id: str, options: FilterOptions) -> pd.DataFrame:
-    """The district, its province and Pakistan side by side (three cached queries)."""
+    """The district, its province and Pakistan side by side (one cached query, one statement)."""
     name, province = options.districts.get(district_id, (district_id, ""))
-    rows = [area_indicators(f.for_district(district_id), name)]
-    if province:
-        rows.append(area_indicators(f.for_province(province), province))
-    rows.append(area_indicators(f.for_pakistan(), "Pakistan"))
-    return pd.concat(rows, ignore_index=True)
+    areas = ((f.for_district(district_id), name), *(((f.for_province(province), province),) if province else ()),
+             (f.for_pakistan(), "Pakistan"))
+    return area_comparison(areas)
 
 
 def rates_by_area(comparison: pd.DataFrame) -> pd.DataFrame:
@@ -887,12 +945,13 @@ def median_months_to_verdict(f: Filters) -> float | None:
 
     None when the released trials with a known time number fewer than the minimum base for a rate.
     """
-    try:
-        # The raw released bins only: the labels and display rule of `verdict_time` cost more than the statement.
-        df = released(f, ["trials"], by=("verdict_months",))
-    except Unanswerable:
-        return None
-    by_bin = dict(zip(df["verdict_months"], df["trials"].to_numpy(dtype=float), strict=True))
+    # The raw released bins only: the labels and display rule of `verdict_time` cost more than the statement.
+    return _grouped_median(released(f, ["trials"], by=("verdict_months",)))
+
+
+def _grouped_median(bins: pd.DataFrame) -> float | None:
+    """:func:`median_months_to_verdict` from the released trials by ``verdict_months``."""
+    by_bin = dict(zip(bins["verdict_months"], bins["trials"].to_numpy(dtype=float), strict=True))
     counts = np.array([by_bin.get(code, np.nan) for code, *_rest in VERDICT_BINS])
     if np.isnan(counts).all():
         return None
