@@ -196,6 +196,20 @@ def test_per_100k_is_not_available_without_a_census_figure(every_year):
     assert df.loc[no_census, "cases_per_100k"].isna().all()
 
 
+def test_an_areas_population_is_its_districts_census_total_or_unknown(every_year, options):
+    g = queries.gazetteer().assign(population=lambda d: pd.to_numeric(d["population"], errors="coerce"))
+    ajk = g.loc[g["population"].isna(), "province"].iloc[0]
+    punjab = g[g["province"] == "Punjab"]
+    lahore = g[g["district_id"] == "lahore"]
+    areas = ((every_year.for_province("Punjab"), ""), (every_year.for_province(ajk), ""),
+             (every_year.for_district("lahore"), ""), (every_year.for_pakistan(), ""),
+             (replace(every_year, provinces=("Sindh",), districts=("lahore",)), ""))  # no district in both
+    population = queries.area_comparison(areas)["population"].tolist()
+    assert population[0] == punjab["population"].sum() and population[2] == lahore["population"].iloc[0]
+    assert pd.isna(population[1]) and pd.isna(population[4])
+    assert population[3] == g["population"].sum() > population[0]  # Pakistan: the provinces with a census
+
+
 def test_filters_change_results(every_year):
     base = queries.headline(every_year).set_index("measure").loc["cases", "value"]
     punjab = queries.headline(replace(every_year, provinces=("Punjab",))).set_index("measure").loc["cases", "value"]

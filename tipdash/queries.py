@@ -222,6 +222,14 @@ def _joined(statements: list[str], by: Sequence[str]) -> str:
     return sql + (f" ORDER BY {keys}" if by else "")
 
 
+class Shared(dict):
+    """A dict for ``DataFrame.attrs`` that no one changes in place, so it is shared, not copied: pandas deep-copies
+    ``attrs`` at every step and column read, which cost a page more than its statements (issue #11)."""
+
+    def __deepcopy__(self, memo: dict) -> Shared:
+        return self
+
+
 @dataclass(frozen=True)
 class _Reading:
     """How :func:`released` answers one question: the table of each measure (``plan``), the measures no table holds
@@ -261,10 +269,8 @@ def _answer(reading: _Reading, df: pd.DataFrame | None) -> pd.DataFrame:
     """The released sums of one question, with their margins, from its rows of the statement (None: no statement)."""
     by = reading.by
     if df is None:
-        out = pd.DataFrame({d: pd.Series(dtype="object") for d in by}) if by else pd.DataFrame(index=[0])
-        for m in reading.names:
-            out[m] = np.nan
-            out[m + MOE] = np.nan
+        out = pd.DataFrame({**{d: pd.Series(dtype="object") for d in by},
+                            **{c: np.full(0 if by else 1, np.nan) for m in reading.names for c in (m, m + MOE)}})
     else:
         sigmas = db.current().sigmas
         # By position (the rows may be a slice of a statement answering several questions, where another question's
@@ -281,9 +287,8 @@ def _answer(reading: _Reading, df: pd.DataFrame | None) -> pd.DataFrame:
         missing = np.full(len(df), np.nan)
         out = pd.DataFrame({**{d: columns[d] for d in by},
                             **{c: columns.get(c, missing) for m in reading.names for c in (m, m + MOE)}})
-    out = out[[*by, *[c for m in reading.names for c in (m, m + MOE)]]]
-    out.attrs["unanswered"] = reading.unanswered
-    out.attrs["tables"] = {m: name for name, ms in reading.plan.items() for m in ms}
+    out.attrs["unanswered"] = Shared(reading.unanswered)
+    out.attrs["tables"] = Shared({m: name for name, ms in reading.plan.items() for m in ms})
     return out
 
 
@@ -680,7 +685,7 @@ def area_comparison(areas: tuple[tuple[Filters, str], ...]) -> pd.DataFrame:
     answers = released_together([q for f, _ in areas
                                  for q in ((f, INDICATOR_COUNTS, ()), (f, ["trials"], ("verdict_months",)))])
     df = add_rates(pd.concat(answers[0::2], ignore_index=True))
-    unanswered = {k: v for a in answers[0::2] for k, v in a.attrs["unanswered"].items()}
+    unanswered = Shared({k: v for a in answers[0::2] for k, v in a.attrs["unanswered"].items()})
     df["months_to_verdict"] = np.array([_grouped_median(bins) for bins in answers[1::2]], dtype=float)
     df["population"] = [_population(f) for f, _ in areas]
     df = shown(df, INDICATOR_COUNTS)
@@ -692,12 +697,24 @@ def area_comparison(areas: tuple[tuple[Filters, str], ...]) -> pd.DataFrame:
 
 def _population(f: Filters) -> float | None:
     """2023 census population of the area: None when any part of it has no census figure (AJK, GB)."""
-    g = _in_area(_gazetteer(), f)
-    pop = pd.to_numeric(g["population"], errors="coerce")
+    population, province_of = _district_populations()
+    ids = [d for d in (f.districts or population) if d in population and (
+        not f.provinces or province_of[d] in f.provinces)]
+    pop = np.array([population[d] for d in ids], dtype=float)
     if f.districts or f.provinces:
-        return float(pop.sum()) if len(pop) and pop.notna().all() else None
+        return float(pop.sum()) if len(pop) and not np.isnan(pop).any() else None
     # Pakistan: the census covers the four provinces and Islamabad; the rate is labelled accordingly.
-    return float(pop.sum())
+    return float(np.nansum(pop))
+
+
+def _release_district_populations() -> tuple[dict[str, float], dict[str, str]]:
+    """Each district's census population (NaN: none) and province, looked up per area without a pandas step."""
+    g = _gazetteer()
+    pop = pd.to_numeric(g["population"], errors="coerce").to_numpy(dtype=float)
+    return dict(zip(g["district_id"], pop, strict=True)), dict(zip(g["district_id"], g["province"], strict=True))
+
+
+_district_populations = per_release(_release_district_populations)
 
 
 def district_comparison(f: Filters, district_id: str, options: FilterOptions) -> pd.DataFrame:
