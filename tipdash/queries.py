@@ -367,7 +367,10 @@ def add_rates(df: pd.DataFrame, suffix: str = "") -> pd.DataFrame:
 def with_columns(df: pd.DataFrame, new: dict[str, object]) -> pd.DataFrame:
     """A copy of ``df`` with the columns ``new`` (replacing its own of the same name, in place; the others after
     them), built in one step: pandas costs far more per column set one by one. ``attrs`` are kept."""
-    out = pd.DataFrame({**{c: new[c] if c in new else df[c] for c in df.columns}, **new}, index=df.index)
+    if any(c in df.columns for c in new):
+        out = pd.DataFrame({**{c: new[c] if c in new else df[c] for c in df.columns}, **new}, index=df.index)
+    else:  # only new columns: joined block by block, without reading every column (a quarter of the cost)
+        out = pd.concat([df, pd.DataFrame(new, index=df.index)], axis=1)
     out.attrs = copy.deepcopy(df.attrs)
     return out
 
@@ -398,8 +401,9 @@ def _change_margins(current: np.ndarray, previous: np.ndarray, current_moe: np.n
 
 
 def _year_starts(years: pd.Series) -> pd.Series:
-    """1 January of each year, as dates (a chart's time axis); the format given, pandas need not guess it."""
-    return pd.to_datetime(years.astype(int).astype(str) + "-01-01", format="%Y-%m-%d")
+    """1 January of each year, as dates (a chart's time axis): years since 1970 as numpy dates, not text parsed."""
+    starts = (years.to_numpy(dtype="int64") - 1970).astype("datetime64[Y]").astype("datetime64[us]")
+    return pd.Series(starts, index=years.index, name=years.name)
 
 
 def per_100k(counts: pd.Series, population: pd.Series, years: int | np.ndarray,
