@@ -73,15 +73,14 @@ with table_col:
     margin = measure + queries.MOE
     if margin in ranked:  # ranks only where the margins separate districts; "2–5": similar
         ranked = ranked.assign(rank=queries.rank_labels(ranked[measure], ranked[margin]))
-    ui.table(ranked, {**({"rank": ("text", _("Rank"))} if "rank" in ranked else {}),
+    ui.table(ranked, {**({"rank": ("rank", _("Rank"))} if "rank" in ranked else {}),
                       "name": ("place", _("District")),
                       measure: (f"{kind}±" if margin in ranked else kind, name),
                       **({"cases": ("count", _("Cases reported"))} if measure != "cases" else {}),
                       **({"province": ("place", _("Province"))} if len(f.provinces) != 1 else {})},
              height=490, key="hot_ranking")
     if margin in ranked:
-        st.caption(_("A rank such as “2–7” is the range of places the district could hold given the 95% margins: "
-                     "districts whose ranges overlap cannot be told apart.")
+        st.caption(text.RANK_RANGE_NOTE
                    + (" " + _("A change is shown for districts with at least {n} cases in {previous}.").format(
                        n=queries.CHANGE_MIN_BASE, previous=f.previous().period) if measure == "change" else ""))
     if measure == "cases_per_100k":

@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 
 from tests.apptest import open_page
 from tipcore.config import REPO_ROOT
-from tipdash import i18n, text
+from tipdash import i18n, text, ui
 from tipdash.i18n import _
 
 REPO = Path(__file__).resolve().parent.parent
@@ -112,6 +112,8 @@ def test_urdu_wording_numbers_and_places(urdu):
     assert text.with_margin("914", 24.4) == "\u2066914 ± 24\u2069"
     assert text.with_margin("12.5%", 3.14, " pp") == "\u206612.5% ± 3.1 فیصدی پوائنٹ\u2069"
     assert text.data_as_of(pd.Timestamp("2025-12-01")) == "دسمبر 2025"
+    ranks = ui.format_table(pd.DataFrame({"rank": ["1", "2–7"]}), {"rank": ("rank", "Rank")})
+    assert ranks.iloc[:, 0].tolist() == ["\u20661\u2069", "\u20662–7\u2069"]  # a range, not "7–2"
     sentence = text.smuggling_sentence(1234, included=False)
     assert "1,234" in sentence and not EASTERN_DIGITS.search(sentence) and not LATIN_LETTER.search(sentence)
 

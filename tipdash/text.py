@@ -32,6 +32,8 @@ _TEXTS = {
     "DEMO_NOTE": N_("Synthetic demo data: invented records, not real cases. Do not cite as evidence."),
     "CENSUS_SOURCE": N_("Pakistan Bureau of Statistics, Census 2023"),
     "PER_100K": N_("per 100,000 people"),
+    "RANK_RANGE_NOTE": N_("A rank such as “2–7” is the range of places the district could hold given the 95% margins: "
+                          "districts whose ranges overlap cannot be told apart."),
     "PRIVACY_GUARANTEE": N_(
         "**What is guaranteed.** No one can learn from this dashboard whether any one person's case is in it, "
         "beyond a small, stated margin: every number shown is computed from a public release protected once with "

@@ -317,6 +317,8 @@ FORMATTERS: dict[str, Callable] = {
     "change": text.change_percent,
     "share": lambda v: text.percent(v, missing="–"),
     "text": lambda v: text.NOT_RECORDED if text.is_missing(v) else str(v),
+    # A rank or range of ranks, "2–7": read left to right in Urdu too (else "7–2").
+    "rank": lambda v: "" if text.is_missing(v) else i18n.isolate(str(v)),
     # A province, division or district name (as the gazetteer spells it) in the language of this run.
     "place": lambda v: text.NOT_RECORDED if text.is_missing(v) else i18n.place(str(v)),
 }
