@@ -292,6 +292,18 @@ def test_small_counts_are_suppressed_on_slides(options):
     assert f"<td>{top['name']}</td><td class=\"n\">{text.count(top['cases'])}</td>" in ranking
 
 
+def test_slide_ranks_are_ranges_where_the_margins_overlap():
+    """The slide's ranking gives a place only where the 95% margins separate a district from its neighbours, as the
+    hotspots page does; a count under 10 gets none; the range is explained on the slide."""
+    df = pd.DataFrame({"district_id": ["a", "b", "c", "d"], "name": ["A", "B", "C", "D"],
+                       "cases": pd.array([300, 290, 120, pd.NA], dtype="Int64"), "cases_moe": [15.0, 15.0, 15.0, 15.0]})
+    rows = slides.ranked_rows(df, "cases", "count", n=4)
+    assert [(r.place, r.name) for r in rows] == [("1–2", "A"), ("1–2", "B"), ("3", "C"), ("", "D")]
+    html = slides.ranking(df, "cases", "count", "Most cases", n=4)
+    assert html.count('<td class="i">1–2</td>') == 2 and text.RANK_RANGE_NOTE in html
+    assert text.RANK_RANGE_NOTE not in slides.ranking(df.iloc[2:], "cases", "count", "Most cases", n=2)
+
+
 def test_deck_settings_change_the_area_and_period(options):
     at = present({"slide": "1"})
     at.selectbox(key="pr_scope_pick").set_value("division:Multan").run()

@@ -181,7 +181,7 @@ def build(scope: Scope, f: Filters, options: FilterOptions, status: Mapping, the
                                       labelled=slides.labelled_districts(scope, df, around)),
                 40, 160, MAP_WIDTH)
     _text(s, 1220, 170, 660, 800, [(slides.wording("most_cases"), 34, True)] + [
-        (f"{r.place}. {r.name}: {r.value}", 30, r.highlighted)
+        (f"{r.place}. {r.name}: {r.value}" if r.place else f"{r.name}: {r.value}", 30, r.highlighted)
         for r in slides.ranked_rows(df, "cases", "count", n=9, highlight=selected)], fg)
 
     stages, in_court = queries.funnel(sf), queries.selection_in_court(sf)

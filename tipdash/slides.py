@@ -236,7 +236,8 @@ def _sheet(theme: Theme) -> str:
 .pr-slide .pr-rank, .pr-slide .pr-rank tr, .pr-slide .pr-rank td {{ background: transparent; border: 0; }}
 .pr-slide .pr-rank td {{ padding: 5px 6px; border-bottom: 2px solid {t.grid}; color: {t.fg}; line-height: 1.25; }}
 .pr-slide .pr-rank td.n {{ text-align: right; font-weight: 800; white-space: nowrap; }}
-.pr-slide .pr-rank td.i {{ width: 2.2em; color: {t.muted}; }}
+.pr-slide .pr-rank td.i {{ width: 2.2em; color: {t.muted}; white-space: nowrap; }}
+.pr-slide .pr-rank-note {{ font-size: 18px; color: {t.muted}; margin: 8px 0 0; line-height: 1.3; }}
 .pr-slide .pr-rank tr.hl td {{ color: {t.bg}; background: {t.accent}; font-weight: 800; }}
 .pr-big {{ font-size: 38px; font-weight: 800; line-height: 1.2; margin: 0 0 18px; color: {t.fg}; }}
 .pr-text {{ font-size: 28px; line-height: 1.3; margin: 0 0 16px; color: {t.fg}; }}
@@ -303,8 +304,9 @@ def note(body: str) -> str:
 
 @dataclass(frozen=True)
 class RankRow:
-    """One row of a slide's short ranking: place, district, value as the slides write it."""
-    place: int
+    """One row of a slide's short ranking: place (a range such as "2–4" where the margins do not separate the
+    district from its neighbours; none for a count under 10), district, value as the slides write it."""
+    place: str
     district_id: str | None
     name: str
     value: str
@@ -317,6 +319,9 @@ def ranked_rows(df: pd.DataFrame, value: str, kind: str, n: int = 8, highlight: 
     slide and the PowerPoint deck both show."""
     fmt = maps.KINDS[kind][0]
     ranked = df.sort_values([value, label], ascending=[False, True], na_position="last").reset_index(drop=True)
+    margin = value + queries.MOE
+    places = (queries.rank_labels(ranked[value], ranked[margin]) if margin in ranked
+              else pd.Series([str(i + 1) for i in range(len(ranked))], dtype=object))
     show = list(range(min(n, len(ranked))))
     if highlight is not None:
         hits = ranked.index[ranked["district_id"] == highlight].tolist()
@@ -325,7 +330,7 @@ def ranked_rows(df: pd.DataFrame, value: str, kind: str, n: int = 8, highlight: 
     rows = []
     for i in show:
         r = ranked.loc[i]
-        rows.append(RankRow(i + 1, r.get("district_id"), r[label], fmt(r[value]),
+        rows.append(RankRow(places[i], r.get("district_id"), r[label], fmt(r[value]),
                             highlight is not None and r.get("district_id") == highlight))
     return rows
 
@@ -333,13 +338,15 @@ def ranked_rows(df: pd.DataFrame, value: str, kind: str, n: int = 8, highlight: 
 def ranking(df: pd.DataFrame, value: str, kind: str, title: str, n: int = 8, highlight: str | None = None,
             label: str = "name") -> str:
     """A short ranked list in big type (:func:`ranked_rows`)."""
-    rows = []
+    rows, ranges = [], False
     for r in ranked_rows(df, value, kind, n, highlight, label):
         cls = ' class="hl"' if r.highlighted else ""
-        rows.append(f'<tr{cls}><td class="i">{r.place}</td><td>{esc(i18n.place(r.name))}</td>'
+        ranges |= "–" in r.place
+        rows.append(f'<tr{cls}><td class="i">{esc(i18n.isolate(r.place))}</td><td>{esc(i18n.place(r.name))}</td>'
                     f'<td class="n">{esc(r.value)}</td></tr>')
+    note = f'<p class="pr-rank-note">{esc(text.RANK_RANGE_NOTE)}</p>' if ranges else ""
     return (f'<div class="pr-slide pr-panel"><h3>{esc(title)}</h3><table class="pr-rank">{"".join(rows)}</table>'
-            "</div>")
+            f"{note}</div>")
 
 
 def panel(title: str, paragraphs: Sequence[str], big: str | None = None) -> str:
