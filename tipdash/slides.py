@@ -237,7 +237,7 @@ def _sheet(theme: Theme) -> str:
 .pr-slide .pr-rank td {{ padding: 5px 6px; border-bottom: 2px solid {t.grid}; color: {t.fg}; line-height: 1.25; }}
 .pr-slide .pr-rank td.n {{ text-align: right; font-weight: 800; white-space: nowrap; }}
 .pr-slide .pr-rank td.i {{ width: 2.2em; color: {t.muted}; white-space: nowrap; }}
-.pr-slide .pr-rank-note {{ font-size: 18px; color: {t.muted}; margin: 8px 0 0; line-height: 1.3; }}
+.pr-slide .pr-rank-note {{ font-size: 20px; color: {t.muted}; margin: 8px 0 0; line-height: 1.3; }}
 .pr-slide .pr-rank tr.hl td {{ color: {t.bg}; background: {t.accent}; font-weight: 800; }}
 .pr-big {{ font-size: 38px; font-weight: 800; line-height: 1.2; margin: 0 0 18px; color: {t.fg}; }}
 .pr-text {{ font-size: 28px; line-height: 1.3; margin: 0 0 16px; color: {t.fg}; }}
