@@ -114,6 +114,7 @@ def test_urdu_wording_numbers_and_places(urdu):
     assert text.data_as_of(pd.Timestamp("2025-12-01")) == "دسمبر 2025"
     ranks = ui.format_table(pd.DataFrame({"rank": ["1", "2–7"]}), {"rank": ("rank", "Rank")})
     assert ranks.iloc[:, 0].tolist() == ["\u20661\u2069", "\u20662–7\u2069"]  # a range, not "7–2"
+    assert "\u20662–7\u2069" in text.RANK_RANGE_NOTE and "فرق" in text.RANK_RANGE_NOTE
     sentence = text.smuggling_sentence(1234, included=False)
     assert "1,234" in sentence and not EASTERN_DIGITS.search(sentence) and not LATIN_LETTER.search(sentence)
 

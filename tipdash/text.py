@@ -32,8 +32,6 @@ _TEXTS = {
     "DEMO_NOTE": N_("Synthetic demo data: invented records, not real cases. Do not cite as evidence."),
     "CENSUS_SOURCE": N_("Pakistan Bureau of Statistics, Census 2023"),
     "PER_100K": N_("per 100,000 people"),
-    "RANK_RANGE_NOTE": N_("A rank such as “2–7” is the range of places the district could hold given the 95% margins: "
-                          "districts whose ranges overlap cannot be told apart."),
     "PRIVACY_GUARANTEE": N_(
         "**What is guaranteed.** No one can learn from this dashboard whether any one person's case is in it, "
         "beyond a small, stated margin: every number shown is computed from a public release protected once with "
@@ -402,6 +400,9 @@ def __getattr__(name: str):
         return _("Every count carries random noise added once for privacy (± shows its 95% margin); counts under "
                  "{below} are shown as “{suppressed}”.").format(below=privacy.SHOW_BELOW,
                                                                 suppressed=i18n.isolate(SUPPRESSED))
+    if name == "RANK_RANGE_NOTE":  # the example range kept left to right in Urdu ("7–2" otherwise)
+        return _("A rank such as “{example}” is the range of places the district could hold given the 95% margins: "
+                 "districts whose ranges overlap cannot be told apart.").format(example=i18n.isolate("2–7"))
     if name == "LIMITATIONS":
         return [_(limitation) for limitation in _LIMITATIONS]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
