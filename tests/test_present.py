@@ -5,16 +5,21 @@ brief download (present mode and the district profile) and the "copy link" on ev
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from urllib.parse import parse_qsl
 
+import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
+import shapely
+from shapely.geometry import shape
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest import open_page
-from tipdash import brief, qr, queries, scopes, slides, text
+from tipdash import boundaries, brief, maps, qr, queries, scopes, slides, text
 from tipdash.filters import Filters
 
 N = len(slides.SLIDES)
@@ -137,6 +142,54 @@ def test_slide_maps_name_the_districts_of_the_area(options):
     figure = next(iter(charts_of(present({"slide": "map", "area": "pakistan"})).values()))
     named = [n for t in figure["data"] if t.get("name") == "District names" for n in t["text"]]
     assert len(named) == slides.LABEL_TOP
+
+
+def test_slide_map_names_stay_whole_on_the_area_at_1280_by_720(options):
+    """At 1280×720 the South Punjab map's names at the area's edge ran past its districts onto the dark slide's
+    black, where black names vanish ("a Ghazi Khan", "Bahawalna"). Every name is now whole on the districts, and
+    no two overlap (MapLibre would draw only one)."""
+    south = scopes.region("south-punjab", options)
+    ids = south.district_ids(options)
+    df = queries.district_measures(south.apply(Filters(*options.default_years)))
+    # Light fills (black names) everywhere but one interior district, whatever the demo's counts.
+    df = df.assign(cases=np.where(df["name"] == "Lodhran", 0, 300))
+    geo = boundaries.load_layer("districts")
+    theme = slides.themed("dark", slides.zoom_for((1280, 720)))
+    view = maps.area_view(geo, ids, df, width_px=theme.px(1060), height_px=theme.px(slides.MAP_HEIGHT))
+    fig = slides.hotspot_map(df, geo, boundaries.load_layer("provinces"), theme, "", view,
+                             labelled=slides.labelled_districts(south, df, ids))
+    filled = np.array([shape(f["geometry"]) for t in fig.data if t.type == "choroplethmap"
+                       for f in t.geojson["features"]], dtype=object)
+    em = theme.px(18) * boundaries.degrees_per_pixel(view["zoom"])
+    names = [(n, lat, lon, t.textfont.color) for t in fig.data if t.name == "District names"
+             for n, lat, lon in zip(t.text, t.lat, t.lon, strict=True)]
+    assert len(names) == len(ids) and sum(colour == "#000000" for *_, colour in names) == len(ids) - 1
+    for name, lat, lon, colour in names:
+        if colour == "#000000":
+            along = lon + np.linspace(-1, 1, 9) * len(name) * maps.LABEL_EM / 2 * em
+            assert shapely.contains_xy(filled[:, None], along, lat).any(axis=0).all(), name
+    pad = 2 * maps.LABEL_PADDING / theme.px(18)  # the room MapLibre keeps between two names, in ems
+    for (name, lat, lon, _), (other, lat2, lon2, _) in itertools.combinations(names, 2):
+        apart_across = abs(lon - lon2) / em >= (len(name) + len(other)) * maps.LABEL_EM / 2 + pad - 1e-6
+        apart_up = abs(maps._mercator(lat) - maps._mercator(lat2)) / np.radians(em) >= maps.LABEL_LINE + pad - 1e-6
+        assert apart_across or apart_up, (name, other)
+
+
+def test_only_names_coloured_like_the_background_are_kept_off_it():
+    """A name running past the districts moves onto them when it would vanish on the background, and stays at its
+    point when it reads there (black names on the light theme's white)."""
+    square = {"type": "Polygon", "coordinates": [[[70, 30], [72, 30], [72, 31], [70, 31], [70, 30]]]}
+    fig = go.Figure(go.Choroplethmap(geojson={"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": square, "properties": {"district_id": "a"}}]},
+        featureidkey="properties.district_id", locations=["a"], z=[1]))
+    fig.update_layout(map=dict(zoom=6))
+    points = pd.DataFrame({"district_id": ["a"], "name": ["Dera Ghazi Khan"], "lat": [30.5], "lon": [70.2]})
+    half = len("Dera Ghazi Khan") * maps.LABEL_EM / 2 * 12 * boundaries.degrees_per_pixel(6)
+    assert 70.2 - half < 70  # at its point the name starts west of the district
+    _, (kept,) = maps.label_places(fig, points, 12, confined=[True])
+    assert kept - half >= 70 and kept + half <= 72
+    _, (free,) = maps.label_places(fig, points, 12, confined=[False])
+    assert free == 70.2
 
 
 def test_qr_code_opens_the_same_view_when_a_public_address_is_set(options, monkeypatch):

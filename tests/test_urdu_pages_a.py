@@ -170,6 +170,15 @@ def test_small_count_labels_read_left_to_right_inside_urdu_sentences(urdu):
         assert sentence.count(label) == 1
 
 
+def test_number_ranges_on_the_slides_read_left_to_right_in_urdu(urdu):
+    """Inside right-to-left text a bare "2 / 7" (slide 2 of 7) is drawn "7 / 2", and "1–9" as "9–1": the slides'
+    counter and footer keep every number range in a left-to-right isolate."""
+    chrome = slides.position(2) + slides.footer(None, "", 2, None, warning="نامعلوم")
+    ranges = re.findall(r"\d+ ?[–/-] ?\d+", chrome)
+    assert URDU_LETTER.search(chrome) and ranges
+    assert all(f"\u2066{r}\u2069" in chrome for r in ranges), ranges
+
+
 def test_scorecard_band_spans_in_urdu(urdu):
     assert text.band_range("Band 1 or Band 2") == "بینڈ 1 یا بینڈ 2"
     assert text.band_range("Band 1 to Band 3") == "بینڈ 1 سے بینڈ 3 تک"

@@ -249,6 +249,16 @@ def _at_view(geojson: dict | None, view: dict) -> dict | None:
     return boundaries.at_zoom(geojson, math.floor(view["zoom"] * 4) / 4)
 
 
+def _mercator(lat: float | np.ndarray) -> float | np.ndarray:
+    """Web Mercator's y of a latitude (degrees), in radians of longitude."""
+    return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+
+
+def _latitude(y: float | np.ndarray) -> float | np.ndarray:
+    """The latitude (degrees) of a Web Mercator y."""
+    return np.degrees(2 * np.arctan(np.exp(y)) - np.pi / 2)
+
+
 def area_view(geojson: Mapping | None, district_ids: Iterable[str], points: pd.DataFrame | None = None,
               width_px: float = NARROWEST_MAP_PX, height_px: float = 400, widen: float = 0.0) -> dict:
     """Centre and zoom that fit the given districts in a map of ``width_px`` × ``height_px`` screen pixels, ``widen``
@@ -268,16 +278,12 @@ def area_view(geojson: Mapping | None, district_ids: Iterable[str], points: pd.D
     west, south = boxes[:, 0].min(), boxes[:, 1].min()
     east, north = boxes[:, 2].max(), boxes[:, 3].max()
 
-    def merc(lat: float) -> float:
-        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
     lon_span = max(east - west, 0.05)
-    y_span = max(merc(north) - merc(south), 0.001)
+    y_span = max(float(_mercator(north) - _mercator(south)), 0.001)
     # At zoom z the world is 512 × 2^z pixels wide (MapLibre tiles of 512 px).
     zoom_x = math.log2(width_px * 360 / (512 * lon_span))
     zoom_y = math.log2(height_px * 2 * math.pi / (512 * y_span))
-    centre_y = (merc(north) + merc(south)) / 2
-    centre_lat = math.degrees(2 * math.atan(math.exp(centre_y)) - math.pi / 2)
+    centre_lat = float(_latitude((_mercator(north) + _mercator(south)) / 2))
     return dict(center=dict(lat=round(centre_lat, 4), lon=round(float(east + west) / 2, 4)),
                 zoom=round(min(zoom_x, zoom_y) - 0.12 - widen, 2))
 
@@ -289,6 +295,61 @@ def _district_bounds(geojson: Mapping) -> dict[str, tuple[float, float, float, f
     boxes = shapely.bounds(np.array([shape(f["geometry"]) for f in features], dtype=object))
     return {f["properties"]["district_id"]: tuple(float(v) for v in box)
             for f, box in zip(features, boxes, strict=True)}
+
+
+# Names written on a map (slides name districts): the size of one, in ems of its text, and where it may go.
+LABEL_EM = 0.6  # a bold letter's mean width
+LABEL_LINE = 1.2  # a line's height (MapLibre's)
+LABEL_PADDING = 2  # screen pixels MapLibre keeps clear round a name: of two names closer, it draws only one
+LABEL_ACROSS = np.linspace(-1, 1, 9)  # moves east or west, in halves of the name's width: it still covers its point
+LABEL_UP = np.linspace(-3, 3, 13)  # moves north or south, in ems
+LABEL_SAMPLES = np.linspace(-1, 1, 5)  # where along a name (ends, middle, quarters) it must be on a district
+
+
+def label_places(fig: go.Figure, points: pd.DataFrame, size_px: float,
+                 confined: Sequence[bool]) -> tuple[np.ndarray, np.ndarray]:
+    """Where to centre the names of ``points`` (district_id, name, lat, lon) on ``fig``'s map, written in
+    ``size_px`` text: their latitudes and longitudes.
+
+    A name goes at its district's point if it fits there: clear of the names placed before it (MapLibre drops one
+    of two names that overlap) and, if it is ``confined`` (coloured like the map's background, where it would
+    vanish), on the districts ``fig`` fills. The names that fit at their points are placed first. A name that does
+    not moves the least that makes it fit, else the least that keeps it clear (whole names first, then names drawn
+    at all), else stays; a move keeps it over its point or centred on its district.
+    """
+    lat, lon = points["lat"].to_numpy(float), points["lon"].to_numpy(float)
+    features = [f for t in fig.data if t.type == "choroplethmap" and t.geojson for f in t.geojson["features"]]
+    if not features:  # districts drawn as points: no background to run onto between them
+        return lat, lon
+    shapes = np.array([shape(f["geometry"]) for f in features], dtype=object)
+    owners = np.array([f["properties"]["district_id"] for f in features])
+    shapely.prepare(shapes)
+    em = size_px * boundaries.degrees_per_pixel(fig.layout.map.zoom)  # in degrees of longitude
+    x, y = lon.copy(), _mercator(lat)  # y in radians of longitude: lengths across and up compare
+    half = points["name"].str.len().to_numpy() * LABEL_EM / 2  # in ems
+    pad = 2 * LABEL_PADDING / size_px  # the room between two names, in ems
+
+    def on_districts(i: int, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
+        if not confined[i]:
+            return np.ones(len(cx), dtype=bool)
+        along = cx[:, None] + LABEL_SAMPLES * half[i] * em
+        return shapely.contains_xy(shapes[:, None, None], along, _latitude(cy)[:, None]).any(axis=0).all(axis=1)
+
+    fits = [bool(on_districts(i, x[i:i + 1], y[i:i + 1])[0]) for i in range(len(points))]
+    across, up = (grid.ravel() for grid in np.meshgrid(LABEL_ACROSS, LABEL_UP))
+    placed: list[tuple[float, float, float]] = []  # centre and half-width of each name placed
+    for i in sorted(range(len(points)), key=lambda i: not fits[i]):
+        nearest = np.argsort(np.hypot(across * half[i], up), kind="stable")  # no move first
+        cx, cy = x[i] + across[nearest] * half[i] * em, y[i] + up[nearest] * math.radians(em)
+        # Still over its point (half an em up or down at most), or centred on its own district.
+        home = (abs(up[nearest]) <= 0.5) | shapely.contains_xy(shapes[owners == points["district_id"].iat[i], None],
+                                                               cx, _latitude(cy)).any(axis=0)
+        clear = np.array([all(abs(a - px) >= (half[i] + h + pad) * em or abs(b - py) >= math.radians(
+            (LABEL_LINE + pad) * em) for px, py, h in placed) for a, b in zip(cx, cy, strict=True)])
+        k = next((int(np.argmax(ok)) for ok in (home & clear & on_districts(i, cx, cy), home & clear) if ok.any()), 0)
+        x[i], y[i] = cx[k], cy[k]
+        placed.append((x[i], y[i], half[i]))
+    return _latitude(y), x
 
 
 def _features(geojson: dict, prop: str, values: Iterable[str]) -> dict:

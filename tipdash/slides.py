@@ -404,7 +404,9 @@ def footer(scope: Scope, filters_text: str, number: int, window: Sequence[int] |
 
 
 def position(number: int) -> str:
-    return f'<div class="pr-slide pr-bar">{number} / {len(SLIDES)} · {esc(_(SLIDES[number - 1][1]))}</div>'
+    # Isolated: in right-to-left Urdu a bare "2 / 7" is drawn "7 / 2".
+    of = i18n.isolate(f"{number} / {len(SLIDES)}")
+    return f'<div class="pr-slide pr-bar">{of} · {esc(_(SLIDES[number - 1][1]))}</div>'
 
 
 # Figures -----------------------------------------------------------------------------------------------------
@@ -532,15 +534,21 @@ def labelled_districts(scope: Scope, df: pd.DataFrame, district_ids: Sequence[st
 
 
 def _name_districts(fig: go.Figure, df: pd.DataFrame, district_ids: Sequence[str], theme: Theme) -> None:
-    """District names at the districts' centres (gazetteer points), black on light fills and white on dark ones."""
+    """District names at the districts' centres (gazetteer points), black on light fills and white on dark ones,
+    moved where they would overlap or a name coloured like the slide would run off the area (``maps.label_places``).
+    """
     wanted = set(district_ids)
     points = df[df["district_id"].isin(wanted)].dropna(subset=["lat", "lon"]) if wanted else df.iloc[0:0]
     fills = _fill_colours(fig)
     dark = points["district_id"].map(lambda d: _is_light(fills.get(d)) if d in fills else theme.name == "light")
+    size = theme.px(18)
+    # Black names vanish on the dark theme's black, white ones on the light theme's white.
+    lat, lon = maps.label_places(fig, points, size, confined=list(dark == (theme.name == "dark")))
+    points = points.assign(lat=lat, lon=lon)
     for colour, part in (("#000000", points[dark]), ("#FFFFFF", points[~dark])):
         if not part.empty:
             fig.add_scattermap(lat=part["lat"], lon=part["lon"], text=part["name"], mode="text",
-                               textfont=dict(size=theme.px(18), color=colour, family=FONT_FAMILY, weight="bold"),
+                               textfont=dict(size=size, color=colour, family=FONT_FAMILY, weight="bold"),
                                name="District names", hoverinfo="skip", showlegend=False)
 
 
