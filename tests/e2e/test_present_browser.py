@@ -87,9 +87,10 @@ def wait_for_slide(page, number: int | None) -> None:
     size = page.viewport_size
     page.wait_for_selector(f'.pr-footer[data-window="{size["width"]}x{size["height"]}"]', timeout=60_000)
     if number is not None:
+        # The position as read: without the invisible marks that keep "2 / 7" left to right in Urdu.
         page.wait_for_function(
-            f"() => (document.querySelector('.pr-bar') || {{innerText: ''}}).innerText.startsWith('{number} / ')",
-            timeout=30_000)
+            f"() => (document.querySelector('.pr-bar') || {{innerText: ''}}).innerText"
+            f".replace(/[\\u2066-\\u2069]/g, '').startsWith('{number} / ')", timeout=30_000)
         page.wait_for_function(f"() => new URLSearchParams(location.search).get('slide') === '{number}'",
                                timeout=30_000)
     page.wait_for_function(SCRIPT_DONE, timeout=45_000)
